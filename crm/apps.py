@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CrmConfig(AppConfig):
+    name = "crm"
+    verbose_name = _("CRM")
+
+    def ready(self):
+        from crm.panels import register_nav
+
+        register_nav(_("Contacts"), "contact_list", allowed=lambda user: user.is_vendor_staff, order=10)
+        register_nav(_("Settings"), "settings_index", allowed=lambda user: user.is_admin, order=90)

@@ -1,0 +1,60 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Contact, Tag, assignable_owners
+
+
+class TagsField(forms.CharField):
+    """Tags typed as a comma-separated list, cleaned to a sorted list of unique names."""
+
+    max_tag_length = Tag._meta.get_field("name").max_length
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        names = sorted({part.strip() for part in text.split(",") if part.strip()}, key=str.lower)
+        too_long = [name for name in names if len(name) > self.max_tag_length]
+        if too_long:
+            raise ValidationError(
+                _("A tag can have at most %(max)d characters."), params={"max": self.max_tag_length}
+            )
+        return names
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value)
+        return value
+
+
+class ContactForm(forms.ModelForm):
+    tags = TagsField(label=_("Tags"), required=False, max_length=500, help_text=_("Separate tags with commas."))
+
+    class Meta:
+        model = Contact
+        fields = ["kind", "name", "organisation", "email", "phone", "website", "address", "owner"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = assignable_owners(user)
+        self.fields["owner"].empty_label = None
+        if not self.instance.pk:
+            self.fields["owner"].initial = user.pk
+        organisations = Contact.objects.visible_to(user).organisations()
+        if self.instance.pk:
+            organisations = organisations.exclude(pk=self.instance.pk)
+        self.fields["organisation"].queryset = organisations
+        if self.instance.pk:
+            self.initial["tags"] = [tag.name for tag in self.instance.tags.all()]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == Contact.Kind.ORGANISATION and cleaned.get("organisation"):
+            self.add_error("organisation", _("An organisation cannot belong to another organisation."))
+        return cleaned
+
+    def save(self, commit=True):
+        contact = super().save(commit=commit)
+        if commit:
+            contact.tags.set([Tag.objects.get_or_create(name=name)[0] for name in self.cleaned_data["tags"]])
+        return contact

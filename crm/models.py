@@ -1,0 +1,196 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Admin")
+        MANAGER = "manager", _("Manager")
+        REP = "rep", _("Sales rep")
+        PARTNER = "partner", _("Partner")
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.REP)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_active and self.role == self.Role.ADMIN
+
+    @property
+    def is_manager(self) -> bool:
+        return self.is_active and self.role == self.Role.MANAGER
+
+    @property
+    def is_rep(self) -> bool:
+        return self.is_active and self.role == self.Role.REP
+
+    @property
+    def is_partner(self) -> bool:
+        return self.is_active and self.role == self.Role.PARTNER
+
+    @property
+    def is_vendor_staff(self) -> bool:
+        """Admins, managers and reps: the people who work in the CRM itself."""
+        return self.is_active and self.role != self.Role.PARTNER
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="managed_teams",
+        limit_choices_to={"role": User.Role.MANAGER},
+        verbose_name=_("manager"),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="teams",
+        blank=True,
+        limit_choices_to={"role": User.Role.REP},
+        verbose_name=_("reps"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def assignable_owners(user) -> models.QuerySet:
+    """The users `user` may make the owner of a contact: the same people whose contacts they see."""
+    if user.is_admin:
+        return User.objects.filter(is_active=True).exclude(role=User.Role.PARTNER)
+    if user.is_manager:
+        team_reps = Team.objects.filter(manager=user).values("members")
+        return User.objects.filter(Q(pk=user.pk) | Q(pk__in=team_reps), is_active=True)
+    if user.is_rep:
+        return User.objects.filter(pk=user.pk)
+    return User.objects.none()
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ContactQuerySet":
+        """The one visibility gate: admin all, manager own + team, rep own, anyone else none."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        if user.is_manager:
+            team_reps = Team.objects.filter(manager=user).values("members")
+            return self.filter(Q(owner=user) | Q(owner__in=team_reps))
+        if user.is_rep:
+            return self.filter(owner=user)
+        return self.none()
+
+    def organisations(self) -> "ContactQuerySet":
+        return self.filter(kind=Contact.Kind.ORGANISATION)
+
+    def people(self) -> "ContactQuerySet":
+        return self.filter(kind=Contact.Kind.PERSON)
+
+    def search(self, text: str) -> "ContactQuerySet":
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(name__icontains=text) | Q(email__icontains=text) | Q(organisation__name__icontains=text)
+        )
+
+
+class Contact(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Person")
+        ORGANISATION = "organisation", _("Organisation")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts", verbose_name=_("tags"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="contacts",
+        verbose_name=_("owner"),
+    )
+    organisation = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
+        limit_choices_to={"kind": Kind.ORGANISATION},
+        verbose_name=_("organisation"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [models.Index(fields=["owner", "name"]), models.Index(fields=["name"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="person") | Q(organisation__isnull=True),
+                name="contact_only_people_belong_to_organisations",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("contact_detail", args=[self.pk])
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.kind == self.Kind.ORGANISATION
+
+
+class Feature(models.Model):
+    """A switchable part of the product. A missing row means the feature is off."""
+
+    name = models.SlugField(primary_key=True, max_length=50)
+    is_active = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FeatureChange(models.Model):
+    """Who switched a feature on or off, and when: history as rows."""
+
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="changes")
+    is_active = models.BooleanField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]

@@ -1,0 +1,59 @@
+"""Panels that other apps add to the contact page, and entries they add to the navigation.
+
+`crm` knows nothing of the apps that register here: each app calls `register_panel` and
+`register_nav` from its `AppConfig.ready()`, naming the feature that owns the entry, so a
+switched-off feature disappears from every page in one place.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from crm import features
+
+
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    context: Callable  # (request, contact) -> dict
+    feature: str | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    allowed: Callable  # (user) -> bool
+    feature: str | None = None
+    order: int = 100
+
+
+_panels: list[Panel] = []
+_nav: list[NavEntry] = []
+
+
+def register_panel(template: str, *, context: Callable, feature: str | None = None, order=100):
+    _panels.append(Panel(template, context, feature, order))
+    _panels.sort(key=lambda panel: panel.order)
+
+
+def register_nav(label, url_name: str, *, allowed: Callable, feature=None, order=100):
+    _nav.append(NavEntry(label, url_name, allowed, feature, order))
+    _nav.sort(key=lambda entry: entry.order)
+
+
+def _shown(entry, request) -> bool:
+    return entry.feature is None or features.is_active(entry.feature, request)
+
+
+def contact_panels(request, contact) -> list[dict]:
+    """The panels to render on `contact`'s page, each with its own context."""
+    return [
+        {"template": panel.template, **panel.context(request, contact)}
+        for panel in _panels
+        if _shown(panel, request)
+    ]
+
+
+def nav_entries(request) -> list[NavEntry]:
+    return [entry for entry in _nav if entry.allowed(request.user) and _shown(entry, request)]

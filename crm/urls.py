@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from crm.views import contacts, customize, health, home
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("contacts/", contacts.contact_list, name="contact_list"),
+    path("contacts/new/", contacts.contact_create, name="contact_create"),
+    path("contacts/<int:pk>/", contacts.contact_detail, name="contact_detail"),
+    path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
+    path("settings/", customize.settings_index, name="settings_index"),
+    path("settings/customize/<slug:name>/", customize.customize_feature, name="customize_feature"),
+    path("subscriptions/", include("subscriptions.urls")),
+    path("smartlists/", include("smartlists.urls")),
+    path("renewals/", include("renewals.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,89 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from crm.filters import ContactFilter
+from crm.forms import ContactForm
+from crm.models import Contact
+from crm.panels import contact_panels
+
+PAGE_SIZE = 25
+
+
+def _vendor_staff_only(user):
+    # Partners have no place in the CRM itself: its URLs do not exist for them.
+    if not user.is_vendor_staff:
+        raise Http404
+
+
+@require_GET
+@login_required
+def contact_list(request):
+    _vendor_staff_only(request.user)
+    contacts = Contact.objects.visible_to(request.user).select_related("owner", "organisation")
+    filterset = ContactFilter(request.GET, queryset=contacts)
+    if not filterset.is_valid():
+        return render(request, "crm/contact_list.html", {"filter": filterset}, status=400)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "crm/contact_list.html#results" if request.htmx else "crm/contact_list.html"
+    return render(request, template, {"filter": filterset, "page": page})
+
+
+@require_GET
+@login_required
+def contact_detail(request, pk: int):
+    _vendor_staff_only(request.user)
+    contact = get_object_or_404(
+        Contact.objects.visible_to(request.user).select_related("owner", "organisation"), pk=pk
+    )
+    return render(
+        request,
+        "crm/contact_detail.html",
+        {
+            "contact": contact,
+            "tags": contact.tags.all(),
+            "people": contact.people.visible_to(request.user) if contact.is_organisation else None,
+            "panels": contact_panels(request, contact),
+        },
+    )
+
+
+def _contact_form(request, form, *, status=200):
+    return render(request, "crm/contact_form.html", {"form": form}, status=status)
+
+
+def _saved(request, contact):
+    messages.success(request, _("Contact “%(name)s” saved.") % {"name": contact.name})
+    if request.htmx:
+        return HttpResponseClientRedirect(contact.get_absolute_url())
+    return redirect(contact)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact_create(request):
+    _vendor_staff_only(request.user)
+    form = ContactForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            return _saved(request, form.save())
+        return _contact_form(request, form, status=422)
+    return _contact_form(request, form)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact_edit(request, pk: int):
+    _vendor_staff_only(request.user)
+    contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=pk)
+    form = ContactForm(request.POST or None, instance=contact, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            return _saved(request, form.save())
+        return _contact_form(request, form, status=422)
+    return _contact_form(request, form)

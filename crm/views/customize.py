@@ -1,0 +1,57 @@
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from crm import features
+from crm.models import Feature, FeatureChange
+
+
+def _admin_only(user):
+    if not user.is_admin:
+        raise Http404
+
+
+class FeatureSwitchForm(forms.Form):
+    active = forms.TypedChoiceField(choices=[("1", "on"), ("0", "off")], coerce=lambda v: v == "1")
+
+
+@require_GET
+@login_required
+def settings_index(request):
+    _admin_only(request.user)
+    return render(request, "crm/settings_index.html", {"all_features": features.all_features()})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def customize_feature(request, name: str):
+    _admin_only(request.user)
+    info = features.get(name)
+    if request.method == "POST":
+        form = FeatureSwitchForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose whether to activate or deactivate the feature."))
+            return redirect("customize_feature", name=name)
+        active = form.cleaned_data["active"]
+        features.feature_set_active(name=name, active=active, by=request.user)
+        if active:
+            messages.success(request, _("%(feature)s activated.") % {"feature": info.label})
+        else:
+            messages.success(request, _("%(feature)s deactivated.") % {"feature": info.label})
+        return redirect("customize_feature", name=name)
+    feature = Feature.objects.filter(name=name).first()
+    history = FeatureChange.objects.filter(feature_id=name).select_related("changed_by")[:20]
+    return render(
+        request,
+        "crm/customize_feature.html",
+        {
+            "info": info,
+            "all_features": features.all_features(),
+            "is_active": bool(feature and feature.is_active),
+            "history": history,
+        },
+    )

@@ -1,0 +1,58 @@
+"""The fixed cast every test can use, and helpers to act as one of them."""
+
+import pytest
+
+from crm.models import User
+from tests.factories import ContactFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role=User.Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="manager", role=User.Role.MANAGER)
+
+
+@pytest.fixture
+def rep(db, manager):
+    rep = UserFactory(username="rep", role=User.Role.REP)
+    team = TeamFactory(name="Team A", manager=manager)
+    team.members.add(rep)
+    return rep
+
+
+@pytest.fixture
+def outsider(db):
+    """A rep of another manager's team: sees nothing of `rep`'s."""
+    other = UserFactory(username="outsider", role=User.Role.REP)
+    TeamFactory(name="Team B").members.add(other)
+    return other
+
+
+@pytest.fixture
+def partner(db):
+    return UserFactory(username="partner", role=User.Role.PARTNER)
+
+
+@pytest.fixture
+def contact(rep):
+    return ContactFactory(owner=rep, name="Rita Rep-Owned")
+
+
+@pytest.fixture
+def outsider_contact(outsider):
+    return ContactFactory(owner=outsider, name="Olga Outsider-Owned")
+
+
+@pytest.fixture
+def client_as(client):
+    """`client_as(user)` logs the test client in as `user` and returns it."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

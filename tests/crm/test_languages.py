@@ -1,0 +1,36 @@
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled_catalogues():
+    if shutil.which("msgfmt") is None:
+        pytest.fail("GNU gettext's msgfmt is needed to compile the catalogues (apt-get install gettext)")
+    call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)
+
+
+@pytest.mark.parametrize(("language", "word"), [("it", "Contatti"), ("pt-br", "Contatos"), ("en", "Contacts")])
+def test_browser_language_picks_the_catalogue(client_as, rep, language, word):
+    response = client_as(rep).get(reverse("contact_list"), headers={"Accept-Language": language})
+    assert f"<h1>{word}</h1>" in response.text
+
+
+def test_language_picker_switches_language(client_as, rep):
+    client = client_as(rep)
+    client.post(reverse("set_language"), {"language": "it", "next": "/contacts/"})
+    assert "<h1>Contatti</h1>" in client.get(reverse("contact_list")).text
+
+
+@pytest.mark.parametrize("language", ["it", "pt_BR"])
+def test_every_string_is_translated(language):
+    po = (ROOT / "crm" / "locale" / language / "LC_MESSAGES" / "django.po").read_text()
+    entries = po.split("\n\n")[1:]  # the first block is the header
+    untranslated = [e for e in entries if e.rstrip().endswith('msgstr ""') and "#, fuzzy" not in e]
+    assert untranslated == []
+    assert "#, fuzzy" not in po

@@ -1,0 +1,59 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-production-secret-key-that-is-long-and-random-0123456789abcdef",
+    "ALLOWED_HOSTS": "crm.example.com",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def _manage(*args, env_extra):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT"}}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_with_production_values():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_extra=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DEBUG", "maybe"), ("CRM_CURRENCY", "euros"), ("TIME_ZONE", "Mars/Olympus"), ("DATABASE_CONN_MAX_AGE", "x")],
+)
+def test_bad_setting_fails_loudly_at_start(name, value):
+    result = _manage("check", env_extra={**PRODUCTION, name: value})
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
+def test_missing_secret_key_outside_debug_fails():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    result = _manage("check", env_extra=env)
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_docker_compose_parses_and_names_the_services():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"web", "worker", "beat", "postgres", "redis"} <= set(services)
+    for name in ("web", "worker", "beat", "postgres", "redis"):
+        assert "healthcheck" in services[name], name
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
+        assert services[name]["environment"]["REDIS_URL"].startswith("redis://")
+    assert "gunicorn" in services["web"]["command"]
+    assert "worker" in services["worker"]["command"] and "beat" in services["beat"]["command"]
