@@ -1,0 +1,133 @@
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Contact
+
+
+class BillingFrequency(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    SEMIANNUAL = "semiannual", _("Semi-annual")
+    ANNUAL = "annual", _("Annual")
+    EVERY_N_MONTHS = "every_n_months", _("Every N months")
+
+
+class Tag(models.TextChoices):
+    """How a period's MRR compares with the period before it."""
+
+    NEW = "new", _("New business")
+    EXPANSION = "expansion", _("Expansion")
+    CONTRACTION = "contraction", _("Contraction")
+    RENEWAL = "renewal", _("Renewal")
+    REACTIVATION = "reactivation", _("Reactivation")
+
+
+class Direction(models.TextChoices):
+    """Where the upcoming MRR goes from the current one."""
+
+    UP = "up", _("Up")
+    DOWN = "down", _("Down")
+    SAME = "same", _("Same")
+    NEW = "new", _("New")
+    ENDING = "ending", _("Ending")
+
+
+class PeriodQuerySet(models.QuerySet):
+    def current(self, *, on: datetime.date) -> "PeriodQuerySet":
+        """Periods running on `on`: started on or before it and not ended before it."""
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=on), start_date__lte=on)
+
+    def upcoming(self, *, after: datetime.date) -> "PeriodQuerySet":
+        """Periods that start after `after`, earliest first."""
+        return self.filter(start_date__gt=after).order_by("start_date")
+
+    def for_contact(self, contact) -> "PeriodQuerySet":
+        return self.filter(contact=contact).order_by("start_date")
+
+
+class Period(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="periods")
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    mrr = models.DecimalField(
+        _("MRR"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    start_date = models.DateField(_("effective date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True, help_text=_("Empty: never ends."))
+    term_months = models.PositiveSmallIntegerField(_("term in months"), null=True, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2, null=True, blank=True)
+    billing_frequency = models.CharField(
+        _("billing frequency"), max_length=16, choices=BillingFrequency.choices, blank=True
+    )
+    billing_every_months = models.PositiveSmallIntegerField(_("every N months"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["contact", "start_date"]
+        verbose_name = _("subscription period")
+        verbose_name_plural = _("subscription periods")
+        indexes = [models.Index(fields=["contact", "start_date"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(mrr__gte=0), name="period_mrr_not_negative"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="period_ends_on_or_after_start",
+            ),
+            # The no-overlap rule is an exclusion constraint added by migration 0002 on PostgreSQL.
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} {self.mrr} {self.currency} from {self.start_date}"
+
+    @property
+    def arr(self) -> Decimal:
+        return self.mrr * 12
+
+    @property
+    def is_open_ended(self) -> bool:
+        return self.end_date is None
+
+    def covers(self, day: datetime.date) -> bool:
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+    def tag_against(self, previous: "Period | None") -> str:
+        """New business, reactivation after a gap, or expansion/contraction/renewal by value."""
+        if previous is None:
+            return Tag.NEW
+        if previous.end_date is not None and self.start_date > previous.end_date + datetime.timedelta(days=1):
+            return Tag.REACTIVATION
+        if self.mrr > previous.mrr:
+            return Tag.EXPANSION
+        if self.mrr < previous.mrr:
+            return Tag.CONTRACTION
+        return Tag.RENEWAL
+
+
+class PeriodChange(models.Model):
+    """The audit trail: every create, edit and delete of a period, old and new values."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        DELETED = "deleted", _("Deleted")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="period_changes")
+    period_id_value = models.BigIntegerField(_("period"))  # kept after the period is deleted
+    action = models.CharField(max_length=8, choices=Action.choices)
+    old_values = models.JSONField(default=dict, blank=True)
+    new_values = models.JSONField(default=dict, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
