@@ -8,6 +8,7 @@ class SubscriptionsConfig(AppConfig):
 
     def ready(self):
         from crm import features
+        from subscriptions.fields import register_subscription_fields
 
         features.register(
             "subscriptions",
@@ -18,3 +19,4 @@ class SubscriptionsConfig(AppConfig):
                 "and deletes nothing."
             ),
         )
+        register_subscription_fields()

@@ -6,7 +6,7 @@ one thing on a page and another in a CSV.
 
 import datetime
 
-from django.db.models import Case, CharField, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from subscriptions.models import Direction, Period
 
@@ -19,18 +19,27 @@ def _upcoming(on):
     return Period.objects.filter(contact=OuterRef("pk")).upcoming(after=on)
 
 
+def current_value(column: str, on: datetime.date) -> Subquery:
+    """One column of the contact's current period as of `on` (null without one)."""
+    return Subquery(_current(on).values(column)[:1], output_field=Period._meta.get_field(column))
+
+
+def upcoming_value(column: str, on: datetime.date) -> Subquery:
+    """One column of the contact's earliest period starting after `on` (null without one)."""
+    return Subquery(_upcoming(on).values(column)[:1], output_field=Period._meta.get_field(column))
+
+
 def with_subscription(contacts: QuerySet, *, on: datetime.date) -> QuerySet:
     """Annotate current and upcoming MRR, their dates and currencies, and the upcoming direction."""
-    money = DecimalField(max_digits=12, decimal_places=2)
     contacts = contacts.annotate(
-        current_mrr=Subquery(_current(on).values("mrr")[:1], output_field=money),
-        current_currency=Subquery(_current(on).values("currency")[:1]),
-        current_start=Subquery(_current(on).values("start_date")[:1]),
-        current_end=Subquery(_current(on).values("end_date")[:1]),
-        upcoming_mrr=Subquery(_upcoming(on).values("mrr")[:1], output_field=money),
-        upcoming_currency=Subquery(_upcoming(on).values("currency")[:1]),
-        upcoming_start=Subquery(_upcoming(on).values("start_date")[:1]),
-        upcoming_end=Subquery(_upcoming(on).values("end_date")[:1]),
+        current_mrr=current_value("mrr", on),
+        current_currency=current_value("currency", on),
+        current_start=current_value("start_date", on),
+        current_end=current_value("end_date", on),
+        upcoming_mrr=upcoming_value("mrr", on),
+        upcoming_currency=upcoming_value("currency", on),
+        upcoming_start=upcoming_value("start_date", on),
+        upcoming_end=upcoming_value("end_date", on),
     )
     return contacts.annotate(upcoming_direction=direction_expression())
 

@@ -56,3 +56,21 @@ def client_as(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def celery_eager():
+    """Run Celery tasks in-process for this test, as the embedded default does."""
+    from crm.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def subscriptions_on(db):
+    from crm.models import Feature
+
+    Feature.objects.update_or_create(name="subscriptions", defaults={"is_active": True})

@@ -8,13 +8,16 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from crm.models import Feature
+
 ROLES = ("admin", "manager", "rep", "partner", "anonymous")
 
 
-def row(name, method, admin, manager, rep, partner, anonymous, *, kwargs=None, data=None, writes=()):
-    """`writes` names the roles whose request is allowed to change the database."""
+def row(name, method, admin, manager, rep, partner, anonymous, *, kwargs=None, data=None, writes=(), features=()):
+    """`writes` names the roles whose request may change the database; `features` are switched on first."""
     statuses = dict(zip(ROLES, (admin, manager, rep, partner, anonymous), strict=True))
-    return pytest.param(name, method, kwargs or {}, data or {}, statuses, set(writes), id=f"{method} {name}")
+    label = f"{method} {name}" + (f" [{'+'.join(features)}]" if features else "")
+    return pytest.param(name, method, kwargs or {}, data or {}, statuses, set(writes), set(features), id=label)
 
 
 CONTACT_POST = {"kind": "person", "name": "Matrix Person", "owner": "{rep}"}
@@ -77,14 +80,22 @@ def cast(admin_user, manager, rep, partner, contact):
     return {"admin": admin_user, "manager": manager, "rep": rep, "partner": partner, "anonymous": None}
 
 
+@pytest.fixture
+def objects(contact, rep):
+    """What URL placeholders like "{contact}" stand for; apps add theirs here."""
+    return {"contact": contact, "rep": rep}
+
+
 def _fill(value, placeholders):
     return value.format(**placeholders) if isinstance(value, str) else value
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("name", "method", "kwargs", "data", "statuses", "writes"), MATRIX)
-def test_status_by_role(client, cast, contact, rep, role, name, method, kwargs, data, statuses, writes):
-    placeholders = {"contact": contact.pk, "rep": rep.pk}
+@pytest.mark.parametrize(("name", "method", "kwargs", "data", "statuses", "writes", "features"), MATRIX)
+def test_status_by_role(client, cast, objects, role, name, method, kwargs, data, statuses, writes, features):
+    for feature in features:
+        Feature.objects.update_or_create(name=feature, defaults={"is_active": True})
+    placeholders = {key: getattr(value, "pk", value) for key, value in objects.items()}
     url = reverse(name, kwargs={key: _fill(value, placeholders) for key, value in kwargs.items()})
     if cast[role] is not None:
         client.force_login(cast[role])

@@ -27,9 +27,18 @@ def test_language_picker_switches_language(client_as, rep):
     assert "<h1>Contatti</h1>" in client.get(reverse("contact_list")).text
 
 
-@pytest.mark.parametrize("language", ["it", "pt_BR"])
-def test_every_string_is_translated(language):
-    po = (ROOT / "crm" / "locale" / language / "LC_MESSAGES" / "django.po").read_text()
+CATALOGUES = sorted(ROOT.glob("*/locale/*/LC_MESSAGES/django.po"))
+
+
+def test_each_app_ships_italian_and_portuguese():
+    assert {(path.parts[-5], path.parts[-3]) for path in CATALOGUES} >= {("crm", "it"), ("crm", "pt_BR")}
+    for app in {path.parts[-5] for path in CATALOGUES}:
+        assert {path.parts[-3] for path in CATALOGUES if path.parts[-5] == app} == {"it", "pt_BR"}, app
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: "/".join(path.parts[-5:-2]))
+def test_every_string_is_translated(path):
+    po = path.read_text()
     entries = po.split("\n\n")[1:]  # the first block is the header
     untranslated = [e for e in entries if e.rstrip().endswith('msgstr ""') and "#, fuzzy" not in e]
     assert untranslated == []

@@ -1,0 +1,60 @@
+"""The contact's own fields, registered in the field registry by `CrmConfig.ready()`."""
+
+import django_filters
+from django.contrib.postgres.aggregates import StringAgg
+from django.db import connection
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from crm.fields import ContactField, register
+from crm.models import Contact, Tag
+
+
+# SQLite before 3.44 has no ORDER BY inside an aggregate; it keeps an ordered subquery's order.
+_SQLITE_TAGS = """(SELECT GROUP_CONCAT(name, ', ') FROM (
+    SELECT crm_tag.name AS name FROM crm_tag
+    JOIN crm_contact_tags ON crm_tag.id = crm_contact_tags.tag_id
+    WHERE crm_contact_tags.contact_id = crm_contact.id ORDER BY crm_tag.name))"""
+
+
+def _tags_text(today):
+    """The contact's tags joined by ", " in name order, as one text value."""
+    if connection.vendor == "postgresql":
+        tags = Tag.objects.filter(contacts=OuterRef("pk")).order_by().values("contacts")
+        joined = Subquery(tags.annotate(text=StringAgg("name", ", ", order_by="name")).values("text"))
+    else:
+        joined = RawSQL(_SQLITE_TAGS, ())
+    return Coalesce(joined, Value(""), output_field=CharField())
+
+
+def register_contact_fields():
+    for key, label in [
+        ("name", _("Name")),
+        ("email", _("E-mail")),
+        ("phone", _("Phone")),
+        ("website", _("Website")),
+    ]:
+        register(ContactField(key=key, label=label, kind="text"))
+    register(ContactField(key="kind", label=_("Kind"), kind="choice", choices=tuple(Contact.Kind.choices)))
+    register(
+        ContactField(
+            key="organisation_name",
+            label=_("Organisation"),
+            kind="text",
+            expression=lambda today: Coalesce("organisation__name", Value("")),
+        )
+    )
+    register(
+        ContactField(
+            key="owner_name",
+            label=_("Owner"),
+            kind="text",
+            expression=lambda today: Coalesce("owner__username", Value("")),
+            filters=lambda: {
+                "owner": django_filters.CharFilter(field_name="owner__username", label=_("Owner"), max_length=150)
+            },
+        )
+    )
+    register(ContactField(key="tags_text", label=_("Tags"), kind="text", expression=_tags_text))

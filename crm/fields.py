@@ -1,0 +1,82 @@
+"""The contact field registry: every column a list, picker or export can show for a contact.
+
+`crm` registers the contact's own fields; other apps register theirs from `AppConfig.ready()`
+(the way the admin autodiscovers `admin.py`), naming the feature that owns each one. Consumers
+(smart lists, the renewals dashboard) never import the app that defined a field: they ask here,
+and a switched-off feature's fields leave every picker in one place.
+
+A field's value is one query expression (`expression(today)`), so a list page, its sort, its
+filters, its totals and its CSV export all read the same definition.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import F, QuerySet
+
+from crm import features
+
+
+@dataclass(frozen=True)
+class ContactField:
+    key: str
+    label: str
+    # text, number, money, date or choice: decides alignment, CSV formatting and filters
+    kind: str
+    # `(today) -> expression` for computed fields; None for a plain column of the same name
+    expression: Callable[[datetime.date], object] | None = None
+    # other computed fields this one's expression refers to by name
+    requires: tuple[str, ...] = ()
+    # `() -> {query parameter: django_filters.Filter}`
+    filters: Callable[[], dict] = field(default=lambda: {})
+    feature: str | None = None
+    choices: tuple[tuple[str, str], ...] = ()
+    summable: bool = False
+
+    def value_expression(self, today: datetime.date):
+        return self.expression(today) if self.expression else F(self.key)
+
+
+_fields: dict[str, ContactField] = {}
+
+
+def register(contact_field: ContactField) -> None:
+    _fields[contact_field.key] = contact_field
+
+
+def get(key: str) -> ContactField:
+    return _fields[key]
+
+
+def exists(key: str) -> bool:
+    return key in _fields
+
+
+def all_fields() -> list[ContactField]:
+    return list(_fields.values())
+
+
+def pickable(request=None) -> list[ContactField]:
+    """The fields a picker may offer now: those whose feature is on."""
+    return [f for f in _fields.values() if f.feature is None or features.is_active(f.feature, request)]
+
+
+def annotate(contacts: QuerySet, keys: Iterable[str], *, today: datetime.date) -> QuerySet:
+    """Annotate the computed fields among `keys` (and what they require), each once, in order."""
+    done: set[str] = set()
+
+    def add(qs, key):
+        if key in done:
+            return qs
+        done.add(key)
+        contact_field = _fields[key]
+        for required in contact_field.requires:
+            qs = add(qs, required)
+        if contact_field.expression is None:
+            return qs
+        return qs.annotate(**{key: contact_field.expression(today)})
+
+    for key in keys:
+        contacts = add(contacts, key)
+    return contacts

@@ -1,0 +1,76 @@
+"""Subscription fields for the contact field registry; imported by `SubscriptionsConfig.ready()`.
+
+Each is a query expression over the contact's current and upcoming periods, so smart lists,
+the renewals dashboard and CSV exports sort, filter and total exactly what the widget shows.
+"""
+
+import django_filters
+from django.db.models import F, Value
+from django.utils.translation import gettext_lazy as _
+
+from crm.fields import ContactField, register
+from subscriptions.dates import DaysBetween, ProratedValue
+from subscriptions.models import Direction
+from subscriptions.queries import current_value, direction_expression, upcoming_value
+
+FEATURE = "subscriptions"
+
+
+def _mrr_range(key, label):
+    return lambda: {
+        f"{key}_min": django_filters.NumberFilter(field_name=key, lookup_expr="gte", label=_("%(label)s from") % {"label": label}),
+        f"{key}_max": django_filters.NumberFilter(field_name=key, lookup_expr="lte", label=_("%(label)s to") % {"label": label}),
+    }
+
+
+class EndsWithinFilter(django_filters.NumberFilter):
+    """Subscription ends within N days of today (today included)."""
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        from crm.dates import today
+
+        days = DaysBetween(Value(today()), F("current_end"))
+        return qs.annotate(_days_to_end=days).filter(_days_to_end__gte=0, _days_to_end__lte=value)
+
+
+def remaining_value_expression(today):
+    """MRR x 12 / 365 for each day left in the current period, today included; none if open-ended."""
+    return ProratedValue(F("current_mrr"), DaysBetween(Value(today), F("current_end")) + 1)
+
+
+def register_subscription_fields():
+    register(
+        ContactField(
+            key="current_mrr", label=_("Current MRR"), kind="money", feature=FEATURE, summable=True,
+            expression=lambda today: current_value("mrr", today), filters=_mrr_range("current_mrr", _("Current MRR")),
+        )
+    )
+    register(ContactField(key="current_currency", label=_("Currency"), kind="text", feature=FEATURE,
+                          expression=lambda today: current_value("currency", today)))
+    register(ContactField(key="current_end", label=_("Subscription end date"), kind="date", feature=FEATURE,
+                          expression=lambda today: current_value("end_date", today),
+                          filters=lambda: {"ends_within_days": EndsWithinFilter(label=_("Ends within (days)"), min_value=0, max_value=36500)}))
+    register(
+        ContactField(
+            key="upcoming_mrr", label=_("Upcoming MRR"), kind="money", feature=FEATURE, summable=True,
+            expression=lambda today: upcoming_value("mrr", today), filters=_mrr_range("upcoming_mrr", _("Upcoming MRR")),
+        )
+    )
+    register(ContactField(key="upcoming_start", label=_("Upcoming start date"), kind="date", feature=FEATURE,
+                          expression=lambda today: upcoming_value("start_date", today)))
+    register(
+        ContactField(
+            key="upcoming_direction", label=_("MRR status"), kind="choice", feature=FEATURE,
+            choices=tuple(Direction.choices), requires=("current_mrr", "upcoming_mrr", "current_end"),
+            expression=lambda today: direction_expression(),
+            filters=lambda: {"direction": django_filters.ChoiceFilter(field_name="upcoming_direction", choices=Direction.choices, label=_("MRR status"))},
+        )
+    )
+    register(
+        ContactField(
+            key="remaining_value", label=_("Remaining contract value"), kind="money", feature=FEATURE, summable=True,
+            requires=("current_mrr", "current_end"), expression=remaining_value_expression,
+        )
+    )
