@@ -22,7 +22,7 @@ def test_rep_browses_contacts_and_cannot_reach_another_reps_contact(page, log_in
     # Live search narrows the list without a page load.
     page.get_by_label("Search").fill("helix")
     expect(page).to_have_url(re.compile(r"q=helix"))
-    expect(page.get_by_role("link", name="Helix Labs")).to_be_visible()
+    expect(page.get_by_role("link", name="Helix Labs").first).to_be_visible()
 
     page.get_by_role("link", name="Giulia Esposito").click()
     expect(page.get_by_role("heading", name="Giulia Esposito")).to_be_visible()

@@ -108,3 +108,11 @@ def test_person_cannot_pick_an_invisible_organisation(client_as, rep, outsider):
     )
     assert response.status_code == 422
     assert not Contact.objects.filter(name="Sneaky").exists()
+
+
+def test_tag_filter_lists_contacts_with_that_tag(client_as, rep):
+    tagged = ContactFactory(owner=rep, name="Tagged Tina")
+    tagged.tags.create(name="vip")
+    ContactFactory(owner=rep, name="Plain Paul")
+    response = client_as(rep).get(reverse("contact_list"), {"tag": "vip"})
+    assert "Tagged Tina" in response.text and "Plain Paul" not in response.text
