@@ -86,6 +86,6 @@ def chart(months: list[Month], *, width=640, height=220) -> Chart | None:
     x_ticks = [
         (round(left + i * step, 1), month.month)
         for i, month in enumerate(months)
-        if i % every == 0
+        if i % every == 0 and left + i * step < width - 56  # room for the label's text
     ]
     return Chart(width, height, path, area, y_ticks, x_ticks, points, baseline, left)
