@@ -30,7 +30,7 @@ class PeriodForm(forms.Form):
     )
     mrr = forms.DecimalField(
         label=_("MRR"), required=False, min_value=0, max_digits=12, decimal_places=2,
-        help_text=_("The monthly value. Leave empty to compute it from a price and billing frequency."),
+        help_text=_("The monthly value. Leave it empty to compute it from a price and billing frequency."),
     )
     price = forms.DecimalField(label=_("Price"), required=False, min_value=0, max_digits=12, decimal_places=2)
     billing_frequency = forms.ChoiceField(
@@ -65,7 +65,8 @@ class PeriodForm(forms.Form):
         else:
             end = cls.ON
         return {
-            "currency": period.currency, "mrr": period.mrr, "price": period.price,
+            # With a price, the MRR is computed from it: leave it for the form to compute again.
+            "currency": period.currency, "mrr": None if period.price is not None else period.mrr, "price": period.price,
             "billing_frequency": period.billing_frequency, "billing_every_months": period.billing_every_months,
             "start_date": period.start_date, "end": end, "term_months": period.term_months,
             "end_date": period.end_date, "description": period.description, "version": period.version,
@@ -96,10 +97,17 @@ class PeriodForm(forms.Form):
                 self.add_error("billing_frequency", _("Choose how often the price is billed."))
             return
         try:
-            cleaned["mrr"] = normalise_mrr(price, frequency, cleaned.get("billing_every_months"))
+            computed = normalise_mrr(price, frequency, cleaned.get("billing_every_months"))
         except ValidationError as error:
             field = "billing_every_months" if error.code == "months_required" else "billing_frequency"
             self.add_error(field, error)
+            return
+        typed = cleaned.get("mrr")
+        if typed is not None and typed != computed:
+            self.add_error("mrr", _("This price and billing frequency make an MRR of %(mrr)s. Leave MRR empty to use it.")
+                           % {"mrr": computed})
+            return
+        cleaned["mrr"] = computed
 
     def _clean_end(self, cleaned):
         start, end = cleaned.get("start_date"), cleaned.get("end")

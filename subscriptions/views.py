@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -168,7 +168,10 @@ def history(request, pk: int):
     """MRR month by month (paged, newest first), its chart, and the audit trail."""
     contact = _visible_contact(request, pk)
     subscription = subscription_of(contact, today=today())
-    page = Paginator(subscription.months[::-1], HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    try:
+        page = Paginator(subscription.months[::-1], HISTORY_PAGE_SIZE).page(request.GET.get("page", 1))
+    except InvalidPage:
+        raise Http404("No such page") from None
     changes = PeriodChange.objects.filter(contact=contact).select_related("changed_by")
     context = {"contact": contact, "subscription": subscription, "page": page, "changes": changes}
     template = "subscriptions/history.html#months" if request.htmx else "subscriptions/history.html"

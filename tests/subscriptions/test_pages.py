@@ -77,6 +77,8 @@ def test_history_is_paged_month_by_month_with_a_chart_and_the_audit_trail(client
     assert "<html" not in older.text and 'id="history-months"' in older.text
     assert re.findall(r'<th scope="row">([^<]+)</th>', older.text)[-1] == "June 2024"
     assert "No changes recorded." in page  # these periods were loaded, not written through the widget
+    assert client.get(url + "?page=4").status_code == 404
+    assert client.get(url + "?page=x").status_code == 404
 
 
 @pytest.mark.parametrize("size", [10, 200])

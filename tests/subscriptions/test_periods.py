@@ -1,6 +1,7 @@
 """Adding, changing, editing and deleting periods through the widget's URLs, with and without htmx."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -75,6 +76,28 @@ def test_mrr_is_computed_from_price_and_billing_frequency(client_as, rep, contac
     client_as(rep).post(create_url(contact), form(mrr="", price="900", billing_frequency="every_n_months",
                                                   billing_every_months="9", start_date="2027-01-01"), headers=HTMX)
     assert Period.objects.get(contact=contact, start_date=datetime.date(2027, 1, 1)).mrr == Decimal("100.00")
+
+
+def test_a_typed_mrr_that_disagrees_with_the_price_is_refused_with_the_computed_value(client_as, rep, contact):
+    response = client_as(rep).post(create_url(contact), form(mrr="90", price="300", billing_frequency="quarterly"), headers=HTMX)
+    assert response.status_code == 422
+    assert "make an MRR of 100.00" in response.text and not Period.objects.exists()
+    # The same MRR typed by hand is fine.
+    assert client_as(rep).post(create_url(contact), form(mrr="100", price="300", billing_frequency="quarterly"),
+                               headers=HTMX).status_code == 200
+
+
+def test_editing_a_priced_period_recomputes_its_mrr(client_as, rep, contact):
+    period = PeriodFactory(contact=contact, mrr=Decimal("100.00"), price=Decimal("1200.00"), billing_frequency="annual")
+    url = reverse("subscriptions:period_edit", args=[period.pk])
+    fragment = client_as(rep).get(url, headers=HTMX).text
+    mrr_input = re.search(r'<input[^>]*name="mrr"[^>]*>', fragment).group()
+    assert "value=" not in mrr_input  # computed again from the price on save
+    assert 'value="1200.00"' in re.search(r'<input[^>]*name="price"[^>]*>', fragment).group()
+    response = client_as(rep).post(url, form(mrr="", price="2400", billing_frequency="annual", version="1"), headers=HTMX)
+    assert response.status_code == 200
+    period.refresh_from_db()
+    assert period.mrr == Decimal("200.00")
 
 
 @pytest.mark.parametrize(
