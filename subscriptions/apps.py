@@ -7,8 +7,9 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("Subscriptions")
 
     def ready(self):
-        from crm import features
+        from crm import features, panels
         from subscriptions.fields import register_subscription_fields
+        from subscriptions.views import panel_context
 
         features.register(
             "subscriptions",
@@ -20,3 +21,16 @@ class SubscriptionsConfig(AppConfig):
             ),
         )
         register_subscription_fields()
+        panels.register_panel("subscriptions/panel.html", context=panel_context, feature="subscriptions", order=10)
+        panels.register_nav(
+            _("Pipeline"),
+            "subscriptions:pipeline",
+            allowed=lambda user: user.is_rep or user.is_manager,
+            feature="subscriptions",
+            order=20,
+        )
+
+    def seed_demo(self, users):
+        from subscriptions.demo import seed_periods
+
+        seed_periods(users)

@@ -1,5 +1,8 @@
 """Day arithmetic that SQLite and PostgreSQL agree on."""
 
+import calendar
+import datetime
+
 from django.db.models import DecimalField, Func, IntegerField
 
 
@@ -29,3 +32,28 @@ class ProratedValue(Func):
     def as_sqlite(self, compiler, connection, **extra):
         # SQLite's NUMERIC affinity turns 100.00 into an integer: divide as REAL.
         return self.as_sql(compiler, connection, template="ROUND(CAST(%(expressions)s AS REAL) * 12 / 365.0, 2)", **extra)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or the month's last day when it is shorter (31 Jan + 1 = 28 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def end_after_months(start: datetime.date, months: int) -> datetime.date:
+    """The last day of a term of `months` months that starts on `start`: start + months - 1 day."""
+    return add_months(start, months) - datetime.timedelta(days=1)
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """The first day of every month from `first`'s month to `last`'s month, both included."""
+    month, months = first.replace(day=1), []
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Contact
+from subscriptions.money import prorate
 
 
 class BillingFrequency(models.TextChoices):
@@ -49,6 +50,17 @@ class PeriodQuerySet(models.QuerySet):
 
     def for_contact(self, contact) -> "PeriodQuerySet":
         return self.filter(contact=contact).order_by("start_date")
+
+    def visible_to(self, user) -> "PeriodQuerySet":
+        """Periods of the contacts `user` may see: the contacts' one visibility gate."""
+        return self.filter(contact__in=Contact.objects.visible_to(user))
+
+    def overlapping(self, start: datetime.date, end: datetime.date | None) -> "PeriodQuerySet":
+        """Periods sharing at least one day with `start`..`end` (no end: open-ended)."""
+        overlap = Q(end_date__isnull=True) | Q(end_date__gte=start)
+        if end is not None:
+            overlap &= Q(start_date__lte=end)
+        return self.filter(overlap)
 
 
 class Period(models.Model):
@@ -100,6 +112,22 @@ class Period(models.Model):
     def covers(self, day: datetime.date) -> bool:
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
 
+    def remaining_value(self, on: datetime.date) -> Decimal | None:
+        """What is left of the contract from `on` (that day included) to the end; none if open-ended.
+
+        The registry's `remaining_value` field is the same formula as a query expression
+        (`ROUND(mrr x days_left x 12 / 365, 2)`); tests pin the two against the same cases.
+        """
+        if self.end_date is None:
+            return None
+        days_left = (self.end_date - max(on, self.start_date)).days + 1
+        return prorate(self.mrr, max(days_left, 0))
+
+    def days_run(self, on: datetime.date) -> int:
+        """Days of this period from its start up to and including `on`."""
+        last = on if self.end_date is None else min(on, self.end_date)
+        return max((last - self.start_date).days + 1, 0)
+
     def tag_against(self, previous: "Period | None") -> str:
         """New business, reactivation after a gap, or expansion/contraction/renewal by value."""
         if previous is None:
@@ -131,3 +159,12 @@ class PeriodChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
+
+    def differences(self) -> list[tuple[str, object, object]]:
+        """(field label, old, new) for each audited value this change touched."""
+        names = list(dict.fromkeys([*self.old_values, *self.new_values]))
+        return [
+            (Period._meta.get_field(name).verbose_name, self.old_values.get(name), self.new_values.get(name))
+            for name in names
+            if self.old_values.get(name) != self.new_values.get(name)
+        ]

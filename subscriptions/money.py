@@ -37,3 +37,21 @@ def normalise_mrr(price: Decimal, frequency: str, every_months: int | None = Non
             _("Unknown billing frequency: %(frequency)s."), params={"frequency": frequency}, code="unknown_frequency"
         )
     return quantize(price / months)
+
+
+DAYS_PER_YEAR = Decimal(365)
+
+
+def prorate(mrr: Decimal, days: int) -> Decimal:
+    """A monthly amount for `days` days: mrr x 12 / 365 a day, rounded once, to cents."""
+    return quantize(mrr * days * 12 / DAYS_PER_YEAR)
+
+
+def accrued(periods, on) -> dict[str, Decimal]:
+    """MRR earned by `on` (that day included) since the first period began, per currency."""
+    days_by_currency: dict[str, Decimal] = {}
+    for period in periods:
+        days = period.days_run(on)
+        if days:
+            days_by_currency[period.currency] = days_by_currency.get(period.currency, Decimal(0)) + period.mrr * days
+    return {currency: quantize(total * 12 / DAYS_PER_YEAR) for currency, total in days_by_currency.items()}

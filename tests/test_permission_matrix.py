@@ -22,6 +22,34 @@ def row(name, method, admin, manager, rep, partner, anonymous, *, kwargs=None, d
 
 CONTACT_POST = {"kind": "person", "name": "Matrix Person", "owner": "{rep}"}
 
+# Subscriptions: with the feature on, the contact's visibility decides; with it off, every URL is
+# a 404 for everyone, whatever the method.
+SUBS = ("subscriptions",)
+STAFF_WRITE = ("admin", "manager", "rep")
+PERIOD_POST = {"currency": "EUR", "mrr": "120.00", "start_date": "2030-01-01", "end": "after", "term_months": "12",
+               "version": "1"}
+_SUBSCRIPTION_URLS = [
+    # url name, kwargs, GET statuses on, POST statuses on, POST data
+    ("subscriptions:pipeline", {}, (200, 200, 200, 404, 302), (405,) * 5, {}),
+    ("subscriptions:contact", {"pk": "{contact}"}, (200, 200, 200, 404, 302), (405,) * 5, {}),
+    ("subscriptions:history", {"pk": "{contact}"}, (200, 200, 200, 404, 302), (405,) * 5, {}),
+    ("subscriptions:period_create", {"pk": "{contact}"}, (200, 200, 200, 404, 302), (302, 302, 302, 404, 302), PERIOD_POST),
+    ("subscriptions:period_change", {"pk": "{contact}"}, (200, 200, 200, 404, 302), (302, 302, 302, 404, 302), PERIOD_POST),
+    ("subscriptions:period_edit", {"pk": "{period}"}, (200, 200, 200, 404, 302), (302, 302, 302, 404, 302), PERIOD_POST),
+    ("subscriptions:period_delete", {"pk": "{period}"}, (200, 200, 200, 404, 302), (302, 302, 302, 404, 302), {"version": "1"}),
+]
+SUBSCRIPTION_ROWS = [
+    row_
+    for name, kwargs, get_on, post_on, data in _SUBSCRIPTION_URLS
+    for row_ in (
+        row(name, "GET", *get_on, kwargs=kwargs, features=SUBS),
+        row(name, "POST", *post_on, kwargs=kwargs, data=data, features=SUBS,
+            writes=STAFF_WRITE if post_on[0] == 302 else ()),
+        row(name, "GET", *(404,) * 5, kwargs=kwargs),
+        row(name, "POST", *(404,) * 5, kwargs=kwargs, data=data),
+    )
+]
+
 MATRIX = [
     #    url name               method  admin manager rep partner anon
     row("home", "GET", 302, 302, 302, 200, 302),
@@ -48,6 +76,7 @@ MATRIX = [
     row("customize_feature", "POST", 302, 404, 404, 404, 302, kwargs={"name": "subscriptions"},
         data={"active": "1"}, writes=("admin",)),
     row("admin:index", "GET", 200, 302, 302, 302, 302),
+    *SUBSCRIPTION_ROWS,
 ]
 
 # Django's own admin generates its URLs per model; its index stands for them in the table above
@@ -81,9 +110,16 @@ def cast(admin_user, manager, rep, partner, contact):
 
 
 @pytest.fixture
-def objects(contact, rep):
+def subscription_period(contact):
+    from subscriptions.models import Period
+
+    return Period.objects.create(contact=contact, mrr="100.00", start_date="2026-01-01", end_date="2026-12-31", term_months=12)
+
+
+@pytest.fixture
+def objects(contact, rep, subscription_period):
     """What URL placeholders like "{contact}" stand for; apps add theirs here."""
-    return {"contact": contact, "rep": rep}
+    return {"contact": contact, "rep": rep, "period": subscription_period}
 
 
 def _fill(value, placeholders):

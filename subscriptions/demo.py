@@ -1,0 +1,83 @@
+"""Demo subscriptions: years of history per organisation, upcoming changes up and down, some
+ending soon. Deterministic per contact name and written through the service functions, so the
+audit trail is filled too; contacts that already have periods are left alone (idempotent).
+"""
+
+import datetime
+import random
+import zlib
+from decimal import Decimal
+
+from django.conf import settings
+
+from crm import features
+from crm.dates import today
+from crm.models import Contact
+from subscriptions.dates import add_months, end_after_months
+from subscriptions.models import BillingFrequency, Period
+from subscriptions.money import MONTHS_PER_PAYMENT
+from subscriptions.services import period_create
+
+ONE_DAY = datetime.timedelta(days=1)
+PLANS = [49, 99, 149, 250, 400, 600, 900, 1500, 2400]
+RENEWAL_FACTORS = ["1", "1", "1", "1.1", "1.2", "1.5", "0.8", "0.9"]
+DESCRIPTIONS = ["Starter plan", "Growth plan", "Business plan", "Enterprise plan", "Seats top-up", ""]
+
+
+def seed_periods(users) -> None:
+    features.feature_set_active(name="subscriptions", active=True, by=users["admin"])
+    has_periods = set(Period.objects.values_list("contact_id", flat=True).distinct())
+    for contact in Contact.objects.organisations().select_related("owner").order_by("name", "pk"):
+        if contact.pk not in has_periods:
+            for data in demo_history(contact.name, today=today()):
+                period_create(contact=contact, data=data, by=contact.owner)
+
+
+def _money(amount) -> Decimal:
+    return Decimal(amount).quantize(Decimal("1"))
+
+
+def _period(rng, start, end, term, mrr, currency) -> dict:
+    data = {
+        "currency": currency, "mrr": mrr, "start_date": start, "end_date": end, "term_months": term,
+        "description": rng.choice(DESCRIPTIONS), "price": None, "billing_frequency": "", "billing_every_months": None,
+    }
+    if rng.random() < 0.3:
+        frequency = rng.choice([BillingFrequency.ANNUAL, BillingFrequency.QUARTERLY])
+        data.update(price=mrr * MONTHS_PER_PAYMENT[frequency], billing_frequency=frequency)
+    return data
+
+
+def demo_history(name: str, *, today: datetime.date) -> list[dict]:
+    """The periods of one demo customer, oldest first, never overlapping."""
+    rng = random.Random(zlib.crc32(name.encode()))
+    if rng.random() < 0.12:
+        return []
+    currency = "USD" if rng.random() < 0.08 else settings.CRM_CURRENCY
+    start = add_months(today.replace(day=1), -rng.randint(14, 66))
+    mrr = _money(rng.choice(PLANS))
+    periods = []
+    while start <= today:
+        term = rng.choice([12, 12, 12, 24, 6])
+        end = end_after_months(start, term)
+        periods.append(_period(rng, start, end, term, mrr, currency))
+        start = end + ONE_DAY
+        roll = rng.random()
+        if end < today and roll < 0.06:
+            return periods  # a customer who left
+        if end < today and roll < 0.16:
+            start = add_months(start, rng.randint(2, 5))  # a gap, then reactivation
+        mrr = _money(mrr * Decimal(rng.choice(RENEWAL_FACTORS)))
+    current = periods[-1]
+    fate = rng.random()
+    if fate < 0.4 and current["end_date"] >= today:
+        # A renewal already agreed, up or down.
+        factor = Decimal(rng.choice(["1.15", "1.3", "1.5", "0.85", "0.7"]))
+        periods.append(_period(rng, start, end_after_months(start, 12), 12, _money(current["mrr"] * factor), currency))
+    elif fate < 0.6 and current["end_date"] >= today:
+        # Ending soon and nothing follows yet.
+        current["end_date"] = today + datetime.timedelta(days=rng.randint(3, 85))
+        current["term_months"] = None
+    elif fate < 0.72:
+        current["end_date"] = current["term_months"] = None  # open-ended
+    return periods

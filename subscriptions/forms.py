@@ -1,0 +1,170 @@
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from subscriptions.dates import end_after_months
+from subscriptions.models import BillingFrequency, Period
+from subscriptions.money import EVERY_N_MONTHS, normalise_mrr
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PeriodForm(forms.Form):
+    """A period as the rep types it: the end as a term, a date or never; MRR typed or computed."""
+
+    AFTER, ON, NEVER = "after", "on", "never"
+    END_CHOICES = [(AFTER, _("After a number of months")), (ON, _("On a date")), (NEVER, _("Never"))]
+
+    currency = forms.CharField(
+        label=_("Currency"), max_length=3, min_length=3,
+        validators=[RegexValidator(r"^[A-Za-z]{3}$", _("Use a three-letter currency code, such as EUR."))],
+    )
+    mrr = forms.DecimalField(
+        label=_("MRR"), required=False, min_value=0, max_digits=12, decimal_places=2,
+        help_text=_("The monthly value. Leave it empty to compute it from a price and billing frequency."),
+    )
+    price = forms.DecimalField(label=_("Price"), required=False, min_value=0, max_digits=12, decimal_places=2)
+    billing_frequency = forms.ChoiceField(
+        label=_("Billing frequency"), required=False, choices=[("", "—"), *BillingFrequency.choices]
+    )
+    billing_every_months = forms.IntegerField(
+        label=_("Every N months"), required=False, min_value=1, max_value=120,
+        help_text=_("Only for “Every N months”."),
+    )
+    start_date = forms.DateField(label=_("Effective date"), widget=DateInput())
+    end = forms.ChoiceField(label=_("Ends"), choices=END_CHOICES, initial=AFTER, widget=forms.RadioSelect)
+    term_months = forms.IntegerField(label=_("Number of months"), required=False, min_value=1, max_value=600)
+    end_date = forms.DateField(label=_("End date"), required=False, widget=DateInput())
+    description = forms.CharField(label=_("Description"), required=False, max_length=200)
+    # The version the editor read: a save based on an older one is refused (see services).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args, instance: Period | None = None, **kwargs):
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault("initial", {}).update(self.initial_for(instance))
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].initial = settings.CRM_CURRENCY
+        self.fields["version"].required = instance is not None
+
+    @classmethod
+    def initial_for(cls, period: Period) -> dict:
+        if period.end_date is None:
+            end = cls.NEVER
+        elif period.term_months:
+            end = cls.AFTER
+        else:
+            end = cls.ON
+        return {
+            # With a price, the MRR is computed from it: leave it for the form to compute again.
+            "currency": period.currency, "mrr": None if period.price is not None else period.mrr, "price": period.price,
+            "billing_frequency": period.billing_frequency, "billing_every_months": period.billing_every_months,
+            "start_date": period.start_date, "end": end, "term_months": period.term_months,
+            "end_date": period.end_date, "description": period.description, "version": period.version,
+        }
+
+    def clean_currency(self):
+        return self.cleaned_data["currency"].upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        self._clean_mrr(cleaned)
+        self._clean_end(cleaned)
+        return cleaned
+
+    def _clean_mrr(self, cleaned):
+        price, frequency = cleaned.get("price"), cleaned.get("billing_frequency")
+        if frequency != EVERY_N_MONTHS:
+            cleaned["billing_every_months"] = None
+        if price is None and not frequency:
+            if cleaned.get("mrr") is None and "mrr" not in self.errors:
+                self.add_error("mrr", _("Give the MRR, or a price and how often it is billed."))
+            return
+        if price is None:
+            self.add_error("price", _("Give the price billed at this frequency."))
+            return
+        if not frequency:
+            if "billing_frequency" not in self.errors:
+                self.add_error("billing_frequency", _("Choose how often the price is billed."))
+            return
+        try:
+            computed = normalise_mrr(price, frequency, cleaned.get("billing_every_months"))
+        except ValidationError as error:
+            field = "billing_every_months" if error.code == "months_required" else "billing_frequency"
+            self.add_error(field, error)
+            return
+        typed = cleaned.get("mrr")
+        if typed is not None and typed != computed:
+            self.add_error("mrr", _("This price and billing frequency make an MRR of %(mrr)s. Leave MRR empty to use it.")
+                           % {"mrr": computed})
+            return
+        cleaned["mrr"] = computed
+
+    def _clean_end(self, cleaned):
+        start, end = cleaned.get("start_date"), cleaned.get("end")
+        if end == self.AFTER:
+            months = cleaned.get("term_months")
+            if months is None:
+                if "term_months" not in self.errors:
+                    self.add_error("term_months", _("Give the number of months."))
+                return
+            if start is not None:
+                try:
+                    cleaned["end_date"] = end_after_months(start, months)
+                except (OverflowError, ValueError):
+                    self.add_error("term_months", _("That term ends too far in the future."))
+        elif end == self.ON:
+            cleaned["term_months"] = None
+            end_date = cleaned.get("end_date")
+            if end_date is None:
+                if "end_date" not in self.errors:
+                    self.add_error("end_date", _("Give the end date."))
+            elif start is not None and end_date < start:
+                self.add_error("end_date", _("The end date cannot be before the effective date."))
+        else:
+            cleaned["term_months"] = cleaned["end_date"] = None
+
+    def period_data(self) -> dict:
+        """What the service functions take: the model's own fields, cleaned."""
+        data = self.cleaned_data
+        return {
+            "currency": data["currency"], "mrr": data["mrr"], "start_date": data["start_date"],
+            "end_date": data["end_date"], "term_months": data["term_months"],
+            "description": data["description"], "price": data["price"],
+            "billing_frequency": data["billing_frequency"], "billing_every_months": data["billing_every_months"],
+        }
+
+
+class DeleteForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class PanelPartForm(forms.Form):
+    """Which region of the widget an htmx refresh asks for."""
+
+    part = forms.ChoiceField(choices=[(part, part) for part in ("summary", "periods", "slot")], required=False)
+
+
+def initial_for_change(last: Period | None, today: datetime.date) -> dict:
+    """The next period starts the day after the last one ends, in its currency, for the same term."""
+    if last is None:
+        return {"start_date": today}
+    if last.end_date is not None:
+        start = last.end_date + datetime.timedelta(days=1)
+    else:
+        start = max(today, last.start_date + datetime.timedelta(days=1))
+    initial = {"start_date": start, "currency": last.currency}
+    if last.term_months:
+        initial.update(end=PeriodForm.AFTER, term_months=last.term_months)
+    elif last.end_date is None:
+        initial["end"] = PeriodForm.NEVER
+    return initial

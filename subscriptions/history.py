@@ -1,0 +1,91 @@
+"""A contact's MRR month by month, and its chart as server-rendered SVG.
+
+The MRR of a month is the MRR in force on the month's last day (0 when no period covers it),
+from the month the first period starts to the later of this month and the month the last known
+period starts, so upcoming changes are on the chart too.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from subscriptions.dates import month_end, months_between
+
+
+@dataclass(frozen=True)
+class Month:
+    month: datetime.date  # the first day
+    mrr: Decimal
+    currency: str | None
+    change: Decimal  # from the month before
+
+
+def monthly_mrr(periods: list, today: datetime.date) -> list[Month]:
+    """One `Month` per month since the first period began; `periods` sorted by start date."""
+    if not periods:
+        return []
+    last = max(today, periods[-1].start_date)
+    months, previous, index = [], Decimal(0), 0
+    for first_day in months_between(periods[0].start_date, last):
+        day = month_end(first_day)
+        while index + 1 < len(periods) and periods[index + 1].start_date <= day:
+            index += 1
+        period = periods[index] if periods[index].covers(day) else None
+        mrr = period.mrr if period else Decimal("0.00")
+        months.append(Month(first_day, mrr, period.currency if period else None, mrr - previous))
+        previous = mrr
+    return months
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    path: str  # a step line through every month
+    area: str  # the same line closed along the x axis
+    y_ticks: list  # (y, value)
+    x_ticks: list  # (x, label)
+    points: list  # (x, y, Month)
+    baseline: float
+    left: int
+
+
+def _nice_ceiling(value: Decimal) -> Decimal:
+    """1, 2 or 5 times a power of ten, at least `value`."""
+    if value <= 0:
+        return Decimal(100)
+    magnitude = Decimal(10) ** (len(str(int(value))) - 1)
+    for step in (1, 2, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def chart(months: list[Month], *, width=640, height=220) -> Chart | None:
+    """Coordinates for an SVG step chart of `months`; None for nothing to draw."""
+    if not months:
+        return None
+    left, right, top, bottom = 64, 12, 12, 28
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = _nice_ceiling(max(month.mrr for month in months))
+    step = plot_w / len(months)
+
+    def y(value: Decimal) -> float:
+        return round(top + plot_h - float(value / top_value) * plot_h, 1)
+
+    points, path = [], ""
+    for i, month in enumerate(months):
+        x0, x1, level = round(left + i * step, 1), round(left + (i + 1) * step, 1), y(month.mrr)
+        path += f"M{x0},{level}" if i == 0 else f" V{level}"
+        path += f" H{x1}"
+        points.append((round(x0 + step / 2, 1), level, month))
+    baseline = top + plot_h
+    area = f"{path} L{left + plot_w},{baseline} L{left},{baseline} Z"
+    y_ticks = [(y(top_value * k / 4), top_value * k / 4) for k in range(5)]
+    every = max(1, len(months) // 8)
+    x_ticks = [
+        (round(left + i * step, 1), month.month)
+        for i, month in enumerate(months)
+        if i % every == 0 and left + i * step < width - 56  # room for the label's text
+    ]
+    return Chart(width, height, path, area, y_ticks, x_ticks, points, baseline, left)

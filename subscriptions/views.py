@@ -1,0 +1,196 @@
+"""The subscription widget's forms, the MRR history and the pipeline report.
+
+Every view is behind `feature_required("subscriptions")`, outermost: a switched-off feature has
+no URLs at all, for any method or visitor
+and fetches its contact or period through the contacts' visibility gate (404 otherwise).
+Forms post to the same URL with or without htmx: with it, a valid save answers the empty form
+slot and fires `periodsChanged`, which the widget's other regions listen for; an invalid one
+answers the form with its errors and status 422. Without it, a valid save redirects to the
+contact page.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from crm.dates import today
+from crm.features import feature_required
+from crm.models import Contact, assignable_owners
+from subscriptions import services
+from subscriptions.forms import DeleteForm, PanelPartForm, PeriodForm, initial_for_change
+from subscriptions.models import Period, PeriodChange
+from subscriptions.pipeline import ENDING_WINDOWS, MOVEMENTS, build_report
+from subscriptions.widget import subscription_of
+
+FEATURE = "subscriptions"
+PANEL = "subscriptions/panel.html"
+FORM = "subscriptions/period_form.html"
+EVENT = "periodsChanged"
+HISTORY_PAGE_SIZE = 12
+
+
+def _visible_contact(request, pk) -> Contact:
+    return get_object_or_404(Contact.objects.visible_to(request.user), pk=pk)
+
+
+def _visible_period(request, pk) -> Period:
+    return get_object_or_404(Period.objects.visible_to(request.user).select_related("contact"), pk=pk)
+
+
+def panel_context(request, contact) -> dict:
+    """The contact page panel's context (registered in `SubscriptionsConfig.ready()`)."""
+    return {"subscription": subscription_of(contact, today=today())}
+
+
+def _panel(request, contact) -> dict:
+    """The panel's context for rendering it (or a part of it) outside the contact page."""
+    panel = panel_context(request, contact)
+    return {"contact": contact, "panel": panel, **panel}
+
+
+@feature_required(FEATURE)
+@require_GET
+@login_required
+def contact_subscription(request, pk: int):
+    """The widget alone: a region of it for htmx refreshes, or a page of its own."""
+    contact = _visible_contact(request, pk)
+    part = PanelPartForm(request.GET)
+    if not part.is_valid():
+        return HttpResponseBadRequest(_("Unknown part of the subscription widget."))
+    context = _panel(request, contact)
+    if request.htmx and part.cleaned_data["part"]:
+        return render(request, f"{PANEL}#{part.cleaned_data['part']}", context)
+    return render(request, "subscriptions/contact_subscription.html", context)
+
+
+def _saved(request, contact, message):
+    if request.htmx:
+        response = render(request, f"{PANEL}#slot", {"contact": contact, "message": message})
+        response["HX-Trigger"] = EVENT
+        return response
+    messages.success(request, message)
+    return redirect(contact)
+
+
+def _form_page(request, context, *, status=200):
+    template = f"{FORM}#form" if request.htmx else FORM
+    return render(request, template, context, status=status)
+
+
+def _save_period(request, contact, form, save, context, message):
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _saved(request, contact, message)
+    status = 422 if request.method == "POST" else 200
+    return _form_page(request, {"contact": contact, "form": form, **context}, status=status)
+
+
+@feature_required(FEATURE)
+@require_http_methods(["GET", "POST"])
+@login_required
+def period_create(request, pk: int):
+    contact = _visible_contact(request, pk)
+    form = PeriodForm(request.POST or None, initial={"start_date": today()})
+    return _save_period(
+        request, contact, form,
+        lambda f: services.period_create(contact=contact, data=f.period_data(), by=request.user),
+        {"action": "create"}, _("Subscription added."),
+    )
+
+
+@feature_required(FEATURE)
+@require_http_methods(["GET", "POST"])
+@login_required
+def period_change(request, pk: int):
+    contact = _visible_contact(request, pk)
+    last = Period.objects.for_contact(contact).last()
+    form = PeriodForm(request.POST or None, initial=initial_for_change(last, today()))
+    return _save_period(
+        request, contact, form,
+        lambda f: services.period_change(contact=contact, data=f.period_data(), by=request.user),
+        {"action": "change", "last": last}, _("Subscription changed."),
+    )
+
+
+@feature_required(FEATURE)
+@require_http_methods(["GET", "POST"])
+@login_required
+def period_edit(request, pk: int):
+    period = _visible_period(request, pk)
+    form = PeriodForm(request.POST or None, instance=period)
+    return _save_period(
+        request, period.contact, form,
+        lambda f: services.period_update(
+            period=period, data=f.period_data(), version=f.cleaned_data["version"], by=request.user
+        ),
+        {"action": "edit", "period": period}, _("Period saved."),
+    )
+
+
+@feature_required(FEATURE)
+@require_http_methods(["GET", "POST"])
+@login_required
+def period_delete(request, pk: int):
+    period = _visible_period(request, pk)
+    contact = period.contact
+    form = DeleteForm(request.POST or None, initial={"version": period.version})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.period_delete(period=period, version=form.cleaned_data["version"], by=request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return _saved(request, contact, _("Period deleted."))
+        status = 422
+    else:
+        status = 200
+    template = "subscriptions/period_delete.html"
+    if request.htmx:
+        template += "#form"
+    return render(request, template, {"contact": contact, "period": period, "form": form}, status=status)
+
+
+@feature_required(FEATURE)
+@require_GET
+@login_required
+def history(request, pk: int):
+    """MRR month by month (paged, newest first), its chart, and the audit trail."""
+    contact = _visible_contact(request, pk)
+    subscription = subscription_of(contact, today=today())
+    try:
+        page = Paginator(subscription.months[::-1], HISTORY_PAGE_SIZE).page(request.GET.get("page", 1))
+    except InvalidPage:
+        raise Http404("No such page") from None
+    changes = PeriodChange.objects.filter(contact=contact).select_related("changed_by")
+    context = {"contact": contact, "subscription": subscription, "page": page, "changes": changes}
+    template = "subscriptions/history.html#months" if request.htmx else "subscriptions/history.html"
+    return render(request, template, context)
+
+
+@feature_required(FEATURE)
+@require_GET
+@login_required
+def pipeline(request):
+    """Current vs upcoming MRR and the movements between them, per owner the user can see."""
+    if not request.user.is_vendor_staff:
+        raise Http404
+    owners = list(assignable_owners(request.user).order_by("first_name", "last_name", "username"))
+    report = build_report(
+        Contact.objects.visible_to(request.user), owners, currency=settings.CRM_CURRENCY, today=today()
+    )
+    return render(
+        request,
+        "subscriptions/pipeline.html",
+        {"report": report, "movements": MOVEMENTS, "windows": ENDING_WINDOWS, "today": today()},
+    )

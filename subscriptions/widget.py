@@ -1,0 +1,103 @@
+"""What the contact page's subscription widget shows, read in two queries whatever the history.
+
+Current and upcoming come from the same annotations (`queries.with_subscription`) that smart
+lists sort and export, so the widget and a list can never disagree about them.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from crm.models import Contact
+from subscriptions.history import Month, chart, monthly_mrr
+from subscriptions.models import Direction, Period, Tag
+from subscriptions.money import accrued
+from subscriptions.queries import with_subscription
+
+
+@dataclass(frozen=True)
+class Row:
+    period: Period
+    tag: str
+    is_current: bool
+    is_upcoming: bool
+
+    @property
+    def tag_label(self) -> str:
+        return Tag(self.tag).label
+
+
+@dataclass(frozen=True)
+class Subscription:
+    contact: Contact
+    today: datetime.date
+    rows: list[Row]
+    current: Period | None
+    upcoming: Period | None
+    upcoming_tag: str | None
+    direction: str | None
+    months: list[Month]
+
+    @property
+    def periods(self) -> list[Period]:
+        return [row.period for row in self.rows]
+
+    @property
+    def last(self) -> Period | None:
+        return self.rows[-1].period if self.rows else None
+
+    @property
+    def arr(self) -> Decimal | None:
+        return self.current.arr if self.current else None
+
+    @property
+    def remaining_value(self) -> Decimal | None:
+        return self.current.remaining_value(self.today) if self.current else None
+
+    @property
+    def accrued(self) -> dict[str, Decimal]:
+        return accrued(self.periods, self.today)
+
+    @property
+    def upcoming_tag_label(self) -> str | None:
+        return Tag(self.upcoming_tag).label if self.upcoming_tag else None
+
+    @property
+    def direction_label(self) -> str | None:
+        return Direction(self.direction).label if self.direction else None
+
+    @property
+    def is_ending(self) -> bool:
+        return self.direction == Direction.ENDING
+
+    @property
+    def chart(self):
+        return chart(self.months)
+
+
+def tagged(periods: list[Period]) -> list[tuple[Period, str]]:
+    """Each period with its tag against the one before it; `periods` sorted by start date."""
+    return [(period, period.tag_against(periods[i - 1] if i else None)) for i, period in enumerate(periods)]
+
+
+def subscription_of(contact: Contact, *, today: datetime.date) -> Subscription:
+    figures = with_subscription(Contact.objects.filter(pk=contact.pk), on=today).values(
+        "current_start", "upcoming_start", "upcoming_direction"
+    ).get()
+    periods = list(Period.objects.for_contact(contact))
+    rows = [
+        Row(period, tag, period.start_date == figures["current_start"], period.start_date == figures["upcoming_start"])
+        for period, tag in tagged(periods)
+    ]
+    current = next((row.period for row in rows if row.is_current), None)
+    upcoming_row = next((row for row in rows if row.is_upcoming), None)
+    return Subscription(
+        contact=contact,
+        today=today,
+        rows=rows,
+        current=current,
+        upcoming=upcoming_row.period if upcoming_row else None,
+        upcoming_tag=upcoming_row.tag if upcoming_row else None,
+        direction=figures["upcoming_direction"],
+        months=monthly_mrr(periods, today),
+    )
