@@ -31,7 +31,8 @@ def _row(request, change: ContractChange, layout: str, *, error=None, form=None,
     context = {"change": row, "shown": shown, "layout": layout, "row_error": error, "row_form": form}
     response = render(request, ROW_TEMPLATE, context, status=status)
     if status == 200:
-        response["HX-Trigger"] = "renewalsChanged"
+        # For any region that shows this change elsewhere; the row itself is already swapped.
+        response["HX-Trigger"] = "contractChangeSaved"
     return response
 
 
