@@ -7,7 +7,6 @@ still pending when the association ends is never sent.
 """
 
 import datetime
-import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -17,17 +16,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from crm import dates
 from crm.jobs import enqueue_after_commit
 from renewals import conf
 from renewals.models import Association, ContractChange, Notice
-
-logger = logging.getLogger(__name__)
-
 
 def _notify(change: ContractChange, *, kind: str, event_key: str, status: str = "") -> list[Notice]:
     association = Association.objects.active().filter(customer_id=change.customer_id).select_related("partner").first()
     if association is None:
         return []
+    from renewals.tasks import send_notice  # tasks import this module
+
     created = []
     for user in association.partner.users.filter(is_active=True).exclude(email=""):
         notice, is_new = Notice.objects.get_or_create(
@@ -37,8 +36,6 @@ def _notify(change: ContractChange, *, kind: str, event_key: str, status: str = 
         )
         if is_new:
             created.append(notice)
-            from renewals.tasks import send_notice
-
             enqueue_after_commit(send_notice, notice.pk)
     return created
 
@@ -84,7 +81,12 @@ def daily(*, today: datetime.date) -> int:
 
 
 def send(notice_id: int) -> bool:
-    """Send one notice unless it was sent or its association ended; True when an e-mail left."""
+    """Send one notice unless it was sent or its association ended; True when an e-mail left.
+
+    The row stays locked while the e-mail leaves and is marked sent in the same transaction, so
+    two workers never both send it. A worker killed between the SMTP hand-off and the commit
+    leaves it pending for the sweep: at least once, never lost.
+    """
     with transaction.atomic():
         notice = (
             Notice.objects.select_for_update(of=("self",))
@@ -105,7 +107,7 @@ def send(notice_id: int) -> bool:
 
 
 def _message(notice: Notice) -> EmailMultiAlternatives:
-    change = ContractChange.objects.with_status(today=_today()).select_related("customer__contact").get(pk=notice.change_id)
+    change = ContractChange.objects.with_status(today=dates.today()).select_related("customer__contact").get(pk=notice.change_id)
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "notice": notice,
@@ -120,12 +122,6 @@ def _message(notice: Notice) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [notice.recipient.email])
     message.attach_alternative(html, "text/html")
     return message
-
-
-def _today():
-    from crm import dates
-
-    return dates.today()
 
 
 def pending_to_hand_over(*, older_than: datetime.timedelta) -> list[int]:

@@ -53,7 +53,9 @@ def dashboard(request):
     shown = cols.shown_columns(chosen)
     query = DashboardQueryForm(request.GET, shown=shown)
     columns_form = ColumnsForm(pickable=cols.pickable_columns(request, chosen), chosen=chosen)
-    columns_form.initial.update({"q": request.GET.get("q", ""), "sort": request.GET.get("sort", "")})
+    if query.is_valid():
+        # Saving columns comes back to the same search and sort.
+        columns_form.initial.update({"q": query.cleaned_data["q"], "sort": query.cleaned_data["sort"]})
     context = _context(request, query, columns_form, chosen, shown)
     template = TEMPLATE + "#results" if request.htmx else TEMPLATE
     return render(request, template, context, status=200 if query.is_valid() else 400)

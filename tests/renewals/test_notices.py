@@ -155,3 +155,13 @@ def test_the_sweep_hands_over_what_the_broker_missed(partner, customer, frozen_t
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep_notices.delay().get() == 0
     assert len(mailoutbox) == 1
+
+
+def test_beat_runs_the_daily_task_and_the_sweep():
+    from django.conf import settings
+
+    from crm.celery import app
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"renewals.daily_notices", "renewals.sweep_notices"} <= tasks
+    assert {"renewals.daily_notices", "renewals.sweep_notices", "renewals.send_notice"} <= set(app.tasks)
