@@ -21,6 +21,7 @@ def row(name, method, admin, manager, rep, partner, anonymous, *, kwargs=None, d
 
 
 CONTACT_POST = {"kind": "person", "name": "Matrix Person", "owner": "{rep}"}
+RENEWAL_COLUMNS = {"columns": ["customer", "communication_owner", "primary_contact", "type", "status", "deadline", "website"]}
 
 # Subscriptions: with the feature on, the contact's visibility decides; with it off, every URL is
 # a 404 for everyone, whatever the method.
@@ -52,7 +53,7 @@ SUBSCRIPTION_ROWS = [
 
 MATRIX = [
     #    url name               method  admin manager rep partner anon
-    row("home", "GET", 302, 302, 302, 200, 302),
+    row("home", "GET", 302, 302, 302, 302, 302),
     row("home", "POST", 405, 405, 405, 405, 405),
     row("healthz", "GET", 200, 200, 200, 200, 200),
     row("healthz", "POST", 405, 405, 405, 405, 405),
@@ -77,6 +78,37 @@ MATRIX = [
         data={"active": "1"}, writes=("admin",)),
     row("admin:index", "GET", 200, 302, 302, 302, 302),
     *SUBSCRIPTION_ROWS,
+    # renewals: the dashboard is the partner's; the customer page is also open to its vendor staff
+    row("renewals:dashboard", "GET", 404, 404, 404, 200, 302),
+    row("renewals:dashboard", "POST", 405, 405, 405, 405, 405),
+    row("renewals:columns", "GET", 405, 405, 405, 405, 405),
+    row("renewals:columns", "POST", 404, 404, 404, 302, 302, data=RENEWAL_COLUMNS, writes=("partner",)),
+    row("renewals:customer", "GET", 200, 200, 200, 200, 302, kwargs={"pk": "{renewal_customer}"}),
+    row("renewals:customer", "POST", 405, 405, 405, 405, 405, kwargs={"pk": "{renewal_customer}"}),
+    row("renewals:end_association", "GET", 200, 200, 200, 200, 302, kwargs={"pk": "{renewal_customer}"}),
+    row("renewals:end_association", "POST", 302, 302, 302, 302, 302, kwargs={"pk": "{renewal_customer}"},
+        writes=("admin", "manager", "rep", "partner")),
+    row("renewals:customer", "GET", 200, 404, 404, 404, 302, kwargs={"pk": "{renewal_other_customer}"}),
+    row("renewals:end_association", "GET", 200, 404, 404, 404, 302, kwargs={"pk": "{renewal_other_customer}"}),
+    row("renewals:end_association", "POST", 302, 404, 404, 404, 302, kwargs={"pk": "{renewal_other_customer}"},
+        writes=("admin",)),
+    *[
+        r
+        for name, extra in [
+            ("renewals:change_primary_contact", {"primary_contact": ""}),
+            ("renewals:change_communication_owner", {"owner": "partner"}),
+            ("renewals:change_agreed", {}),
+            ("renewals:change_cancellation", {}),
+        ]
+        for r in (
+            row(name, "GET", 405, 405, 405, 405, 405, kwargs={"pk": "{renewal_change}"}),
+            row(name, "POST", 302, 302, 302, 302, 302, kwargs={"pk": "{renewal_change}"},
+                data={"version": "1", "layout": "customer", **extra}, writes=("admin", "manager", "rep", "partner")),
+            # another partner's customer, owned by a rep of another team: 404 for all but the admin
+            row(name, "POST", 302, 404, 404, 404, 302, kwargs={"pk": "{renewal_other_change}"},
+                data={"version": "1", "layout": "customer", **extra}, writes=("admin",)),
+        )
+    ],
 ]
 
 # Django's own admin generates its URLs per model; its index stands for them in the table above
@@ -117,9 +149,16 @@ def subscription_period(contact):
 
 
 @pytest.fixture
-def objects(contact, rep, subscription_period):
+def objects(contact, rep, partner, subscription_period):
     """What URL placeholders like "{contact}" stand for; apps add theirs here."""
-    return {"contact": contact, "rep": rep, "period": subscription_period}
+    from tests.renewals.factories import renewals_matrix_objects
+
+    return {
+        "contact": contact,
+        "rep": rep,
+        "period": subscription_period,
+        **renewals_matrix_objects(rep=rep, partner=partner),
+    }
 
 
 def _fill(value, placeholders):

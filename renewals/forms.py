@@ -1,0 +1,74 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from renewals import columns
+from renewals.models import CommunicationOwner
+
+LAYOUTS = [("dashboard", "dashboard"), ("customer", "customer")]
+
+
+class DashboardQueryForm(forms.Form):
+    """The dashboard's query string: search text, sort and page."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    sort = forms.ChoiceField(label=_("Sort"), required=False)
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, data, *, shown):
+        super().__init__(data)
+        keys = [column.key for column in shown]
+        self.fields["sort"].choices = [("", "")] + [(key, key) for key in keys] + [(f"-{key}", f"-{key}") for key in keys]
+
+    def sort_key(self) -> str:
+        return self.cleaned_data.get("sort") or columns.DEFAULT_SORT
+
+
+class ColumnsForm(forms.Form):
+    """"Configure columns": the locked ones are always part of the answer, or it is refused."""
+
+    columns = forms.MultipleChoiceField(label=_("Columns"), widget=forms.CheckboxSelectMultiple, required=False)
+    q = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+    sort = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, pickable, chosen):
+        super().__init__(data, initial={"columns": [c.key for c in columns.LOCKED] + chosen})
+        self.pickable = pickable
+        self.fields["columns"].choices = [(c.key, c.label) for c in columns.LOCKED + pickable]
+
+    def clean_columns(self):
+        submitted = self.cleaned_data["columns"]
+        missing = [c for c in columns.LOCKED if c.key not in submitted]
+        if missing:
+            raise forms.ValidationError(
+                _("%(columns)s cannot be removed: locked columns are always shown.")
+                % {"columns": ", ".join(str(c.label) for c in missing)}
+            )
+        return [c.key for c in self.pickable if c.key in submitted]
+
+    def locked_keys(self):
+        return {c.key for c in columns.LOCKED}
+
+
+class ActionForm(forms.Form):
+    """What every in-place action posts: the version the user saw, and where the row is shown."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    layout = forms.ChoiceField(choices=LAYOUTS, required=False, widget=forms.HiddenInput)
+
+
+class PrimaryContactForm(ActionForm):
+    primary_contact = forms.ModelChoiceField(label=_("Primary customer contact"), queryset=None, required=False)
+
+    def __init__(self, data=None, *, change):
+        super().__init__(data)
+        # Only the customer's own people: any other id is "not a valid choice".
+        self.fields["primary_contact"].queryset = change.customer.people()
+
+
+class CommunicationOwnerForm(ActionForm):
+    owner = forms.ChoiceField(label=_("Communication owner"), choices=CommunicationOwner.choices)
+
+
+def layout_of(data) -> str:
+    value = data.get("layout") if data is not None else None
+    return value if value in dict(LAYOUTS) else "dashboard"

@@ -1,0 +1,50 @@
+"""The reads behind the dashboard, the customer page and the contact-page panel."""
+
+import datetime
+
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from crm.models import Contact
+from renewals import columns as cols
+from renewals import conf
+from renewals.models import Association, ContractChange, CustomerAccount
+
+# The columns of a customer's own table (customer page and contact-page panel).
+CUSTOMER_COLUMNS = [cols.BY_KEY[key] for key in ("type", "start_date", "deadline", "status", "communication_owner", "primary_contact")]
+
+
+def changes_for(user, *, today: datetime.date, shown: list[cols.Column]) -> QuerySet:
+    """Every contract change `user` may see, with what a table row shows, in a fixed number of queries."""
+    changes = (
+        ContractChange.objects.visible_to(user)
+        .with_status(today=today)
+        .select_related("customer__contact", "primary_contact", "agreed_by", "cancellation_requested_by")
+        .prefetch_related(Prefetch("customer__contact__people", queryset=Contact.objects.people().order_by("name", "pk")))
+    )
+    return cols.annotate_contact_fields(changes, [c.contact_field for c in shown if c.contact_field], today=today)
+
+
+def dashboard(user, *, today: datetime.date, shown, search: str = "", sort: str = cols.DEFAULT_SORT) -> QuerySet:
+    """The partner's "Upcoming renewals": changes starting within the window, searched and sorted."""
+    changes = changes_for(user, today=today, shown=shown).visible_to_partner(user)
+    changes = changes.starting_within(days=conf.window_days(), today=today)
+    if search := search.strip():
+        changes = changes.filter(
+            Q(customer__contact__name__icontains=search)
+            | Q(customer__website__icontains=search)
+            | Q(customer__account_id__icontains=search)
+        )
+    descending = sort.startswith("-")
+    column = cols.BY_KEY[sort.removeprefix("-")]
+    order = F(column.order_by).desc(nulls_last=True) if descending else F(column.order_by).asc(nulls_last=True)
+    return changes.order_by(order, "start_date", "pk")
+
+
+def running_association(customer: CustomerAccount, user) -> Association | None:
+    """The customer's running association that `user` may end: their own partner's, or any for staff."""
+    associations = Association.objects.active().filter(customer=customer).select_related("partner")
+    if user.is_partner:
+        associations = associations.filter(partner__users=user)
+    return associations.first()
+
+

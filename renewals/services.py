@@ -1,0 +1,112 @@
+"""Writes to renewals data: each under one transaction, recording who and when.
+
+Every write that can change a contract change's status tells the partner's users through
+`notices` in the same transaction; the e-mails themselves leave after commit.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm import dates
+from renewals import notices
+from renewals.models import Association, ContractChange, ContractChangeLog
+
+
+class Conflict(Exception):
+    """Someone else saved the contract change since the form was shown."""
+
+    def __init__(self):
+        super().__init__(_("Someone else changed this contract change a moment ago. Check it and try again."))
+
+
+def _lock(change: ContractChange, version: int) -> ContractChange:
+    """The row, locked for this transaction, if nobody saved it since `version` was read."""
+    row = ContractChange.objects.select_for_update().get(pk=change.pk)
+    if row.version != version:
+        raise Conflict
+    return row
+
+
+def _save(row: ContractChange, *fields: str) -> None:
+    row.version += 1
+    row.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _log(row, action, by, old="", new=""):
+    ContractChangeLog.objects.create(change=row, action=action, old_value=str(old)[:200], new_value=str(new)[:200], by=by)
+
+
+def contract_change_create(*, customer, data: dict, by=None) -> ContractChange:
+    """A new contract change; the customer's partner users hear of it after commit."""
+    with transaction.atomic():
+        change = ContractChange.objects.create(customer=customer, **data)
+        _log(change, ContractChangeLog.Action.CREATED, by, new=str(change))
+        notices.announce_created(change, today=dates.today())
+    return change
+
+
+def contract_change_set_primary_contact(*, change, contact, version: int, by) -> ContractChange:
+    if contact is not None and contact.organisation_id != change.customer.contact_id:
+        raise ValueError("The primary customer contact must be one of the customer's people")
+    with transaction.atomic():
+        row = _lock(change, version)
+        old = row.primary_contact
+        row.primary_contact = contact
+        _save(row, "primary_contact")
+        _log(row, ContractChangeLog.Action.PRIMARY_CONTACT, by, old or "", contact or "")
+    return row
+
+
+def contract_change_set_communication_owner(*, change, owner: str, version: int, by) -> ContractChange:
+    with transaction.atomic():
+        row = _lock(change, version)
+        old = row.communication_owner
+        row.communication_owner = owner
+        _save(row, "communication_owner")
+        _log(row, ContractChangeLog.Action.COMMUNICATION_OWNER, by, old, owner)
+    return row
+
+
+def contract_change_record_agreement(*, change, version: int, by) -> ContractChange:
+    with transaction.atomic():
+        row = _lock(change, version)
+        if row.agreed_at is None:
+            row.agreed_at, row.agreed_by = timezone.now(), by
+            _save(row, "agreed_at", "agreed_by")
+            _log(row, ContractChangeLog.Action.AGREED, by)
+            notices.announce_status(row, today=dates.today())
+    return row
+
+
+def contract_change_record_cancellation(*, change, version: int, by) -> ContractChange:
+    with transaction.atomic():
+        row = _lock(change, version)
+        if row.cancellation_requested_at is None:
+            row.cancellation_requested_at, row.cancellation_requested_by = timezone.now(), by
+            _save(row, "cancellation_requested_at", "cancellation_requested_by")
+            _log(row, ContractChangeLog.Action.CANCELLATION_REQUESTED, by)
+            notices.announce_status(row, today=dates.today())
+    return row
+
+
+def association_end(*, association: Association, by) -> Association:
+    """End the association (kept as a row); its pending notices will not be sent."""
+    with transaction.atomic():
+        row = Association.objects.select_for_update().get(pk=association.pk)
+        if row.ended_at is None:
+            row.ended_at, row.ended_by = timezone.now(), by
+            row.save(update_fields=["ended_at", "ended_by"])
+            row.notices.pending().update(skipped_at=row.ended_at)
+    return row
+
+
+def association_start(*, partner, customer) -> Association:
+    return Association.objects.create(partner=partner, customer=customer)
+
+
+def notices_daily(*, today: datetime.date | None = None) -> int:
+    """The daily task's work: status changes that time brought, and deadline reminders."""
+    return notices.daily(today=today or dates.today())

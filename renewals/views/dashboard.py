@@ -1,0 +1,82 @@
+"""The partner dashboard, tab "Upcoming renewals", and its column configuration."""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from crm import dates
+from renewals import columns as cols
+from renewals import conf, queries
+from renewals.forms import ColumnsForm, DashboardQueryForm
+from renewals.models import ColumnPreference
+
+PAGE_SIZE = 50
+TEMPLATE = "renewals/dashboard.html"
+
+
+def _partners_only(user):
+    # The dashboard is the partner's home; vendor staff work from contact pages.
+    if not user.is_partner:
+        raise Http404
+
+
+def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, chosen, shown):
+    today = dates.today()
+    context = {
+        "query": query,
+        "columns_form": columns_form,
+        "shown": shown,
+        "layout": "dashboard",
+        "window_days": conf.window_days(),
+        "urgent_days": conf.urgent_days(),
+    }
+    if query.is_valid():
+        changes = queries.dashboard(
+            request.user, today=today, shown=shown, search=query.cleaned_data["q"], sort=query.sort_key()
+        )
+        context["page"] = Paginator(changes, PAGE_SIZE).get_page(query.cleaned_data["page"])
+        context["urgent_count"] = changes.deadline_within(days=conf.urgent_days(), today=today).count()
+        context["sort"] = query.sort_key()
+    return context
+
+
+@require_GET
+@login_required
+def dashboard(request):
+    _partners_only(request.user)
+    chosen = cols.chosen_keys(request.user)
+    shown = cols.shown_columns(chosen)
+    query = DashboardQueryForm(request.GET, shown=shown)
+    columns_form = ColumnsForm(pickable=cols.pickable_columns(request, chosen), chosen=chosen)
+    if query.is_valid():
+        # Saving columns comes back to the same search and sort.
+        columns_form.initial.update({"q": query.cleaned_data["q"], "sort": query.cleaned_data["sort"]})
+    context = _context(request, query, columns_form, chosen, shown)
+    template = TEMPLATE + "#results" if request.htmx else TEMPLATE
+    return render(request, template, context, status=200 if query.is_valid() else 400)
+
+
+@require_POST
+@login_required
+def columns_save(request):
+    """Save the user's optional columns; a post without a locked column is refused (422)."""
+    _partners_only(request.user)
+    chosen = cols.chosen_keys(request.user)
+    form = ColumnsForm(request.POST, pickable=cols.pickable_columns(request, chosen), chosen=chosen)
+    if not form.is_valid():
+        shown = cols.shown_columns(chosen)
+        query = DashboardQueryForm({}, shown=shown)
+        context = _context(request, query, form, chosen, shown) | {"columns_open": True}
+        return render(request, TEMPLATE, context, status=422)
+    ColumnPreference.objects.update_or_create(user=request.user, defaults={"columns": form.cleaned_data["columns"]})
+    params = {"q": form.cleaned_data["q"]} if form.cleaned_data["q"] else {}
+    sort = form.cleaned_data["sort"]
+    if sort.removeprefix("-") in {c.key for c in cols.shown_columns(form.cleaned_data["columns"])}:
+        params["sort"] = sort
+    url = reverse("renewals:dashboard") + (f"?{urlencode(params)}" if params else "")
+    return redirect(url)

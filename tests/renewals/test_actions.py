@@ -1,0 +1,141 @@
+"""In-place actions: each is recorded with who and when, refuses stale versions, answers the row."""
+
+import pytest
+from django.urls import reverse
+
+from renewals.models import Association, ContractChangeLog
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true", "HX-Current-URL": "http://testserver/renewals/"}
+
+
+def post(client, name, change, **data):
+    payload = {"version": change.version, "layout": "dashboard", **data}
+    return client.post(reverse(name, args=[change.pk]), payload, headers=HTMX)
+
+
+def test_set_primary_contact(client_as, partner, change):
+    giulia = change.customer.people().get(name="Giulia Esposito")
+    response = post(client_as(partner), "renewals:change_primary_contact", change, primary_contact=giulia.pk)
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith(f'<tr id="change-{change.pk}"')
+    assert f'<option value="{giulia.pk}" selected>' in response.text
+    change.refresh_from_db()
+    assert change.primary_contact == giulia and change.version == 2
+    log = ContractChangeLog.objects.get(change=change)
+    assert (log.action, log.by, log.new_value) == ("primary_contact", partner, "Giulia Esposito")
+
+
+def test_set_communication_owner_overrides_the_partner_default(client_as, partner, change):
+    response = post(client_as(partner), "renewals:change_communication_owner", change, owner="partner")
+    assert response.status_code == 200
+    assert '<option value="partner" selected>' in response.text
+    change.refresh_from_db()
+    assert change.communication_owner == "partner"
+    assert ContractChangeLog.objects.get(change=change).by == partner
+
+
+def test_communication_owner_follows_the_partner_default(client_as, partner, partner_org, change):
+    partner_org.default_communication_owner = "partner"
+    partner_org.save()
+    page = client_as(partner).get(reverse("renewals:dashboard")).text
+    assert '<option value="partner" selected>' in page
+
+
+def test_bad_owner_is_a_422(client_as, partner, change):
+    response = post(client_as(partner), "renewals:change_communication_owner", change, owner="nobody")
+    assert response.status_code == 422
+    change.refresh_from_db()
+    assert change.communication_owner == "" and change.version == 1
+
+
+def test_customer_agreed_records_who_and_when(client_as, partner, change):
+    response = post(client_as(partner), "renewals:change_agreed", change)
+    assert response.status_code == 200
+    assert "status-renewed" in response.text and "Customer agreed, recorded by" in response.text
+    change.refresh_from_db()
+    assert change.agreed_by == partner and change.agreed_at is not None
+
+
+def test_cancellation_requested_records_who_and_when(client_as, rep, change):
+    response = post(client_as(rep), "renewals:change_cancellation", change)
+    assert response.status_code == 200
+    assert "status-cancellation_requested" in response.text
+    change.refresh_from_db()
+    assert change.cancellation_requested_by == rep and change.cancellation_requested_at is not None
+
+
+def test_a_stale_version_is_refused_with_a_message(client_as, partner, rep, change):
+    stale = change.version
+    post(client_as(rep), "renewals:change_communication_owner", change, owner="vendor")
+    change.version = stale
+    response = post(client_as(partner), "renewals:change_communication_owner", change, owner="partner")
+    assert response.status_code == 422
+    assert "Someone else changed this contract change" in response.text
+    change.refresh_from_db()
+    assert change.communication_owner == "vendor" and change.version == 2
+
+
+def test_missing_version_is_a_422(client_as, partner, change):
+    response = client_as(partner).post(reverse("renewals:change_agreed", args=[change.pk]), {}, headers=HTMX)
+    assert response.status_code == 422
+    change.refresh_from_db()
+    assert change.agreed_at is None
+
+
+def test_without_htmx_an_action_redirects_back(client_as, partner, change):
+    response = client_as(partner).post(reverse("renewals:change_agreed", args=[change.pk]), {"version": 1, "layout": "customer"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("renewals:customer", args=[change.customer_id])
+
+
+def test_end_association_from_the_dashboard(client_as, partner, change):
+    client = client_as(partner)
+    confirm = client.get(reverse("renewals:end_association", args=[change.customer_id]))
+    assert confirm.status_code == 200 and "End the association between Northwind Partners and Helix Labs?" in confirm.text
+    response = client.post(reverse("renewals:end_association", args=[change.customer_id]), headers=HTMX)
+    assert response.status_code == 204
+    assert response["HX-Trigger"] == "renewalsChanged"
+    association = Association.objects.get(customer=change.customer)  # kept, not deleted
+    assert association.ended_by == partner and association.ended_at is not None
+    assert "Helix Labs" not in client.get(reverse("renewals:dashboard")).text
+    assert client.get(reverse("renewals:customer", args=[change.customer_id])).status_code == 404
+
+
+def test_end_association_without_javascript_redirects(client_as, partner, change):
+    response = client_as(partner).post(reverse("renewals:end_association", args=[change.customer_id]))
+    assert response.status_code == 302 and response["Location"] == reverse("renewals:dashboard")
+
+
+def test_vendor_staff_manage_from_the_contact_page(client_as, rep, change):
+    client = client_as(rep)
+    page = client.get(change.customer.contact.get_absolute_url()).text
+    assert "Looked after by Northwind Partners" in page
+    assert f'id="change-{change.pk}"' in page
+    assert 'name="layout" value="customer"' in page
+    response = post(client, "renewals:change_agreed", change, layout="customer")
+    assert response.status_code == 200
+    assert "Customer agreed, recorded by" in response.text
+    # Vendor staff may end the association too; they stay on the customer page.
+    response = client.post(reverse("renewals:end_association", args=[change.customer_id]),
+                           headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/"})
+    assert response.status_code == 200 and response["HX-Redirect"] == reverse("renewals:customer", args=[change.customer_id])
+    page = client.get(reverse("renewals:customer", args=[change.customer_id])).text
+    assert "End association" not in page
+
+
+def test_no_panel_for_contacts_without_an_account(client_as, rep, contact):
+    assert "renewals-panel" not in client_as(rep).get(contact.get_absolute_url()).text
+
+
+def test_customer_page_shows_usage_products_and_contacts(client_as, partner, change):
+    page = client_as(partner).get(reverse("renewals:customer", args=[change.customer_id])).text
+    assert "250 of 1000" in page and "4000 of 10000" in page
+    assert "E-mail marketing" in page
+    assert "Giulia Esposito" in page and "Hugo Weber" in page
+
+
+def test_partner_home_is_the_dashboard(client_as, partner):
+    response = client_as(partner).get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("renewals:dashboard")

@@ -1,0 +1,77 @@
+"""Configure columns: saved per user, locked columns cannot be removed, MRR follows the feature."""
+
+import pytest
+from django.urls import reverse
+
+from crm.models import Feature
+from renewals.columns import LOCKED
+from renewals.models import ColumnPreference
+
+pytestmark = pytest.mark.django_db
+
+LOCKED_KEYS = [column.key for column in LOCKED]
+
+
+def save(client, *keys, **extra):
+    return client.post(reverse("renewals:columns"), {"columns": [*LOCKED_KEYS, *keys], **extra})
+
+
+def headers(client):
+    page = client.get(reverse("renewals:dashboard")).text
+    return page[page.index("<thead>") : page.index("</thead>")]
+
+
+def test_columns_persist_per_user(client_as, partner, other_partner, change):
+    client = client_as(partner)
+    response = save(client, "website", "term", q="helix", sort="-status")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("renewals:dashboard") + "?q=helix&sort=-status"
+    assert ColumnPreference.objects.get(user=partner).columns == ["website", "term"]
+    assert ">Website</a>" in headers(client) and ">Term</a>" in headers(client)
+    assert ">Account ID</a>" not in headers(client)
+    # Another user keeps the defaults.
+    assert ">Website</a>" not in headers(client_as(other_partner))
+    # A later save replaces the choice.
+    save(client_as(partner), "account_id")
+    assert ColumnPreference.objects.get(user=partner).columns == ["account_id"]
+
+
+@pytest.mark.parametrize("dropped", LOCKED_KEYS)
+def test_a_forged_post_cannot_remove_a_locked_column(client_as, partner, change, dropped):
+    client = client_as(partner)
+    save(client, "website")
+    response = client.post(reverse("renewals:columns"), {"columns": [k for k in LOCKED_KEYS if k != dropped] + ["account_id"]})
+    assert response.status_code == 422
+    assert "cannot be removed" in response.text
+    assert ColumnPreference.objects.get(user=partner).columns == ["website"]
+
+
+def test_unknown_column_is_refused(client_as, partner, change):
+    response = save(client_as(partner), "password")
+    assert response.status_code == 422
+    assert not ColumnPreference.objects.exists()
+
+
+def test_mrr_columns_leave_the_picker_when_subscriptions_are_off(client_as, partner, change):
+    client = client_as(partner)
+    assert 'value="current_mrr"' not in client.get(reverse("renewals:dashboard")).text
+    assert save(client, "current_mrr").status_code == 422
+
+
+def test_mrr_columns_stay_where_chosen_after_the_feature_goes_off(client_as, partner, change, subscriptions_on):
+    client = client_as(partner)
+    page = client.get(reverse("renewals:dashboard")).text
+    assert 'value="current_mrr"' in page and 'value="upcoming_mrr"' in page
+    assert save(client, "current_mrr").status_code == 302
+    Feature.objects.filter(name="subscriptions").update(is_active=False)
+    page = client.get(reverse("renewals:dashboard")).text
+    assert ">Current MRR</a>" in page  # still shown
+    assert 'value="current_mrr"' in page  # still in the picker, so it can be unticked
+    assert 'value="upcoming_mrr"' not in page  # not offered any more
+    assert save(client, "current_mrr", "website").status_code == 302  # saving keeps it
+    assert save(client, "upcoming_mrr").status_code == 422
+
+
+def test_the_picker_shows_locked_columns_ticked_and_disabled(client_as, partner, change):
+    page = client_as(partner).get(reverse("renewals:dashboard")).text
+    assert page.count("always shown") == len(LOCKED_KEYS)

@@ -1,0 +1,107 @@
+"""The partner dashboard: the window, sorting, the urgent count, MRR columns and the query count."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from renewals.models import ColumnPreference
+from subscriptions.models import Period
+from tests.factories import ContactFactory
+from tests.renewals.conftest import make_customer
+from tests.renewals.factories import TODAY, AssociationFactory, ContractChangeFactory, CustomerAccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def days(n):
+    return TODAY + datetime.timedelta(days=n)
+
+
+def row_ids(html):
+    import re
+
+    return [int(pk) for pk in re.findall(r'<tr id="change-(\d+)"', html)]
+
+
+def test_window_is_today_to_120_days(client_as, partner, customer, frozen_today):
+    past = ContractChangeFactory(customer=customer, start_date=days(-1))
+    first = ContractChangeFactory(customer=customer, start_date=days(0))
+    last = ContractChangeFactory(customer=customer, start_date=days(120))
+    beyond = ContractChangeFactory(customer=customer, start_date=days(121))
+    ids = row_ids(client_as(partner).get(reverse("renewals:dashboard")).text)
+    assert ids == [first.pk, last.pk]
+    assert past.pk not in ids and beyond.pk not in ids
+
+
+def test_default_sort_is_deadline_and_any_column_sorts(client_as, partner, partner_org, rep, frozen_today):
+    zeta = make_customer("Zeta Corp", rep, partner_org)
+    alpha = make_customer("Alpha Corp", rep, partner_org)
+    late = ContractChangeFactory(customer=alpha, start_date=days(100))
+    soon = ContractChangeFactory(customer=zeta, start_date=days(50))
+    client = client_as(partner)
+    assert row_ids(client.get(reverse("renewals:dashboard")).text) == [soon.pk, late.pk]
+    assert row_ids(client.get(reverse("renewals:dashboard"), {"sort": "customer"}).text) == [late.pk, soon.pk]
+    assert row_ids(client.get(reverse("renewals:dashboard"), {"sort": "-deadline"}).text) == [late.pk, soon.pk]
+    ColumnPreference.objects.create(user=partner, columns=["account_id"])
+    assert row_ids(client.get(reverse("renewals:dashboard"), {"sort": "-account_id"}).text) == [soon.pk, late.pk]
+
+
+def test_sorting_by_a_column_not_shown_is_a_400(client_as, partner, change):
+    response = client_as(partner).get(reverse("renewals:dashboard"), {"sort": "account_id"})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.text
+
+
+def test_overlong_search_is_a_400(client_as, partner, change):
+    assert client_as(partner).get(reverse("renewals:dashboard"), {"q": "x" * 101}).status_code == 400
+
+
+def test_counts_deadlines_within_14_days(client_as, partner, customer, frozen_today):
+    ContractChangeFactory(customer=customer, start_date=days(45))  # deadline today
+    ContractChangeFactory(customer=customer, start_date=days(59))  # deadline in 14 days
+    ContractChangeFactory(customer=customer, start_date=days(60))  # deadline in 15 days
+    ContractChangeFactory(customer=customer, start_date=days(44))  # deadline yesterday
+    page = client_as(partner).get(reverse("renewals:dashboard")).text
+    assert "2 deadlines within 14 days" in page
+
+
+def test_mrr_columns_come_from_the_customers_subscription(client_as, partner, customer, change, subscriptions_on):
+    Period.objects.create(contact=customer.contact, mrr=Decimal("120.50"), start_date=days(-200), end_date=days(59))
+    Period.objects.create(contact=customer.contact, mrr=Decimal("150.00"), start_date=days(60))
+    ColumnPreference.objects.create(user=partner, columns=["current_mrr", "upcoming_mrr"])
+    page = client_as(partner).get(reverse("renewals:dashboard")).text
+    assert "120.50" in page and "150.00" in page
+    ids = row_ids(client_as(partner).get(reverse("renewals:dashboard"), {"sort": "-current_mrr"}).text)
+    assert ids == [change.pk]
+
+
+def _dashboard_rows(partner_org, owner, count):
+    for i in range(count):
+        account = CustomerAccountFactory(contact__owner=owner)
+        ContactFactory(organisation=account.contact, owner=owner)
+        AssociationFactory(partner=partner_org, customer=account)
+        ContractChangeFactory(customer=account, start_date=days(i % 120), primary_contact=None)
+
+
+def _queries(client):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("renewals:dashboard"), {"sort": "-current_mrr"})
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_query_count_is_the_same_for_5_and_500_rows(client_as, partner, partner_org, rep, frozen_today, subscriptions_on,
+                                                    django_assert_max_num_queries):
+    ColumnPreference.objects.create(user=partner, columns=["website", "current_mrr", "upcoming_mrr", "term"])
+    client = client_as(partner)
+    _dashboard_rows(partner_org, rep, 5)
+    small = _queries(client)
+    _dashboard_rows(partner_org, rep, 495)
+    large = _queries(client)
+    assert small == large
+    with django_assert_max_num_queries(small):
+        client.get(reverse("renewals:dashboard"), {"sort": "-current_mrr"})
