@@ -7,7 +7,7 @@ Everything stays on 127.0.0.1, and every load run is bounded in time.
 import http.client
 import importlib
 import json
-import os
+import math
 import shutil
 import signal
 import socket
@@ -53,7 +53,7 @@ class Server:
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--bind", f"{HOST}:{self.port}",
-             "--workers", str(self.workers), "--timeout", "120"],
+             "--workers", str(self.workers)],
             cwd=ROOT, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self._wait_until_serving()
@@ -146,7 +146,7 @@ def count_queries(path: str, *, cookie: str) -> int:
     """Queries one request makes, counted in-process against the same database (after a warm-up)."""
     client = Client(headers={"host": HOST})
     client.cookies[settings.SESSION_COOKIE_NAME] = cookie
-    for attempt in range(2):
+    for _ in range(2):  # the first request fills per-process caches
         with CaptureQueriesContext(connection) as captured:
             response = client.get(path)
             if response.streaming:
@@ -229,6 +229,6 @@ def copy_csv(sql: str, params, *, seconds: float) -> Copied:
 
 
 def percentile_ms(runs: list[float], percent: float) -> float:
+    """The nearest-rank percentile of `runs` (seconds), in milliseconds."""
     ordered = sorted(runs)
-    index = min(len(ordered) - 1, max(0, round(percent / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index] * 1000
+    return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)] * 1000

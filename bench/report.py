@@ -74,7 +74,7 @@ def missed_lines(found: list[Ratio]) -> list[str]:
     for ratio in found:
         if ratio.met is False:
             lines.append(
-                f"MISSED {ratio.operation}: {ratio.ratio:.2f}x {ratio.reference}, target >= "
+                f"MISSED {ratio.operation}: {_ratio(ratio.ratio)}x {ratio.reference}, target >= "
                 f"{_times(ratio.minimum)} {ratio.reference}: missed by {ratio.missed_by:.2f} "
                 f"(needs {ratio.speedup_needed:.2f}x its rate)"
             )
@@ -121,8 +121,12 @@ def _targets_text(found: list[Ratio]) -> str:
             parts.append(f"{wanted}: n/a")
         else:
             verdict = "met" if ratio.met else f"MISSED by {ratio.missed_by:.2f}"
-            parts.append(f"{ratio.ratio:.2f}x {ratio.reference} ({wanted}: {verdict})")
+            parts.append(f"{_ratio(ratio.ratio)}x {ratio.reference} ({wanted}: {verdict})")
     return "; ".join(parts) or "–"
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.2f}" if value >= 0.01 else f"{value:.4f}"
 
 
 def _times(value: float) -> str:

@@ -7,6 +7,7 @@ import os
 import secrets
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import dj_database_url
@@ -132,8 +133,9 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
                 continue
             try:
                 result = _measure(operation, context, server, sessions, options, base)
-            except (BenchError, OSError, harness.subprocess.SubprocessError) as error:
-                result = Result(**base, status=FAILED, note=str(error).splitlines()[0])
+            except Exception as error:  # one broken operation must not cost the whole table
+                traceback.print_exc()
+                result = Result(**base, status=FAILED, note=f"{type(error).__name__}: {error}".splitlines()[0])
             results.append(result)
             _progress(f"{operation.key}: {result.status} {result.rate or 0:,.1f} {result.unit} {result.note}")
     Session.objects.filter(session_key__in=sessions.values()).delete()
@@ -143,21 +145,22 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
     missed = missed_lines(found)
     elapsed = time.monotonic() - started
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version()")
-        postgresql = cursor.fetchone()[0].split(" on ")[0]
+        cursor.execute("SELECT split_part(version(), ' on ', 1), current_setting('jit')")
+        postgresql, jit = cursor.fetchone()
     header = (
-        f"bench: {options.contacts:,} contacts on {connection.settings_dict['NAME']} ({postgresql}), "
+        f"bench: {options.contacts:,} contacts on {connection.settings_dict['NAME']} ({postgresql}, jit {jit}), "
         f"gunicorn 2 workers, {options.duration:g} s per operation after {options.warmup:g} s warm-up, "
         f"{options.connections} connections; data {'reused' if generated.reused else 'generated'} "
         f"({generated.seconds:.1f} s to generate); run took {elapsed:.0f} s"
     )
-    print(header, table, *(missed or ["Every measured target is met."]), sep="\n\n" if not missed else "\n")
+    print(header, table, "\n".join(missed or ["Every measured target is met."]), sep="\n\n")
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     document = {
         "contacts": options.contacts,
         "run_at": stamp,
         "run_seconds": round(elapsed, 1),
         "postgresql": postgresql,
+        "postgresql_jit": jit,
         "cpus": os.cpu_count(),
         "settings": {"duration_s": options.duration, "warmup_s": options.warmup,
                      "connections": options.connections, "gunicorn_workers": 2},
@@ -196,10 +199,9 @@ def _measure(operation, context, server, sessions, options, base):
     url = server.url(prepared.path)
     if options.warmup >= 1:
         harness.wrk(url, cookie=cookie, seconds=options.warmup, connections=connections)
-    server.reset_peak_memory()
+    problems = [] if server.reset_peak_memory() else ["peak memory since the workers started"]
     load = harness.wrk(url, cookie=cookie, seconds=options.duration, connections=connections)
     rate = load.requests_per_second * (1 if operation.kind == PAGE else prepared.rows)
-    problems = []
     if load.non_2xx_3xx:
         problems.append(f"{load.non_2xx_3xx} responses not 2xx/3xx")
     if load.errors:

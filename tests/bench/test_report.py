@@ -87,3 +87,10 @@ def test_the_json_holds_every_operation_ratio_and_miss():
     assert document["missed"] == [
         "MISSED contact_page: 0.10x floor, target >= 0.4x floor: missed by 0.30 (needs 4.00x its rate)"
     ]
+
+
+def test_a_tiny_ratio_keeps_its_digits():
+    results = [Result("floor", "Floor", "req/s", rate=1000.0), page("contact_search", 0.5)]
+    assert missed_lines(ratios(results)) == [
+        "MISSED contact_search: 0.0005x floor, target >= 0.4x floor: missed by 0.40 (needs 800.00x its rate)"
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from bench.harness import log_in
+from bench.harness import log_in, percentile_ms
 from bench.operations import OPERATIONS, PAGE
 from bench.runner import parse_args
 
@@ -69,3 +69,8 @@ def test_the_floor_view_answers_a_bench_session_and_sends_anonymous_users_to_log
 
 def test_the_product_has_no_floor_url(client):
     assert client.get("/bench/floor/").status_code == 404
+
+
+def test_copy_latency_percentiles_are_nearest_rank():
+    runs = [0.4, 0.1, 0.3, 0.2]
+    assert (percentile_ms(runs, 50), percentile_ms(runs, 95), percentile_ms([0.25], 95)) == (200.0, 400.0, 250.0)
