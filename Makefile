@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup messages migrate seed worker beat clean
+.PHONY: run test bench setup messages migrate seed worker beat clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ run: seed
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The benchmark on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/crm_bench),
+# loading gunicorn with Debian's wrk: make bench BENCH_ARGS="--contacts 1000000"
+bench: setup
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+	$(PY) -m bench $(BENCH_ARGS)
 
 worker: setup
 	$(VENV)/bin/celery -A crm worker --loglevel=info

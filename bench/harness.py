@@ -1,0 +1,234 @@
+"""Measuring: gunicorn on a loopback port, wrk against it, the workers' peak memory, query counts,
+and COPY read through psycopg.
+
+Everything stays on 127.0.0.1, and every load run is bounded in time.
+"""
+
+import http.client
+import importlib
+import json
+import math
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench.generate import BenchError
+from crm.models import User
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_report.lua"
+WRK_MARKER = "BENCH-JSON "
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """gunicorn with `workers` sync workers on a free loopback port, as the Dockerfile runs it."""
+
+    def __init__(self, *, environment: dict[str, str], workers: int, log_path: Path):
+        self.environment = environment
+        self.workers = workers
+        self.log_path = log_path
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Server":
+        self.log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--bind", f"{HOST}:{self.port}",
+             "--workers", str(self.workers)],
+            cwd=ROOT, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        self._wait_until_serving()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+    def url(self, path: str) -> str:
+        return f"http://{HOST}:{self.port}{path}"
+
+    def _wait_until_serving(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                get(self.port, "/bench/floor/", cookie=None)
+            except OSError:
+                time.sleep(0.2)
+                continue
+            if len(self.worker_pids()) == self.workers:
+                return
+            time.sleep(0.2)
+        raise BenchError(f"gunicorn did not answer within 60 s; see {self.log_path}")
+
+    def worker_pids(self) -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # "pid (comm) state ppid ...": comm may hold spaces, so split after its closing bracket
+            if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                pids.append(int(entry.name))
+        return pids
+
+    def reset_peak_memory(self) -> bool:
+        """Reset each worker's high-water mark (Linux: `echo 5 > /proc/PID/clear_refs`)."""
+        try:
+            for pid in self.worker_pids():
+                Path(f"/proc/{pid}/clear_refs").write_text("5")
+        except OSError:
+            return False
+        return True
+
+    def peak_memory_mb(self) -> float | None:
+        """The largest peak resident set (VmHWM) among the workers."""
+        peaks = []
+        for pid in self.worker_pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        return max(peaks) if peaks else None
+
+
+def get(port: int, path: str, *, cookie: str | None) -> tuple[int, bytes]:
+    request = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"} if cookie else {}
+        request.request("GET", path, headers=headers)
+        response = request.getresponse()
+        return response.status, response.read()
+    finally:
+        request.close()
+
+
+def log_in(username: str) -> str:
+    """A session for `username`, made as `django.contrib.auth.login` makes it; returns its key."""
+    user = User.objects.get(username=username)
+    session = importlib.import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return session.session_key
+
+
+def count_queries(path: str, *, cookie: str) -> int:
+    """Queries one request makes, counted in-process against the same database (after a warm-up)."""
+    client = Client(headers={"host": HOST})
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    for _ in range(2):  # the first request fills per-process caches
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+            if response.streaming:
+                for _ in response.streaming_content:
+                    pass
+        if response.status_code != 200:
+            raise BenchError(f"GET {path} answered {response.status_code} in-process")
+    return len(captured.captured_queries)
+
+
+def require_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if not wrk:
+        raise BenchError("wrk is not installed: apt-get install -y wrk (make bench installs it)")
+    return wrk
+
+
+@dataclass(frozen=True)
+class Load:
+    requests: int
+    seconds: float
+    errors: int
+    non_2xx_3xx: int
+    p50_ms: float
+    p95_ms: float
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.requests / self.seconds
+
+
+def wrk(url: str, *, cookie: str, seconds: float, connections: int) -> Load:
+    """`wrk` for `seconds` against `url` with the session cookie; p50/p95 come from its Lua hook."""
+    command = [
+        require_wrk(), "--threads", "1", "--connections", str(connections), "--duration", f"{max(1, round(seconds))}s",
+        "--timeout", "60s", "--latency", "--script", str(WRK_SCRIPT),
+        "--header", f"Cookie: {settings.SESSION_COOKIE_NAME}={cookie}", url,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=True).stdout
+    for line in output.splitlines():
+        if line.startswith(WRK_MARKER):
+            figures = json.loads(line[len(WRK_MARKER):])
+            return Load(
+                requests=figures["requests"],
+                seconds=figures["duration_us"] / 1e6,
+                errors=figures["errors"],
+                non_2xx_3xx=figures["status_errors"],
+                p50_ms=figures["p50_us"] / 1000,
+                p95_ms=figures["p95_us"] / 1000,
+            )
+    raise BenchError(f"wrk printed no figures:\n{output}")
+
+
+@dataclass(frozen=True)
+class Copied:
+    rows: int
+    bytes: int
+    runs: list[float]
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / statistics.median(self.runs)
+
+
+def copy_csv(sql: str, params, *, seconds: float) -> Copied:
+    """`COPY (sql) TO STDOUT WITH CSV` read block by block through psycopg, repeated for `seconds`."""
+    runs: list[float] = []
+    rows = size = 0
+    started = time.monotonic()
+    while not runs or (time.monotonic() - started < seconds and len(runs) < 20):
+        rows = size = 0
+        began = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH CSV", params) as copy:
+                for block in copy:
+                    rows += bytes(block).count(b"\n")
+                    size += len(block)
+        runs.append(time.perf_counter() - began)
+    return Copied(rows=rows, bytes=size, runs=runs)
+
+
+def percentile_ms(runs: list[float], percent: float) -> float:
+    """The nearest-rank percentile of `runs` (seconds), in milliseconds."""
+    ordered = sorted(runs)
+    return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)] * 1000

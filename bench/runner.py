@@ -1,0 +1,217 @@
+"""`python -m bench`: generate (or reuse) the data, serve it with gunicorn, measure, report."""
+
+import argparse
+import datetime
+import json
+import os
+import secrets
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import dj_database_url
+import django
+
+from bench.generate import BenchError
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench"
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--contacts", type=int, default=10_000, help="data size: 10000, 100000 or 1000000")
+    parser.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for the JSON results")
+    parser.add_argument("--regenerate", action="store_true", help="generate the data even if it is there")
+    parser.add_argument("--duration", type=float, default=10, help="seconds of load per operation")
+    parser.add_argument("--warmup", type=float, default=2, help="seconds of warm-up load per operation")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent connections for pages")
+    parser.add_argument("--only", default="", help="comma-separated operation keys to run")
+    options = parser.parse_args(argv)
+    if options.contacts < 10:
+        parser.error("--contacts must be at least 10")
+    if options.duration < 1:
+        parser.error("--duration must be at least 1 second")
+    return options
+
+
+def main(argv=None) -> int:
+    options = parse_args(argv)
+    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        ensure_database(database_url)
+        environment = production_environment(database_url=database_url, secret_key=secrets.token_urlsafe(50))
+        os.environ.update(environment)
+        django.setup()
+        return run(options, environment)
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 2
+
+
+def production_environment(*, database_url: str, secret_key: str) -> dict[str, str]:
+    """The production settings (DEBUG off), with TLS redirects off because wrk speaks plain HTTP."""
+    passed_on = ("PATH", "HOME", "LANG", "REDIS_URL", "TIME_ZONE", "CRM_CURRENCY", "DATABASE_CONN_MAX_AGE")
+    environment = {name: os.environ[name] for name in passed_on if name in os.environ}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        PYTHONPATH=str(Path(__file__).resolve().parent.parent),
+        DEBUG="false",
+        SECRET_KEY=secret_key,
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database_url,
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        SECURE_HSTS_SECONDS="0",
+    )
+    return environment
+
+
+def ensure_database(url: str) -> None:
+    """PostgreSQL must answer at `url`; its database is created when missing."""
+    import psycopg
+    from psycopg import sql
+
+    config = dj_database_url.parse(url)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise BenchError(
+            f"The benchmark runs on PostgreSQL only, and DATABASE_URL is {url!r}. "
+            f"Set DATABASE_URL=postgres://USER@HOST:PORT/DATABASE (default {DEFAULT_DATABASE_URL})."
+        )
+    where = {"host": config["HOST"], "port": config["PORT"], "user": config["USER"], "password": config["PASSWORD"]}
+    where = {key: value for key, value in where.items() if value}
+    try:
+        with psycopg.connect(dbname="postgres", connect_timeout=5, autocommit=True, **where) as maintenance:
+            exists = maintenance.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone()
+            if not exists:
+                maintenance.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+    except psycopg.OperationalError as error:
+        raise BenchError(
+            f"PostgreSQL is not reachable at {config['HOST'] or 'the local socket'}:{config['PORT'] or 5432} "
+            f"({str(error).strip()}). Start it (e.g. `pg_ctlcluster 15 main start`) or set DATABASE_URL."
+        ) from None
+
+
+def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
+    from django.contrib.sessions.models import Session
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import harness
+    from bench.generate import ensure_data
+    from bench.operations import OPERATIONS, Context
+    from bench.report import FAILED, NOT_WIRED, Result, as_json, markdown, missed_lines, ratios
+    from crm.dates import today
+
+    started = time.monotonic()
+    harness.require_wrk()
+    only = {key.strip() for key in options.only.split(",") if key.strip()}
+    unknown = only - {operation.key for operation in OPERATIONS}
+    if unknown:
+        raise BenchError(f"unknown operation(s) {', '.join(sorted(unknown))} in --only")
+    operations = [operation for operation in OPERATIONS if not only or operation.key in only]
+
+    call_command("migrate", interactive=False, verbosity=0)
+    generated = ensure_data(contacts=options.contacts, regenerate=options.regenerate)
+    how = "reused (generated in" if generated.reused else "generated in"
+    _progress(f"data: {options.contacts:,} contacts, {generated.periods:,} periods, {how} {generated.seconds:.1f} s"
+              + (")" if generated.reused else ""))
+    call_command("collectstatic", interactive=False, verbosity=0)  # the manifest storage needs it
+
+    options.out.mkdir(parents=True, exist_ok=True)
+    context = Context(contacts=options.contacts, today=today())
+    results: list[Result] = []
+    sessions: dict[str, str] = {}
+    with harness.Server(environment=environment, workers=2, log_path=options.out / "gunicorn.log") as server:
+        for operation in operations:
+            base = {"key": operation.key, "label": operation.label, "unit": operation.unit,
+                    "targets": operation.targets}
+            if operation.prepare is None:
+                results.append(Result(**base, status=NOT_WIRED, note=operation.waits_for))
+                _progress(f"{operation.key}: {NOT_WIRED} ({operation.waits_for})")
+                continue
+            try:
+                result = _measure(operation, context, server, sessions, options, base)
+            except Exception as error:  # one broken operation must not cost the whole table
+                traceback.print_exc()
+                result = Result(**base, status=FAILED, note=f"{type(error).__name__}: {error}".splitlines()[0])
+            results.append(result)
+            _progress(f"{operation.key}: {result.status} {result.rate or 0:,.1f} {result.unit} {result.note}")
+    Session.objects.filter(session_key__in=sessions.values()).delete()
+
+    found = ratios(results)
+    table = markdown(results, found)
+    missed = missed_lines(found)
+    elapsed = time.monotonic() - started
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT split_part(version(), ' on ', 1), current_setting('jit')")
+        postgresql, jit = cursor.fetchone()
+    header = (
+        f"bench: {options.contacts:,} contacts on {connection.settings_dict['NAME']} ({postgresql}, jit {jit}), "
+        f"gunicorn 2 workers, {options.duration:g} s per operation after {options.warmup:g} s warm-up, "
+        f"{options.connections} connections; data {'reused' if generated.reused else 'generated'} "
+        f"({generated.seconds:.1f} s to generate); run took {elapsed:.0f} s"
+    )
+    print(header, table, "\n".join(missed or ["Every measured target is met."]), sep="\n\n")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    document = {
+        "contacts": options.contacts,
+        "run_at": stamp,
+        "run_seconds": round(elapsed, 1),
+        "postgresql": postgresql,
+        "postgresql_jit": jit,
+        "cpus": os.cpu_count(),
+        "settings": {"duration_s": options.duration, "warmup_s": options.warmup,
+                     "connections": options.connections, "gunicorn_workers": 2},
+        "generation": {"reused": generated.reused, "seconds": generated.seconds,
+                       "generated_at": generated.generated_at.isoformat(), "periods": generated.periods},
+        **as_json(results, found),
+        "table": table,
+    }
+    path = options.out / f"bench-{options.contacts}-{stamp}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"\nresults: {path}")
+    return 1 if any(result.status == FAILED for result in results) else 0
+
+
+def _measure(operation, context, server, sessions, options, base):
+    from bench import harness
+    from bench.operations import COPY, PAGE
+    from bench.report import FAILED, OK, Result
+
+    prepared = operation.prepare(context)
+    if operation.kind == COPY:
+        copied = harness.copy_csv(prepared.sql, prepared.params, seconds=options.duration)
+        return Result(
+            **base, rate=copied.rows_per_second, rows=copied.rows, requests=len(copied.runs), queries=1,
+            p50_ms=harness.percentile_ms(copied.runs, 50), p95_ms=harness.percentile_ms(copied.runs, 95),
+            note=f"{copied.bytes / 1e6:.1f} MB of CSV a run",
+        )
+    if prepared.username not in sessions:
+        sessions[prepared.username] = harness.log_in(prepared.username)
+    cookie = sessions[prepared.username]
+    status, _ = harness.get(server.port, prepared.path, cookie=cookie)
+    if status != 200:
+        raise BenchError(f"GET {prepared.path} as {prepared.username} answered {status}")
+    queries = harness.count_queries(prepared.path, cookie=cookie)
+    connections = options.connections if operation.kind == PAGE else 1
+    url = server.url(prepared.path)
+    if options.warmup >= 1:
+        harness.wrk(url, cookie=cookie, seconds=options.warmup, connections=connections)
+    problems = [] if server.reset_peak_memory() else ["peak memory since the workers started"]
+    load = harness.wrk(url, cookie=cookie, seconds=options.duration, connections=connections)
+    rate = load.requests_per_second * (1 if operation.kind == PAGE else prepared.rows)
+    if load.non_2xx_3xx:
+        problems.append(f"{load.non_2xx_3xx} responses not 2xx/3xx")
+    if load.errors:
+        problems.append(f"{load.errors} socket errors")
+    return Result(
+        **base, status=FAILED if load.non_2xx_3xx else OK, note="; ".join(problems),
+        rate=rate, p50_ms=load.p50_ms, p95_ms=load.p95_ms, peak_rss_mb=server.peak_memory_mb(),
+        queries=queries, requests=load.requests, rows=prepared.rows or None,
+    )
+
+
+def _progress(message: str) -> None:
+    print(f"  {message}", file=sys.stderr, flush=True)

@@ -1,0 +1,128 @@
+"""The generated data has the promised shape, is reused, and never replaces data it did not make.
+
+The generator is PostgreSQL SQL; on SQLite each test asserts that it refuses with a clear message.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from bench.generate import HISTORY_CONTACT_NAME, BenchError, ensure_data, rep_username
+from crm.models import Contact, Feature, Tag, Team, User
+from subscriptions.models import Direction, Period
+from subscriptions.queries import with_subscription
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SIZE = 200
+TODAY = datetime.date(2026, 3, 14)
+
+
+def generate(**options):
+    """`ensure_data` on PostgreSQL; on SQLite, assert the refusal and return None."""
+    if connection.vendor != "postgresql":
+        with pytest.raises(BenchError, match="runs on PostgreSQL only, and DATABASE_URL points at sqlite"):
+            ensure_data(contacts=SIZE, today=TODAY, **options)
+        return None
+    return ensure_data(contacts=SIZE, today=TODAY, **options)
+
+
+def sql(query, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchone()[0]
+
+
+def test_users_teams_and_contacts():
+    if not generate():
+        return
+    assert User.objects.filter(role=User.Role.ADMIN).count() == 1
+    assert User.objects.filter(role=User.Role.MANAGER).count() == 100
+    assert User.objects.filter(role=User.Role.REP).count() == 1000
+    assert Team.objects.count() == 100
+    assert all(team.members.count() == 10 and team.manager.is_manager for team in Team.objects.all())
+    assert Contact.objects.count() == SIZE + 1
+    organisations = Contact.objects.organisations().count()
+    assert organisations == SIZE * 3 // 10 + 1  # and the history contact
+    linked = Contact.objects.people().filter(organisation__isnull=False)
+    assert 0.5 < linked.count() / Contact.objects.people().count() < 0.9
+    assert not linked.exclude(organisation__kind=Contact.Kind.ORGANISATION).exists()
+    assert Tag.objects.count() > 1
+    assert 0.1 < Contact.objects.filter(tags__isnull=False).distinct().count() / SIZE < 0.35
+    assert Feature.objects.get(name="subscriptions").is_active
+
+
+def test_periods_never_overlap_and_average_two_and_a_half():
+    if not generate():
+        return
+    ordinary = Period.objects.exclude(contact__name=HISTORY_CONTACT_NAME)
+    assert 2.2 <= ordinary.count() / SIZE <= 2.8
+    assert not Contact.objects.filter(periods__isnull=True).exists()
+    overlaps = sql(
+        """SELECT count(*) FROM subscriptions_period a JOIN subscriptions_period b
+           ON a.contact_id = b.contact_id AND a.id < b.id
+           AND daterange(a.start_date, a.end_date, '[]') && daterange(b.start_date, b.end_date, '[]')"""
+    )
+    assert overlaps == 0
+    first, last = ordinary.order_by("start_date").first(), ordinary.order_by("-start_date").first()
+    assert (last.start_date - first.start_date).days > 3 * 365  # several years
+
+
+def test_periods_cover_what_the_operations_need():
+    if not generate():
+        return
+    contacts = with_subscription(Contact.objects.all(), on=TODAY)
+    directions = set(contacts.values_list("upcoming_direction", flat=True))
+    assert {Direction.UP, Direction.DOWN, Direction.NEW, Direction.ENDING} <= directions
+    assert contacts.filter(current_mrr__isnull=False, current_end__isnull=True).exists()  # open-ended
+    assert contacts.filter(current_mrr__isnull=True, upcoming_mrr__isnull=True).exists()  # churned
+    ending_soon = contacts.filter(current_end__range=(TODAY, TODAY + datetime.timedelta(days=90))).count()
+    assert 0.05 < ending_soon / SIZE < 0.4
+
+
+def test_one_contact_has_ten_years_of_monthly_periods():
+    if not generate():
+        return
+    history = Contact.objects.get(name=HISTORY_CONTACT_NAME)
+    assert history.owner.username == rep_username(1)
+    periods = list(history.periods.order_by("start_date"))
+    assert len(periods) == 120
+    assert periods[-1].covers(TODAY)
+    assert all(later.start_date == earlier.end_date + datetime.timedelta(days=1)
+               for earlier, later in zip(periods, periods[1:], strict=False))
+
+
+def test_a_second_call_reuses_the_data():
+    first = generate()
+    if not first:
+        return
+    counts = (Contact.objects.count(), Period.objects.count(), User.objects.count(), sql("SELECT max(id) FROM crm_contact"))
+    second = ensure_data(contacts=SIZE, today=TODAY)
+    assert (first.reused, second.reused) == (False, True)
+    assert second.periods == first.periods
+    assert counts == (Contact.objects.count(), Period.objects.count(), User.objects.count(), sql("SELECT max(id) FROM crm_contact"))
+
+
+def test_regenerate_and_another_size_replace_the_data():
+    if not generate():
+        return
+    periods = Period.objects.count()
+    again = ensure_data(contacts=SIZE, today=TODAY, regenerate=True)
+    assert not again.reused
+    assert (Contact.objects.count(), Period.objects.count()) == (SIZE + 1, periods)
+    bigger = ensure_data(contacts=SIZE * 2, today=TODAY)
+    assert not bigger.reused
+    assert Contact.objects.count() == SIZE * 2 + 1
+    assert User.objects.count() == 1101
+
+
+def test_refuses_a_database_it_did_not_fill():
+    UserFactory(username="somebody-real")
+    if connection.vendor != "postgresql":
+        generate()
+        return
+    with pytest.raises(BenchError, match="did not generate"):
+        ensure_data(contacts=SIZE, today=TODAY)
+    assert User.objects.filter(username="somebody-real").exists()
