@@ -24,7 +24,8 @@ class SmartListQuerySet(models.QuerySet):
             return self.none()
         if user.is_admin:
             return self.all()
-        teams = Team.objects.filter(Q(manager=user) | Q(members=user))
+        my_teams = Team.objects.filter(Q(manager=user) | Q(members=user)).values("pk")
+        teams = Team.objects.filter(pk__in=my_teams)
         colleagues = Q(owner__in=teams.values("manager")) | Q(owner__in=teams.values("members"))
         return self.filter(Q(owner=user) | (Q(shared=True) & colleagues))
 

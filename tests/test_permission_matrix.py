@@ -48,6 +48,38 @@ MATRIX = [
     row("customize_feature", "POST", 302, 404, 404, 404, 302, kwargs={"name": "subscriptions"},
         data={"active": "1"}, writes=("admin",)),
     row("admin:index", "GET", 200, 302, 302, 302, 302),
+    # Smart lists: "{smartlist}" is the rep's list, shared with the team; "{export}" the rep's finished export.
+    row("smartlists:index", "GET", 200, 200, 200, 404, 302),
+    row("smartlists:index", "POST", 405, 405, 405, 405, 405),
+    row("smartlists:create", "GET", 200, 200, 200, 404, 302),
+    row("smartlists:create", "POST", 302, 302, 302, 404, 302, data={"name": "Matrix list"},
+        writes=("admin", "manager", "rep")),
+    row("smartlists:ready_made", "GET", 405, 405, 405, 405, 405, features=("subscriptions",)),
+    row("smartlists:ready_made", "POST", 302, 302, 302, 404, 302, features=("subscriptions",),
+        writes=("admin", "manager", "rep")),
+    row("smartlists:ready_made", "POST", 404, 404, 404, 404, 302),
+    row("smartlists:detail", "GET", 200, 200, 200, 404, 302, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:detail", "POST", 405, 405, 405, 405, 405, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:edit", "GET", 404, 404, 200, 404, 302, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:edit", "POST", 404, 404, 302, 404, 302, kwargs={"pk": "{smartlist}"},
+        data={"name": "Renamed", "shared": "on"}, writes=("rep",)),
+    row("smartlists:delete", "GET", 405, 405, 405, 405, 405, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:delete", "POST", 404, 404, 302, 404, 302, kwargs={"pk": "{smartlist}"}, writes=("rep",)),
+    row("smartlists:columns", "GET", 405, 405, 405, 405, 405, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:columns", "POST", 404, 404, 302, 404, 302, kwargs={"pk": "{smartlist}"},
+        data={"add": "phone"}, writes=("rep",)),
+    row("smartlists:save_filters", "GET", 405, 405, 405, 405, 405, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:save_filters", "POST", 404, 404, 302, 404, 302, kwargs={"pk": "{smartlist}"},
+        data={"query": "kind=person"}, writes=("rep",)),
+    row("smartlists:export", "GET", 200, 200, 200, 404, 302, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:export", "POST", 405, 405, 405, 405, 405, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:export_start", "GET", 405, 405, 405, 405, 405, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:export_start", "POST", 302, 302, 302, 404, 302, kwargs={"pk": "{smartlist}"},
+        data={"query": ""}, writes=("admin", "manager", "rep")),
+    row("smartlists:export_job", "GET", 404, 404, 200, 404, 302, kwargs={"pk": "{export}"}),
+    row("smartlists:export_job", "POST", 405, 405, 405, 405, 405, kwargs={"pk": "{export}"}),
+    row("smartlists:export_download", "GET", 404, 404, 200, 404, 302, kwargs={"pk": "{export}"}),
+    row("smartlists:export_download", "POST", 405, 405, 405, 405, 405, kwargs={"pk": "{export}"}),
 ]
 
 # Django's own admin generates its URLs per model; its index stands for them in the table above
@@ -81,9 +113,16 @@ def cast(admin_user, manager, rep, partner, contact):
 
 
 @pytest.fixture
-def objects(contact, rep):
+def objects(contact, rep, settings, tmp_path):
     """What URL placeholders like "{contact}" stand for; apps add theirs here."""
-    return {"contact": contact, "rep": rep}
+    from smartlists.models import SmartList
+    from smartlists.services import export_job_create, export_job_run
+
+    settings.MEDIA_ROOT = tmp_path
+    smartlist = SmartList.objects.create(owner=rep, name="Team list", shared=True, columns=["name", "current_mrr"])
+    export = export_job_create(smartlist=smartlist, by=rep, query="", sort="name", bom=False, total_rows=1)
+    export_job_run(job_id=export.pk)
+    return {"contact": contact, "rep": rep, "smartlist": smartlist, "export": export}
 
 
 def _fill(value, placeholders):

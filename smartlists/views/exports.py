@@ -49,10 +49,10 @@ def export_start(request, pk: int):
     state, export = ListStateForm(request.POST), ExportForm(request.POST)
     if not (state.is_valid() and export.is_valid()):
         return render(request, "smartlists/form_errors.html", {"form": state}, status=400)
-    params = only_filters(QueryDict(state.cleaned_data["query"]))
-    result = list_listing(request, smartlist, params, state.cleaned_data["sort"] or smartlist.sort)
+    params, sort = only_filters(QueryDict(state.cleaned_data["query"])), state.cleaned_data["sort"] or smartlist.sort
+    result = list_listing(request, smartlist, params, sort)
     if not result.is_valid:
-        return render_list(request, smartlist, params, result.sort)
+        return render_list(request, smartlist, params, sort)
     job = services.export_job_create(
         smartlist=smartlist,
         by=request.user,

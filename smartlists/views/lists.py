@@ -111,10 +111,10 @@ def save_filters(request, pk: int):
     form = ListStateForm(request.POST)
     if not form.is_valid():
         return render(request, "smartlists/form_errors.html", {"form": form}, status=400)
-    params = only_filters(QueryDict(form.cleaned_data["query"]))
-    result = list_listing(request, smartlist, params, form.cleaned_data["sort"] or smartlist.sort)
+    params, sort = only_filters(QueryDict(form.cleaned_data["query"])), form.cleaned_data["sort"] or smartlist.sort
+    result = list_listing(request, smartlist, params, sort)
     if not result.is_valid:
-        return render_list(request, smartlist, params, result.sort)
+        return render_list(request, smartlist, params, sort)
     services.smartlist_save_filters(smartlist=smartlist, query=params.urlencode(), sort=result.sort)
     messages.success(request, _("Filters saved."))
     return redirect(smartlist)
