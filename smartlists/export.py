@@ -1,7 +1,7 @@
 """The CSV of a smart list: one row generator for the download and the background job.
 
 Formatting happens in SQL, once per registry field kind: ISO dates, "." decimals with two places,
-choice labels, and text that a spreadsheet would run as a formula ("=", "+", "-", "@", tab, CR at
+choice labels (in the language of whoever asked), and text that a spreadsheet would run as a formula ("=", "+", "-", "@", tab, CR at
 the start) prefixed with an apostrophe; numbers are never touched, negative ones included. Every
 column leaves the database as text (NULL for nothing), so the transports only quote:
 
@@ -18,9 +18,9 @@ import io
 from collections.abc import Callable, Iterator
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, F, Func, QuerySet, TextField, Value, When
+from django.db.models import Case, F, Func, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast, Concat, Left, NullIf
-from django.db.models.lookups import Exact, In
+from django.db.models.lookups import In
 from django.utils.text import slugify
 
 CHUNK_BYTES = 64 * 1024
@@ -59,6 +59,26 @@ class DateText(Func):
         return f"strftime('%%Y-%%m-%%d', {sql})", params
 
 
+class ChoiceLabel(Func):
+    """A choice's label in the active language: `CASE value WHEN 'up' THEN 'Up' ... END`.
+
+    The value is written once (a computed one can be a stack of subqueries); labels are ours, so
+    they need no neutralising, and a value outside the choices is written as nothing.
+    """
+
+    output_field = TextField()
+    arity = 1
+
+    def __init__(self, expression, choices):
+        super().__init__(expression)
+        self.choices = [(str(code), str(label)) for code, label in choices]
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        whens = " ".join("WHEN %s THEN %s" for _ in self.choices)
+        return f"CASE {sql} {whens} END", [*params, *(item for pair in self.choices for item in pair)]
+
+
 def neutralised(text):
     """Text as a spreadsheet shows it and never runs it: an apostrophe before a formula start."""
     text = NullIf(Cast(text, TextField()), Value("", output_field=TextField()), output_field=TextField())
@@ -81,8 +101,7 @@ def csv_expression(contact_field):
         case "date":
             return DateText(value)
         case "choice":
-            labels = [When(Exact(value, code), then=Value(str(label))) for code, label in contact_field.choices]
-            return neutralised(Case(*labels, default=value, output_field=CharField()))
+            return ChoiceLabel(value, contact_field.choices)
         case _:
             return neutralised(value)
 
@@ -108,14 +127,17 @@ def csv_chunks(
     *,
     bom: bool = False,
     progress: Callable[[int], None] | None = None,
+    transport: str | None = None,
 ) -> Iterator[bytes]:
     """The CSV file of a list, as ~64 KiB chunks of UTF-8 bytes, in constant memory.
 
     `queryset` is the list's visible, filtered, sorted queryset; `progress(rows)` is told how many
-    rows have been written after each chunk.
+    rows have been written after each chunk. `transport` is "copy" (PostgreSQL's default) or
+    "csv" (everywhere else); both give the same bytes.
     """
     rows_queryset = csv_queryset(queryset, columns)
-    if connection.vendor == "postgresql":
+    transport = transport or ("copy" if connection.vendor == "postgresql" else "csv")
+    if transport == "copy":
         lines = _copy_lines(rows_queryset)
     else:
         lines = _written_lines(rows_queryset, single_column=len(columns) == 1)
@@ -146,19 +168,24 @@ def _copy_lines(rows_queryset: QuerySet) -> Iterator[bytes]:
 
 
 def _written_lines(rows_queryset: QuerySet, *, single_column: bool) -> Iterator[bytes]:
-    """The same rows quoted by `csv.writer` the way COPY quotes them."""
+    """The same rows quoted by `csv.writer` the way COPY quotes them.
+
+    The writer ends lines with CRLF only so that it quotes any field holding a CR or an LF, as
+    COPY does; each line then ends with LF, as COPY's do.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     for row in rows_queryset.iterator(chunk_size=2000):
         if single_column and row[0] is None:
-            out.write("\n")  # COPY writes NULL as nothing; csv.writer would write "" alone on a line
+            line = "\n"  # COPY writes NULL as nothing; csv.writer would write "" alone on a line
         elif single_column and row[0] == "\\.":
-            out.write('"\\."\n')  # COPY quotes its end-of-data marker when it stands alone
+            line = '"\\."\n'  # COPY quotes its end-of-data marker when it stands alone
         else:
             writer.writerow(row)
-        yield out.getvalue().encode()
-        out.seek(0)
-        out.truncate()
+            line = out.getvalue()[:-2] + "\n"
+            out.seek(0)
+            out.truncate()
+        yield line.encode()
 
 
 def file_name(list_name: str, day: datetime.date) -> str:

@@ -130,10 +130,10 @@ def _report_progress(job_id: int):
     return report
 
 
-def export_job_run(*, job_id: int, progress=None) -> ExportJob | None:
+def export_job_run(*, job_id: int, on_chunk=None) -> ExportJob | None:
     """Write the job's CSV. Idempotent: a finished job is left alone, and a job killed half-way and
     run again rewrites its temporary file and renames it over the final one, so there is only
-    ever one complete file."""
+    ever one complete file. `on_chunk(rows)` is called after each chunk is written and reported."""
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status in (ExportJob.Status.DONE, ExportJob.Status.EXPIRED):
@@ -145,11 +145,13 @@ def export_job_run(*, job_id: int, progress=None) -> ExportJob | None:
     final.parent.mkdir(parents=True, exist_ok=True)
     partial = final.with_suffix(".csv.part")
     rows = {"written": 0}
-    report = progress or _report_progress(job.pk)
+    report = _report_progress(job.pk)
 
     def count_and_report(written: int) -> None:
         rows["written"] = written
         report(written)
+        if on_chunk:
+            on_chunk(written)
 
     with translation.override(job.language or settings.LANGUAGE_CODE):
         result = listing(

@@ -53,7 +53,7 @@ def list_listing(request, smartlist: SmartList, params: QueryDict, sort: str) ->
 def _cells(contact, columns, currency):
     for f in columns:
         value = getattr(contact, f.key)
-        display = dict(f.choices).get(value, value) if f.kind == "choice" else value
+        display = dict(f.choices).get(value) if f.kind == "choice" else value
         foreign = None
         if f.kind == "money" and f.currency and value is not None:
             row_currency = getattr(contact, currency_alias(f))
