@@ -15,6 +15,7 @@ Both give the same bytes; the tests hold them to it.
 import csv
 import datetime
 import io
+from contextlib import closing
 from collections.abc import Callable, Iterator
 
 from django.db import connection, transaction
@@ -144,7 +145,9 @@ def csv_chunks(
     buffer = bytearray(BOM if bom else b"")
     buffer += header_line(columns)
     rows = 0
-    with transaction.atomic():
+    # Close the rows (ending a COPY) before the transaction ends, also when the download is
+    # abandoned or the job dies half-way: a connection cannot roll back in the middle of a COPY.
+    with transaction.atomic(), closing(lines):
         for line in lines:
             buffer += line
             rows += 1

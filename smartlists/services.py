@@ -146,6 +146,7 @@ def export_job_run(*, job_id: int, on_chunk=None) -> ExportJob | None:
     partial = final.with_suffix(".csv.part")
     rows = {"written": 0}
     report = _report_progress(job.pk)
+    report(0)  # a retried job starts again from the first row
 
     def count_and_report(written: int) -> None:
         rows["written"] = written
