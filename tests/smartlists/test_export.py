@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.db.models import DecimalField, IntegerField, Value
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -194,7 +195,7 @@ def test_any_name_round_trips_and_both_transports_agree(client_as, rep, names):
 
 def transports_output(user, sl):
     """Every transport this database has gives the same bytes."""
-    result = listing(user=user, columns=sl.columns, params={}, sort=sl.sort, today=TODAY)
+    result = listing(user=user, columns=sl.columns, params=QueryDict(), sort=sl.sort, today=TODAY)
     transports = ["copy", "csv"] if connection.vendor == "postgresql" else ["csv"]
     outputs = {t: b"".join(csv_chunks(result.queryset, result.columns, transport=t)) for t in transports}
     assert len(set(outputs.values())) == 1, outputs
@@ -283,7 +284,7 @@ def test_an_abandoned_export_leaves_the_connection_usable(rep):
     for i in range(1500):
         ContactFactory(owner=rep, name=f"Customer {i:04} " + "x" * 60)
     sl = smartlist(rep, columns=["name", "email"])
-    result = listing(user=rep, columns=sl.columns, params={}, sort=sl.sort, today=TODAY)
+    result = listing(user=rep, columns=sl.columns, params=QueryDict(), sort=sl.sort, today=TODAY)
     chunks = csv_chunks(result.queryset, result.columns)
     assert 64 * 1024 <= len(next(chunks)) < 80 * 1024
     chunks.close()  # the browser went away half-way: the COPY ends, then its transaction
