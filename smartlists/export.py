@@ -15,8 +15,8 @@ Both give the same bytes; the tests hold them to it.
 import csv
 import datetime
 import io
-from contextlib import closing
 from collections.abc import Callable, Iterator
+from contextlib import closing
 
 from django.db import connection, transaction
 from django.db.models import Case, F, Func, QuerySet, TextField, Value, When

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Team
+from smartlists.export import file_name
 
 DEFAULT_COLUMNS = ["name", "owner_name", "email"]
 
@@ -135,6 +136,4 @@ class ExportJob(models.Model):
 
     @property
     def download_name(self) -> str:
-        from smartlists.export import file_name
-
         return file_name(self.list_name, self.as_of)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import render
@@ -85,8 +86,6 @@ def _footer(columns, sums: dict) -> list[dict | None]:
 
 
 def render_list(request, smartlist: SmartList, params: QueryDict, sort: str, *, region_only=False):
-    from django.conf import settings
-
     result = list_listing(request, smartlist, params, sort)
     state = params.copy()
     state["sort"] = result.sort

@@ -22,7 +22,6 @@ from crm.models import Contact
 from smartlists.bench import add_customers
 from smartlists.export import csv_chunks
 from smartlists.queries import listing
-from subscriptions.models import Period
 from tests.factories import ContactFactory, OrganisationFactory
 from tests.smartlists.conftest import TODAY, days, period, smartlist
 

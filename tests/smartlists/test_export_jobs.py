@@ -1,7 +1,6 @@
 """Large exports: recorded first, handed to Celery after commit, progress, retries, downloads, expiry."""
 
 import datetime
-import re
 
 import pytest
 import time_machine
