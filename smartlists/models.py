@@ -101,6 +101,7 @@ class ExportJob(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Ready")
         EXPIRED = "expired", _("Expired")
+        FAILED = "failed", _("Failed")
 
     smartlist = models.ForeignKey(SmartList, on_delete=models.SET_NULL, null=True, related_name="export_jobs")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")

@@ -136,7 +136,7 @@ def export_job_run(*, job_id: int, on_chunk=None) -> ExportJob | None:
     ever one complete file. `on_chunk(rows)` is called after each chunk is written and reported."""
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status in (ExportJob.Status.DONE, ExportJob.Status.EXPIRED):
+        if job is None or job.status not in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING):
             return job
         job.status, job.started_at, job.attempts = ExportJob.Status.RUNNING, timezone.now(), job.attempts + 1
         job.save(update_fields=["status", "started_at", "attempts"])
@@ -159,8 +159,10 @@ def export_job_run(*, job_id: int, on_chunk=None) -> ExportJob | None:
             user=job.owner, columns=job.columns, params=QueryDict(job.query), sort=job.sort, today=job.as_of
         )
         if not result.is_valid:
-            # Validated when the job was asked for; a list can only turn invalid if a field left the registry.
-            raise ValueError(f"Export {job.pk} has invalid filters: {result.errors}")
+            # Validated when the job was asked for: only a field leaving the registry gets here.
+            logger.error("Export %s has invalid filters %s: not run again", job.pk, result.errors)
+            ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, finished_at=timezone.now())
+            return job
         with open(partial, "wb") as out:
             for chunk in csv_chunks(result.queryset, result.columns, bom=job.bom, progress=count_and_report):
                 out.write(chunk)

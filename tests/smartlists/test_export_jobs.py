@@ -190,3 +190,14 @@ def test_an_invalid_filter_never_starts_a_job(client_as, rep, big_list):
         reverse("smartlists:export_start", args=[big_list.pk]), {"query": "current_mrr_min=abc", "sort": "name"}
     )
     assert response.status_code == 400 and not ExportJob.objects.exists()
+
+
+def test_a_job_whose_filters_no_longer_exist_fails_once_and_is_not_retried(client_as, rep, big_list):
+    start(client_as(rep), big_list)
+    job = ExportJob.objects.get()
+    ExportJob.objects.filter(pk=job.pk).update(query="current_mrr_min=abc")  # as if the field had changed
+    export_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and "could not be made" in client_as(rep).get(job.get_absolute_url()).text
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=1), tick=False):
+        assert ExportJob.objects.due_for_handover(now=timezone.now()).count() == 0

@@ -347,3 +347,12 @@ def test_team_membership_is_what_counts_not_the_role_alone(client_as, manager):
     TeamFactory(name="Other", manager=other_manager)
     theirs = smartlist(other_manager, shared=True)
     assert client_as(manager).get(detail(theirs)).status_code == 404
+
+
+@pytest.mark.parametrize(("language", "heading"), [("it", "Liste intelligenti"), ("pt-br", "Listas inteligentes")])
+def test_index_speaks_the_users_language(client_as, rep, language, heading):
+    from django.core.management import call_command
+
+    call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)
+    response = client_as(rep).get(reverse("smartlists:index"), headers={"Accept-Language": language})
+    assert f"<h1>{heading}</h1>" in response.text
