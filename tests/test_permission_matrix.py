@@ -109,6 +109,38 @@ MATRIX = [
                 data={"version": "1", "layout": "customer", **extra}, writes=("admin",)),
         )
     ],
+    # Smart lists: "{smartlist}" is the rep's list, shared with the team; "{export}" the rep's finished export.
+    row("smartlists:index", "GET", 200, 200, 200, 404, 302),
+    row("smartlists:index", "POST", 405, 405, 405, 405, 405),
+    row("smartlists:create", "GET", 200, 200, 200, 404, 302),
+    row("smartlists:create", "POST", 302, 302, 302, 404, 302, data={"name": "Matrix list"},
+        writes=("admin", "manager", "rep")),
+    row("smartlists:ready_made", "GET", 405, 405, 405, 405, 405, features=("subscriptions",)),
+    row("smartlists:ready_made", "POST", 302, 302, 302, 404, 302, features=("subscriptions",),
+        writes=("admin", "manager", "rep")),
+    row("smartlists:ready_made", "POST", 404, 404, 404, 404, 302),
+    row("smartlists:detail", "GET", 200, 200, 200, 404, 302, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:detail", "POST", 405, 405, 405, 405, 405, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:edit", "GET", 404, 404, 200, 404, 302, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:edit", "POST", 404, 404, 302, 404, 302, kwargs={"pk": "{smartlist}"},
+        data={"name": "Renamed", "shared": "on"}, writes=("rep",)),
+    row("smartlists:delete", "GET", 405, 405, 405, 405, 405, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:delete", "POST", 404, 404, 302, 404, 302, kwargs={"pk": "{smartlist}"}, writes=("rep",)),
+    row("smartlists:columns", "GET", 405, 405, 405, 405, 405, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:columns", "POST", 404, 404, 302, 404, 302, kwargs={"pk": "{smartlist}"},
+        data={"add": "phone"}, writes=("rep",)),
+    row("smartlists:save_filters", "GET", 405, 405, 405, 405, 405, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:save_filters", "POST", 404, 404, 302, 404, 302, kwargs={"pk": "{smartlist}"},
+        data={"query": "kind=person"}, writes=("rep",)),
+    row("smartlists:export", "GET", 200, 200, 200, 404, 302, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:export", "POST", 405, 405, 405, 405, 405, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:export_start", "GET", 405, 405, 405, 405, 405, kwargs={"pk": "{smartlist}"}),
+    row("smartlists:export_start", "POST", 302, 302, 302, 404, 302, kwargs={"pk": "{smartlist}"},
+        data={"query": ""}, writes=("admin", "manager", "rep")),
+    row("smartlists:export_job", "GET", 404, 404, 200, 404, 302, kwargs={"pk": "{export}"}),
+    row("smartlists:export_job", "POST", 405, 405, 405, 405, 405, kwargs={"pk": "{export}"}),
+    row("smartlists:export_download", "GET", 404, 404, 200, 404, 302, kwargs={"pk": "{export}"}),
+    row("smartlists:export_download", "POST", 405, 405, 405, 405, 405, kwargs={"pk": "{export}"}),
 ]
 
 # Django's own admin generates its URLs per model; its index stands for them in the table above
@@ -149,14 +181,22 @@ def subscription_period(contact):
 
 
 @pytest.fixture
-def objects(contact, rep, partner, subscription_period):
+def objects(contact, rep, partner, subscription_period, settings, tmp_path):
     """What URL placeholders like "{contact}" stand for; apps add theirs here."""
+    from smartlists.models import SmartList
+    from smartlists.services import export_job_create, export_job_run
     from tests.renewals.factories import renewals_matrix_objects
 
+    settings.MEDIA_ROOT = tmp_path
+    smartlist = SmartList.objects.create(owner=rep, name="Team list", shared=True, columns=["name", "current_mrr"])
+    export = export_job_create(smartlist=smartlist, by=rep, query="", sort="name", bom=False, total_rows=1)
+    export_job_run(job_id=export.pk)
     return {
         "contact": contact,
         "rep": rep,
         "period": subscription_period,
+        "smartlist": smartlist,
+        "export": export,
         **renewals_matrix_objects(rep=rep, partner=partner),
     }
 
