@@ -133,6 +133,16 @@ CRM_CURRENCY = env_currency("CRM_CURRENCY", "EUR")
 SMARTLIST_EXPORT_ASYNC_ROWS = env_int("SMARTLIST_EXPORT_ASYNC_ROWS", 20_000)
 SMARTLIST_EXPORT_EXPIRY_DAYS = env_int("SMARTLIST_EXPORT_EXPIRY_DAYS", 7)
 
+# Partner renewals: the deadline is the start minus 45 days; from 44 days before the start a
+# renewal counts as renewed; the dashboard looks 120 days ahead.
+RENEWALS_DEADLINE_DAYS = env_int("RENEWALS_DEADLINE_DAYS", 45)
+RENEWALS_AUTO_RENEW_DAYS = env_int("RENEWALS_AUTO_RENEW_DAYS", 44)
+RENEWALS_WINDOW_DAYS = env_int("RENEWALS_WINDOW_DAYS", 120)
+RENEWALS_URGENT_DAYS = env_int("RENEWALS_URGENT_DAYS", 14)
+RENEWALS_REMINDER_DAYS = env_int("RENEWALS_REMINDER_DAYS", 7)
+# The address links in e-mails point to.
+RENEWALS_SITE_URL = env_str("RENEWALS_SITE_URL", "http://127.0.0.1:8000")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
