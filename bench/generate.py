@@ -440,8 +440,10 @@ def generate_renewals(cursor, *, contacts: int, today: datetime.date) -> None:
                (ARRAY[1, 3, 6, 12, 24])[1 + {_rand('c * 2 + j', 45, 5)}],
                (ARRAY['', '', '', 'vendor', 'partner'])[1 + {_rand('c * 2 + j', 46, 5)}],
                CASE WHEN status %% 2 = 0 THEN (
-                   SELECT person.id FROM crm_contact person
-                   WHERE person.organisation_id = (c - 1) / 3 * 10 + (c - 1) %% 3 + 1 ORDER BY person.id LIMIT 1
+                   -- the organisation's people are in its block of ten: read that range of ids only
+                   SELECT min(person.id) FROM crm_contact person
+                   WHERE person.id BETWEEN (c - 1) / 3 * 10 + 4 AND (c - 1) / 3 * 10 + 10
+                     AND person.organisation_id = (c - 1) / 3 * 10 + (c - 1) %% 3 + 1
                ) END,
                CASE WHEN status BETWEEN 10 AND 29 THEN now() - interval '2 days' END,
                CASE WHEN status BETWEEN 10 AND 29 THEN {first_partner_user} + 1 + (c - 1) %% {partners} END,
