@@ -15,7 +15,7 @@ from django.utils.functional import cached_property
 
 def count_cap() -> int:
     """Lists count their rows exactly up to this many (setting LIST_COUNT_CAP, default 10,000)."""
-    return getattr(settings, "LIST_COUNT_CAP", 10_000)
+    return settings.LIST_COUNT_CAP
 
 
 class CappedPaginator(Paginator):
