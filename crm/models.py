@@ -98,8 +98,11 @@ class ContactQuerySet(models.QuerySet):
         if user.is_admin:
             return self.all()
         if user.is_manager:
+            # One `owner IN (...)` rather than `owner = me OR owner IN (team)`: PostgreSQL plans
+            # the OR as a filter over every contact, and the IN as a lookup of the team's rows.
             team_reps = Team.objects.filter(manager=user).values("members")
-            return self.filter(Q(owner=user) | Q(owner__in=team_reps))
+            owners = User.objects.filter(Q(pk=user.pk) | Q(pk__in=team_reps)).values("pk")
+            return self.filter(owner__in=owners)
         if user.is_rep:
             return self.filter(owner=user)
         return self.none()
@@ -119,7 +122,7 @@ class ContactQuerySet(models.QuerySet):
         text = text.strip()
         if not text:
             return self
-        organisations = Contact.objects.filter(name__icontains=text).values("pk")
+        organisations = Contact.objects.organisations().filter(name__icontains=text).values("pk")
         return self.filter(
             Q(name__icontains=text) | Q(email__icontains=text) | Q(organisation__in=organisations)
         )

@@ -26,7 +26,10 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         """The exact number of rows up to `cap`; `cap` + 1 means "more than `cap`"."""
-        return self.object_list[: self.cap + 1].count()
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            rows = rows.order_by()  # the order changes nothing in a count, and costs a sort
+        return rows[: self.cap + 1].count()
 
     @property
     def is_capped(self) -> bool:
