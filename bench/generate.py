@@ -12,6 +12,9 @@ The shape, for `contacts` = N:
   10% churned (all in the past), 30% with an upcoming period (up or down, or new business), 20%
   open-ended, the rest ending within the next year (a quarter of those within 90 days).
 - one more contact, "Decade Monthly", with 120 monthly periods: ten years of history.
+- renewals: customer accounts on the first 100,000 organisations, 100 to each partner
+  organisation (at most 1,000, each with one partner user), and 1 or 2 contract changes a
+  customer over the next 150 days, in every type and status (`generate_renewals`).
 
 Django owns the schema (migrations run first); the generator only adds one table of its own,
 `bench_meta`, recording the size it made, so that the next run at the same size reuses the data.
@@ -26,7 +29,7 @@ from django.db import connection, transaction
 from crm.dates import today as crm_today
 
 # Bump when the generated shape changes: data made by an older generator is then regenerated.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 ADMIN_USERNAME = "bench-admin"
 TEAMS = 100
@@ -34,6 +37,9 @@ REPS_PER_TEAM = 10
 REPS = TEAMS * REPS_PER_TEAM
 HISTORY_CONTACT_NAME = "Decade Monthly S.p.A."
 HISTORY_MONTHS = 120
+CUSTOMERS = 100_000
+PARTNERS = 1_000
+CUSTOMERS_PER_PARTNER = 100
 TAGS = ["vip", "newsletter", "trade-show", "referral", "enterprise", "smb", "partner-lead", "churn-risk"]
 FIRST_NAMES = [
     "Alice", "Bruno", "Camila", "Daniel", "Elena", "Fabio", "Giulia", "Hugo", "Irene", "João",
@@ -155,14 +161,15 @@ def _generate(cursor, *, contacts: int, today: datetime.date) -> None:
     # Deferred foreign-key checks pending from earlier statements would block TRUNCATE.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     # CASCADE empties every table that points at these (contacts, periods, teams, app tables).
-    cursor.execute("TRUNCATE crm_user, crm_tag, django_session RESTART IDENTITY CASCADE")
+    cursor.execute("TRUNCATE crm_user, crm_tag, renewals_partnerorganisation, django_session RESTART IDENTITY CASCADE")
     _users_and_teams(cursor)
     _contacts(cursor, contacts)
     _tags(cursor, contacts)
     _periods(cursor, contacts, today)
     _history_contact(cursor, contacts, today)
     generate_renewals(cursor, contacts=contacts, today=today)
-    for table in ("crm_user", "crm_team", "crm_contact", "crm_tag"):
+    for table in ("crm_user", "crm_team", "crm_contact", "crm_tag", "renewals_partnerorganisation",
+                  "renewals_customeraccount", "renewals_association", "renewals_contractchange"):
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     cursor.execute(
         "INSERT INTO crm_feature (name, is_active) VALUES ('subscriptions', true) "
@@ -341,10 +348,110 @@ def _history_contact(cursor, contacts: int, today: datetime.date) -> None:
     )
 
 
-def generate_renewals(cursor, *, contacts: int, today: datetime.date) -> None:
-    """Renewals data: 100,000 customers across 1,000 partner organisations, with contract changes
-    over the next 150 days.
+def partner_username(partner: int) -> str:
+    return f"bench-partner-{partner:04d}"
 
-    Filled in when the renewals schema (issue #5) lands: one `INSERT ... SELECT generate_series`
-    per table here, and a bump of GENERATOR_VERSION so existing bench databases regenerate.
+
+def renewal_sizes(contacts: int) -> tuple[int, int]:
+    """(customers, partner organisations): a customer account on each of the first 100,000
+    organisations, 100 customers to a partner, at most 1,000 partners."""
+    organisations = contacts // 10 * 3 + min(3, contacts % 10)
+    customers = min(CUSTOMERS, organisations)
+    return customers, min(PARTNERS, max(1, -(-customers // CUSTOMERS_PER_PARTNER)))
+
+
+CHANGE_COLUMNS = (
+    "id, customer_id, type, start_date, billing_frequency, term_months, communication_owner, primary_contact_id, "
+    "agreed_at, agreed_by_id, cancellation_requested_at, cancellation_requested_by_id, announced_status, version, "
+    "created_at, updated_at"
+)
+
+
+def generate_renewals(cursor, *, contacts: int, today: datetime.date) -> None:
+    """Renewals: customer accounts on organisation contacts, partner organisations with one
+    partner user each, associations (a twentieth of customers also have an ended one with another
+    partner), and 1 or 2 contract changes a customer starting within the next 150 days.
+
+    Customer c (1..C) is the c-th organisation contact by id; partner p (1..P) looks after the
+    customers c with (c - 1) % P = p - 1, so partner 1 has 100 of them when there are enough.
+    Changes come in every type, and in every status: a tenth with a cancellation request, a fifth
+    agreed, and renewals starting within 44 days count as renewed by themselves.
     """
+    customers, partners = renewal_sizes(contacts)
+    first_partner_user = 1 + TEAMS + REPS
+    cursor.execute(
+        f"""
+        INSERT INTO renewals_partnerorganisation (id, name, default_communication_owner)
+        SELECT p, 'Bench partner ' || lpad(p::text, 4, '0'), CASE WHEN p % 3 = 0 THEN 'partner' ELSE 'vendor' END
+        FROM generate_series(1, {partners}) p
+        """
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO crm_user ({USER_COLUMNS})
+        SELECT {first_partner_user} + p, '!', NULL, false, 'bench-partner-' || lpad(p::text, 4, '0'), 'Partner',
+               p::text, 'bench-partner-' || p || '@example.com', false, true, now(), 'partner'
+        FROM generate_series(1, {partners}) p
+        """
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO renewals_partnerorganisation_users (partnerorganisation_id, user_id)
+        SELECT p, {first_partner_user} + p FROM generate_series(1, {partners}) p
+        """
+    )
+    # The c-th organisation: blocks of ten contacts start with three organisations.
+    cursor.execute(
+        f"""
+        INSERT INTO renewals_customeraccount (id, contact_id, account_id, website, max_contacts, email_send_limit,
+                                              products, contacts_used, emails_sent_this_month)
+        SELECT c, (c - 1) / 3 * 10 + (c - 1) % 3 + 1, 'ACC-' || lpad(c::text, 7, '0'),
+               'https://org' || ((c - 1) / 3 * 10 + (c - 1) % 3 + 1) || '.example.com',
+               (ARRAY[1000, 5000, 10000, 50000])[1 + {_rand('c', 30, 4)}],
+               (ARRAY[10000, 50000, 100000])[1 + {_rand('c', 31, 3)}],
+               CASE WHEN {_rand('c', 32, 2)} = 0 THEN '["email"]'::jsonb ELSE '["email", "automation"]'::jsonb END,
+               {_rand('c', 33, 1000)}, {_rand('c', 34, 10000)}
+        FROM generate_series(1, {customers}) c
+        """
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO renewals_association (partner_id, customer_id, started_at, ended_at, ended_by_id)
+        SELECT 1 + (c - 1) % {partners}, c, now() - make_interval(days => 30 + {_rand('c', 35, 700)}), NULL, NULL
+        FROM generate_series(1, {customers}) c
+        UNION ALL
+        SELECT 1 + c % {partners}, c, now() - interval '800 days', now() - interval '40 days', 1
+        FROM generate_series(1, {customers}) c WHERE {_rand('c', 36, 20)} = 0 AND {partners} > 1
+        """
+    )
+    cursor.execute(
+        f"""
+        WITH laid_out AS (
+            SELECT c, j, row_number() OVER (ORDER BY c, j) AS id,
+                   {_rand('c * 2 + j', 40, 100)} AS status,
+                   {_rand('c * 2 + j', 41, 3)} AS kind
+            FROM generate_series(1, {customers}) c, generate_series(1, 2) j
+            WHERE j = 1 OR {_rand('c', 42, 2)} = 0
+        )
+        INSERT INTO renewals_contractchange ({CHANGE_COLUMNS})
+        SELECT id, c, (ARRAY['renewal', 'tier_upgrade', 'email_overage'])[1 + kind],
+               %(today)s::date + {_rand('c * 2 + j', 43, 151)},
+               (ARRAY['monthly', 'quarterly', 'semiannual', 'annual'])[1 + {_rand('c * 2 + j', 44, 4)}],
+               (ARRAY[1, 3, 6, 12, 24])[1 + {_rand('c * 2 + j', 45, 5)}],
+               (ARRAY['', '', '', 'vendor', 'partner'])[1 + {_rand('c * 2 + j', 46, 5)}],
+               CASE WHEN status %% 2 = 0 THEN (
+                   -- the organisation's people are in its block of ten: read that range of ids only
+                   SELECT min(person.id) FROM crm_contact person
+                   WHERE person.id BETWEEN (c - 1) / 3 * 10 + 4 AND (c - 1) / 3 * 10 + 10
+                     AND person.organisation_id = (c - 1) / 3 * 10 + (c - 1) %% 3 + 1
+               ) END,
+               CASE WHEN status BETWEEN 10 AND 29 THEN now() - interval '2 days' END,
+               CASE WHEN status BETWEEN 10 AND 29 THEN {first_partner_user} + 1 + (c - 1) %% {partners} END,
+               CASE WHEN status < 10 THEN now() - interval '1 day' END,
+               CASE WHEN status < 10 THEN {first_partner_user} + 1 + (c - 1) %% {partners} END,
+               '', 1, now(), now()
+        FROM laid_out
+        ORDER BY id
+        """,
+        {"today": today},
+    )

@@ -2,11 +2,19 @@
 
 Current and upcoming come from the same annotations (`queries.with_subscription`) that smart
 lists sort and export, so the widget and a list can never disagree about them.
+
+Rendering ten years of monthly periods (a table row and a chart point each) costs far more than
+reading them, so the template caches those two fragments under `Subscription.fingerprint`: a
+digest of every value they show. Any change to a period, or a new day, is a new key; a stale
+fragment cannot be served, and nothing has to be invalidated. The month-by-month history and the
+chart are computed only when a fragment is missing (`months` is lazy).
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from crm.models import Contact
 from subscriptions.history import Month, chart, monthly_mrr
@@ -36,7 +44,6 @@ class Subscription:
     upcoming: Period | None
     upcoming_tag: str | None
     direction: str | None
-    months: list[Month]
 
     @property
     def periods(self) -> list[Period]:
@@ -70,9 +77,24 @@ class Subscription:
     def is_ending(self) -> bool:
         return self.direction == Direction.ENDING
 
-    @property
+    @cached_property
+    def months(self) -> list[Month]:
+        return monthly_mrr(self.periods, self.today)
+
+    @cached_property
     def chart(self):
         return chart(self.months)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A digest of everything the periods table and the chart show: their cache key."""
+        shown = [
+            (p.pk, p.version, p.start_date, p.end_date, p.mrr, p.currency, p.price, p.billing_frequency,
+             p.billing_every_months, p.description, row.tag, row.is_current, row.is_upcoming)
+            for row in self.rows
+            for p in [row.period]
+        ]
+        return hashlib.sha256(repr((self.contact.pk, self.today, shown)).encode()).hexdigest()
 
 
 def tagged(periods: list[Period]) -> list[tuple[Period, str]]:
@@ -99,5 +121,4 @@ def subscription_of(contact: Contact, *, today: datetime.date) -> Subscription:
         upcoming=upcoming_row.period if upcoming_row else None,
         upcoming_tag=upcoming_row.tag if upcoming_row else None,
         direction=figures["upcoming_direction"],
-        months=monthly_mrr(periods, today),
     )

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from crm.filters import ContactFilter
 from crm.forms import ContactForm
 from crm.models import Contact
+from crm.pagination import CappedPaginator
 from crm.panels import contact_panels
 
 PAGE_SIZE = 25
@@ -29,7 +29,7 @@ def contact_list(request):
     filterset = ContactFilter(request.GET, queryset=contacts)
     if not filterset.is_valid():
         return render(request, "crm/contact_list.html", {"filter": filterset}, status=400)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "crm/contact_list.html#results" if request.htmx else "crm/contact_list.html"
     return render(request, template, {"filter": filterset, "page": page})
 

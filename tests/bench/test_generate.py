@@ -8,7 +8,14 @@ import datetime
 import pytest
 from django.db import connection
 
-from bench.generate import HISTORY_CONTACT_NAME, BenchError, ensure_data, rep_username
+from bench.generate import (
+    HISTORY_CONTACT_NAME,
+    BenchError,
+    ensure_data,
+    partner_username,
+    renewal_sizes,
+    rep_username,
+)
 from crm.models import Contact, Feature, Tag, Team, User
 from subscriptions.models import Direction, Period
 from subscriptions.queries import with_subscription
@@ -115,7 +122,7 @@ def test_regenerate_and_another_size_replace_the_data():
     bigger = ensure_data(contacts=SIZE * 2, today=TODAY)
     assert not bigger.reused
     assert Contact.objects.count() == SIZE * 2 + 1
-    assert User.objects.count() == 1101
+    assert User.objects.count() == 1101 + renewal_sizes(SIZE * 2)[1]
 
 
 def test_refuses_a_database_it_did_not_fill():
@@ -126,3 +133,43 @@ def test_refuses_a_database_it_did_not_fill():
     with pytest.raises(BenchError, match="did not generate"):
         ensure_data(contacts=SIZE, today=TODAY)
     assert User.objects.filter(username="somebody-real").exists()
+
+
+def test_renewals_customers_partners_and_changes_in_every_type_and_status():
+    if not generate():
+        return
+    from renewals.models import Association, ContractChange, CustomerAccount, PartnerOrganisation
+
+    customers, partners = renewal_sizes(SIZE)
+    assert (customers, partners) == (60, 1)
+    assert renewal_sizes(1_000_000) == (100_000, 1_000)
+    assert renewal_sizes(100_000) == (30_000, 300)
+    assert CustomerAccount.objects.count() == customers
+    assert not CustomerAccount.objects.exclude(contact__kind=Contact.Kind.ORGANISATION).exists()
+    assert PartnerOrganisation.objects.count() == partners
+    partner_user = User.objects.get(username=partner_username(1))
+    assert partner_user.is_partner
+    assert list(partner_user.partner_organisations.all()) == [PartnerOrganisation.objects.get()]
+    assert Association.objects.active().count() == customers
+    assert CustomerAccount.objects.visible_to(partner_user).count() == customers
+
+    changes = ContractChange.objects.with_status(today=TODAY)
+    assert 1.2 < changes.count() / customers < 1.8
+    assert set(changes.values_list("type", flat=True)) == set(ContractChange.Type.values)
+    assert set(changes.values_list("status", flat=True)) == set(ContractChange.Status.values)
+    days = [(start - TODAY).days for start in changes.values_list("start_date", flat=True)]
+    assert min(days) >= 0 and max(days) <= 150
+    with_primary = changes.filter(primary_contact__isnull=False)
+    assert with_primary.exists()
+    assert all(change.primary_contact.organisation_id == change.customer.contact_id for change in with_primary)
+
+
+def test_renewals_at_scale_give_each_partner_a_hundred_customers():
+    if connection.vendor != "postgresql":
+        return
+    ensure_data(contacts=4000, today=TODAY)
+    from renewals.models import CustomerAccount
+
+    assert renewal_sizes(4000) == (1200, 12)
+    partner_user = User.objects.get(username=partner_username(1))
+    assert CustomerAccount.objects.visible_to(partner_user).count() == 100
