@@ -1,0 +1,41 @@
+"""A Redis outage costs the cache, never a page."""
+
+import socket
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+from django.urls import reverse
+
+
+def _unused_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def dead_redis_cache():
+    location = f"redis://127.0.0.1:{_unused_port()}/0"
+    config = {"default": {"BACKEND": "crm.cache.ResilientRedisCache", "LOCATION": location,
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+    with override_settings(CACHES=config):  # Django rebuilds its cache handlers on this change
+        yield caches["default"]
+
+
+def test_unreachable_redis_reads_as_a_miss_and_writes_as_nothing(dead_redis_cache):
+    assert dead_redis_cache.get("anything", "fallback") == "fallback"
+    assert dead_redis_cache.set("key", "value") is None
+    assert dead_redis_cache.add("key", "value") is False
+    assert dead_redis_cache.get_many(["a", "b"]) == {}
+
+
+def test_contact_page_with_its_cached_widget_answers_while_redis_is_down(
+    dead_redis_cache, client_as, rep, contact, subscriptions_on
+):
+    from subscriptions.models import Period
+
+    Period.objects.create(contact=contact, mrr="10.00", start_date="2026-01-01")
+    response = client_as(rep).get(reverse("contact_detail", args=[contact.pk]))
+    assert response.status_code == 200
+    assert "10.00" in response.text
