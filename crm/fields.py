@@ -33,6 +33,8 @@ class ContactField:
     feature: str | None = None
     choices: tuple[tuple[str, str], ...] = ()
     summable: bool = False
+    # `(today) -> expression` of a money field's currency: totals sum only the installation's one
+    currency: Callable[[datetime.date], object] | None = None
 
     def value_expression(self, today: datetime.date):
         return self.expression(today) if self.expression else F(self.key)

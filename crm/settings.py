@@ -128,6 +128,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "crm@localhost")
 # Money: one currency per installation for totals.
 CRM_CURRENCY = env_currency("CRM_CURRENCY", "EUR")
 
+# Smart list CSV exports: above this many rows they run as a background job; their files are
+# removed this many days after they are ready.
+SMARTLIST_EXPORT_ASYNC_ROWS = env_int("SMARTLIST_EXPORT_ASYNC_ROWS", 20_000)
+SMARTLIST_EXPORT_EXPIRY_DAYS = env_int("SMARTLIST_EXPORT_EXPIRY_DAYS", 7)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

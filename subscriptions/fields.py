@@ -45,6 +45,7 @@ def register_subscription_fields():
         ContactField(
             key="current_mrr", label=_("Current MRR"), kind="money", feature=FEATURE, summable=True,
             expression=lambda today: current_value("mrr", today), filters=_mrr_range("current_mrr", _("Current MRR")),
+            currency=lambda today: current_value("currency", today),
         )
     )
     register(ContactField(key="current_currency", label=_("Currency"), kind="text", feature=FEATURE,
@@ -56,6 +57,7 @@ def register_subscription_fields():
         ContactField(
             key="upcoming_mrr", label=_("Upcoming MRR"), kind="money", feature=FEATURE, summable=True,
             expression=lambda today: upcoming_value("mrr", today), filters=_mrr_range("upcoming_mrr", _("Upcoming MRR")),
+            currency=lambda today: upcoming_value("currency", today),
         )
     )
     register(ContactField(key="upcoming_start", label=_("Upcoming start date"), kind="date", feature=FEATURE,
@@ -72,5 +74,6 @@ def register_subscription_fields():
         ContactField(
             key="remaining_value", label=_("Remaining contract value"), kind="money", feature=FEATURE, summable=True,
             requires=("current_mrr", "current_end"), expression=remaining_value_expression,
+            currency=lambda today: current_value("currency", today),
         )
     )

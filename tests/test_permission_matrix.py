@@ -47,6 +47,8 @@ OURS = {"pk": "{renewal_customer}"}
 THEIRS = {"pk": "{renewal_other_customer}"}
 OUR_CHANGE = {"pk": "{renewal_change}"}
 THEIR_CHANGE = {"pk": "{renewal_other_change}"}
+LIST = {"pk": "{smartlist}"}
+EXPORT = {"pk": "{export}"}
 ACTIONS = [
     ("renewals:change_primary_contact", {"primary_contact": ""}),
     ("renewals:change_communication_owner", {"owner": "partner"}),
@@ -146,6 +148,38 @@ MATRIX = [
                 data={"version": "1", "layout": "customer", **extra}, writes=("admin", "other_rep", "other_partner")),
         )
     ],
+    # smart lists: "{smartlist}" is the rep's list, shared with the team; "{export}" the rep's finished export
+    row("smartlists:index", "GET",          200, 200, 200, 200, 404, 404, 302, 302),
+    row("smartlists:index", "POST",         405, 405, 405, 405, 405, 405, 405, 405),
+    row("smartlists:create", "GET",         200, 200, 200, 200, 404, 404, 302, 302),
+    row("smartlists:create", "POST",        302, 302, 302, 302, 404, 404, 302, 302, data={"name": "Matrix list"},
+        writes=(*VENDOR, "other_rep")),
+    row("smartlists:ready_made", "GET",     405, 405, 405, 405, 405, 405, 405, 405, features=SUBS),
+    row("smartlists:ready_made", "POST",    302, 302, 302, 302, 404, 404, 302, 302, features=SUBS,
+        writes=(*VENDOR, "other_rep")),
+    row("smartlists:ready_made", "POST",    404, 404, 404, 404, 404, 404, 302, 302),
+    row("smartlists:detail", "GET",         200, 200, 200, 404, 404, 404, 302, 302, kwargs=LIST),
+    row("smartlists:detail", "POST",        405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),
+    row("smartlists:edit", "GET",           404, 404, 200, 404, 404, 404, 302, 302, kwargs=LIST),
+    row("smartlists:edit", "POST",          404, 404, 302, 404, 404, 404, 302, 302, kwargs=LIST,
+        data={"name": "Renamed", "shared": "on"}, writes=("rep",)),
+    row("smartlists:delete", "GET",         405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),
+    row("smartlists:delete", "POST",        404, 404, 302, 404, 404, 404, 302, 302, kwargs=LIST, writes=("rep",)),
+    row("smartlists:columns", "GET",        405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),
+    row("smartlists:columns", "POST",       404, 404, 302, 404, 404, 404, 302, 302, kwargs=LIST,
+        data={"add": "phone"}, writes=("rep",)),
+    row("smartlists:save_filters", "GET",   405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),
+    row("smartlists:save_filters", "POST",  404, 404, 302, 404, 404, 404, 302, 302, kwargs=LIST,
+        data={"query": "kind=person"}, writes=("rep",)),
+    row("smartlists:export", "GET",         200, 200, 200, 404, 404, 404, 302, 302, kwargs=LIST),
+    row("smartlists:export", "POST",        405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),
+    row("smartlists:export_start", "GET",   405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),
+    row("smartlists:export_start", "POST",  302, 302, 302, 404, 404, 404, 302, 302, kwargs=LIST,
+        data={"query": ""}, writes=VENDOR),
+    row("smartlists:export_job", "GET",     404, 404, 200, 404, 404, 404, 302, 302, kwargs=EXPORT),
+    row("smartlists:export_job", "POST",    405, 405, 405, 405, 405, 405, 405, 405, kwargs=EXPORT),
+    row("smartlists:export_download", "GET", 404, 404, 200, 404, 404, 404, 302, 302, kwargs=EXPORT),
+    row("smartlists:export_download", "POST", 405, 405, 405, 405, 405, 405, 405, 405, kwargs=EXPORT),
 ]
 
 # Django's own admin generates its URLs per model; its index stands for them in the table above
@@ -189,10 +223,17 @@ def cast(admin_user, manager, rep, outsider, partner):
 
 
 @pytest.fixture
-def objects(cast, contact):
+def objects(cast, contact, settings, tmp_path):
     """What URL placeholders like "{contact}" stand for; apps add theirs here."""
+    from smartlists.models import SmartList
+    from smartlists.services import export_job_create, export_job_run
     from subscriptions.models import Period
     from tests.renewals.factories import renewals_matrix_objects
+
+    settings.MEDIA_ROOT = tmp_path
+    smartlist = SmartList.objects.create(owner=cast["rep"], name="Team list", shared=True, columns=["name", "current_mrr"])
+    export = export_job_create(smartlist=smartlist, by=cast["rep"], query="", sort="name", bom=False, total_rows=1)
+    export_job_run(job_id=export.pk)
 
     period = Period.objects.create(contact=contact, mrr="100.00", start_date="2026-01-01", end_date="2026-12-31",
                                    term_months=12)
@@ -200,6 +241,8 @@ def objects(cast, contact):
         "contact": contact,
         "rep": cast["rep"],
         "period": period,
+        "smartlist": smartlist,
+        "export": export,
         **renewals_matrix_objects(rep=cast["rep"], partner=cast["partner"], other_rep=cast["other_rep"],
                                   other_partner=cast["other_partner"]),
     }

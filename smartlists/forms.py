@@ -1,0 +1,58 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from crm import fields
+from smartlists.models import SmartList
+
+
+class SmartListForm(forms.ModelForm):
+    class Meta:
+        model = SmartList
+        fields = ["name", "shared"]
+        help_texts = {"shared": _("Your manager and teammates (or, for a manager, your team) can see and export it.")}
+
+
+class ListStateForm(forms.Form):
+    """The page's filters and sort, carried by the forms that act on what is shown."""
+
+    query = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    sort = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
+class ColumnsForm(ListStateForm):
+    """One step of the column picker: add a column, remove one, or move one up or down."""
+
+    add = forms.ChoiceField(label=_("Add column"), required=False)
+    remove = forms.ChoiceField(required=False)
+    up = forms.ChoiceField(required=False)
+    down = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, smartlist: SmartList, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = [key for key in smartlist.columns if fields.exists(key)]
+        # Only fields of active features can be added; columns a list already has stay movable.
+        offered = [f for f in fields.pickable(request) if f.key not in self.current]
+        self.fields["add"].choices = [("", _("Choose a column…"))] + [(f.key, f.label) for f in offered]
+        for name in ("remove", "up", "down"):
+            self.fields[name].choices = [(key, key) for key in self.current]
+
+    def clean(self):
+        data = super().clean()
+        columns = list(self.current)
+        if data.get("add"):
+            columns.append(data["add"])
+        if data.get("remove"):
+            columns.remove(data["remove"])
+        for name, step in (("up", -1), ("down", 1)):
+            if data.get(name):
+                at = columns.index(data[name])
+                to = min(max(at + step, 0), len(columns) - 1)
+                columns.insert(to, columns.pop(at))
+        if not columns:
+            raise forms.ValidationError(_("A list needs at least one column."))
+        data["columns"] = columns
+        return data
+
+
+class ExportForm(forms.Form):
+    bom = forms.BooleanField(label=_("For Excel (UTF-8 with BOM)"), required=False)

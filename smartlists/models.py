@@ -1,0 +1,140 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Team
+from smartlists.export import file_name
+
+DEFAULT_COLUMNS = ["name", "owner_name", "email"]
+
+
+class SmartListQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "SmartListQuerySet":
+        """Own lists, and lists shared with the user's team.
+
+        A manager sees the shared lists of their teams' reps; a rep, those of their manager and
+        teammates; an admin every list. The rows of any list are still only the contacts the
+        viewer may see.
+        """
+        if not user.is_authenticated or not user.is_vendor_staff:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        my_teams = Team.objects.filter(Q(manager=user) | Q(members=user)).values("pk")
+        teams = Team.objects.filter(pk__in=my_teams)
+        colleagues = Q(owner__in=teams.values("manager")) | Q(owner__in=teams.values("members"))
+        return self.filter(Q(owner=user) | (Q(shared=True) & colleagues))
+
+    def editable_by(self, user) -> "SmartListQuerySet":
+        """Only the owner changes a list; the people it is shared with read and export it."""
+        if not user.is_authenticated or not user.is_vendor_staff:
+            return self.none()
+        return self.filter(owner=user)
+
+
+class SmartList(models.Model):
+    class Preset(models.TextChoices):
+        ENDING_90 = "ending_90", _("Subscriptions ending in the next 90 days")
+
+    name = models.CharField(_("name"), max_length=120)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="smartlists", verbose_name=_("owner")
+    )
+    # The filters as a query string ("ends_within_days=90&kind=person"), as the page's URL has them.
+    query = models.TextField(_("filters"), blank=True)
+    # Registry field keys, in display order.
+    columns = models.JSONField(_("columns"), default=list)
+    # A registry key, "-" in front for descending.
+    sort = models.CharField(_("sort"), max_length=64, blank=True, default="name")
+    shared = models.BooleanField(_("shared with my team"), default=False)
+    preset = models.CharField(max_length=32, choices=Preset.choices, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SmartListQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("smart list")
+        verbose_name_plural = _("smart lists")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "preset"], condition=~Q(preset=""), name="smartlist_one_preset_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("smartlists:detail", args=[self.pk])
+
+
+class ExportJobQuerySet(models.QuerySet):
+    def downloadable_by(self, user) -> "ExportJobQuerySet":
+        """Only the person who asked for an export may fetch it, and only until it expires."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(owner=user, status=ExportJob.Status.DONE, expires_at__gt=timezone.now())
+
+    def due_for_handover(self, *, now: datetime.datetime) -> "ExportJobQuerySet":
+        """Jobs no worker is visibly on: pending for a minute, or running far longer than any export."""
+        return self.filter(
+            Q(status=ExportJob.Status.PENDING, created_at__lt=now - datetime.timedelta(minutes=1))
+            | Q(status=ExportJob.Status.RUNNING, started_at__lt=now - datetime.timedelta(minutes=30))
+        )
+
+    def expired(self, *, now: datetime.datetime) -> "ExportJobQuerySet":
+        return self.filter(status=ExportJob.Status.DONE, expires_at__lte=now)
+
+
+class ExportJob(models.Model):
+    """A large CSV export, recorded before it is handed to Celery, so nothing is lost if the broker is down."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        EXPIRED = "expired", _("Expired")
+        FAILED = "failed", _("Failed")
+
+    smartlist = models.ForeignKey(SmartList, on_delete=models.SET_NULL, null=True, related_name="export_jobs")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
+    # What was asked, frozen at the time: the list may change while the job waits.
+    list_name = models.CharField(max_length=120)
+    query = models.TextField(blank=True)
+    columns = models.JSONField(default=list)
+    sort = models.CharField(max_length=64, blank=True)
+    bom = models.BooleanField(default=False)
+    language = models.CharField(max_length=16, blank=True)
+    as_of = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    file = models.CharField(max_length=255, blank=True)  # relative to MEDIA_ROOT
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.list_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("smartlists:export_job", args=[self.pk])
+
+    @property
+    def download_name(self) -> str:
+        return file_name(self.list_name, self.as_of)

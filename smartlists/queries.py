@@ -1,0 +1,144 @@
+"""From a smart list's filters, columns and sort to the one queryset its page, totals and CSV read.
+
+The FilterSet is built from the field registry: the contact filters of `crm` plus every filter a
+registered field brings (MRR ranges, "ends within N days", MRR status). All of them apply to the
+rows whether or not their feature is on, so switching a feature off never widens a saved list;
+the page only stops offering the ones of a switched-off feature.
+"""
+
+import datetime
+from dataclasses import dataclass
+from functools import cache
+
+from django import forms
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from crm import fields
+from crm.filters import ContactFilter
+from crm.models import Contact
+
+
+@cache
+def filterset_class() -> type[ContactFilter]:
+    """The contact filters plus every registered field's filters, as one FilterSet."""
+    declared = {}
+    for contact_field in fields.all_fields():
+        declared.update(contact_field.filters())
+    meta = type("Meta", (ContactFilter.Meta,), {"fields": ContactFilter.Meta.fields})
+    return type("SmartListFilter", (ContactFilter,), {**declared, "Meta": meta})
+
+
+@cache
+def _field_of_parameter() -> dict[str, str]:
+    """Which registry field each filter parameter reads, so its annotation is there to filter on."""
+    return {parameter: f.key for f in fields.all_fields() for parameter in f.filters()}
+
+
+def filter_parameters() -> list[str]:
+    return list(filterset_class().base_filters)
+
+
+def has_filter_parameters(params: QueryDict) -> bool:
+    """Whether `params` carries filters (an empty field counts: a cleared filter is a choice too)."""
+    return any(name in params for name in filter_parameters())
+
+
+def only_filters(params: QueryDict) -> QueryDict:
+    """The filter parameters of `params`, without page, sort or anything else."""
+    kept = QueryDict(mutable=True)
+    for name in filter_parameters():
+        if name in params:
+            kept.setlist(name, params.getlist(name))
+    return kept
+
+
+def feature_of_parameter(name: str) -> str | None:
+    key = _field_of_parameter().get(name)
+    return fields.get(key).feature if key else None
+
+
+class SortForm(forms.Form):
+    sort = forms.CharField(required=False, max_length=64)
+
+    def clean_sort(self):
+        sort = self.cleaned_data["sort"] or "name"
+        if not fields.exists(sort.removeprefix("-")):
+            raise forms.ValidationError(_("Unknown column to sort by: %(sort)s"), params={"sort": sort})
+        return sort
+
+
+@dataclass
+class Listing:
+    columns: list[fields.ContactField]
+    filterset: ContactFilter
+    sort: str
+    queryset: QuerySet | None
+    errors: dict
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+def listing(*, user, columns: list[str], params: QueryDict, sort: str, today: datetime.date) -> Listing:
+    """The visible, annotated, filtered and sorted contacts of a list; errors instead when any input is bad.
+
+    With errors there is no queryset at all: an invalid filter can never fall back to more rows.
+    """
+    contacts = Contact.objects.visible_to(user)
+    column_fields = [fields.get(key) for key in columns if fields.exists(key)]
+    sort_form = SortForm({"sort": sort})
+    sort_ok = sort_form.is_valid()
+    sort = sort_form.cleaned_data["sort"] if sort_ok else "name"
+    filtered_on = [
+        _field_of_parameter()[name]
+        for name in params
+        if name in _field_of_parameter() and any(value != "" for value in params.getlist(name))
+    ]
+    keys = [f.key for f in column_fields] + filtered_on + [sort.removeprefix("-")]
+    contacts = fields.annotate(contacts, keys, today=today)
+    filterset = filterset_class()(params, queryset=contacts)
+    errors = {} if filterset.is_valid() else dict(filterset.errors)
+    if not sort_ok:
+        errors.update(sort_form.errors)
+    if errors:
+        return Listing(column_fields, filterset, sort, None, errors)
+    key = sort.removeprefix("-")
+    order = F(key).desc(nulls_last=True) if sort.startswith("-") else F(key).asc(nulls_last=True)
+    return Listing(column_fields, filterset, sort, filterset.qs.order_by(order, "pk"), {})
+
+
+def currency_alias(contact_field) -> str:
+    return f"currency_of_{contact_field.key}"
+
+
+def with_currencies(queryset: QuerySet, columns, *, today: datetime.date) -> QuerySet:
+    """Annotate the currency of each money column, so a page can name a foreign one."""
+    return queryset.annotate(
+        **{currency_alias(f): f.currency(today) for f in columns if f.kind == "money" and f.currency}
+    )
+
+
+def totals(queryset: QuerySet, columns, *, today: datetime.date) -> dict[str, dict]:
+    """For each summable column: the sum of the rows in the installation's currency, and how many
+    rows in another currency were left out (never converted, never mixed)."""
+    summable = [f for f in columns if f.summable]
+    if not summable:
+        return {}
+    currency = settings.CRM_CURRENCY
+    queryset = queryset.annotate(
+        **{currency_alias(f): f.currency(today) if f.currency else Value(currency) for f in summable}
+    )
+    aggregates = {}
+    for f in summable:
+        in_currency = Q(**{currency_alias(f): currency})
+        aggregates[f"{f.key}__sum"] = Sum(f.key, filter=in_currency)
+        aggregates[f"{f.key}__other"] = Count("pk", filter=Q(**{f"{f.key}__isnull": False}) & ~in_currency)
+    result = queryset.order_by().aggregate(**aggregates)
+    return {
+        f.key: {"sum": result[f"{f.key}__sum"], "other": result[f"{f.key}__other"], "currency": currency}
+        for f in summable
+    }

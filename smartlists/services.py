@@ -1,0 +1,205 @@
+"""Writes of the smart lists app: keyword-only, each under one transaction."""
+
+import datetime
+import logging
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from crm.dates import today
+from crm.jobs import enqueue_after_commit
+from smartlists.export import csv_chunks
+from smartlists.models import DEFAULT_COLUMNS, ExportJob, SmartList
+from smartlists.queries import listing
+
+logger = logging.getLogger(__name__)
+
+EXPORT_DIR = "smartlist-exports"
+
+ENDING_90_COLUMNS = [
+    "name", "owner_name", "current_mrr", "current_currency", "current_end", "upcoming_mrr", "upcoming_direction",
+]
+
+
+def smartlist_create(*, owner, name: str, shared: bool, columns=None, query: str = "", sort: str = "name") -> SmartList:
+    with transaction.atomic():
+        return SmartList.objects.create(
+            owner=owner, name=name, shared=shared, columns=list(columns or DEFAULT_COLUMNS), query=query, sort=sort
+        )
+
+
+def smartlist_update(*, smartlist: SmartList, name: str, shared: bool) -> SmartList:
+    with transaction.atomic():
+        smartlist.name, smartlist.shared = name, shared
+        smartlist.save(update_fields=["name", "shared", "updated_at"])
+    return smartlist
+
+
+def smartlist_delete(*, smartlist: SmartList) -> None:
+    with transaction.atomic():
+        smartlist.delete()
+
+
+def smartlist_set_columns(*, smartlist: SmartList, columns: list[str]) -> SmartList:
+    with transaction.atomic():
+        smartlist.columns = list(columns)
+        smartlist.save(update_fields=["columns", "updated_at"])
+    return smartlist
+
+
+def smartlist_save_filters(*, smartlist: SmartList, query: str, sort: str) -> SmartList:
+    """Store the filters and sort the page shows (validated by the caller through the list's FilterSet)."""
+    with transaction.atomic():
+        smartlist.query, smartlist.sort = query, sort
+        smartlist.save(update_fields=["query", "sort", "updated_at"])
+    return smartlist
+
+
+def smartlist_ready_made(*, owner) -> SmartList:
+    """The owner's "Subscriptions ending in the next 90 days" list, created the first time it is asked for."""
+    with transaction.atomic():
+        smartlist, _ = SmartList.objects.get_or_create(
+            owner=owner,
+            preset=SmartList.Preset.ENDING_90,
+            defaults={
+                "name": gettext("Subscriptions ending in the next 90 days"),
+                "columns": ENDING_90_COLUMNS,
+                "query": "ends_within_days=90",
+                "sort": "current_end",
+            },
+        )
+    return smartlist
+
+
+# Background exports ------------------------------------------------------------------------------
+
+
+def export_job_create(*, smartlist: SmartList, by, query: str, sort: str, bom: bool, total_rows: int) -> ExportJob:
+    """Record the export first; Celery gets it only once the row is committed."""
+    from smartlists.tasks import run_export
+
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            smartlist=smartlist,
+            owner=by,
+            list_name=smartlist.name,
+            query=query,
+            columns=list(smartlist.columns),
+            sort=sort,
+            bom=bom,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            as_of=today(),
+            total_rows=total_rows,
+        )
+        enqueue_after_commit(run_export, job.pk)
+    return job
+
+
+def export_path(job: ExportJob) -> Path:
+    return Path(settings.MEDIA_ROOT) / EXPORT_DIR / f"{job.pk}.csv"
+
+
+def progress_key(job_id: int) -> str:
+    return f"smartlists:export:{job_id}:rows"
+
+
+def export_progress(job: ExportJob) -> int:
+    """Rows written so far. A running job reports through the cache: its rows are read inside one
+    transaction, so a database write of its progress would not be seen before the end."""
+    if job.status != ExportJob.Status.RUNNING:
+        return job.rows_done
+    try:
+        return min(cache.get(progress_key(job.pk), 0), job.total_rows)
+    except Exception:  # noqa: BLE001 — a cache outage only hides the progress
+        return 0
+
+
+def _report_progress(job_id: int):
+    def report(rows: int) -> None:
+        try:
+            cache.set(progress_key(job_id), rows, timeout=24 * 3600)
+        except Exception:  # noqa: BLE001 — a cache outage never fails an export
+            logger.warning("Could not record the progress of export %s", job_id)
+
+    return report
+
+
+def export_job_run(*, job_id: int, on_chunk=None) -> ExportJob | None:
+    """Write the job's CSV. Idempotent: a finished job is left alone, and a job killed half-way and
+    run again rewrites its temporary file and renames it over the final one, so there is only
+    ever one complete file. `on_chunk(rows)` is called after each chunk is written and reported."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status not in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING):
+            return job
+        job.status, job.started_at, job.attempts = ExportJob.Status.RUNNING, timezone.now(), job.attempts + 1
+        job.save(update_fields=["status", "started_at", "attempts"])
+
+    final = export_path(job)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = final.with_suffix(".csv.part")
+    rows = {"written": 0}
+    report = _report_progress(job.pk)
+    report(0)  # a retried job starts again from the first row
+
+    def count_and_report(written: int) -> None:
+        rows["written"] = written
+        report(written)
+        if on_chunk:
+            on_chunk(written)
+
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        result = listing(
+            user=job.owner, columns=job.columns, params=QueryDict(job.query), sort=job.sort, today=job.as_of
+        )
+        if not result.is_valid:
+            # Validated when the job was asked for: only a field leaving the registry gets here.
+            logger.error("Export %s has invalid filters %s: not run again", job.pk, result.errors)
+            ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, finished_at=timezone.now())
+            return job
+        with open(partial, "wb") as out:
+            for chunk in csv_chunks(result.queryset, result.columns, bom=job.bom, progress=count_and_report):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    os.replace(partial, final)
+
+    finished = timezone.now()
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.DONE,
+        rows_done=rows["written"],
+        total_rows=rows["written"],
+        file=str(final.relative_to(settings.MEDIA_ROOT)),
+        finished_at=finished,
+        expires_at=finished + datetime.timedelta(days=settings.SMARTLIST_EXPORT_EXPIRY_DAYS),
+    )
+    job.refresh_from_db()
+    return job
+
+
+def export_jobs_hand_over(*, now: datetime.datetime) -> int:
+    """Hand again to Celery the jobs no worker is on (the broker was down, or a worker died)."""
+    from smartlists.tasks import run_export
+
+    job_ids = list(ExportJob.objects.due_for_handover(now=now).values_list("pk", flat=True))
+    for job_id in job_ids:
+        enqueue_after_commit(run_export, job_id)
+    return len(job_ids)
+
+
+def export_files_remove_expired(*, now: datetime.datetime) -> int:
+    """Delete the files of expired exports; the job rows stay, marked expired."""
+    removed = 0
+    for job in ExportJob.objects.expired(now=now):
+        with transaction.atomic():
+            if job.file:
+                (Path(settings.MEDIA_ROOT) / job.file).unlink(missing_ok=True)
+            ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.EXPIRED, file="")
+        removed += 1
+    return removed

@@ -1,0 +1,84 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_POST
+
+from crm.dates import today
+from smartlists import services
+from smartlists.export import csv_chunks, file_name
+from smartlists.forms import ExportForm, ListStateForm
+from smartlists.models import ExportJob, SmartList
+from smartlists.queries import only_filters
+from smartlists.views.page import list_listing, list_state, render_list, vendor_staff_only
+
+
+@require_GET
+@login_required
+def export_csv(request, pk: int):
+    """The list as CSV, streamed; too many rows for one request, and the user is offered a background job."""
+    vendor_staff_only(request.user)
+    smartlist = get_object_or_404(SmartList.objects.visible_to(request.user), pk=pk)
+    params, sort = list_state(request, smartlist)
+    result = list_listing(request, smartlist, params, sort)
+    form = ExportForm(request.GET)
+    if not result.is_valid or not form.is_valid():
+        return render_list(request, smartlist, params, sort)
+    bom = form.cleaned_data["bom"]
+    total = result.queryset.count()
+    if total > settings.SMARTLIST_EXPORT_ASYNC_ROWS:
+        return render(
+            request,
+            "smartlists/export_large.html",
+            {"smartlist": smartlist, "total": total, "query": params.urlencode(), "sort": result.sort, "bom": bom},
+        )
+    response = StreamingHttpResponse(
+        csv_chunks(result.queryset, result.columns, bom=bom), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, file_name(smartlist.name, today()))
+    return response
+
+
+@require_POST
+@login_required
+def export_start(request, pk: int):
+    """Record a background export of what the page shows, and follow its progress."""
+    vendor_staff_only(request.user)
+    smartlist = get_object_or_404(SmartList.objects.visible_to(request.user), pk=pk)
+    state, export = ListStateForm(request.POST), ExportForm(request.POST)
+    if not (state.is_valid() and export.is_valid()):
+        return render(request, "smartlists/form_errors.html", {"form": state}, status=400)
+    params, sort = only_filters(QueryDict(state.cleaned_data["query"])), state.cleaned_data["sort"] or smartlist.sort
+    result = list_listing(request, smartlist, params, sort)
+    if not result.is_valid:
+        return render_list(request, smartlist, params, sort)
+    job = services.export_job_create(
+        smartlist=smartlist,
+        by=request.user,
+        query=params.urlencode(),
+        sort=result.sort,
+        bom=export.cleaned_data["bom"],
+        total_rows=result.queryset.count(),
+    )
+    return redirect(job)
+
+
+@require_GET
+@login_required
+def export_job(request, pk: int):
+    job = get_object_or_404(ExportJob.objects.filter(owner=request.user), pk=pk)
+    template = "smartlists/export_job.html#progress" if request.htmx else "smartlists/export_job.html"
+    return render(request, template, {"job": job, "rows_done": services.export_progress(job)})
+
+
+@require_GET
+@login_required
+def export_download(request, pk: int):
+    job = get_object_or_404(ExportJob.objects.downloadable_by(request.user), pk=pk)
+    path = services.export_path(job)
+    if not path.exists():
+        raise Http404
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=job.download_name, content_type="text/csv; charset=utf-8"
+    )

@@ -1,0 +1,126 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crm import features
+from crm.features import feature_required
+from smartlists import services
+from smartlists.forms import ColumnsForm, ListStateForm, SmartListForm
+from smartlists.models import ExportJob, SmartList
+from smartlists.queries import only_filters
+from smartlists.views.page import list_listing, list_state, render_list, vendor_staff_only
+
+
+@require_GET
+@login_required
+def index(request):
+    vendor_staff_only(request.user)
+    smartlists = SmartList.objects.visible_to(request.user).select_related("owner")
+    subscriptions_on = features.is_active("subscriptions", request)
+    return render(
+        request,
+        "smartlists/index.html",
+        {
+            "smartlists": smartlists,
+            "offer_ready_made": subscriptions_on
+            and not SmartList.objects.filter(owner=request.user, preset=SmartList.Preset.ENDING_90).exists(),
+            "exports": ExportJob.objects.filter(owner=request.user).exclude(status=ExportJob.Status.EXPIRED)[:10],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def create(request):
+    vendor_staff_only(request.user)
+    form = SmartListForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            smartlist = services.smartlist_create(owner=request.user, **form.cleaned_data)
+            messages.success(request, _("Smart list “%(name)s” created.") % {"name": smartlist.name})
+            return redirect(smartlist)
+        return render(request, "smartlists/smartlist_form.html", {"form": form}, status=422)
+    return render(request, "smartlists/smartlist_form.html", {"form": form})
+
+
+@require_POST
+@login_required
+@feature_required("subscriptions")
+def ready_made(request):
+    vendor_staff_only(request.user)
+    return redirect(services.smartlist_ready_made(owner=request.user))
+
+
+@require_GET
+@login_required
+def detail(request, pk: int):
+    vendor_staff_only(request.user)
+    smartlist = get_object_or_404(SmartList.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    params, sort = list_state(request, smartlist)
+    return render_list(request, smartlist, params, sort)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def edit(request, pk: int):
+    smartlist = get_object_or_404(SmartList.objects.editable_by(request.user), pk=pk)
+    form = SmartListForm(request.POST or None, instance=smartlist)
+    if request.method == "POST":
+        if form.is_valid():
+            services.smartlist_update(smartlist=smartlist, **form.cleaned_data)
+            messages.success(request, _("Smart list saved."))
+            return redirect(smartlist)
+        return render(request, "smartlists/smartlist_form.html", {"form": form}, status=422)
+    return render(request, "smartlists/smartlist_form.html", {"form": form})
+
+
+@require_POST
+@login_required
+def delete(request, pk: int):
+    smartlist = get_object_or_404(SmartList.objects.editable_by(request.user), pk=pk)
+    services.smartlist_delete(smartlist=smartlist)
+    messages.success(request, _("Smart list “%(name)s” deleted.") % {"name": smartlist.name})
+    return redirect("smartlists:index")
+
+
+@require_POST
+@login_required
+def columns(request, pk: int):
+    """The column picker: one step at a time, saved to the list, the region re-rendered as it was filtered."""
+    smartlist = get_object_or_404(SmartList.objects.editable_by(request.user), pk=pk)
+    form = ColumnsForm(request.POST, smartlist=smartlist, request=request)
+    if not form.is_valid():
+        return render(request, "smartlists/form_errors.html", {"form": form}, status=400)
+    services.smartlist_set_columns(smartlist=smartlist, columns=form.cleaned_data["columns"])
+    params = only_filters(QueryDict(form.cleaned_data["query"]))
+    sort = form.cleaned_data["sort"] or smartlist.sort
+    if request.htmx:
+        return render_list(request, smartlist, params, sort, region_only=True)
+    return redirect(reverse("smartlists:detail", args=[smartlist.pk]) + "?" + _state(params, sort))
+
+
+@require_POST
+@login_required
+def save_filters(request, pk: int):
+    """Keep the filters and sort the page shows as the list's own; invalid ones are refused, never saved."""
+    smartlist = get_object_or_404(SmartList.objects.editable_by(request.user), pk=pk)
+    form = ListStateForm(request.POST)
+    if not form.is_valid():
+        return render(request, "smartlists/form_errors.html", {"form": form}, status=400)
+    params, sort = only_filters(QueryDict(form.cleaned_data["query"])), form.cleaned_data["sort"] or smartlist.sort
+    result = list_listing(request, smartlist, params, sort)
+    if not result.is_valid:
+        return render_list(request, smartlist, params, sort)
+    services.smartlist_save_filters(smartlist=smartlist, query=params.urlencode(), sort=result.sort)
+    messages.success(request, _("Filters saved."))
+    return redirect(smartlist)
+
+
+def _state(params: QueryDict, sort: str) -> str:
+    state = params.copy()
+    state["sort"] = sort
+    return state.urlencode()

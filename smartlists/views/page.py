@@ -1,0 +1,117 @@
+"""What a smart list's page shows: shared by the page itself and the forms that re-render it."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+
+from crm import features, fields
+from crm.dates import today
+from smartlists.models import SmartList
+from smartlists.queries import (
+    Listing,
+    currency_alias,
+    feature_of_parameter,
+    has_filter_parameters,
+    listing,
+    only_filters,
+    totals,
+    with_currencies,
+)
+
+PAGE_SIZE = 50
+TEMPLATE = "smartlists/smartlist_detail.html"
+
+
+def vendor_staff_only(user):
+    # Partners have no place in the CRM itself: its URLs do not exist for them.
+    if not user.is_vendor_staff:
+        raise Http404
+
+
+@dataclass(frozen=True)
+class Cell:
+    field: fields.ContactField
+    value: object
+    display: object
+    foreign_currency: str | None = None
+    url: str | None = None
+
+
+def list_state(request, smartlist: SmartList) -> tuple[QueryDict, str]:
+    """The filters and sort to show: the URL's when it has any, else the ones saved with the list."""
+    params = only_filters(request.GET) if has_filter_parameters(request.GET) else QueryDict(smartlist.query)
+    return params, request.GET.get("sort") or smartlist.sort
+
+
+def list_listing(request, smartlist: SmartList, params: QueryDict, sort: str) -> Listing:
+    return listing(user=request.user, columns=smartlist.columns, params=params, sort=sort, today=today())
+
+
+def _cells(contact, columns, currency):
+    for f in columns:
+        value = getattr(contact, f.key)
+        display = dict(f.choices).get(value) if f.kind == "choice" else value
+        foreign = None
+        if f.kind == "money" and f.currency and value is not None:
+            row_currency = getattr(contact, currency_alias(f))
+            foreign = row_currency if row_currency != currency else None
+        url = contact.get_absolute_url() if f.key == "name" else None
+        yield Cell(f, value, display, foreign, url)
+
+
+def _shown_filters(request, filterset, params):
+    """The filter fields to offer: contact ones, those of active features, and any already in use."""
+    shown = []
+    for name in filterset.form.fields:
+        feature = feature_of_parameter(name)
+        if feature is None or features.is_active(feature, request) or params.get(name):
+            shown.append(filterset.form[name])
+    return shown
+
+
+def _header(f, sort: str, params: QueryDict) -> dict:
+    """A column heading: its label, the link that sorts by it (or reverses it), and its state."""
+    state = "ascending" if sort == f.key else "descending" if sort == f"-{f.key}" else None
+    link = params.copy()
+    link["sort"] = f"-{f.key}" if state == "ascending" else f.key
+    return {"field": f, "state": state, "link": "?" + link.urlencode()}
+
+
+def _footer(columns, sums: dict) -> list[dict | None]:
+    return [sums.get(f.key) for f in columns] if sums else []
+
+
+def render_list(request, smartlist: SmartList, params: QueryDict, sort: str, *, region_only=False):
+    result = list_listing(request, smartlist, params, sort)
+    state = params.copy()
+    state["sort"] = result.sort
+    context = {
+        "smartlist": smartlist,
+        "listing": result,
+        "columns": result.columns,
+        "sort": result.sort,
+        "filter_fields": _shown_filters(request, result.filterset, params),
+        "query": params.urlencode(),
+        "state": state.urlencode(),
+        "picker_open": region_only,
+        "can_edit": smartlist.owner_id == request.user.pk,
+        "addable": [f for f in fields.pickable(request) if f.key not in smartlist.columns],
+        "export_url": reverse("smartlists:export", args=[smartlist.pk]) + "?" + state.urlencode(),
+    }
+    context["headers"] = [_header(f, result.sort, params) for f in result.columns]
+    template = TEMPLATE + "#region" if (region_only or request.htmx) else TEMPLATE
+    if not result.is_valid:
+        return render(request, template, context, status=400)
+    currency = settings.CRM_CURRENCY
+    contacts = with_currencies(result.queryset, result.columns, today=today())
+    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    context.update(
+        page=page,
+        rows=[list(_cells(contact, result.columns, currency)) for contact in page],
+        footer=_footer(result.columns, totals(result.queryset, result.columns, today=today())),
+    )
+    return render(request, template, context)
