@@ -296,3 +296,22 @@ def test_an_invalid_filter_in_a_saved_list_never_exports_everything(client, rep,
     response = client.post(reverse("smartlists:export_start", args=[filtered_list.pk]),
                            {"query": "current_mrr_min=abc", "sort": "name"})
     assert response.status_code == 400 and ExportJob.objects.count() == 0
+
+
+def test_removing_and_moving_one_column_in_the_same_post_is_not_a_server_error(client, rep, own_list):
+    # Found by the columns fuzz: "remove" and "up" of the same column used to raise ValueError (500).
+    client.force_login(rep)
+    response = client.post(reverse("smartlists:columns", args=[own_list.pk]), {"remove": "email", "up": "email"})
+    assert response.status_code == 302
+    assert SmartList.objects.get(pk=own_list.pk).columns == ["name"]
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_column_change_with_an_invalid_sort_or_filter_saves_nothing(client, rep, own_list, htmx):
+    # Found by the columns fuzz: the columns were saved, then the answer was a 400 for the bad sort.
+    client.force_login(rep)
+    for state in ({"sort": "<script>"}, {"query": "current_mrr_min=abc"}):
+        response = client.post(reverse("smartlists:columns", args=[own_list.pk]), {"remove": "email", **state},
+                               headers={"HX-Request": "true"} if htmx else {})
+        assert response.status_code == 400
+        assert SmartList.objects.get(pk=own_list.pk).columns == ["name", "email"]
