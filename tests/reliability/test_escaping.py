@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from crm import features
 from crm.models import Contact, Tag
-from renewals.models import ColumnPreference
 from renewals import columns
+from renewals.models import ColumnPreference
 from subscriptions import services
 from tests.factories import ContactFactory
 

@@ -12,6 +12,7 @@
 Nothing here stops the machine's shared services (see `processes.py`).
 """
 
+import base64
 import datetime
 import http.cookiejar
 import json
@@ -21,7 +22,6 @@ import sqlite3
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -73,8 +73,6 @@ def _forget_broker_connections():
 
 def _queued_tasks(redis) -> list[tuple[str, list]]:
     messages = [json.loads(raw) for raw in redis.client().lrange("celery", 0, -1)]
-    import base64
-
     return sorted(
         (message["headers"]["task"], json.loads(base64.b64decode(message["body"]))[0]) for message in messages
     )
@@ -128,7 +126,9 @@ def test_with_redis_stopped_every_page_answers_and_work_waits_in_the_database(
     jobs = list(ExportJob.objects.filter(status="pending").values_list("pk", flat=True))
     assert notices and len(jobs) == 1
 
-    # Redis is back: the periodic sweeps hand the waiting work to the broker.
+    # Redis is back: the periodic sweeps (scheduled for beat) hand the waiting work to the broker.
+    scheduled = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"renewals.sweep_notices", "smartlists.tasks.hand_over_exports"} <= scheduled
     private_redis.start()
     from renewals.tasks import sweep_notices
     from smartlists.tasks import hand_over_exports
