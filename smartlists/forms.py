@@ -44,7 +44,8 @@ class ColumnsForm(ListStateForm):
         if data.get("remove"):
             columns.remove(data["remove"])
         for name, step in (("up", -1), ("down", 1)):
-            if data.get(name):
+            # a column removed in the same post has nowhere to move
+            if data.get(name) and data[name] in columns:
                 at = columns.index(data[name])
                 to = min(max(at + step, 0), len(columns) - 1)
                 columns.insert(to, columns.pop(at))

@@ -95,9 +95,12 @@ def columns(request, pk: int):
     form = ColumnsForm(request.POST, smartlist=smartlist, request=request)
     if not form.is_valid():
         return render(request, "smartlists/form_errors.html", {"form": form}, status=400)
-    services.smartlist_set_columns(smartlist=smartlist, columns=form.cleaned_data["columns"])
     params = only_filters(QueryDict(form.cleaned_data["query"]))
     sort = form.cleaned_data["sort"] or smartlist.sort
+    if not list_listing(request, smartlist, params, sort).is_valid:
+        # refused as a whole: the columns are not saved behind an error answer
+        return render_list(request, smartlist, params, sort, region_only=True)
+    services.smartlist_set_columns(smartlist=smartlist, columns=form.cleaned_data["columns"])
     if request.htmx:
         return render_list(request, smartlist, params, sort, region_only=True)
     return redirect(reverse("smartlists:detail", args=[smartlist.pk]) + "?" + _state(params, sort))

@@ -20,6 +20,15 @@ def forwards(apps, schema_editor):
         schema_editor.execute(ADD)
 
 
+class BtreeGistOnPostgreSQL(BtreeGistExtension):
+    """Django's extension operation skips other databases going forwards but not backwards
+    (it asks pg_extension): unapplying this migration on SQLite failed."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP)
@@ -29,6 +38,6 @@ class Migration(migrations.Migration):
     dependencies = [("subscriptions", "0001_initial")]
 
     operations = [
-        BtreeGistExtension(),
+        BtreeGistOnPostgreSQL(),
         migrations.RunPython(forwards, backwards),
     ]

@@ -54,16 +54,19 @@ class ContractChangeFactory(factory.django.DjangoModelFactory):
     term_months = 12
 
 
-def renewals_matrix_objects(*, rep, partner):
+def renewals_matrix_objects(*, rep, partner, other_rep=None, other_partner=None):
     """For the permission matrix: a customer of `rep` looked after by `partner`'s organisation, and
-    another partner's customer owned by a rep of another team."""
+    another partner's customer owned by a rep of another team (`other_rep`, of `other_partner`'s
+    organisation when given)."""
     from crm.models import User
     from tests.factories import TeamFactory, UserFactory
 
     ours = AssociationFactory(partner=PartnerOrganisationFactory(users=[partner]), customer__contact__owner=rep).customer
-    stranger = UserFactory(username="matrix-stranger", role=User.Role.REP)
-    TeamFactory().members.add(stranger)
-    theirs = AssociationFactory(customer__contact__owner=stranger).customer
+    if other_rep is None:
+        other_rep = UserFactory(username="matrix-stranger", role=User.Role.REP)
+        TeamFactory().members.add(other_rep)
+    their_org = PartnerOrganisationFactory(users=[other_partner] if other_partner else [])
+    theirs = AssociationFactory(partner=their_org, customer__contact__owner=other_rep).customer
     return {
         "renewal_customer": ours,
         "renewal_change": ContractChangeFactory(customer=ours),

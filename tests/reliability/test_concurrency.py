@@ -1,0 +1,242 @@
+"""Two people editing the same record, and twenty at once.
+
+Two sessions that read the same version: the second save is refused with a message and the first
+one's change stays. Twenty threads, each with its own database connection and its own logged-in
+client, writing the same period or contract change at the same moment and retrying when refused:
+every one of the twenty updates lands (0 lost), none fails with a deadlock or any other database
+error. Twenty threads creating overlapping periods at the same moment: exactly one is created.
+
+On PostgreSQL the threads really run at once (row locks and the exclusion constraint decide).
+SQLite allows one writer at a time, so there each request holds a lock: the same threads, the
+same barriers and retries, the same assertions, one request after another.
+"""
+
+import contextlib
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from renewals.models import ContractChange, ContractChangeLog
+from subscriptions.models import Period, PeriodChange
+from tests.factories import ContactFactory
+
+THREADS = 20
+HTMX = {"HX-Request": "true"}
+STALE_PERIOD = "Someone else changed this period while you were editing it"
+STALE_CHANGE = "Someone else changed this contract change a moment ago"
+OVERLAP = "This period overlaps another period of the same contact"
+
+
+def period_form(**values):
+    return {"currency": "EUR", "mrr": "100.00", "start_date": "2026-01-01", "end": "on", "end_date": "2026-12-31",
+            **values}
+
+
+@pytest.fixture
+def period(rep, contact, subscriptions_on):
+    return Period.objects.create(contact=contact, mrr="100.00", start_date="2026-01-01", end_date="2026-12-31")
+
+
+# Two sessions --------------------------------------------------------------------------------------
+
+
+def test_two_sessions_edit_one_period_the_second_is_refused_and_nothing_is_lost(rep, manager, period):
+    first, second = Client(), Client()
+    first.force_login(rep)
+    second.force_login(manager)
+    url = reverse("subscriptions:period_edit", args=[period.pk])
+    for client in (first, second):
+        assert 'name="version" value="1"' in client.get(url, headers=HTMX).text
+    assert first.post(url, period_form(mrr="110.00", version="1"), headers=HTMX).status_code == 200
+    refused = second.post(url, period_form(mrr="130.00", description="the manager's note", version="1"), headers=HTMX)
+    assert refused.status_code == 422
+    assert STALE_PERIOD in refused.text
+    # the manager's typed values are still in the form in front of them, nothing saved over the rep's
+    assert 'value="130.00"' in refused.text and "the manager&#x27;s note" in refused.text
+    period.refresh_from_db()
+    assert (period.mrr, period.description, period.version) == (Decimal("110.00"), "", 2)
+    assert PeriodChange.objects.filter(action="updated").count() == 1
+
+
+def test_an_edit_after_a_delete_or_a_delete_after_an_edit_is_refused(rep, manager, period):
+    editor, deleter = Client(), Client()
+    editor.force_login(rep)
+    deleter.force_login(manager)
+    edit = reverse("subscriptions:period_edit", args=[period.pk])
+    delete = reverse("subscriptions:period_delete", args=[period.pk])
+    assert editor.post(edit, period_form(mrr="120.00", version="1"), headers=HTMX).status_code == 200
+    refused = deleter.post(delete, {"version": "1"}, headers=HTMX)
+    assert refused.status_code == 422 and STALE_PERIOD in refused.text
+    assert Period.objects.get(pk=period.pk).mrr == Decimal("120.00")
+    assert deleter.post(delete, {"version": "2"}, headers=HTMX).status_code == 200
+    assert editor.post(edit, period_form(mrr="125.00", version="2"), headers=HTMX).status_code == 404
+
+
+@pytest.fixture
+def renewal(rep, partner):
+    from tests.renewals.factories import AssociationFactory, ContractChangeFactory, PartnerOrganisationFactory
+
+    customer = AssociationFactory(partner=PartnerOrganisationFactory(users=[partner]), customer__contact__owner=rep).customer
+    ContactFactory(owner=rep, organisation=customer.contact, name="Primary Person")
+    return ContractChangeFactory(customer=customer)
+
+
+def test_two_sessions_on_one_contract_change_the_second_is_refused_and_nothing_is_lost(rep, partner, renewal):
+    staff, reseller = Client(), Client()
+    staff.force_login(rep)
+    reseller.force_login(partner)
+    person = renewal.customer.people().get()
+    body = {"version": "1", "layout": "customer"}
+    saved = staff.post(reverse("renewals:change_primary_contact", args=[renewal.pk]),
+                       {**body, "primary_contact": person.pk}, headers=HTMX)
+    assert saved.status_code == 200
+    refused = reseller.post(reverse("renewals:change_communication_owner", args=[renewal.pk]),
+                            {**body, "owner": "partner"}, headers=HTMX)
+    assert refused.status_code == 422 and STALE_CHANGE in refused.text
+    renewal.refresh_from_db()
+    assert (renewal.primary_contact, renewal.communication_owner, renewal.version) == (person, "", 2)
+    assert ContractChangeLog.objects.filter(change=renewal).count() == 1
+
+
+# Twenty at once -----------------------------------------------------------------------------------
+
+
+def _serialised():
+    """One request at a time on SQLite (a single writer); all at once on PostgreSQL."""
+    return threading.Lock() if connection.vendor == "sqlite" else None
+
+
+def logged_in(user, gate) -> Client:
+    client = Client()
+    with gate():
+        client.force_login(user)
+    return client
+
+
+def run_at_once(count, work):
+    """Run `work(index, gate)` in `count` threads that start together; collect results and errors.
+
+    Each thread has its own database connection (Django's are per thread) and closes it at the end.
+    """
+    from django.db import connections
+
+    barrier, lock = threading.Barrier(count), _serialised()
+    results, errors = [None] * count, []
+
+    def gate():
+        return lock if lock is not None else contextlib.nullcontext()
+
+    def target(index):
+        try:
+            barrier.wait(timeout=30)
+            results[index] = work(index, gate)
+        except BaseException as error:  # noqa: BLE001 — every failure is reported by the test
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a writer is stuck: deadlock or lock wait"
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_edits_of_one_period_lose_no_update(rep, period):
+    url = reverse("subscriptions:period_edit", args=[period.pk])
+
+    def add_one(index, gate):
+        client = logged_in(rep, gate)
+        refusals = 0
+        for _ in range(200):
+            with gate():
+                current = Period.objects.get(pk=period.pk)
+                first_read = (current.mrr, current.version)
+            # read, think, write: another thread may save in between, as a person would
+            with gate():
+                response = client.post(url, period_form(mrr=str(first_read[0] + 1), version=str(first_read[1])),
+                                       headers=HTMX)
+            if response.status_code == 200:
+                return refusals
+            assert response.status_code == 422 and STALE_PERIOD in response.text, response.status_code
+            refusals += 1
+        raise AssertionError("never got through")
+
+    refusals, errors = run_at_once(THREADS, add_one)
+    assert errors == []
+    period.refresh_from_db()
+    assert period.mrr == Decimal("100.00") + THREADS  # 0 lost updates
+    assert period.version == 1 + THREADS
+    assert PeriodChange.objects.filter(action="updated").count() == THREADS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_actions_on_one_contract_change_lose_no_update(rep, partner, renewal):
+    actions = ["change_communication_owner", "change_primary_contact"]
+    person = renewal.customer.people().get()
+
+    def act(index, gate):
+        client = logged_in(partner if index % 2 else rep, gate)
+        name = actions[index % 2]
+        extra = {"owner": "partner"} if index % 2 == 0 else {"primary_contact": person.pk}
+        for _ in range(200):
+            with gate():
+                version = ContractChange.objects.get(pk=renewal.pk).version
+            with gate():
+                response = client.post(reverse(f"renewals:{name}", args=[renewal.pk]),
+                                       {"version": version, "layout": "customer", **extra}, headers=HTMX)
+            if response.status_code == 200:
+                return True
+            assert response.status_code == 422 and STALE_CHANGE in response.text, response.status_code
+        raise AssertionError("never got through")
+
+    results, errors = run_at_once(THREADS, act)
+    assert errors == [] and all(results)
+    renewal.refresh_from_db()
+    assert renewal.version == 1 + THREADS  # every one of the twenty saves counted, none overwritten
+    assert ContractChangeLog.objects.filter(change=renewal).count() == THREADS
+    assert (renewal.communication_owner, renewal.primary_contact) == ("partner", person)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_overlapping_periods_cannot_be_created(rep, contact, subscriptions_on):
+    url = reverse("subscriptions:period_create", args=[contact.pk])
+
+    def create(index, gate):
+        client = logged_in(rep, gate)
+        # all twenty share July 2026
+        start = datetime.date(2026, 1, 1) + datetime.timedelta(days=index)
+        with gate():
+            response = client.post(url, period_form(start_date=start.isoformat(), mrr=str(100 + index)), headers=HTMX)
+        return response.status_code, OVERLAP in response.text
+
+    results, errors = run_at_once(THREADS, create)
+    assert errors == []
+    assert sorted(status for status, _ in results) == [200] + [422] * (THREADS - 1)
+    assert all(overlap for status, overlap in results if status == 422)
+    assert Period.objects.filter(contact=contact).count() == 1
+    assert PeriodChange.objects.filter(contact=contact).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_non_overlapping_periods_all_land_without_deadlock(rep, contact, subscriptions_on):
+    url = reverse("subscriptions:period_create", args=[contact.pk])
+
+    def create(index, gate):
+        client = logged_in(rep, gate)
+        start = datetime.date(2030 + index, 1, 1)
+        with gate():
+            return client.post(url, period_form(start_date=start.isoformat(), end_date=f"{2030 + index}-12-31"),
+                               headers=HTMX).status_code
+
+    results, errors = run_at_once(THREADS, create)
+    assert errors == [] and results == [200] * THREADS
+    assert Period.objects.filter(contact=contact).count() == THREADS

@@ -1,0 +1,273 @@
+"""Faults of Redis, a Celery worker and PostgreSQL, with services each test starts and stops itself.
+
+1. Redis stops (a private redis-server is the cache and the broker): every page of the permission
+   matrix still answers 200 within a second for its roles, `/healthz` says the broker is down,
+   exports and e-mail notices asked for meanwhile are recorded in the database, and once Redis is
+   back the periodic sweeps hand them to the broker.
+2. A Celery worker process is killed (SIGKILL) in the middle of an export: the job runs again
+   and finishes once, with one complete file.
+3. PostgreSQL restarts under a running gunicorn: `/healthz` answers 503 while it is down, and
+   the next request after it is back is served, with the same session.
+
+Nothing here stops the machine's shared services (see `processes.py`).
+"""
+
+import base64
+import datetime
+import http.cookiejar
+import json
+import re
+import signal
+import sqlite3
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.celery import app as celery_app
+from renewals.models import Notice
+from smartlists.models import ExportJob
+from tests.reliability import processes
+from tests.reliability.processes import PrivatePostgres, PrivateRedis, wait_until
+from tests.test_permission_matrix import MATRIX, cast, objects  # noqa: F401 — the matrix's fixtures
+
+PAGE_BUDGET = 1.0  # seconds
+
+
+# 1. Redis stopped -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def private_redis(settings):
+    """A private Redis as the cache and the Celery broker of this process, for this test only."""
+    redis = PrivateRedis().start()
+    settings.CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis.url,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
+    celery_app.conf.update(broker_url=redis.url, task_always_eager=False)
+    _forget_broker_connections()
+    try:
+        yield redis
+    finally:
+        celery_app.conf.update(saved)
+        _forget_broker_connections()
+        redis.stop()
+
+
+def _forget_broker_connections():
+    """Celery caches its connection pools; a changed broker URL needs new ones."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+def _queued_tasks(redis) -> list[tuple[str, list]]:
+    messages = [json.loads(raw) for raw in redis.client().lrange("celery", 0, -1)]
+    return sorted(
+        (message["headers"]["task"], json.loads(base64.b64decode(message["body"]))[0]) for message in messages
+    )
+
+
+def _pages(cast, objects):
+    """Every GET of the matrix (features on) that some role may open, with that role."""
+    placeholders = {key: getattr(value, "pk", value) for key, value in objects.items()}
+    for param in MATRIX:
+        name, method, kwargs, _, expected, _, features = param.values
+        if method != "GET" or (not features and name.startswith("subscriptions:")):
+            continue
+        for role, status in expected.items():
+            if status == 200 and cast[role] is not None:
+                url = reverse(name, kwargs={k: v.format(**placeholders) for k, v in kwargs.items()})
+                yield role, url
+
+
+def test_with_redis_stopped_every_page_answers_and_work_waits_in_the_database(
+    private_redis, cast, objects, django_capture_on_commit_callbacks, subscriptions_on
+):
+    private_redis.stop()
+    timings = []
+    clients = {}
+    for role, url in _pages(cast, objects):
+        client = clients.get(role)
+        if client is None:
+            client = clients[role] = Client()
+            client.force_login(cast[role])
+        started = time.monotonic()
+        response = client.get(url)
+        elapsed = time.monotonic() - started
+        timings.append((elapsed, role, url))
+        assert response.status_code == 200, (role, url, response.status_code)
+        assert elapsed < PAGE_BUDGET, (role, url, elapsed)
+    assert len(timings) >= 40
+    health = Client().get(reverse("healthz"))
+    assert health.status_code == 200 and health.json() == {"database": "ok", "broker": "down"}
+
+    # Work asked for during the outage: recorded, the request answered at once.
+    change, smartlist = objects["renewal_change"], objects["smartlist"]
+    with django_capture_on_commit_callbacks(execute=True):
+        started = time.monotonic()
+        agreed = clients["partner"].post(reverse("renewals:change_agreed", args=[change.pk]),
+                                         {"version": change.version, "layout": "customer"})
+        export = clients["rep"].post(reverse("smartlists:export_start", args=[smartlist.pk]),
+                                     {"query": "", "sort": "name"})
+        elapsed = time.monotonic() - started
+    assert agreed.status_code == 302 and export.status_code == 302 and elapsed < 2 * PAGE_BUDGET
+    notices = list(Notice.objects.pending().values_list("pk", flat=True))
+    jobs = list(ExportJob.objects.filter(status="pending").values_list("pk", flat=True))
+    assert notices and len(jobs) == 1
+
+    # Redis is back: the periodic sweeps (scheduled for beat) hand the waiting work to the broker.
+    scheduled = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"renewals.sweep_notices", "smartlists.tasks.hand_over_exports"} <= scheduled
+    private_redis.start()
+    from renewals.tasks import sweep_notices
+    from smartlists.tasks import hand_over_exports
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=11), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sweep_notices() == len(notices)
+            assert hand_over_exports() == len(jobs)
+    assert _queued_tasks(private_redis) == sorted(
+        [("renewals.send_notice", [pk]) for pk in notices] + [("smartlists.tasks.run_export", [pk]) for pk in jobs]
+    )
+    assert Client().get(reverse("healthz")).json()["broker"] == "ok"
+
+
+# 2. A worker killed mid-export ----------------------------------------------------------------------
+
+EXPORT_ROWS = 150_000
+
+SEED = """
+import datetime
+from django.db import transaction
+from crm.models import User
+from smartlists.bench import add_customers
+from smartlists.models import SmartList
+from smartlists.services import export_job_create
+rep = User.objects.create_user("rep", password="pw", role="rep")
+add_customers(owner=rep, count={rows}, start=datetime.date(2026, 1, 1), end=datetime.date(2027, 12, 31))
+sl = SmartList.objects.create(owner=rep, name="Everyone", columns=["name", "email", "current_mrr", "current_end"])
+with transaction.atomic():
+    job = export_job_create(smartlist=sl, by=rep, query="", sort="name", bom=False, total_rows={rows})
+print(job.pk)
+"""
+
+HAND_OVER = """
+from django.utils import timezone
+from smartlists.services import export_jobs_hand_over
+print(export_jobs_hand_over(now=timezone.now() + timezone.timedelta(hours=1)))
+"""
+
+
+def _job_row(database_url: str, pk: int) -> dict:
+    sql = "SELECT status, attempts, rows_done, file FROM smartlists_exportjob WHERE id = %s"
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as conn:
+            row = conn.execute(sql.replace("%s", "?"), [pk]).fetchone()
+    else:
+        import psycopg
+
+        with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
+            row = conn.execute(sql, [pk]).fetchone()
+    return dict(zip(("status", "attempts", "rows_done", "file"), row, strict=True))
+
+
+def test_a_worker_killed_mid_export_finishes_the_job_once_with_one_complete_file(tmp_path):
+    media = tmp_path / "media"
+    with PrivateRedis() as redis, processes.scratch_database(tmp_path) as database_url:
+        env = processes.app_env(DATABASE_URL=database_url, REDIS_URL=redis.url, MEDIA_ROOT=str(media))
+        job_id = int(processes.manage("shell", "-c", SEED.format(rows=EXPORT_ROWS), env=env).stdout.split()[-1])
+        exports = media / "smartlist-exports"
+        partial, final = exports / f"{job_id}.csv.part", exports / f"{job_id}.csv"
+        log = tmp_path / "worker.log"
+        worker = processes.celery_worker(env, log)
+        try:
+            # The pool process that runs the export: killed as soon as it has written part of the file.
+            wait_until(lambda: partial.exists() and partial.stat().st_size > 0, timeout=60, interval=0.002,
+                       what="the export to start writing")
+            [child] = processes.children_of(worker.pid)
+            killed_at = partial.stat().st_size
+            processes.os.kill(child, signal.SIGKILL)
+            assert not final.exists(), "the export finished before it could be killed: raise EXPORT_ROWS"
+            wait_until(lambda: _job_row(database_url, job_id)["status"] == "done", timeout=120,
+                       what="the retried export to finish")
+        finally:
+            processes.stop(worker)
+        job = _job_row(database_url, job_id)
+        worker_log = log.read_text(errors="replace")
+        assert "WorkerLostError" in worker_log or "signal 9" in worker_log, worker_log[-2000:]
+        assert (job["status"], job["attempts"], job["rows_done"]) == ("done", 2, EXPORT_ROWS)
+        assert sorted(p.name for p in exports.iterdir()) == [f"{job_id}.csv"]  # one file, no partial left
+        lines = final.read_bytes().decode().splitlines()
+        assert 0 < killed_at < final.stat().st_size
+        assert lines[0] == "Name,E-mail,Current MRR,Subscription end date" and len(lines) == EXPORT_ROWS + 1
+        assert len(set(lines)) == EXPORT_ROWS + 1  # no row twice
+        # The sweep finds nothing left to do: the job ran to its end once.
+        assert processes.manage("shell", "-c", HAND_OVER, env=env).stdout.split()[-1] == "0"
+
+
+# 3. PostgreSQL restarted -----------------------------------------------------------------------------
+
+USER = """
+from crm.models import Contact, User
+rep = User.objects.create_user("rep", password="pw", role="rep")
+Contact.objects.create(owner=rep, name="Still Here Ltd", kind="organisation")
+"""
+
+
+def _log_in(base: str) -> urllib.request.OpenerDirector:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    status, page = processes.http_get(base + "/accounts/login/", opener=opener)
+    assert status == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"username": "rep", "password": "pw", "csrfmiddlewaretoken": token}).encode()
+    request = urllib.request.Request(base + "/accounts/login/", data=body, headers={"Referer": base + "/"})
+    with opener.open(request, timeout=10) as response:
+        assert response.status == 200 and "sessionid" in {cookie.name for cookie in jar}
+    return opener
+
+
+def test_postgresql_restart_healthz_reports_it_and_the_app_recovers_on_the_next_request(tmp_path):
+    cluster = PrivatePostgres()
+    web = None
+    try:
+        cluster.init().start()
+        cluster.create_database("crm")
+        env = processes.app_env(DATABASE_URL=cluster.url("crm"), DATABASE_CONN_MAX_AGE="60")
+        processes.manage("migrate", "--noinput", "-v0", env=env)
+        processes.manage("shell", "-c", USER, env=env)
+        processes.manage("collectstatic", "--noinput", "-v0", env=env)  # as the bench and the Dockerfile do
+        web, base = processes.web_server(env, tmp_path / "web.log")
+        opener = _log_in(base)
+        status, page = processes.http_get(base + "/contacts/", opener=opener)
+        assert status == 200 and "Still Here Ltd" in page
+
+        cluster.stop()
+        for _ in range(3):  # for as long as it lasts
+            started = time.monotonic()
+            status, body = processes.http_get(base + "/healthz")
+            assert (status, json.loads(body)["database"]) == (503, "down")
+            assert time.monotonic() - started < 5
+        status, _ = processes.http_get(base + "/contacts/", opener=opener)
+        assert status >= 500  # no page can be served without its database, but it answers
+
+        cluster.start()
+        status, page = processes.http_get(base + "/contacts/", opener=opener)  # the very next request
+        assert status == 200 and "Still Here Ltd" in page
+        status, body = processes.http_get(base + "/healthz")
+        assert status == 200 and json.loads(body)["database"] == "ok"
+    finally:
+        if web is not None:
+            processes.stop(web)
+        cluster.remove()

@@ -1,0 +1,60 @@
+"""Security headers on every page of the permission matrix, downloads included, and a clean
+`check --deploy` with PostgreSQL and Redis configured as production runs them."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.crm.test_settings import PRODUCTION, _manage
+from tests.test_permission_matrix import MATRIX, cast, objects  # noqa: F401 — the matrix's fixtures
+
+
+def _assert_headers(response, where):
+    assert response["X-Frame-Options"] == "DENY", where
+    assert response["X-Content-Type-Options"] == "nosniff", where
+    assert response["Referrer-Policy"] == "same-origin", where
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin", where
+    hsts = response["Strict-Transport-Security"]
+    assert hsts.startswith("max-age=31536000") and "includeSubDomains" in hsts, where
+
+
+def test_every_page_and_download_carries_the_security_headers(cast, objects, subscriptions_on):
+    placeholders = {key: getattr(value, "pk", value) for key, value in objects.items()}
+    clients, seen = {}, 0
+    for param in MATRIX:
+        name, method, kwargs, _, expected, _, features = param.values
+        if method != "GET" or (not features and name.startswith("subscriptions:")):
+            continue
+        role = next((role for role, status in expected.items() if status == 200), None)
+        if role is None:
+            continue
+        if role not in clients:
+            clients[role] = Client()
+            if cast[role] is not None:
+                clients[role].force_login(cast[role])
+        url = reverse(name, kwargs={k: v.format(**placeholders) for k, v in kwargs.items()})
+        for headers in ({}, {"HX-Request": "true"}):
+            response = clients[role].get(url, secure=True, headers=headers)
+            assert response.status_code == 200, (role, url)
+            _assert_headers(response, f"{role} {url}")
+            seen += 1
+            if name in ("smartlists:export", "smartlists:export_download"):
+                assert response["Content-Disposition"].startswith("attachment;"), url
+                assert response["Content-Type"] == "text/csv; charset=utf-8", url
+    assert seen >= 40
+
+
+def test_plain_http_is_redirected_to_https_in_production(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get(reverse("login"))
+    assert response.status_code == 301 and response["Location"].startswith("https://")
+
+
+@pytest.mark.parametrize("extra", [
+    {"DATABASE_URL": "postgres://crm:secret@db.example.com:5432/crm", "REDIS_URL": "redis://cache.example.com:6379/0"},
+    {"SECURE_PROXY_SSL_HEADER": "true", "CSRF_TRUSTED_ORIGINS": "https://crm.example.com"},
+])
+def test_check_deploy_is_clean_with_postgresql_redis_and_a_proxy(extra):
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_extra={**PRODUCTION, **extra})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
