@@ -48,7 +48,7 @@ def private_redis(settings):
     """A private Redis as the cache and the Celery broker of this process, for this test only."""
     redis = PrivateRedis().start()
     settings.CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis.url,
+        "BACKEND": "crm.cache.ResilientRedisCache", "LOCATION": redis.url,  # as crm.settings with REDIS_URL
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }}
     settings.CELERY_TASK_ALWAYS_EAGER = False
