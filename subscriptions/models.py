@@ -206,8 +206,8 @@ class SubscriptionSummary(models.Model):
 
 
 class SummaryRun(models.Model):
-    """A refresh of every contact's summary for `as_of`: while one exists for today, lists read the
-    stored rows; without one (before the daily task ran, or never) they read the definitions."""
+    """The last refresh of every contact's summary, for `as_of`: while it is today's, lists read the
+    stored rows; otherwise (before the daily task ran, or never) they read the definitions."""
 
     as_of = models.DateField(unique=True)
     finished_at = models.DateTimeField(auto_now_add=True)

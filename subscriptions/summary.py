@@ -81,7 +81,8 @@ def rebuild(*, today: datetime.date) -> SummaryRun:
 
 
 def _record(today: datetime.date, started: float) -> SummaryRun:
-    SummaryRun.objects.filter(as_of__lt=today - datetime.timedelta(days=30)).delete()
+    # Every row is now as of `today` and no other day: a run recorded for another day no longer holds.
+    SummaryRun.objects.exclude(as_of=today).delete()
     run, _ = SummaryRun.objects.update_or_create(as_of=today, defaults={"seconds": time.monotonic() - started})
     return run
 
