@@ -23,8 +23,9 @@ PAGE_SIZE = 50
 COUNT_CAP = 10_000
 
 
-def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """(rows, exact): the number of rows, or cap + 1 and False when there are more than `cap`."""
+def capped_count(queryset: QuerySet) -> tuple[int, bool]:
+    """(rows, exact): the number of rows, or COUNT_CAP + 1 and False when there are more."""
+    cap = COUNT_CAP
     rows = queryset.order_by().values("pk")[: cap + 1].count()
     return (rows, True) if rows <= cap else (cap + 1, False)
 
@@ -133,6 +134,8 @@ def page_of(queryset: QuerySet, *, sort: str, params, count: int, exact: bool) -
 
 
 def _reversed(term):
+    if isinstance(term, str):
+        return term[1:] if term.startswith("-") else f"-{term}"
     term = term.copy()
     term.reverse_ordering()
     return term

@@ -10,7 +10,8 @@ from django.urls import reverse
 from crm import features, fields
 from crm.dates import today
 from smartlists.models import SmartList
-from smartlists.paging import COUNT_CAP, capped_count, page_of
+from smartlists import paging
+from smartlists.paging import capped_count, page_of
 from smartlists.queries import (
     Listing,
     currency_alias,
@@ -113,7 +114,7 @@ def render_list(request, smartlist: SmartList, params: QueryDict, sort: str, *, 
     sums = totals(result.queryset, result.columns, today=today()) if exact else {}
     context.update(
         page=page,
-        count_cap=COUNT_CAP,
+        count_cap=paging.COUNT_CAP,
         rows=[list(_cells(contact, result.columns, currency)) for contact in page.rows],
         footer=_footer(result.columns, sums),
         totals_left_out=not exact and any(f.summable for f in result.columns),
