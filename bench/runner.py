@@ -124,6 +124,8 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
 
     run = refresh_stale(today=today())  # reused data made on another day: the daily task's work
     _progress(f"stored subscription summaries as of {run.as_of} in {run.seconds:.1f} s")
+    with connection.cursor() as cursor:  # fresh statistics and visibility map after a rewrite
+        cursor.execute("VACUUM (ANALYZE) subscriptions_subscriptionsummary")
     call_command("collectstatic", interactive=False, verbosity=0)  # the manifest storage needs it
 
     options.out.mkdir(parents=True, exist_ok=True)
