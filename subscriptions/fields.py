@@ -2,6 +2,9 @@
 
 Each is a query expression over the contact's current and upcoming periods, so smart lists,
 the renewals dashboard and CSV exports sort, filter and total exactly what the widget shows.
+While today's stored summaries are complete (`subscriptions.summary`), the expression reads the
+stored, indexed column through the contact's one-to-one summary instead of the subquery that
+defines it (`subscriptions.queries`); tests hold the two equal.
 """
 
 import datetime
