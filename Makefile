@@ -38,7 +38,11 @@ test: setup
 
 # The benchmark on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/crm_bench),
 # loading gunicorn with Debian's wrk: make bench BENCH_ARGS="--contacts 1000000"
-bench: setup
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	touch $@
+
+bench: setup $(VENV)/.bench-installed
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; \
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
 	$(PY) -m bench $(BENCH_ARGS)

@@ -167,6 +167,7 @@ def _generate(cursor, *, contacts: int, today: datetime.date) -> None:
     _tags(cursor, contacts)
     _periods(cursor, contacts, today)
     _history_contact(cursor, contacts, today)
+    _summaries(today)
     generate_renewals(cursor, contacts=contacts, today=today)
     for table in ("crm_user", "crm_team", "crm_contact", "crm_tag", "renewals_partnerorganisation",
                   "renewals_customeraccount", "renewals_association", "renewals_contractchange"):
@@ -323,6 +324,13 @@ def _periods(cursor, contacts: int, today: datetime.date) -> None:
         """,
         {"today": today},
     )
+
+
+def _summaries(today: datetime.date) -> None:
+    """The stored subscription summaries, as the daily task writes them (one set-based statement)."""
+    from subscriptions.summary import rebuild
+
+    rebuild(today=today)
 
 
 def _history_contact(cursor, contacts: int, today: datetime.date) -> None:

@@ -7,6 +7,9 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("Subscriptions")
 
     def ready(self):
+        from celery.schedules import crontab
+        from django.conf import settings
+
         from crm import features, panels
         from subscriptions.fields import register_subscription_fields
         from subscriptions.views import panel_context
@@ -29,8 +32,18 @@ class SubscriptionsConfig(AppConfig):
             feature="subscriptions",
             order=20,
         )
+        # Stored summaries move to the new day shortly after midnight (until then lists read the
+        # definitions, so nothing is ever stale).
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "subscriptions-refresh-summaries",
+            {"task": "subscriptions.refresh_summaries", "schedule": crontab(hour=0, minute=5)},
+        )
 
     def seed_demo(self, users):
         from subscriptions.demo import seed_periods
 
+        from crm.dates import today
+        from subscriptions.summary import rebuild
+
         seed_periods(users)
+        rebuild(today=today())

@@ -2,7 +2,13 @@
 
 Each is a query expression over the contact's current and upcoming periods, so smart lists,
 the renewals dashboard and CSV exports sort, filter and total exactly what the widget shows.
+While today's stored summaries are complete (`subscriptions.summary`), the expression reads the
+stored, indexed column through the contact's one-to-one summary instead of the subquery that
+defines it (`subscriptions.queries`); tests hold the two equal.
 """
+
+import datetime
+import math
 
 import django_filters
 from django.db.models import F, Value
@@ -12,6 +18,7 @@ from crm.fields import ContactField, register
 from subscriptions.dates import DaysBetween, ProratedValue
 from subscriptions.models import Direction
 from subscriptions.queries import current_value, direction_expression, upcoming_value
+from subscriptions.summary import stored_is_fresh
 
 FEATURE = "subscriptions"
 
@@ -31,8 +38,18 @@ class EndsWithinFilter(django_filters.NumberFilter):
             return qs
         from crm.dates import today
 
-        days = DaysBetween(Value(today()), F("current_end"))
-        return qs.annotate(_days_to_end=days).filter(_days_to_end__gte=0, _days_to_end__lte=value)
+        # A date range rather than a day count, so the stored end date's index serves it.
+        first = today()
+        return qs.filter(current_end__gte=first, current_end__lte=first + datetime.timedelta(days=math.floor(value)))
+
+
+def _stored_or(column, definition):
+    """`(today) -> expression`: the stored column while today's summaries are complete, else the definition."""
+
+    def expression(today):
+        return F(f"subscription_summary__{column}") if stored_is_fresh(today) else definition(today)
+
+    return expression
 
 
 def remaining_value_expression(today):
@@ -44,29 +61,29 @@ def register_subscription_fields():
     register(
         ContactField(
             key="current_mrr", label=_("Current MRR"), kind="money", feature=FEATURE, summable=True,
-            expression=lambda today: current_value("mrr", today), filters=_mrr_range("current_mrr", _("Current MRR")),
-            currency=lambda today: current_value("currency", today),
+            expression=_stored_or("current_mrr", lambda today: current_value("mrr", today)), filters=_mrr_range("current_mrr", _("Current MRR")),
+            currency=_stored_or("current_currency", lambda today: current_value("currency", today)),
         )
     )
     register(ContactField(key="current_currency", label=_("Currency"), kind="text", feature=FEATURE,
-                          expression=lambda today: current_value("currency", today)))
+                          expression=_stored_or("current_currency", lambda today: current_value("currency", today))))
     register(ContactField(key="current_end", label=_("Subscription end date"), kind="date", feature=FEATURE,
-                          expression=lambda today: current_value("end_date", today),
+                          expression=_stored_or("current_end", lambda today: current_value("end_date", today)),
                           filters=lambda: {"ends_within_days": EndsWithinFilter(label=_("Ends within (days)"), min_value=0, max_value=36500)}))
     register(
         ContactField(
             key="upcoming_mrr", label=_("Upcoming MRR"), kind="money", feature=FEATURE, summable=True,
-            expression=lambda today: upcoming_value("mrr", today), filters=_mrr_range("upcoming_mrr", _("Upcoming MRR")),
-            currency=lambda today: upcoming_value("currency", today),
+            expression=_stored_or("upcoming_mrr", lambda today: upcoming_value("mrr", today)), filters=_mrr_range("upcoming_mrr", _("Upcoming MRR")),
+            currency=_stored_or("upcoming_currency", lambda today: upcoming_value("currency", today)),
         )
     )
     register(ContactField(key="upcoming_start", label=_("Upcoming start date"), kind="date", feature=FEATURE,
-                          expression=lambda today: upcoming_value("start_date", today)))
+                          expression=_stored_or("upcoming_start", lambda today: upcoming_value("start_date", today))))
     register(
         ContactField(
             key="upcoming_direction", label=_("MRR status"), kind="choice", feature=FEATURE,
             choices=tuple(Direction.choices), requires=("current_mrr", "upcoming_mrr", "current_end"),
-            expression=lambda today: direction_expression(),
+            expression=_stored_or("upcoming_direction", lambda today: direction_expression()),
             filters=lambda: {"direction": django_filters.ChoiceFilter(field_name="upcoming_direction", choices=Direction.choices, label=_("MRR status"))},
         )
     )
@@ -74,6 +91,6 @@ def register_subscription_fields():
         ContactField(
             key="remaining_value", label=_("Remaining contract value"), kind="money", feature=FEATURE, summable=True,
             requires=("current_mrr", "current_end"), expression=remaining_value_expression,
-            currency=lambda today: current_value("currency", today),
+            currency=_stored_or("current_currency", lambda today: current_value("currency", today)),
         )
     )

@@ -168,3 +168,50 @@ class PeriodChange(models.Model):
             for name in names
             if self.old_values.get(name) != self.new_values.get(name)
         ]
+
+
+class SubscriptionSummary(models.Model):
+    """A contact's current and upcoming subscription figures as of `as_of`, stored to sort and filter on.
+
+    The definition stays in `subscriptions.queries` (subqueries over the periods); this row is a
+    copy of what they give on `as_of`, written by `subscriptions.summary.refresh` on every period
+    write (in the same transaction) and by the daily task as the days roll over.
+    """
+
+    contact = models.OneToOneField(Contact, on_delete=models.CASCADE, primary_key=True, related_name="subscription_summary")
+    as_of = models.DateField()
+    current_mrr = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    current_currency = models.CharField(max_length=3, null=True)
+    current_start = models.DateField(null=True)
+    current_end = models.DateField(null=True)
+    upcoming_mrr = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    upcoming_currency = models.CharField(max_length=3, null=True)
+    upcoming_start = models.DateField(null=True)
+    upcoming_end = models.DateField(null=True)
+    upcoming_direction = models.CharField(max_length=8, choices=Direction.choices, null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["as_of"]),
+            # The sorts a list offers, with the contact as tie-break (keyset pagination), and the filters.
+            # Migration 0004 adds the descending MRR sort's index (NULLS LAST) on PostgreSQL.
+            models.Index(fields=["current_mrr", "contact"], name="summary_current_mrr"),
+            models.Index(fields=["upcoming_mrr", "contact"], name="summary_upcoming_mrr"),
+            models.Index(fields=["current_end", "contact"], name="summary_current_end"),
+            models.Index(fields=["upcoming_start", "contact"], name="summary_upcoming_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} as of {self.as_of}"
+
+
+class SummaryRun(models.Model):
+    """The last refresh of every contact's summary, for `as_of`: while it is today's, lists read the
+    stored rows; otherwise (before the daily task ran, or never) they read the definitions."""
+
+    as_of = models.DateField(unique=True)
+    finished_at = models.DateTimeField(auto_now_add=True)
+    seconds = models.FloatField(default=0)
+
+    def __str__(self) -> str:
+        return f"summaries as of {self.as_of}"

@@ -14,8 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from crm.dates import today
 from crm.models import Contact
 from subscriptions.models import Period, PeriodChange
+from subscriptions.summary import refresh_contacts
 
 # What a period's audit row records, in this order.
 AUDITED = (
@@ -79,6 +81,10 @@ def _audit(period: Period, action: str, *, old: dict, by) -> None:
     )
 
 
+def _summarise(contact_id: int) -> None:
+    refresh_contacts([contact_id], today=today())
+
+
 def _apply(period: Period, data: dict) -> None:
     for name in AUDITED:
         if name in data:
@@ -94,6 +100,7 @@ def period_create(*, contact: Contact, data: dict, by) -> Period:
     _check_no_overlap(period)
     _save(period)
     _audit(period, PeriodChange.Action.CREATED, old={}, by=by)
+    _summarise(period.contact_id)
     return period
 
 
@@ -119,6 +126,7 @@ def period_change(*, contact: Contact, data: dict, by) -> Period:
     _check_no_overlap(period)
     _save(period)
     _audit(period, PeriodChange.Action.CREATED, old={}, by=by)
+    _summarise(period.contact_id)
     return period
 
 
@@ -142,6 +150,7 @@ def period_update(*, period: Period, data: dict, version: int, by) -> Period:
     period.version += 1
     _save(period)
     _audit(period, PeriodChange.Action.UPDATED, old=old, by=by)
+    _summarise(period.contact_id)
     return period
 
 
@@ -154,3 +163,4 @@ def period_delete(*, period: Period, version: int, by) -> None:
     period.delete()
     period.pk = pk
     _audit(period, PeriodChange.Action.DELETED, old=old, by=by)
+    _summarise(period.contact_id)

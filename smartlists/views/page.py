@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -11,6 +10,8 @@ from django.urls import reverse
 from crm import features, fields
 from crm.dates import today
 from smartlists.models import SmartList
+from smartlists import paging
+from smartlists.paging import capped_count, page_of
 from smartlists.queries import (
     Listing,
     currency_alias,
@@ -22,7 +23,6 @@ from smartlists.queries import (
     with_currencies,
 )
 
-PAGE_SIZE = 50
 TEMPLATE = "smartlists/smartlist_detail.html"
 
 
@@ -108,10 +108,15 @@ def render_list(request, smartlist: SmartList, params: QueryDict, sort: str, *, 
         return render(request, template, context, status=400)
     currency = settings.CRM_CURRENCY
     contacts = with_currencies(result.queryset, result.columns, today=today())
-    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    count, exact = capped_count(result.queryset)
+    page = page_of(contacts, sort=result.sort, params=request.GET, count=count, exact=exact)
+    # Totals read every row: shown while the count is exact (cheap), not over a list past the cap.
+    sums = totals(result.queryset, result.columns, today=today()) if exact else {}
     context.update(
         page=page,
-        rows=[list(_cells(contact, result.columns, currency)) for contact in page],
-        footer=_footer(result.columns, totals(result.queryset, result.columns, today=today())),
+        count_cap=paging.COUNT_CAP,
+        rows=[list(_cells(contact, result.columns, currency)) for contact in page.rows],
+        footer=_footer(result.columns, sums),
+        totals_left_out=not exact and any(f.summable for f in result.columns),
     )
     return render(request, template, context)
