@@ -22,6 +22,15 @@ class AddIndexOnPostgreSQL(migrations.AddIndex):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
+class TrigramExtensionOnPostgreSQL(TrigramExtension):
+    """Django's extension operation skips other databases going forwards but not backwards (it
+    asks pg_extension): unapplying this migration on SQLite failed."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def trigram_index(field):
     return django.contrib.postgres.indexes.GinIndex(
         django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper(field), name="gin_trgm_ops"),
@@ -33,7 +42,7 @@ class Migration(migrations.Migration):
     dependencies = [("crm", "0001_initial")]
 
     operations = [
-        TrigramExtension(),
+        TrigramExtensionOnPostgreSQL(),
         AddIndexOnPostgreSQL(model_name="contact", index=trigram_index("name")),
         AddIndexOnPostgreSQL(model_name="contact", index=trigram_index("email")),
     ]
