@@ -112,6 +112,9 @@ def _number(text) -> int:
         return 1
 
 
+MAX_OFFSET_PAGES = 100_000  # beyond the exact count, Next links use keyset cursors anyway
+
+
 def page_of(queryset: QuerySet, *, sort: str, params, count: int, exact: bool) -> Page:
     """The page `params` asks for of `queryset`, ordered by `sort` (nulls last) and then pk.
 
@@ -119,7 +122,9 @@ def page_of(queryset: QuerySet, *, sort: str, params, count: int, exact: bool) -
     the one page where the rows with a value end and those without begin takes a second.
     """
     key, descending = sort.removeprefix("-"), sort.startswith("-")
-    number = _number(params.get("page"))
+    # An offset past the last page shows the last page; a huge one must not overflow the database.
+    last_page = max(1, -(-count // PAGE_SIZE)) if exact else MAX_OFFSET_PAGES
+    number = min(_number(params.get("page")), last_page)
     after, before = decode(params.get("after", "")), decode(params.get("before", ""))
     try:
         if after and after[0] is None:

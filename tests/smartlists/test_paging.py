@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from django.urls import reverse
+
 from crm import fields
 from crm.models import Contact
 from smartlists import paging
@@ -85,3 +87,13 @@ def test_a_forged_cursor_starts_again_at_the_first_page(client_as, rep, customer
     for query in (f"sort=-current_mrr&after={forged}", "sort=-current_mrr&after=%%%", f"sort=-current_mrr&before={forged}"):
         response = client.get(detail(sl, query))
         assert response.status_code == 200 and names(response) == first
+
+
+def test_a_huge_page_number_shows_the_last_page_instead_of_failing(client_as, rep):
+    from smartlists.models import SmartList
+
+    ContactFactory.create_batch(3, owner=rep)
+    smartlist = SmartList.objects.create(owner=rep, name="Huge page", columns=["name"])
+    response = client_as(rep).get(reverse("smartlists:detail", args=[smartlist.pk]), {"page": "9" * 120})
+    assert response.status_code == 200
+    assert response.text.count("/contacts/") >= 3
