@@ -15,14 +15,16 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import connection, transaction
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils.crypto import get_random_string
 
 from bench.generate import BenchError
 from crm.models import User
@@ -78,7 +80,7 @@ class Server:
             if self.process.poll() is not None:
                 raise BenchError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
             try:
-                get(self.port, "/bench/floor/", cookie=None)
+                get(self.port, "/bench/floor/", cookies=None)
             except OSError:
                 time.sleep(0.2)
                 continue
@@ -120,11 +122,27 @@ class Server:
         return max(peaks) if peaks else None
 
 
-def get(port: int, path: str, *, cookie: str | None) -> tuple[int, bytes]:
+@dataclass(frozen=True)
+class Cookies:
+    """What a returning browser sends: its session, and the CSRF secret its first page set."""
+
+    session_key: str
+    csrf_secret: str = field(default_factory=lambda: get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS))
+
+    def as_dict(self) -> dict[str, str]:
+        return {settings.SESSION_COOKIE_NAME: self.session_key, settings.CSRF_COOKIE_NAME: self.csrf_secret}
+
+    def header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.as_dict().items())
+
+
+def get(port: int, path: str, *, cookies: Cookies | None, headers: tuple[str, ...] = ()) -> tuple[int, bytes]:
     request = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
-        headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"} if cookie else {}
-        request.request("GET", path, headers=headers)
+        sent = dict(header.split(": ", 1) for header in headers)
+        if cookies:
+            sent["Cookie"] = cookies.header()
+        request.request("GET", path, headers=sent)
         response = request.getresponse()
         return response.status, response.read()
     finally:
@@ -142,10 +160,10 @@ def log_in(username: str) -> str:
     return session.session_key
 
 
-def count_queries(path: str, *, cookie: str) -> int:
+def count_queries(path: str, *, cookies: Cookies, headers: tuple[str, ...] = ()) -> int:
     """Queries one request makes, counted in-process against the same database (after a warm-up)."""
-    client = Client(headers={"host": HOST})
-    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    client = Client(headers={"host": HOST, **dict(header.split(": ", 1) for header in headers)})
+    client.cookies.load(cookies.as_dict())
     for _ in range(2):  # the first request fills per-process caches
         with CaptureQueriesContext(connection) as captured:
             response = client.get(path)
@@ -178,12 +196,12 @@ class Load:
         return self.requests / self.seconds
 
 
-def wrk(url: str, *, cookie: str, seconds: float, connections: int) -> Load:
-    """`wrk` for `seconds` against `url` with the session cookie; p50/p95 come from its Lua hook."""
+def wrk(url: str, *, cookies: Cookies, seconds: float, connections: int, headers: tuple[str, ...] = ()) -> Load:
+    """`wrk` for `seconds` against `url` with the cookies; p50/p95 come from its Lua hook."""
     command = [
         require_wrk(), "--threads", "1", "--connections", str(connections), "--duration", f"{max(1, round(seconds))}s",
         "--timeout", "60s", "--latency", "--script", str(WRK_SCRIPT),
-        "--header", f"Cookie: {settings.SESSION_COOKIE_NAME}={cookie}", url,
+        "--header", f"Cookie: {cookies.header()}", *(item for header in headers for item in ("--header", header)), url,
     ]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=True).stdout
     for line in output.splitlines():

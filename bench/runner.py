@@ -131,7 +131,7 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
     options.out.mkdir(parents=True, exist_ok=True)
     context = Context(contacts=options.contacts, today=today())
     results: list[Result] = []
-    sessions: dict[str, str] = {}
+    sessions: dict[str, harness.Cookies] = {}
     with harness.Server(environment=environment, workers=2, log_path=options.out / "gunicorn.log") as server:
         for operation in operations:
             base = {"key": operation.key, "label": operation.label, "unit": operation.unit,
@@ -147,7 +147,7 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
                 result = Result(**base, status=FAILED, note=f"{type(error).__name__}: {error}".splitlines()[0])
             results.append(result)
             _progress(f"{operation.key}: {result.status} {result.rate or 0:,.1f} {result.unit} {result.note}")
-    Session.objects.filter(session_key__in=sessions.values()).delete()
+    Session.objects.filter(session_key__in=[cookies.session_key for cookies in sessions.values()]).delete()
 
     found = ratios(results)
     table = markdown(results, found)
@@ -198,18 +198,18 @@ def _measure(operation, context, server, sessions, options, base):
             note=f"{copied.bytes / 1e6:.1f} MB of CSV a run",
         )
     if prepared.username not in sessions:
-        sessions[prepared.username] = harness.log_in(prepared.username)
-    cookie = sessions[prepared.username]
-    status, _ = harness.get(server.port, prepared.path, cookie=cookie)
+        sessions[prepared.username] = harness.Cookies(harness.log_in(prepared.username))
+    cookies, headers = sessions[prepared.username], operation.headers
+    status, _ = harness.get(server.port, prepared.path, cookies=cookies, headers=headers)
     if status != 200:
         raise BenchError(f"GET {prepared.path} as {prepared.username} answered {status}")
-    queries = harness.count_queries(prepared.path, cookie=cookie)
+    queries = harness.count_queries(prepared.path, cookies=cookies, headers=headers)
     connections = options.connections if operation.kind == PAGE else 1
     url = server.url(prepared.path)
     if options.warmup >= 1:
-        harness.wrk(url, cookie=cookie, seconds=options.warmup, connections=connections)
+        harness.wrk(url, cookies=cookies, headers=headers, seconds=options.warmup, connections=connections)
     problems = [] if server.reset_peak_memory() else ["peak memory since the workers started"]
-    load = harness.wrk(url, cookie=cookie, seconds=options.duration, connections=connections)
+    load = harness.wrk(url, cookies=cookies, headers=headers, seconds=options.duration, connections=connections)
     rate = load.requests_per_second * (1 if operation.kind == PAGE else prepared.rows)
     if load.non_2xx_3xx:
         problems.append(f"{load.non_2xx_3xx} responses not 2xx/3xx")

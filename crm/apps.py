@@ -7,9 +7,11 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM")
 
     def ready(self):
+        from crm import pagecache
         from crm.contact_fields import register_contact_fields
         from crm.panels import register_nav
 
         register_contact_fields()
+        pagecache.connect_signals()
         register_nav(_("Contacts"), "contact_list", allowed=lambda user: user.is_vendor_staff, order=10)
         register_nav(_("Settings"), "settings_index", allowed=lambda user: user.is_admin, order=90)

@@ -6,6 +6,14 @@ from crm.models import User
 from tests.factories import ContactFactory, TeamFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def no_cached_pages():
+    """A test's rows are rolled back without a signal: pages cached by an earlier test must go too."""
+    from crm import pagecache
+
+    pagecache.new_version()
+
+
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="admin", role=User.Role.ADMIN, is_staff=True, is_superuser=True)
