@@ -229,28 +229,33 @@ def _contacts(cursor, contacts: int) -> None:
     position = "(g - 1) % 10"
     block = "(g - 1) / 10"
     person_name = f"{_pick(FIRST_NAMES, 'g', 3)} || ' ' || {_pick(LAST_NAMES, 'g', 4)}"
-    organisation_name = (
-        f"{_pick(COMPANY_FIRST, 'g', 5)} || ' ' || {_pick(COMPANY_SECOND, 'g', 6)} || ' ' || g || ' ' "
-        f"|| {_pick(SUFFIXES, 'g', 7)}"
-    )
+
+    def organisation_name(org: str) -> str:
+        return (
+            f"{_pick(COMPANY_FIRST, org, 5)} || ' ' || {_pick(COMPANY_SECOND, org, 6)} || ' ' || {org} || ' ' "
+            f"|| {_pick(SUFFIXES, org, 7)}"
+        )
+
     cursor.execute(
         f"""
         INSERT INTO crm_contact (id, kind, name, email, phone, website, address, owner_id,
-                                 organisation_id, created_at, updated_at)
+                                 organisation_id, organisation_name_copy, created_at, updated_at)
         SELECT g,
                CASE WHEN {position} < 3 THEN 'organisation' ELSE 'person' END,
-               CASE WHEN {position} < 3 THEN {organisation_name} ELSE {person_name} END,
+               CASE WHEN {position} < 3 THEN {organisation_name('g')} ELSE {person_name} END,
                CASE WHEN {position} < 3 THEN 'info@org' || g || '.example.com'
                     ELSE 'contact' || g || '@example.com' END,
                '+39 ' || lpad(({_rand('g', 8, 1000000000)})::text, 9, '0'),
                CASE WHEN {position} < 3 THEN 'https://org' || g || '.example.com' ELSE '' END,
                '',
                1 + {TEAMS} + 1 + {block} % {REPS},
-               CASE WHEN {position} >= 3 AND {_rand('g', 9, 10)} < 7
-                    THEN {block} * 10 + 1 + {_rand('g', 10, 3)} END,
+               employer.id,
+               coalesce({organisation_name('employer.id')}, ''),
                created, created
         FROM generate_series(1, {contacts}) g,
-             LATERAL (SELECT now() - make_interval(days => {_rand('g', 11, 3650)}) AS created) c
+             LATERAL (SELECT now() - make_interval(days => {_rand('g', 11, 3650)}) AS created) c,
+             LATERAL (SELECT CASE WHEN {position} >= 3 AND {_rand('g', 9, 10)} < 7
+                                  THEN {block} * 10 + 1 + {_rand('g', 10, 3)} END AS id) employer
         ORDER BY g
         """
     )
@@ -338,8 +343,8 @@ def _history_contact(cursor, contacts: int, today: datetime.date) -> None:
     history_id = contacts + 1
     cursor.execute(
         "INSERT INTO crm_contact (id, kind, name, email, phone, website, address, owner_id, "
-        "organisation_id, created_at, updated_at) VALUES (%s, 'organisation', %s, "
-        "'billing@decade.example.com', '', 'https://decade.example.com', '', %s, NULL, now(), now())",
+        "organisation_id, organisation_name_copy, created_at, updated_at) VALUES (%s, 'organisation', %s, "
+        "'billing@decade.example.com', '', 'https://decade.example.com', '', %s, NULL, '', now(), now())",
         [history_id, HISTORY_CONTACT_NAME, 1 + TEAMS + 1],
     )
     first_month = today.replace(day=1)

@@ -11,15 +11,7 @@ import django.db.models.functions.text
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-
-class AddIndexOnPostgreSQL(migrations.AddIndex):
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from crm.migration_operations import AddIndexOnPostgreSQL
 
 
 class TrigramExtensionOnPostgreSQL(TrigramExtension):

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import F
 
 from bench.generate import (
     HISTORY_CONTACT_NAME,
@@ -56,6 +57,8 @@ def test_users_teams_and_contacts():
     linked = Contact.objects.people().filter(organisation__isnull=False)
     assert 0.5 < linked.count() / Contact.objects.people().count() < 0.9
     assert not linked.exclude(organisation__kind=Contact.Kind.ORGANISATION).exists()
+    assert not linked.exclude(organisation_name_copy=F("organisation__name")).exists()  # the search reads it
+    assert not Contact.objects.filter(organisation__isnull=True).exclude(organisation_name_copy="").exists()
     assert Tag.objects.count() > 1
     assert 0.1 < Contact.objects.filter(tags__isnull=False).distinct().count() / SIZE < 0.35
     assert Feature.objects.get(name="subscriptions").is_active

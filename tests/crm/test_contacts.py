@@ -33,6 +33,19 @@ def test_search_matches_name_email_and_organisation(client_as, rep):
     assert "Zed Other" in response.text and "Ana Lima" not in response.text
 
 
+def test_search_follows_an_organisation_renamed_or_deleted(client_as, rep):
+    org = OrganisationFactory(owner=rep, name="Lumen Software")
+    ContactFactory(owner=rep, name="Ana Lima", organisation=org)
+    client = client_as(rep)
+    org.name = "Prism Labs"
+    org.save()
+    assert "Ana Lima" in client.get(reverse("contact_list"), {"q": "prism"}).text
+    assert "Ana Lima" not in client.get(reverse("contact_list"), {"q": "lumen"}).text
+    org.delete()
+    assert "Ana Lima" not in client.get(reverse("contact_list"), {"q": "prism"}).text
+    assert "Ana Lima" in client.get(reverse("contact_list"), {"q": "ana"}).text
+
+
 def test_htmx_search_returns_only_the_results_region(client_as, rep, contact):
     response = client_as(rep).get(reverse("contact_list"), {"q": "Rita"}, headers={"HX-Request": "true"})
     assert response.text.lstrip().startswith('<section id="contact-results"')
