@@ -49,7 +49,11 @@ IGNORED_MODELS = {"sessions.session", "admin.logentry"}
 def data_changed() -> None:
     """Retire every cached page: now, and again when the current transaction commits."""
     new_version()
-    transaction.on_commit(new_version)
+    # Once per transaction is enough for the commit (a thousand rows saved in one transaction
+    # would otherwise queue a thousand identical callbacks).
+    pending = transaction.get_connection().run_on_commit
+    if not any(callback is new_version for _savepoints, callback, _robust in pending):
+        transaction.on_commit(new_version)
 
 
 def new_version() -> None:
