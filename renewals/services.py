@@ -71,23 +71,22 @@ def contract_change_set_communication_owner(*, change, owner: str, version: int,
 
 
 def contract_change_record_agreement(*, change, version: int, by) -> ContractChange:
-    with transaction.atomic():
-        row = _lock(change, version)
-        if row.agreed_at is None:
-            row.agreed_at, row.agreed_by = timezone.now(), by
-            _save(row, "agreed_at", "agreed_by")
-            _log(row, ContractChangeLog.Action.AGREED, by)
-            notices.announce_status(row, today=dates.today())
-    return row
+    return _record_once(change, version, by, "agreed", ContractChangeLog.Action.AGREED)
 
 
 def contract_change_record_cancellation(*, change, version: int, by) -> ContractChange:
+    return _record_once(change, version, by, "cancellation_requested", ContractChangeLog.Action.CANCELLATION_REQUESTED)
+
+
+def _record_once(change, version: int, by, fact: str, action) -> ContractChange:
+    """Set `<fact>_at` and `<fact>_by` the first time only, log it and tell the partner."""
     with transaction.atomic():
         row = _lock(change, version)
-        if row.cancellation_requested_at is None:
-            row.cancellation_requested_at, row.cancellation_requested_by = timezone.now(), by
-            _save(row, "cancellation_requested_at", "cancellation_requested_by")
-            _log(row, ContractChangeLog.Action.CANCELLATION_REQUESTED, by)
+        if getattr(row, f"{fact}_at") is None:
+            setattr(row, f"{fact}_at", timezone.now())
+            setattr(row, f"{fact}_by", by)
+            _save(row, f"{fact}_at", f"{fact}_by")
+            _log(row, action, by)
             notices.announce_status(row, today=dates.today())
     return row
 
