@@ -1,8 +1,9 @@
 """Whole-page caching for the read-heavy pages, kept true by one data version.
 
 A page here is a function of who asks, what they ask (path, query string, htmx headers), the
-language, the day, and the data. The first four are part of the key; the data is represented by a
-single version token that every write replaces:
+language, the day, and the data. The first four make the key; the data is represented by a
+single version token that every write replaces, and an entry is served only while the version
+it was rendered under is still the current one:
 
 - any model saved or deleted, or a many-to-many set changed, through the ORM replaces it at once
   and again when the transaction commits (a page rendered from not-yet-committed data during the
@@ -79,19 +80,19 @@ def cached_page(view):
         seconds = settings.CRM_PAGE_CACHE_SECONDS
         if not seconds or not _cacheable_request(request):
             return view(request, *args, **kwargs)
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            version = uuid.uuid4().hex
-            cache.add(VERSION_KEY, version, timeout=None)
-        key = _key(request, view, version)
-        if "no-cache" not in request.headers.get("Cache-Control", ""):
-            stored = cache.get(key)
-            if stored is not None:
-                return _response(*stored)
+        key = _key(request, view)
+        found = cache.get_many([VERSION_KEY, key])  # one round trip
+        version = found.get(VERSION_KEY) or _first_version()
+        if version is None:  # the cache is down: nothing to check an entry against
+            return view(request, *args, **kwargs)
+        stored = found.get(key)
+        if stored and stored[0] == version and "no-cache" not in request.headers.get("Cache-Control", ""):
+            return _response(*stored[1:])
+        # The version read before rendering: a write committed meanwhile retires this entry.
         response = view(request, *args, **kwargs)
         if _cacheable_response(response):
             headers = {name: value for name, value in response.items() if name.lower() != "content-length"}
-            cache.set(key, (response.content, response.status_code, headers), timeout=seconds)
+            cache.set(key, (version, response.content, response.status_code, headers), timeout=seconds)
         return response
 
     return wrapper
@@ -117,9 +118,13 @@ def _cacheable_response(response) -> bool:
     )
 
 
-def _key(request, view, version: str) -> str:
+def _first_version() -> str | None:
+    cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    return cache.get(VERSION_KEY)
+
+
+def _key(request, view) -> str:
     parts = [
-        version,
         f"{view.__module__}.{view.__qualname__}",
         str(request.user.pk),
         request.get_full_path(),
