@@ -4,8 +4,9 @@ from django.db import models
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db.models import Q
 from django.db.models.functions import Upper
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from crm.links import object_url
 
 
 class User(AbstractUser):
@@ -183,7 +184,7 @@ class Contact(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("contact_detail", args=[self.pk])
+        return object_url("contact_detail", self.pk)
 
     @property
     def is_organisation(self) -> bool:

@@ -9,12 +9,13 @@ the strings are the template's msgids (`blocktranslate` placeholders become `%(n
 
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
+
+from crm.links import object_url
 
 
 ON_CHANGE = ' hx-trigger="change"'
@@ -55,7 +56,7 @@ class _Row:
         )
 
     def _form_head(self, url_name: str, extra: str = "") -> str:
-        url = conditional_escape(reverse(url_name, args=[self.change.pk]))
+        url = conditional_escape(object_url(url_name, self.change.pk))
         return (f'<form method="post" action="{url}" hx-post="{url}"{extra}>\n'
                 f"{self.csrf}\n{self.hidden}\n")
 
@@ -110,7 +111,7 @@ class _Row:
         change = self.change
         customer = change.customer
         if key == "customer":
-            url = conditional_escape(reverse("renewals:customer", args=[change.customer_id]))
+            url = conditional_escape(object_url("renewals:customer", change.customer_id))
             return f'<td><a href="{url}">{self.name}</a></td>'
         if key == "communication_owner":
             return self.communication_owner()
@@ -156,7 +157,7 @@ class _Row:
                         f'<button type="submit" class="secondary outline">{conditional_escape(gettext("Cancellation requested"))}</button>\n'
                         "</form>\n")
         if self.layout == "dashboard":
-            url = conditional_escape(reverse("renewals:end_association", args=[change.customer_id]))
+            url = conditional_escape(object_url("renewals:end_association", change.customer_id))
             confirm = gettext("End the association with %(name)s? The customer leaves your dashboard.") % {"name": self.name}
             html.append(f'<a href="{url}" role="button" class="contrast outline"\n'
                         f'   hx-post="{url}" hx-swap="none"\n'
