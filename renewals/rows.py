@@ -7,13 +7,15 @@ value is escaped as `{{ value }}` escapes it, dates and numbers are localised th
 the strings are the template's msgids (`blocktranslate` placeholders become `%(name)s`).
 """
 
+import functools
+
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from crm.links import object_url
 
@@ -44,10 +46,38 @@ def _csrf_input(csrf_token) -> str:
     return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
 
 
+@functools.lru_cache(maxsize=16)
+def _labels(language: str) -> dict[str, str]:
+    """The row's strings in `language`: translated once, not again on each of 50 rows.
+
+    The fixed ones are escaped as `{% translate %}` output is; the ones with placeholders are
+    filled with escaped values and, like `{% blocktranslate %}` text, not escaped themselves.
+    """
+    fixed = {
+        "vendor": gettext("Vendor"),
+        "partner": gettext("Partner"),
+        "not_set": gettext("— not set —"),
+        "save": gettext("Save"),
+        "agreed": gettext("Customer agreed"),
+        "cancellation": gettext("Cancellation requested"),
+        "end": gettext("End association"),
+    }
+    return {key: conditional_escape(text) for key, text in fixed.items()} | {
+        "someone": gettext("someone"),  # a value filled in like a name: escaped with it
+        "owner_for": gettext("Communication owner for %(name)s"),
+        "primary_for": gettext("Primary customer contact for %(name)s"),
+        "cancellation_by": gettext("Cancellation requested by %(who)s, %(when)s"),
+        "agreed_by": gettext("Customer agreed, recorded by %(who)s, %(when)s"),
+        "confirm_cancellation": gettext("Record that %(name)s requested cancellation?"),
+        "confirm_end": gettext("End the association with %(name)s? The customer leaves your dashboard."),
+    }
+
+
 class _Row:
     def __init__(self, change, layout: str, csrf_token):
         self.change = change
         self.layout = layout
+        self.labels = _labels(get_language())
         self.csrf = _csrf_input(csrf_token)
         self.name = _text(change.customer.contact.name)
         self.hidden = format_html(
@@ -62,11 +92,11 @@ class _Row:
 
     def communication_owner(self) -> str:
         change = self.change
-        label = gettext("Communication owner for %(name)s") % {"name": self.name}
+        label = self.labels["owner_for"] % {"name": self.name}
         options = "".join(
             f'<option value="{value}" {"selected" if change.communication_owner_effective == value else ""}>'
-            f"{conditional_escape(gettext(text))}</option>\n"
-            for value, text in (("vendor", "Vendor"), ("partner", "Partner"))
+            f"{self.labels[value]}</option>\n"
+            for value in ("vendor", "partner")
         )
         head = self._form_head("renewals:change_communication_owner", ON_CHANGE)
         return (f"<td>\n{head}"
@@ -76,8 +106,8 @@ class _Row:
 
     def primary_contact(self) -> str:
         change = self.change
-        label = gettext("Primary customer contact for %(name)s") % {"name": self.name}
-        options = [f'<option value="">{conditional_escape(gettext("— not set —"))}</option>\n']
+        label = self.labels["primary_for"] % {"name": self.name}
+        options = [f'<option value="">{self.labels["not_set"]}</option>\n']
         for person in change.customer.contact.people.all():
             selected = "selected" if person.pk == change.primary_contact_id else ""
             options.append(f'<option value="{person.pk}" {selected}>{_text(person.name)}</option>\n')
@@ -88,20 +118,20 @@ class _Row:
                 f'{self._noscript_save()}</form>\n</td>')
 
     def _noscript_save(self) -> str:
-        return f'<noscript><button type="submit" class="secondary">{conditional_escape(gettext("Save"))}</button></noscript>\n'
+        return f'<noscript><button type="submit" class="secondary">{self.labels["save"]}</button></noscript>\n'
 
     def status(self) -> str:
         change = self.change
         html = f'<td>\n<span class="badge status-{_text(change.status)}">{_text(change.get_status_display())}</span>\n'
         if change.cancellation_requested_at:
-            text = gettext("Cancellation requested by %(who)s, %(when)s") % {
-                "who": _text(change.cancellation_requested_by or gettext("someone")),
+            text = self.labels["cancellation_by"] % {
+                "who": _text(change.cancellation_requested_by or self.labels["someone"]),
                 "when": _date(change.cancellation_requested_at, "SHORT_DATETIME_FORMAT"),
             }
             html += f'<br><small class="muted">{text}</small>\n'
         if change.agreed_at:
-            text = gettext("Customer agreed, recorded by %(who)s, %(when)s") % {
-                "who": _text(change.agreed_by or gettext("someone")),
+            text = self.labels["agreed_by"] % {
+                "who": _text(change.agreed_by or self.labels["someone"]),
                 "when": _date(change.agreed_at, "SHORT_DATETIME_FORMAT"),
             }
             html += f'<br><small class="muted">{text}</small>\n'
@@ -148,20 +178,20 @@ class _Row:
         html = ['<td class="row-actions">\n']
         if not change.agreed_at and not change.cancellation_requested_at:
             html.append(f"{self._form_head('renewals:change_agreed')}"
-                        f'<button type="submit" class="secondary outline">{conditional_escape(gettext("Customer agreed"))}</button>\n'
+                        f'<button type="submit" class="secondary outline">{self.labels["agreed"]}</button>\n'
                         "</form>\n")
         if not change.cancellation_requested_at:
-            confirm = gettext("Record that %(name)s requested cancellation?") % {"name": self.name}
+            confirm = self.labels["confirm_cancellation"] % {"name": self.name}
             head = self._form_head("renewals:change_cancellation", f'\n      hx-confirm="{confirm}"')
             html.append(f"{head}"
-                        f'<button type="submit" class="secondary outline">{conditional_escape(gettext("Cancellation requested"))}</button>\n'
+                        f'<button type="submit" class="secondary outline">{self.labels["cancellation"]}</button>\n'
                         "</form>\n")
         if self.layout == "dashboard":
             url = conditional_escape(object_url("renewals:end_association", change.customer_id))
-            confirm = gettext("End the association with %(name)s? The customer leaves your dashboard.") % {"name": self.name}
+            confirm = self.labels["confirm_end"] % {"name": self.name}
             html.append(f'<a href="{url}" role="button" class="contrast outline"\n'
                         f'   hx-post="{url}" hx-swap="none"\n'
-                        f'   hx-confirm="{confirm}">{conditional_escape(gettext("End association"))}</a>\n')
+                        f'   hx-confirm="{confirm}">{self.labels["end"]}</a>\n')
         if row_error:
             html.append(f'<p class="errorlist" role="alert">{_text(row_error)}</p>\n')
         if row_form is not None and row_form.errors:
