@@ -6,8 +6,9 @@ from django.db.models import Q
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.db.models.functions import Upper
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from crm.links import object_url
 
 
 class User(AbstractUser):
@@ -189,7 +190,7 @@ class Contact(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("contact_detail", args=[self.pk])
+        return object_url("contact_detail", self.pk)
 
     def save(self, *args, **kwargs):
         self.organisation_name_copy = self.organisation.name if self.organisation_id else ""

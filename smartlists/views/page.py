@@ -1,7 +1,5 @@
 """What a smart list's page shows: shared by the page itself and the forms that re-render it."""
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.http import Http404, QueryDict
 from django.shortcuts import render
@@ -12,9 +10,9 @@ from crm.dates import today
 from smartlists.models import SmartList
 from smartlists import paging
 from smartlists.paging import capped_count, page_of
+from smartlists.views.cells import cells, row_html
 from smartlists.queries import (
     Listing,
-    currency_alias,
     feature_of_parameter,
     has_filter_parameters,
     listing,
@@ -32,15 +30,6 @@ def vendor_staff_only(user):
         raise Http404
 
 
-@dataclass(frozen=True)
-class Cell:
-    field: fields.ContactField
-    value: object
-    display: object
-    foreign_currency: str | None = None
-    url: str | None = None
-
-
 def list_state(request, smartlist: SmartList) -> tuple[QueryDict, str]:
     """The filters and sort to show: the URL's when it has any, else the ones saved with the list."""
     params = only_filters(request.GET) if has_filter_parameters(request.GET) else QueryDict(smartlist.query)
@@ -49,18 +38,6 @@ def list_state(request, smartlist: SmartList) -> tuple[QueryDict, str]:
 
 def list_listing(request, smartlist: SmartList, params: QueryDict, sort: str) -> Listing:
     return listing(user=request.user, columns=smartlist.columns, params=params, sort=sort, today=today())
-
-
-def _cells(contact, columns, currency):
-    for f in columns:
-        value = getattr(contact, f.key)
-        display = dict(f.choices).get(value) if f.kind == "choice" else value
-        foreign = None
-        if f.kind == "money" and f.currency and value is not None:
-            row_currency = getattr(contact, currency_alias(f))
-            foreign = row_currency if row_currency != currency else None
-        url = contact.get_absolute_url() if f.key == "name" else None
-        yield Cell(f, value, display, foreign, url)
 
 
 def _shown_filters(request, filterset, params):
@@ -115,7 +92,7 @@ def render_list(request, smartlist: SmartList, params: QueryDict, sort: str, *, 
     context.update(
         page=page,
         count_cap=paging.COUNT_CAP,
-        rows=[list(_cells(contact, result.columns, currency)) for contact in page.rows],
+        rows=[row_html(cells(contact, result.columns, currency)) for contact in page.rows],
         footer=_footer(result.columns, sums),
         totals_left_out=not exact and any(f.summable for f in result.columns),
     )

@@ -115,6 +115,23 @@ def test_widget_parts_and_action_rows_escape_stored_markup(client, rep, partner,
                 change.refresh_from_db()
 
 
+def test_smart_list_cells_escape_stored_markup(client, admin_user, hostile_world):
+    """Every column of a smart list, names, tags and users holding markup: shown as text."""
+    from crm import fields
+    from smartlists.models import SmartList
+
+    smartlist = SmartList.objects.create(owner=admin_user, name="Every column " + PAYLOAD,
+                                         columns=[f.key for f in fields.all_fields()])
+    client.force_login(admin_user)
+    with time_machine.travel(datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.UTC), tick=False):
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(reverse("smartlists:detail", args=[smartlist.pk]), headers=headers)
+            assert response.status_code == 200
+            _assert_escaped(response.text, f"smart list {headers}")
+            body = response.text.split("<tbody>")[1]
+            assert "Org &lt;img src=x" in body and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in body
+
+
 def test_invalid_forms_echo_markup_escaped(client, rep, hostile_world):
     org = hostile_world["org"]
     client.force_login(rep)

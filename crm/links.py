@@ -1,0 +1,25 @@
+"""`reverse()` for the one-object URLs that tables repeat on every row.
+
+A page of 50 rows reversed a few hundred `<int:pk>` URLs, ~30 µs each. The URL of a name only
+changes with its pk, so the parts around the pk are reversed once (per script prefix and URLconf)
+and the pk is put between them: the same string `reverse(name, args=[pk])` gives.
+"""
+
+import functools
+
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+
+_SENTINEL = 2147483647  # a pk no URL's fixed text contains
+
+
+@functools.lru_cache(maxsize=128)
+def _parts(name: str, script_prefix: str, urlconf: str) -> tuple[str, str]:
+    head, tail = reverse(name, args=[_SENTINEL], urlconf=urlconf).split(str(_SENTINEL))
+    return head, tail
+
+
+def object_url(name: str, pk: int) -> str:
+    """`reverse(name, args=[pk])` for a URL whose only argument is an `<int:pk>`."""
+    head, tail = _parts(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return f"{head}{int(pk)}{tail}"
