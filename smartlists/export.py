@@ -22,7 +22,7 @@ from contextlib import closing, contextmanager
 
 from django.db import connection, transaction
 from django.db.models import Case, DecimalField, F, Func, QuerySet, TextField, Value, When
-from django.db.models.expressions import Col
+from django.db.models.expressions import Col, Expression
 from django.db.models.functions import Cast, Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils.text import slugify
@@ -92,6 +92,8 @@ class ChoiceLabel(Func):
 def _has_two_places(expression) -> bool:
     """Whether every value of `expression` has exactly two decimal places already: a numeric(p, 2)
     column, or an expression that rounds to two places itself."""
+    if isinstance(expression, SortedColumn):
+        expression = expression.source
     if isinstance(expression, Col):
         return isinstance(expression.target, DecimalField) and expression.target.decimal_places == 2
     return getattr(expression, "rounds_to_places", None) == 2
@@ -130,10 +132,10 @@ def _neutralised_case(text):
     )
 
 
-def csv_expression(contact_field):
+def csv_expression(contact_field, value=None):
     """The text a field's value is written as, by its kind."""
     # The list's queryset has every column annotated already (to filter and sort on): refer to it.
-    value = F(contact_field.key)
+    value = F(contact_field.key) if value is None else value
     match contact_field.kind:
         case "money":
             return MoneyText(value)
@@ -156,6 +158,41 @@ def csv_queryset(queryset: QuerySet, columns) -> QuerySet:
     return annotated.values_list(*aliases)
 
 
+class SortedColumn(Expression):
+    """A column of the sorted rows that `copy_sql` formats, standing for the expression it holds."""
+
+    def __init__(self, alias: str, source):
+        super().__init__(output_field=source.output_field)
+        self.alias, self.source = alias, source
+
+    def as_sql(self, compiler, connection):
+        return f"{SORTED_ROWS}.{connection.ops.quote_name(self.alias)}", []
+
+
+SORTED_ROWS = '"sorted_rows"'
+
+
+def copy_sql(queryset: QuerySet, columns) -> tuple[str, tuple]:
+    """The SELECT that COPY writes (PostgreSQL): the list's own query selecting each column's raw
+    value, sorted, under an outer SELECT that formats them.
+
+    PostgreSQL computes a query's output columns before its sort, so formatting inside the list's
+    query would sort every row as a dozen texts (spilling to disk at a million rows); the sorted
+    subquery carries the raw values instead. A subquery with an ORDER BY is never merged into its
+    parent, and a bare projection over it keeps its order.
+    """
+    aliases = [f"value_{i}" for i in range(len(columns))]
+    rows = queryset.values(**{alias: F(f.key) for alias, f in zip(aliases, columns, strict=True)})
+    compiler = rows.query.get_compiler(connection=connection)
+    rows_sql, rows_params = compiler.as_sql()
+    selects, params = [], []
+    for alias, f in zip(aliases, columns, strict=True):
+        sql, column_params = compiler.compile(csv_expression(f, SortedColumn(alias, rows.query.annotations[alias])))
+        selects.append(sql)
+        params += column_params
+    return f"SELECT {', '.join(selects)} FROM ({rows_sql}) {SORTED_ROWS}", (*params, *rows_params)
+
+
 def header_line(columns) -> bytes:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow([str(f.label) for f in columns])
@@ -176,12 +213,11 @@ def csv_chunks(
     rows have been written after each chunk. `transport` is "copy" (PostgreSQL's default) or
     "csv" (everywhere else); both give the same bytes.
     """
-    rows_queryset = csv_queryset(queryset, columns)
     transport = transport or ("copy" if connection.vendor == "postgresql" else "csv")
     if transport == "copy":
-        rows_of = _copy_lines(rows_queryset)
+        rows_of = _copy_lines(*copy_sql(queryset, columns))
     else:
-        rows_of = closing(_written_lines(rows_queryset, single_column=len(columns) == 1))
+        rows_of = closing(_written_lines(csv_queryset(queryset, columns), single_column=len(columns) == 1))
     buffer = bytearray(BOM if bom else b"")
     buffer += header_line(columns)
     rows = 0
@@ -189,27 +225,29 @@ def csv_chunks(
     # abandoned or the job dies half-way: a connection cannot roll back in the middle of a COPY.
     # Each row is one line (COPY's rows come one per read): this loop is the per-row cost in
     # Python, so it does nothing else.
-    with transaction.atomic(), rows_of as lines:
-        for line in lines:
-            buffer += line
-            rows += 1
-            if len(buffer) >= CHUNK_BYTES:
-                yield bytes(buffer)
-                buffer.clear()
-                if progress:
-                    progress(rows)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # DateText writes a date's own text output: ISO whatever the server's default.
+                cursor.execute("SET LOCAL DateStyle TO ISO")
+        with rows_of as lines:
+            for line in lines:
+                buffer += line
+                rows += 1
+                if len(buffer) >= CHUNK_BYTES:
+                    yield bytes(buffer)
+                    buffer.clear()
+                    if progress:
+                        progress(rows)
     yield bytes(buffer)
     if progress:
         progress(rows)
 
 
 @contextmanager
-def _copy_lines(rows_queryset: QuerySet) -> Iterator[Iterable[memoryview]]:
+def _copy_lines(sql: str, params) -> Iterator[Iterable[memoryview]]:
     """PostgreSQL's own CSV rows, one per read (as libpq hands them over), while the COPY runs."""
-    sql, params = rows_queryset.query.sql_with_params()
     with connection.cursor() as cursor:
-        # DateText writes a date's own output: ISO whatever the server's default style.
-        cursor.execute("SET LOCAL DateStyle TO ISO")
         with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
             yield copy
 

@@ -22,6 +22,7 @@ from crm.models import Contact
 from smartlists.bench import add_customers
 from smartlists.export import csv_chunks
 from smartlists.queries import listing
+from subscriptions.summary import rebuild, stored_is_fresh
 from tests.factories import ContactFactory, OrganisationFactory
 from tests.smartlists.conftest import TODAY, days, period, smartlist
 
@@ -210,7 +211,8 @@ GOLDEN = (
 ).encode()
 
 
-def test_both_transports_give_these_exact_bytes(rep, subscriptions_on):
+@pytest.mark.parametrize("stored", [False, True], ids=["computed", "stored summaries"])
+def test_both_transports_give_these_exact_bytes(rep, subscriptions_on, stored):
     ann = ContactFactory(owner=rep, name='Ann, "the" first')
     ann.tags.create(name="beta")
     ann.tags.create(name="alpha")
@@ -220,8 +222,25 @@ def test_both_transports_give_these_exact_bytes(rep, subscriptions_on):
     period(multi, "0.5", days(-10), days(8))
     ContactFactory(owner=rep, name="Zed")
     ContactFactory(owner=rep, name="=cmd")
+    if stored:  # the MRR columns are then the summary's numeric(12, 2) ones, written without ROUND
+        rebuild(today=TODAY)
+        assert stored_is_fresh(TODAY)
     sl = smartlist(rep, columns=["name", "current_mrr", "current_end", "upcoming_direction", "tags_text", "kind"])
     assert transports_output(rep, sl) == GOLDEN
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="DateStyle is PostgreSQL's")
+def test_dates_are_iso_whatever_the_servers_date_style(rep, subscriptions_on):
+    """The export writes a date's own text output: the server's other styles must not reach the file."""
+    ann = ContactFactory(owner=rep, name="Ann")
+    period(ann, "100", days(-10), datetime.date(2026, 12, 31))
+    sl = smartlist(rep, columns=["name", "current_end"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET DateStyle TO 'SQL, DMY'")
+        try:
+            assert transports_output(rep, sl) == b"Name,Subscription end date\nAnn,2026-12-31\n"
+        finally:
+            cursor.execute("RESET DateStyle")
 
 
 def test_single_column_with_empty_values_and_the_copy_end_marker(rep):
