@@ -136,7 +136,7 @@ def _listing(smartlist, context: Context):
 
 
 def smartlist_copy(context: Context) -> Prepared:
-    """The export's own SQL (the list's query, formatted to CSV text in SQL), copied out by psycopg."""
+    """The export's own SQL (`copy_sql`: the list's sorted query, formatted to CSV text in SQL), copied out by psycopg."""
     from smartlists.export import copy_sql
 
     result = _listing(_smartlist(EXPORT_LIST, EXPORT_COLUMNS), context)

@@ -5,11 +5,13 @@ choice labels (in the language of whoever asked), and text that a spreadsheet wo
 the start) prefixed with an apostrophe; numbers are never touched, negative ones included. Every
 column leaves the database as text (NULL for nothing), so the transports only quote:
 
-- PostgreSQL: the list's compiled query runs as `COPY (...) TO STDOUT WITH (FORMAT csv)` through
-  psycopg 3; its rows are re-chunked to ~64 KiB. That SQL is most of an export's cost, so there
-  each kind takes its cheapest form: an integer test of the first character's code, a date's own
-  text output under DateStyle ISO, no ROUND of what has two places already.
-- SQLite: the same `values_list` is iterated and written by `csv.writer`.
+- PostgreSQL: `COPY (...) TO STDOUT WITH (FORMAT csv)` through psycopg 3 of the list's own query
+  (its raw values, sorted) under an outer SELECT that formats them (`copy_sql`); its rows are
+  re-chunked to ~64 KiB. That SQL is most of an export's cost, so each kind takes its cheapest
+  form there: an integer test of the first character's code, a date's own text output under
+  DateStyle ISO, no ROUND of what has two places already.
+- SQLite: the list's queryset annotated with the same formatting (`csv_queryset`) is iterated and
+  written by `csv.writer`.
 
 Both give the same bytes; the tests hold them to it.
 """
