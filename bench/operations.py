@@ -137,11 +137,11 @@ def _listing(smartlist, context: Context):
 
 
 def smartlist_copy(context: Context) -> Prepared:
-    """The export's own SQL (the list's query, formatted to CSV text in SQL), copied out by psycopg."""
-    from smartlists.export import csv_queryset
+    """The export's own SQL (`copy_sql`: the list's sorted query, formatted to CSV text in SQL), copied out by psycopg."""
+    from smartlists.export import copy_sql
 
     result = _listing(_smartlist(EXPORT_LIST, EXPORT_COLUMNS), context)
-    sql, params = csv_queryset(result.queryset, result.columns).query.sql_with_params()
+    sql, params = copy_sql(result.queryset, result.columns)
     return Prepared(sql=sql, params=tuple(params))
 
 

@@ -25,6 +25,7 @@ class ProratedValue(Func):
     """A monthly amount for a number of days: `ROUND(mrr x days x 12 / 365, 2)`."""
 
     output_field = DecimalField(max_digits=14, decimal_places=2)
+    rounds_to_places = 2  # so the CSV export need not round it again
     arity = 2
     template = "ROUND(%(expressions)s * 12 / 365.0, 2)"
     arg_joiner = " * "

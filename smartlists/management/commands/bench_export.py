@@ -12,7 +12,7 @@ from django.http import QueryDict
 from crm.dates import today
 from crm.models import User
 from smartlists.bench import add_customers
-from smartlists.export import csv_chunks, csv_queryset
+from smartlists.export import copy_sql, csv_chunks
 from smartlists.queries import listing
 
 COLUMNS = [
@@ -52,7 +52,7 @@ class Command(BaseCommand):
         size = sum(len(chunk) for chunk in csv_chunks(queryset, result.columns))
         export_seconds = time.perf_counter() - started
 
-        sql, params = csv_queryset(queryset, result.columns).query.sql_with_params()
+        sql, params = copy_sql(queryset, result.columns)
         started = time.perf_counter()
         copied = 0
         with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
