@@ -231,19 +231,47 @@ class Copied:
 
 def copy_csv(sql: str, params, *, seconds: float) -> Copied:
     """`COPY (sql) TO STDOUT WITH CSV` read block by block through psycopg, repeated for `seconds`."""
-    runs: list[float] = []
-    rows = size = 0
-    started = time.monotonic()
-    while not runs or (time.monotonic() - started < seconds and len(runs) < 20):
-        rows = size = 0
-        began = time.perf_counter()
+    counted = {"rows": 0, "bytes": 0}
+
+    def once() -> None:
+        counted.update(rows=0, bytes=0)
         with transaction.atomic(), connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH CSV", params) as copy:
                 for block in copy:
-                    rows += bytes(block).count(b"\n")
-                    size += len(block)
+                    counted["rows"] += bytes(block).count(b"\n")
+                    counted["bytes"] += len(block)
+
+    runs = timed_runs(once, seconds=seconds)
+    return Copied(rows=counted["rows"], bytes=counted["bytes"], runs=runs)
+
+
+def download(port: int, path: str, *, cookies: Cookies, seconds: float) -> list[float]:
+    """GET `path` one request after another, each read to its last byte, for `seconds`: the times."""
+
+    def once() -> None:
+        request = http.client.HTTPConnection(HOST, port, timeout=600)
+        try:
+            request.request("GET", path, headers={"Cookie": cookies.header()})
+            response = request.getresponse()
+            while response.read(1 << 20):
+                pass
+        finally:
+            request.close()
+        if response.status != 200:
+            raise BenchError(f"GET {path} answered {response.status}")
+
+    return timed_runs(once, seconds=seconds)
+
+
+def timed_runs(once, *, seconds: float, most: int = 20) -> list[float]:
+    """Seconds each call of `once()` took, calling it again for `seconds` (at least once)."""
+    runs: list[float] = []
+    started = time.monotonic()
+    while not runs or (time.monotonic() - started < seconds and len(runs) < most):
+        began = time.perf_counter()
+        once()
         runs.append(time.perf_counter() - began)
-    return Copied(rows=rows, bytes=size, runs=runs)
+    return runs
 
 
 def percentile_ms(runs: list[float], percent: float) -> float:

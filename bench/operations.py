@@ -14,7 +14,7 @@ from bench.generate import HISTORY_CONTACT_NAME, manager_username, partner_usern
 from bench.report import Target
 
 PAGE = "page"  # requests/s over HTTP
-EXPORT = "export"  # rows/s over HTTP, one request at a time
+EXPORT = "export"  # rows/s over HTTP: rows / the median time of one download, one at a time
 COPY = "copy"  # rows/s of COPY ... TO STDOUT read in-process through psycopg
 
 PAGE_TARGET = Target("floor", 0.4)

@@ -5,6 +5,7 @@ import datetime
 import json
 import os
 import secrets
+import statistics
 import sys
 import time
 import traceback
@@ -186,7 +187,7 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
 
 def _measure(operation, context, server, sessions, options, base):
     from bench import harness
-    from bench.operations import COPY, PAGE
+    from bench.operations import COPY, EXPORT
     from bench.report import FAILED, OK, Result
 
     prepared = operation.prepare(context)
@@ -204,21 +205,30 @@ def _measure(operation, context, server, sessions, options, base):
     if status != 200:
         raise BenchError(f"GET {prepared.path} as {prepared.username} answered {status}")
     queries = harness.count_queries(prepared.path, cookies=cookies, headers=headers)
-    connections = options.connections if operation.kind == PAGE else 1
+    if operation.kind == EXPORT:
+        # One download after another, each timed to its last byte: rows / the median time, as
+        # for COPY (the status check above was the warm-up).
+        problems = [] if server.reset_peak_memory() else ["peak memory since the workers started"]
+        runs = harness.download(server.port, prepared.path, cookies=cookies, seconds=options.duration)
+        return Result(
+            **base, status=OK, note="; ".join(problems), rate=prepared.rows / statistics.median(runs),
+            p50_ms=harness.percentile_ms(runs, 50), p95_ms=harness.percentile_ms(runs, 95),
+            peak_rss_mb=server.peak_memory_mb(), queries=queries, requests=len(runs), rows=prepared.rows,
+        )
     url = server.url(prepared.path)
     if options.warmup >= 1:
-        harness.wrk(url, cookies=cookies, headers=headers, seconds=options.warmup, connections=connections)
+        harness.wrk(url, cookies=cookies, headers=headers, seconds=options.warmup, connections=options.connections)
     problems = [] if server.reset_peak_memory() else ["peak memory since the workers started"]
-    load = harness.wrk(url, cookies=cookies, headers=headers, seconds=options.duration, connections=connections)
-    rate = load.requests_per_second * (1 if operation.kind == PAGE else prepared.rows)
+    load = harness.wrk(url, cookies=cookies, headers=headers, seconds=options.duration,
+                       connections=options.connections)
     if load.non_2xx_3xx:
         problems.append(f"{load.non_2xx_3xx} responses not 2xx/3xx")
     if load.errors:
         problems.append(f"{load.errors} socket errors")
     return Result(
         **base, status=FAILED if load.non_2xx_3xx else OK, note="; ".join(problems),
-        rate=rate, p50_ms=load.p50_ms, p95_ms=load.p95_ms, peak_rss_mb=server.peak_memory_mb(),
-        queries=queries, requests=load.requests, rows=prepared.rows or None,
+        rate=load.requests_per_second, p50_ms=load.p50_ms, p95_ms=load.p95_ms, peak_rss_mb=server.peak_memory_mb(),
+        queries=queries, requests=load.requests,
     )
 
 
