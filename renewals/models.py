@@ -30,7 +30,7 @@ class CustomerAccountQuerySet(models.QuerySet):
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_partner:
-            return self.filter(pk__in=Association.objects.active().filter(partner__users=user).values("customer"))
+            return self.filter(pk__in=Association.objects.customer_ids_looked_after_by(user))
         return self.filter(contact__in=Contact.objects.visible_to(user))
 
 
@@ -106,6 +106,14 @@ class AssociationQuerySet(models.QuerySet):
     def active(self) -> "AssociationQuerySet":
         return self.filter(ended_at__isnull=True)
 
+    def customer_ids_looked_after_by(self, user) -> list[int]:
+        """The customers `user`'s partner organisations look after now, read first as a list.
+
+        Given ids, PostgreSQL plans the dashboard's query (ten tables) in a few milliseconds; given
+        the same set as a subquery it spent 20 ms planning each request.
+        """
+        return list(self.active().filter(partner__users=user).values_list("customer_id", flat=True))
+
 
 class Association(models.Model):
     """A partner organisation looks after a customer; ending it keeps the row (who, when)."""
@@ -178,15 +186,10 @@ class ContractChangeQuerySet(models.QuerySet):
         """Changes whose renewal deadline is today or in the next `days` days (needs `with_status`)."""
         return self.filter(deadline__gte=today, deadline__lte=today + datetime.timedelta(days=days))
 
-    def visible_to_partner(self, user) -> "ContractChangeQuerySet":
-        """Changes of the customers that `user`'s partner organisations look after now."""
-        # A join, not `customer IN (...)`: the planner can then start from the partner's few
-        # associations instead of from every change. One running association per customer, so
-        # no change is joined twice.
-        return self.filter(customer__associations__ended_at__isnull=True, customer__associations__partner__users=user)
-
     def visible_to(self, user) -> "ContractChangeQuerySet":
         """The one gate: partners through their associations, vendor staff through the customer contact."""
+        if user.is_authenticated and user.is_active and user.is_partner:
+            return self.filter(customer_id__in=Association.objects.customer_ids_looked_after_by(user))
         return self.filter(customer__in=CustomerAccount.objects.visible_to(user))
 
 
