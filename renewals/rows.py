@@ -92,29 +92,30 @@ class _Row:
 
     def communication_owner(self) -> str:
         change = self.change
-        label = self.labels["owner_for"] % {"name": self.name}
         options = "".join(
             f'<option value="{value}" {"selected" if change.communication_owner_effective == value else ""}>'
             f"{self.labels[value]}</option>\n"
             for value in ("vendor", "partner")
         )
-        head = self._form_head("renewals:change_communication_owner", ON_CHANGE)
-        return (f"<td>\n{head}"
-                f'<label for="owner-{change.pk}" class="visually-hidden">{label}</label>\n'
-                f'<select id="owner-{change.pk}" name="owner">\n{options}</select>\n'
-                f'{self._noscript_save()}</form>\n</td>')
+        label = self.labels["owner_for"] % {"name": self.name}
+        return self._select_cell("renewals:change_communication_owner", "owner", "owner", label, options)
 
     def primary_contact(self) -> str:
         change = self.change
-        label = self.labels["primary_for"] % {"name": self.name}
         options = [f'<option value="">{self.labels["not_set"]}</option>\n']
         for person in change.customer.contact.people.all():
             selected = "selected" if person.pk == change.primary_contact_id else ""
             options.append(f'<option value="{person.pk}" {selected}>{_text(person.name)}</option>\n')
-        head = self._form_head("renewals:change_primary_contact", ON_CHANGE)
+        label = self.labels["primary_for"] % {"name": self.name}
+        return self._select_cell("renewals:change_primary_contact", "primary", "primary_contact", label, "".join(options))
+
+    def _select_cell(self, url_name: str, id_prefix: str, name: str, label: str, options: str) -> str:
+        """A cell holding a one-select form that saves when the choice changes."""
+        element_id = f"{id_prefix}-{self.change.pk}"
+        head = self._form_head(url_name, ON_CHANGE)
         return (f"<td>\n{head}"
-                f'<label for="primary-{change.pk}" class="visually-hidden">{label}</label>\n'
-                f'<select id="primary-{change.pk}" name="primary_contact">\n{"".join(options)}</select>\n'
+                f'<label for="{element_id}" class="visually-hidden">{label}</label>\n'
+                f'<select id="{element_id}" name="{name}">\n{options}</select>\n'
                 f'{self._noscript_save()}</form>\n</td>')
 
     def _noscript_save(self) -> str:
