@@ -9,28 +9,16 @@ the strings are the template's msgids (`blocktranslate` placeholders become `%(n
 
 import functools
 
-from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
-from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext
 
+from crm.html import date, text
 from crm.links import object_url
 
 
 ON_CHANGE = ' hx-trigger="change"'
-
-
-def _text(value) -> str:
-    """`{{ value }}` in a template: local time, localised, escaped."""
-    return conditional_escape(localize(template_localtime(value)))
-
-
-def _date(value, format_name: str) -> str:
-    """`{{ value|date:format_name }}`."""
-    return conditional_escape(date_filter(template_localtime(value), format_name))
 
 
 def _money(value) -> str:
@@ -62,7 +50,7 @@ def _labels(language: str) -> dict[str, str]:
         "cancellation": gettext("Cancellation requested"),
         "end": gettext("End association"),
     }
-    return {key: conditional_escape(text) for key, text in fixed.items()} | {
+    return {key: conditional_escape(label) for key, label in fixed.items()} | {
         "someone": gettext("someone"),  # a value filled in like a name: escaped with it
         "owner_for": gettext("Communication owner for %(name)s"),
         "primary_for": gettext("Primary customer contact for %(name)s"),
@@ -79,7 +67,7 @@ class _Row:
         self.layout = layout
         self.labels = _labels(get_language())
         self.csrf = _csrf_input(csrf_token)
-        self.name = _text(change.customer.contact.name)
+        self.name = text(change.customer.contact.name)
         self.hidden = format_html(
             '<input type="hidden" name="version" value="{}"><input type="hidden" name="layout" value="{}">',
             change.version, layout,
@@ -105,7 +93,7 @@ class _Row:
         options = [f'<option value="">{self.labels["not_set"]}</option>\n']
         for person in change.customer.contact.people.all():
             selected = "selected" if person.pk == change.primary_contact_id else ""
-            options.append(f'<option value="{person.pk}" {selected}>{_text(person.name)}</option>\n')
+            options.append(f'<option value="{person.pk}" {selected}>{text(person.name)}</option>\n')
         label = self.labels["primary_for"] % {"name": self.name}
         return self._select_cell("renewals:change_primary_contact", "primary", "primary_contact", label, "".join(options))
 
@@ -123,19 +111,19 @@ class _Row:
 
     def status(self) -> str:
         change = self.change
-        html = f'<td>\n<span class="badge status-{_text(change.status)}">{_text(change.get_status_display())}</span>\n'
+        html = f'<td>\n<span class="badge status-{text(change.status)}">{text(change.get_status_display())}</span>\n'
         if change.cancellation_requested_at:
-            text = self.labels["cancellation_by"] % {
-                "who": _text(change.cancellation_requested_by or self.labels["someone"]),
-                "when": _date(change.cancellation_requested_at, "SHORT_DATETIME_FORMAT"),
+            note = self.labels["cancellation_by"] % {
+                "who": text(change.cancellation_requested_by or self.labels["someone"]),
+                "when": date(change.cancellation_requested_at, "SHORT_DATETIME_FORMAT"),
             }
-            html += f'<br><small class="muted">{text}</small>\n'
+            html += f'<br><small class="muted">{note}</small>\n'
         if change.agreed_at:
-            text = self.labels["agreed_by"] % {
-                "who": _text(change.agreed_by or self.labels["someone"]),
-                "when": _date(change.agreed_at, "SHORT_DATETIME_FORMAT"),
+            note = self.labels["agreed_by"] % {
+                "who": text(change.agreed_by or self.labels["someone"]),
+                "when": date(change.agreed_at, "SHORT_DATETIME_FORMAT"),
             }
-            html += f'<br><small class="muted">{text}</small>\n'
+            html += f'<br><small class="muted">{note}</small>\n'
         return html + "</td>"
 
     def cell(self, key: str) -> str:
@@ -149,27 +137,27 @@ class _Row:
         if key == "primary_contact":
             return self.primary_contact()
         if key == "type":
-            return f"<td>{_text(change.get_type_display())}</td>"
+            return f"<td>{text(change.get_type_display())}</td>"
         if key == "status":
             return self.status()
         if key in ("deadline", "start_date"):
             value = getattr(change, key)
-            return f'<td><time datetime="{_date(value, "Y-m-d")}">{_date(value, "SHORT_DATE_FORMAT")}</time></td>'
+            return f'<td><time datetime="{date(value, "Y-m-d")}">{date(value, "SHORT_DATE_FORMAT")}</time></td>'
         if key == "website":
             if not customer.website:
                 return "<td></td>"
-            website = _text(customer.website)
+            website = text(customer.website)
             return f'<td><a href="{website}" rel="noopener noreferrer">{website}</a></td>'
         if key == "account_id":
-            return f"<td>{_text(customer.account_id)}</td>"
+            return f"<td>{text(customer.account_id)}</td>"
         if key == "max_contacts":
-            return f'<td class="num">{_text(customer.max_contacts)}</td>'
+            return f'<td class="num">{text(customer.max_contacts)}</td>'
         if key == "email_limit":
-            return f'<td class="num">{_text(customer.email_send_limit)}</td>'
+            return f'<td class="num">{text(customer.email_send_limit)}</td>'
         if key == "billing_frequency":
-            return f"<td>{_text(change.get_billing_frequency_display())}</td>"
+            return f"<td>{text(change.get_billing_frequency_display())}</td>"
         if key == "term":
-            return f'<td class="num">{_text(change.get_term_months_display())}</td>'
+            return f'<td class="num">{text(change.get_term_months_display())}</td>'
         if key in ("current_mrr", "upcoming_mrr"):
             return _money(getattr(change, key))
         return ""
@@ -194,9 +182,9 @@ class _Row:
                         f'   hx-post="{url}" hx-swap="none"\n'
                         f'   hx-confirm="{confirm}">{self.labels["end"]}</a>\n')
         if row_error:
-            html.append(f'<p class="errorlist" role="alert">{_text(row_error)}</p>\n')
+            html.append(f'<p class="errorlist" role="alert">{text(row_error)}</p>\n')
         if row_form is not None and row_form.errors:
-            items = "".join(f"<li>{_text(error)}</li>" for errors in row_form.errors.values() for error in errors)
+            items = "".join(f"<li>{text(error)}</li>" for errors in row_form.errors.values() for error in errors)
             html.append(f'<ul class="errorlist" role="alert">{items}</ul>\n')
         html.append("</td>")
         return "".join(html)

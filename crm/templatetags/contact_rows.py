@@ -2,27 +2,23 @@
 than the template's per-cell lookups over 50 rows."""
 
 from django import template
-from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from crm.html import text
+
 register = template.Library()
-
-
-def _text(value) -> str:
-    """`{{ value }}` in a template: localised and escaped."""
-    return conditional_escape(localize(value))
 
 
 @register.simple_tag
 def contact_row(contact) -> SafeString:
     organisation = contact.organisation
     organisation_link = (
-        format_html('<a href="{}">{}</a>', organisation.get_absolute_url(), _text(organisation.name))
+        format_html('<a href="{}">{}</a>', organisation.get_absolute_url(), text(organisation.name))
         if organisation else ""
     )
     return format_html(
         '<td><a href="{}">{}</a></td>\n<td>{}</td>\n<td>{}</td>\n<td>{}</td>\n<td>{}</td>',
-        contact.get_absolute_url(), _text(contact.name), _text(contact.get_kind_display()), organisation_link,
-        _text(contact.email), _text(contact.owner),
+        contact.get_absolute_url(), text(contact.name), text(contact.get_kind_display()), organisation_link,
+        text(contact.email), text(contact.owner),
     )

@@ -8,14 +8,12 @@ what the template gave: values localised and escaped as `{{ value }}` does, mone
 
 from dataclasses import dataclass
 
-from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
-from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
 
 from crm import fields
+from crm.html import date, text
 from smartlists.queries import currency_alias
 
 
@@ -40,25 +38,20 @@ def cells(contact, columns, currency):
         yield Cell(f, value, display, foreign, url)
 
 
-def _text(value) -> str:
-    """`{{ value }}` in a template: local time, localised, escaped."""
-    return conditional_escape(localize(template_localtime(value)))
-
-
 def _cell_html(cell: Cell) -> str:
     kind, value = cell.field.kind, cell.value
     if kind == "money":
         if value is None:
             return '<td class="num"></td>'
-        foreign = f" {_text(cell.foreign_currency)}" if cell.foreign_currency else ""
+        foreign = f" {text(cell.foreign_currency)}" if cell.foreign_currency else ""
         return f'<td class="num">{floatformat(value, 2)}{foreign}</td>'
     if kind == "number":
-        return f'<td class="num">{"" if value is None else _text(value)}</td>'
+        return f'<td class="num">{"" if value is None else text(value)}</td>'
     if kind == "date":
-        return f"<td>{conditional_escape(date_filter(template_localtime(value), 'SHORT_DATE_FORMAT')) if value else ''}</td>"
+        return f"<td>{date(value, 'SHORT_DATE_FORMAT') if value else ''}</td>"
     if cell.url:
-        return format_html('<td><a href="{}">{}</a></td>', cell.url, _text(cell.display))
-    return f"<td>{'' if cell.display is None else _text(cell.display)}</td>"
+        return format_html('<td><a href="{}">{}</a></td>', cell.url, text(cell.display))
+    return f"<td>{'' if cell.display is None else text(cell.display)}</td>"
 
 
 def row_html(row) -> SafeString:
