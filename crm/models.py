@@ -160,7 +160,7 @@ class Contact(models.Model):
         verbose_name=_("organisation"),
     )
     # The organisation's name, kept on each of its people for the search (see `search`).
-    organisation_name_copy = models.CharField(max_length=200, blank=True, default="", editable=False)
+    organisation_name_copy = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -1,5 +1,8 @@
 """Each person's organisation name on their own row, with a trigram index, for the search.
 
+The column has a database default too, so that SQL inserting contacts without it (the bench
+generators) still works.
+
 The copy is filled for existing rows before its index is built (one pass, not an index update
 per row); `Contact.save` keeps it from then on.
 """
@@ -26,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="contact",
             name="organisation_name_copy",
-            field=models.CharField(blank=True, default="", editable=False, max_length=200),
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=200),
         ),
         migrations.RunSQL(FILL, migrations.RunSQL.noop),
         AddIndexOnPostgreSQL(
