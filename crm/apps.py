@@ -7,10 +7,14 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM")
 
     def ready(self):
-        from crm import pagecache
+        from django.conf import settings
+
+        from crm import embedded_db, pagecache
         from crm.contact_fields import register_contact_fields
         from crm.panels import register_nav
 
+        if settings.DATABASES["default"]["ENGINE"] == "crm.embedded_db":
+            embedded_db.exit_on_sigterm()
         register_contact_fields()
         pagecache.connect_signals()
         register_nav(_("Contacts"), "contact_list", allowed=lambda user: user.is_vendor_staff, order=10)

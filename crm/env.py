@@ -7,6 +7,7 @@ running with a silently wrong configuration.
 import os
 from decimal import Decimal, InvalidOperation
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -66,3 +67,20 @@ def env_decimal(name: str, default: str) -> Decimal:
         return Decimal(raw)
     except InvalidOperation:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
+
+
+def env_postgres_url(name: str) -> dict:
+    """A Django database from a `postgres://user:password@host:port/name` URL; any other engine's
+    URL stops the process (the URL itself is not repeated: it may hold a password)."""
+    scheme = os.environ[name].partition("://")[0]
+    try:
+        database = dj_database_url.parse(os.environ[name])
+    except ValueError:
+        database = {}
+    if database.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"{name} must point at a PostgreSQL server (postgres://user:password@host:port/name), not "
+            f"{scheme or 'an unknown'}://...: PostgreSQL is the only database this project runs on. "
+            f"Leave {name} unset to use the embedded PostgreSQL."
+        )
+    return database

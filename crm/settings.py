@@ -1,18 +1,18 @@
 """Settings for the CRM, read from the environment (see `.env.example`).
 
-With nothing set, the project runs embedded: SQLite, Celery tasks run eagerly in-process and
-e-mail goes to the console. `DATABASE_URL` switches PostgreSQL on, `REDIS_URL` the Celery broker
-and the cache.
+With nothing set, the project runs embedded: an embedded PostgreSQL in `.data/postgres`, Celery
+tasks run eagerly in-process and e-mail goes to the console. `DATABASE_URL` points it at another
+PostgreSQL server, `REDIS_URL` switches on the Celery broker and the cache.
 """
 
 import zoneinfo
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from crm.env import env_bool, env_currency, env_int, env_list, env_str
+from crm import embedded_db
+from crm.env import env_bool, env_currency, env_int, env_list, env_postgres_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -82,19 +82,19 @@ TEMPLATES = [
     },
 ]
 
-# Database: SQLite unless DATABASE_URL names another one. Health checks let a process recover
-# by itself after PostgreSQL restarts.
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("DATABASE_JIT", False):
+# Database: PostgreSQL, the only engine. DATABASE_URL names any server (15 or newer); without it,
+# the embedded one (`crm/embedded_db`), which the first connection starts. Health checks let a
+# process recover by itself after PostgreSQL restarts.
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": env_postgres_url("DATABASE_URL")}
+else:
+    DATABASES = {"default": {"ENGINE": "crm.embedded_db", "NAME": embedded_db.DATABASE, "USER": embedded_db.USER}}
+DATABASES["default"].update(CONN_MAX_AGE=env_int("DATABASE_CONN_MAX_AGE", 60), CONN_HEALTH_CHECKS=True)
+if not env_bool("DATABASE_JIT", False):
     # PostgreSQL's JIT compiles a query when its estimated cost is high, which the list and
-    # export queries over a million contacts reach: it cost ~1.5 s on the COPY query and gains
-    # nothing on queries that run in milliseconds. Off for the app's own connections only
+    # export queries over a million contacts reach: it cost ~1.5 s on the export's COPY query and
+    # gains nothing on queries that run in milliseconds. Off for the app's own connections only
     # (DATABASE_JIT=true turns it back on); the server's setting stays as it is.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

