@@ -6,13 +6,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+pytestmark = pytest.mark.services
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "a-production-secret-key-that-is-long-and-random-0123456789abcdef",
     "ALLOWED_HOSTS": "crm.example.com",
-    "DATABASE_URL": "sqlite:///:memory:",
+    "DATABASE_URL": "postgres://crm:secret@db.example.com:5432/crm",
 }
 
 
@@ -39,6 +41,22 @@ def test_bad_setting_fails_loudly_at_start(name, value):
     result = _manage("check", env_extra={**PRODUCTION, name: value})
     assert result.returncode != 0
     assert name in result.stderr
+
+
+@pytest.mark.parametrize("url", ["mysql://crm:pw@db.example.com/crm", "oracle://crm:pw@db/crm", "nonsense"])
+def test_a_database_url_of_another_engine_stops_the_process_naming_the_variable(url):
+    result = _manage("check", env_extra={**PRODUCTION, "DATABASE_URL": url})
+    assert result.returncode != 0
+    assert "DATABASE_URL must point at a PostgreSQL server" in result.stderr
+    assert "pw" not in result.stderr  # the URL may hold a password: it is not repeated
+
+
+def test_without_database_url_the_embedded_postgresql_is_the_database():
+    env = {k: v for k, v in PRODUCTION.items() if k != "DATABASE_URL"}
+    code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    result = _manage("shell", "-c", code, env_extra=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "crm.embedded_db"
 
 
 def test_missing_secret_key_outside_debug_fails():
