@@ -1,9 +1,21 @@
 """The fixed cast every test can use, and helpers to act as one of them."""
 
+import os
+
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from crm.models import User
 from tests.factories import ContactFactory, TeamFactory, UserFactory
+
+# Property tests: about 100 examples each in `make test`, 1,000 in `make fuzz`
+# (HYPOTHESIS_PROFILE=fuzz). Examples run against the database, so no deadline.
+hypothesis_settings.register_profile(
+    "default", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+hypothesis_settings.register_profile("fuzz", parent=hypothesis_settings.get_profile("default"), max_examples=1000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)

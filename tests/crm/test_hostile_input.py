@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from crm.models import Contact, Tag
 from tests.factories import ContactFactory
 
-FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(suppress_health_check=list(HealthCheck))
 
 any_text = st.text(st.characters(codec="utf-8"), max_size=300)
 form_value = st.one_of(

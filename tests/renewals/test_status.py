@@ -116,7 +116,7 @@ def spec_status(kind, today, start, agreed, cancelled) -> str:
 
 
 @pytest.mark.django_db
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     kind=st.sampled_from([RENEWAL, TIER, OVERAGE]),
     days_ahead=st.integers(min_value=0, max_value=200),

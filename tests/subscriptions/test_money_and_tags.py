@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from crm import fields
@@ -59,13 +59,11 @@ def test_normalise_mrr_refuses_floats_and_negative_prices():
         normalise_mrr(D("-1.00"), "monthly")
 
 
-@settings(max_examples=200)
 @given(mrr=money, months=st.integers(min_value=1, max_value=120))
 def test_a_price_for_n_months_normalises_back_to_its_mrr(mrr, months):
     assert normalise_mrr(mrr * months, "every_n_months", months) == mrr
 
 
-@settings(max_examples=200)
 @given(price=money, frequency=st.sampled_from(["monthly", "quarterly", "semiannual", "annual"]))
 def test_normalised_mrr_is_within_half_a_cent_of_the_exact_share(price, frequency):
     months = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}[frequency]
@@ -101,7 +99,6 @@ def test_tag_rules_table(previous, current, tag):
 dates = st.dates(min_value=datetime.date(2000, 1, 1), max_value=datetime.date(2040, 12, 31))
 
 
-@settings(max_examples=200)
 @given(before=money, after=money, start=dates, length=st.integers(0, 800), gap=st.integers(0, 400))
 def test_tag_properties(before, after, start, length, gap):
     previous = period(before, start, start + datetime.timedelta(days=length))
@@ -190,7 +187,6 @@ def positions_strategy():
     return position()
 
 
-@settings(max_examples=200)
 @given(st.lists(positions_strategy(), max_size=30))
 def test_movements_reconcile_per_currency(book):
     totals = {}

@@ -70,7 +70,7 @@ def make_contacts(owner, shapes_per_contact):
     Period.objects.bulk_create(periods)
 
 
-@hypothesis_settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hypothesis_settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     shapes=st.lists(period_shapes, min_size=1, max_size=4),
     first_day=st.integers(-30, 500),
