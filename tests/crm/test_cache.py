@@ -7,6 +7,8 @@ from django.core.cache import caches
 from django.test import override_settings
 from django.urls import reverse
 
+pytestmark = pytest.mark.services
+
 
 def _unused_port():
     with socket.socket() as sock:

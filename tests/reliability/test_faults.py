@@ -18,7 +18,6 @@ import http.cookiejar
 import json
 import re
 import signal
-import sqlite3
 import time
 import urllib.parse
 import urllib.request
@@ -36,6 +35,8 @@ from smartlists.models import ExportJob
 from tests.reliability import processes
 from tests.reliability.processes import PrivatePostgres, PrivateRedis, wait_until
 from tests.test_permission_matrix import MATRIX, cast, objects  # noqa: F401 — the matrix's fixtures
+
+pytestmark = pytest.mark.services
 
 PAGE_BUDGET = 1.0  # seconds
 
@@ -170,15 +171,11 @@ print(export_jobs_hand_over(now=timezone.now() + timezone.timedelta(hours=1)))
 
 
 def _job_row(database_url: str, pk: int) -> dict:
-    sql = "SELECT status, attempts, rows_done, file FROM smartlists_exportjob WHERE id = %s"
-    if database_url.startswith("sqlite"):
-        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as conn:
-            row = conn.execute(sql.replace("%s", "?"), [pk]).fetchone()
-    else:
-        import psycopg
+    import psycopg
 
-        with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
-            row = conn.execute(sql, [pk]).fetchone()
+    sql = "SELECT status, attempts, rows_done, file FROM smartlists_exportjob WHERE id = %s"
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
+        row = conn.execute(sql, [pk]).fetchone()
     return dict(zip(("status", "attempts", "rows_done", "file"), row, strict=True))
 
 

@@ -8,6 +8,8 @@ from django.urls import reverse
 from tests.crm.test_settings import PRODUCTION, _manage
 from tests.test_permission_matrix import MATRIX, cast, objects  # noqa: F401 — the matrix's fixtures
 
+pytestmark = pytest.mark.services
+
 
 def _assert_headers(response, where):
     assert response["X-Frame-Options"] == "DENY", where
