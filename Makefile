@@ -1,11 +1,15 @@
 # The README's quick start. Every target sets up what it needs on a fresh machine (Python 3.11+).
+# Without DATABASE_URL the project runs on its embedded PostgreSQL (.data/postgres, started by the
+# first process that connects, stopped when the last one ends); with it, on that server.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test workers (pytest-xdist), each with its own test database.
+WORKERS ?= auto
 
-.PHONY: run test bench setup messages migrate seed worker beat clean
+.PHONY: run test fuzz bench setup messages migrate seed worker beat test-packages db-stop clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +37,23 @@ run: seed
 	@echo ""
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+# Debian packages the tests drive, installed when missing (as the bench installs wrk): gettext to
+# compile the catalogues the language tests read, redis-server for the fault tests' private Redis,
+# Chromium for the browser tests.
+TEST_PACKAGES := msgfmt:gettext redis-server:redis-server chromium:chromium
+test-packages:
+	@missing=""; for pair in $(TEST_PACKAGES); do \
+		command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then echo "installing$$missing (Debian packages)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } \
+		|| { echo "could not install them: run 'sudo apt-get install$$missing' and try again"; exit 1; }; fi
+
+test: test-packages setup
+	$(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+# The property tests at 1,000 examples each instead of 100.
+fuzz: test-packages setup
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -n $(WORKERS) -m "not browser" $(PYTEST_ARGS)
 
 # The benchmark on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/crm_bench),
 # loading gunicorn with Debian's wrk: make bench BENCH_ARGS="--contacts 1000000"
@@ -53,5 +72,10 @@ worker: setup
 beat: setup
 	$(VENV)/bin/celery -A crm beat --loglevel=info
 
-clean:
-	rm -rf $(VENV) staticfiles db.sqlite3
+# Stop the embedded PostgreSQL now (it also stops by itself when its last process ends).
+db-stop:
+	@if [ -x $(PY) ]; then $(PY) -m crm.embedded_db stop; fi
+
+# Everything `make run` and `make test` made, the embedded database's data included.
+clean: db-stop
+	rm -rf $(VENV) staticfiles .data
