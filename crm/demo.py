@@ -4,6 +4,8 @@
 own data through an optional `seed_demo(cast)` method on their AppConfig (crm never imports them)
 and build only on the `DemoCast`, the rows the demo itself created: rows someone else created,
 even ones with a demo name, are never adopted, and once the record exists nothing is written.
+Where a name the demo needs is already taken (`demo_clashes`, with each AppConfig's optional
+`demo_clashes()`), the demo is not loaded at all.
 """
 
 import random
@@ -54,8 +56,22 @@ class DemoCast:
     organisations: list[Contact]  # in the order created
 
 
+def demo_clashes() -> list[str]:
+    """The rows already holding a unique name the demo would create, e.g. 'user "admin"'."""
+    usernames = [username for username, *_ in DEMO_USERS]
+    taken = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
+    clashes = [f'user "{username}"' for username in usernames if username in taken]
+    if Team.objects.filter(name=DEMO_TEAM).exists():
+        clashes.append(f'team "{DEMO_TEAM}"')
+    for config in apps.get_app_configs():
+        check = getattr(config, "demo_clashes", None)
+        if check is not None:
+            clashes += check()
+    return clashes
+
+
 def demo_seed() -> DemoSeed:
-    """Create the demo, all of it or nothing. Call only while no `DemoSeed` exists."""
+    """Create the demo, all of it or nothing. Call only while no `DemoSeed` exists and nothing clashes."""
     with transaction.atomic():
         # The record first: a second run started meanwhile waits on its key, then fails.
         record = DemoSeed.objects.create()

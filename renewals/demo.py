@@ -23,16 +23,21 @@ PRODUCTS = ["E-mail marketing", "Landing pages", "Automation", "SMS", "Transacti
 TYPES = list(ContractChange.Type)
 TERMS = list(ContractChange.Term)
 FREQUENCIES = list(ContractChange.BillingFrequency)
+PARTNERS = ["Northwind Partners", "Southwind Digital"]
+
+
+def clashes() -> list[str]:
+    """The partner organisations already named as the demo's (then the demo is not loaded)."""
+    taken = set(PartnerOrganisation.objects.filter(name__in=PARTNERS).values_list("name", flat=True))
+    return [f'partner organisation "{name}"' for name in PARTNERS if name in taken]
 
 
 def seed(cast) -> None:
     users = cast.users
     rng = random.Random(5)
     today = dates.today()
-    first = PartnerOrganisation.objects.create(
-        name="Northwind Partners", default_communication_owner=CommunicationOwner.PARTNER
-    )
-    second = PartnerOrganisation.objects.create(name="Southwind Digital")
+    first = PartnerOrganisation.objects.create(name=PARTNERS[0], default_communication_owner=CommunicationOwner.PARTNER)
+    second = PartnerOrganisation.objects.create(name=PARTNERS[1])
     first.users.add(users["partner"])
     second.users.add(users["partner2"])
 

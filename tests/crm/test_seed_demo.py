@@ -9,9 +9,9 @@ from django.db import connection
 
 from crm import features
 from crm.models import Contact, FeatureChange, User
-from renewals.models import CustomerAccount
+from renewals.models import CustomerAccount, PartnerOrganisation
 from subscriptions.models import Period, PeriodChange
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory, TeamFactory, UserFactory
 
 
 def seed() -> str:
@@ -93,3 +93,22 @@ def test_demo_logins_work_and_contacts_are_spread_over_reps(db):
     assert {"rep", "rep2", "rep3"} <= owners
     assert Contact.objects.visible_to(manager).count() == Contact.objects.count()
     assert 0 < Contact.objects.visible_to(User.objects.get(username="rep")).count() < Contact.objects.count()
+
+
+def test_demo_usernames_already_taken_write_nothing_and_are_named(db):
+    UserFactory(username="admin", role=User.Role.ADMIN, first_name="Ines")
+    UserFactory(username="rep2", role=User.Role.REP)
+    before = _checksums()
+    output = seed()  # returns: exit status 0
+    assert _checksums() == before
+    assert 'Demo data not loaded; nothing changed. Already in this database: user "admin", user "rep2".' in output
+    assert "Demo logins" not in output
+
+
+def test_a_taken_team_or_partner_organisation_name_writes_nothing_either(db):
+    TeamFactory(name="Southern Europe")
+    PartnerOrganisation.objects.create(name="Southwind Digital")
+    before = _checksums()
+    output = seed()
+    assert _checksums() == before
+    assert 'team "Southern Europe", partner organisation "Southwind Digital"' in output
