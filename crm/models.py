@@ -229,6 +229,23 @@ class FeatureChange(models.Model):
         ordering = ["-changed_at", "-pk"]
 
 
+class DemoSeed(models.Model):
+    """`seed_demo` loaded the demo: at most one row, written in the transaction of the demo's rows.
+
+    While it exists `seed_demo` changes nothing, so the demo is created once and whatever happens
+    to the database afterwards (a feature switched off, organisations added) is left alone.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    seeded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="demoseed_single_row")]
+
+    def __str__(self) -> str:
+        return f"Demo data loaded at {self.seeded_at:%Y-%m-%d %H:%M}"
+
+
 @receiver(pre_delete, sender=Contact)
 def _forget_a_deleted_organisation(sender, instance: Contact, **kwargs) -> None:
     # Its people lose it through an UPDATE (SET_NULL) that `Contact.save` never sees.

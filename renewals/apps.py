@@ -23,7 +23,12 @@ class RenewalsConfig(AppConfig):
             "renewals-sweep-notices", {"task": "renewals.sweep_notices", "schedule": crontab(minute="*/10")}
         )
 
-    def seed_demo(self, users):
+    def demo_clashes(self):
+        from renewals.demo import clashes
+
+        return clashes()
+
+    def seed_demo(self, cast):
         from renewals.demo import seed
 
-        seed(users)
+        seed(cast)

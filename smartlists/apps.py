@@ -23,10 +23,9 @@ class SmartlistsConfig(AppConfig):
             }
         )
 
-    def seed_demo(self, users):
+    def seed_demo(self, cast):
         """Each demo manager and rep starts with the ready-made "ending in the next 90 days" list."""
         from smartlists.services import smartlist_ready_made
 
         for username in ("manager", "rep", "rep2", "rep3"):
-            if username in users:
-                smartlist_ready_made(owner=users[username])
+            smartlist_ready_made(owner=cast.users[username])

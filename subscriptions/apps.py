@@ -39,11 +39,7 @@ class SubscriptionsConfig(AppConfig):
             {"task": "subscriptions.refresh_summaries", "schedule": crontab(hour=0, minute=5)},
         )
 
-    def seed_demo(self, users):
+    def seed_demo(self, cast):
         from subscriptions.demo import seed_periods
 
-        from crm.dates import today
-        from subscriptions.summary import rebuild
-
-        seed_periods(users)
-        rebuild(today=today())
+        seed_periods(cast)

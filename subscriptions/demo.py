@@ -1,6 +1,7 @@
 """Demo subscriptions: years of history per organisation, upcoming changes up and down, some
 ending soon. Deterministic per contact name and written through the service functions, so the
-audit trail is filled too; contacts that already have periods are left alone (idempotent).
+audit trail and the stored summaries of those organisations are filled too. Only the demo's own
+organisations get periods, once (`crm.demo.demo_seed`).
 """
 
 import datetime
@@ -12,9 +13,8 @@ from django.conf import settings
 
 from crm import features
 from crm.dates import today
-from crm.models import Contact
 from subscriptions.dates import add_months, end_after_months
-from subscriptions.models import BillingFrequency, Period
+from subscriptions.models import BillingFrequency
 from subscriptions.money import MONTHS_PER_PAYMENT
 from subscriptions.services import period_create
 
@@ -24,13 +24,12 @@ RENEWAL_FACTORS = ["1", "1", "1", "1.1", "1.2", "1.5", "0.8", "0.9"]
 DESCRIPTIONS = ["Starter plan", "Growth plan", "Business plan", "Enterprise plan", "Seats top-up", ""]
 
 
-def seed_periods(users) -> None:
-    features.feature_set_active(name="subscriptions", active=True, by=users["admin"])
-    has_periods = set(Period.objects.values_list("contact_id", flat=True).distinct())
-    for contact in Contact.objects.organisations().select_related("owner").order_by("name", "pk"):
-        if contact.pk not in has_periods:
-            for data in demo_history(contact.name, today=today()):
-                period_create(contact=contact, data=data, by=contact.owner)
+def seed_periods(cast) -> None:
+    """Switch the feature on and give the demo's organisations their histories."""
+    features.feature_set_active(name="subscriptions", active=True, by=cast.users["admin"])
+    for contact in cast.organisations:
+        for data in demo_history(contact.name, today=today()):
+            period_create(contact=contact, data=data, by=contact.owner)
 
 
 def _money(amount) -> Decimal:

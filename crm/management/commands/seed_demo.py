@@ -1,23 +1,32 @@
-from django.apps import apps
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.utils import timezone
 
-from crm.demo import DEMO_PASSWORD, DEMO_USERS, seed_contacts, seed_users
+from crm.demo import DEMO_PASSWORD, DEMO_USERS, demo_clashes, demo_seed
+from crm.models import DemoSeed
 
 
 class Command(BaseCommand):
-    help = "Load the demo users, contacts and each app's demo data. Safe to run again."
+    help = "Load the demo users, contacts and each app's demo data, once. Later runs change nothing."
 
     def handle(self, *args, **options):
-        with transaction.atomic():
-            users = seed_users()
-            seed_contacts(users)
-            # Each app may add its own demo data without crm knowing about it.
-            for config in apps.get_app_configs():
-                seed = getattr(config, "seed_demo", None)
-                if seed is not None:
-                    seed(users)
-        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        record = DemoSeed.objects.first()
+        if record is not None:
+            seeded_on = timezone.localdate(record.seeded_at).isoformat()
+            self.stdout.write(f"Demo data already loaded on {seeded_on}; nothing changed.")
+        else:
+            if clashes := demo_clashes():
+                # Not an error (exit status 0): `make run` goes on to serve the database as it is.
+                self.stdout.write(
+                    self.style.WARNING(
+                        "Demo data not loaded; nothing changed. Already in this database: "
+                        + ", ".join(clashes)
+                        + ". The demo never takes over rows it did not create: to try it, use an "
+                        "empty database (DATABASE_URL)."
+                    )
+                )
+                return
+            demo_seed()
+            self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password '{DEMO_PASSWORD}'): " + ", ".join(u[0] for u in DEMO_USERS))
         self.stdout.write(
             "Try: /accounts/login/  /contacts/  /subscriptions/pipeline/  /smartlists/  /renewals/  "
