@@ -22,6 +22,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
@@ -156,8 +158,6 @@ class PrivatePostgres:
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def create_database(self, name: str):
-        import psycopg
-
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
 
@@ -187,8 +187,6 @@ def scratch_database(tmp_path: Path):
     DATABASE_URL's), dropped afterwards. Yields its URL."""
     from django.db import connection
 
-    import psycopg
-
     server = {**connection.get_connection_params(), "dbname": "postgres"}
     server.pop("cursor_factory", None)
     server.pop("context", None)
@@ -205,6 +203,14 @@ def scratch_database(tmp_path: Path):
     finally:
         with psycopg.connect(**server, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def export_job_row(database_url: str, pk: int) -> dict:
+    """An export job's row, read straight from the database a worker writes to."""
+    sql = "SELECT status, attempts, rows_done, file FROM smartlists_exportjob WHERE id = %s"
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
+        row = conn.execute(sql, [pk]).fetchone()
+    return dict(zip(("status", "attempts", "rows_done", "file"), row, strict=True))
 
 
 def celery_worker(env: dict, log: Path) -> subprocess.Popen:

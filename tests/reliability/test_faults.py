@@ -170,15 +170,6 @@ print(export_jobs_hand_over(now=timezone.now() + timezone.timedelta(hours=1)))
 """
 
 
-def _job_row(database_url: str, pk: int) -> dict:
-    import psycopg
-
-    sql = "SELECT status, attempts, rows_done, file FROM smartlists_exportjob WHERE id = %s"
-    with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
-        row = conn.execute(sql, [pk]).fetchone()
-    return dict(zip(("status", "attempts", "rows_done", "file"), row, strict=True))
-
-
 def test_a_worker_killed_mid_export_finishes_the_job_once_with_one_complete_file(tmp_path):
     media = tmp_path / "media"
     with PrivateRedis() as redis, processes.scratch_database(tmp_path) as database_url:
@@ -196,11 +187,11 @@ def test_a_worker_killed_mid_export_finishes_the_job_once_with_one_complete_file
             killed_at = partial.stat().st_size
             processes.os.kill(child, signal.SIGKILL)
             assert not final.exists(), "the export finished before it could be killed: raise EXPORT_ROWS"
-            wait_until(lambda: _job_row(database_url, job_id)["status"] == "done", timeout=120,
+            wait_until(lambda: processes.export_job_row(database_url, job_id)["status"] == "done", timeout=120,
                        what="the retried export to finish")
         finally:
             processes.stop(worker)
-        job = _job_row(database_url, job_id)
+        job = processes.export_job_row(database_url, job_id)
         worker_log = log.read_text(errors="replace")
         assert "WorkerLostError" in worker_log or "signal 9" in worker_log, worker_log[-2000:]
         assert (job["status"], job["attempts"], job["rows_done"]) == ("done", 2, EXPORT_ROWS)
