@@ -2,9 +2,7 @@
 
 import django_filters
 from django.contrib.postgres.aggregates import StringAgg
-from django.db import connection
 from django.db.models import CharField, OuterRef, Subquery, Value
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -12,20 +10,10 @@ from crm.fields import ContactField, register
 from crm.models import Contact, Tag
 
 
-# SQLite before 3.44 has no ORDER BY inside an aggregate; it keeps an ordered subquery's order.
-_SQLITE_TAGS = """(SELECT GROUP_CONCAT(name, ', ') FROM (
-    SELECT crm_tag.name AS name FROM crm_tag
-    JOIN crm_contact_tags ON crm_tag.id = crm_contact_tags.tag_id
-    WHERE crm_contact_tags.contact_id = crm_contact.id ORDER BY crm_tag.name))"""
-
-
 def _tags_text(today):
     """The contact's tags joined by ", " in name order, as one text value."""
-    if connection.vendor == "postgresql":
-        tags = Tag.objects.filter(contacts=OuterRef("pk")).order_by().values("contacts")
-        joined = Subquery(tags.annotate(text=StringAgg("name", ", ", order_by="name")).values("text"))
-    else:
-        joined = RawSQL(_SQLITE_TAGS, ())
+    tags = Tag.objects.filter(contacts=OuterRef("pk")).order_by().values("contacts")
+    joined = Subquery(tags.annotate(text=StringAgg("name", ", ", order_by="name")).values("text"))
     return Coalesce(joined, Value(""), output_field=CharField())
 
 

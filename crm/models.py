@@ -173,8 +173,8 @@ class Contact(models.Model):
         indexes = [
             models.Index(fields=["owner", "name"]),
             models.Index(fields=["name"]),
-            # Search (`icontains` is `UPPER(col::text) LIKE UPPER(...)` on PostgreSQL): trigram
-            # indexes on the same expression. PostgreSQL only: migration 0002 skips them elsewhere.
+            # Search (`icontains` is `UPPER(col::text) LIKE UPPER(...)`): trigram indexes on the
+            # same expression.
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="contact_name_trgm"),
             GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="contact_email_trgm"),
             GinIndex(OpClass(Upper("organisation_name_copy"), name="gin_trgm_ops"), name="contact_org_name_trgm"),

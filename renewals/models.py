@@ -149,7 +149,7 @@ class Association(models.Model):
 
 
 class AddDays(Func):
-    """`date + days` as a date, on PostgreSQL and SQLite alike."""
+    """`date + days` as a date."""
 
     output_field = models.DateField()
 
@@ -160,10 +160,6 @@ class AddDays(Func):
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
         return f"({sql} + %s)", [*params, self.days]
-
-    def as_sqlite(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"date({sql}, %s)", [*params, f"{self.days:+d} days"]
 
 
 class ContractChangeQuerySet(models.QuerySet):

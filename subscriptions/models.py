@@ -95,7 +95,7 @@ class Period(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="period_ends_on_or_after_start",
             ),
-            # The no-overlap rule is an exclusion constraint added by migration 0002 on PostgreSQL.
+            # The no-overlap rule is an exclusion constraint added by migration 0002.
         ]
 
     def __str__(self) -> str:
@@ -194,7 +194,7 @@ class SubscriptionSummary(models.Model):
         indexes = [
             models.Index(fields=["as_of"]),
             # The sorts a list offers, with the contact as tie-break (keyset pagination), and the filters.
-            # Migration 0004 adds the descending MRR sort's index (NULLS LAST) on PostgreSQL.
+            # Migration 0004 adds the descending MRR sort's index (NULLS LAST).
             models.Index(fields=["current_mrr", "contact"], name="summary_current_mrr"),
             models.Index(fields=["upcoming_mrr", "contact"], name="summary_upcoming_mrr"),
             models.Index(fields=["current_end", "contact"], name="summary_current_end"),

@@ -1,10 +1,9 @@
 """Writes to a contact's subscription: each one atomic, checked under a lock, and audited.
 
 Every function takes the contact row `select_for_update` first, so two people adding periods to
-the same contact are serialised and the no-overlap check cannot race. On PostgreSQL the
-exclusion constraint of migration 0002 backs the check up; its `IntegrityError` becomes the same
-form error. Each write leaves a `PeriodChange` row (who, when, old and new values) in the same
-transaction.
+the same contact are serialised and the no-overlap check cannot race. The exclusion constraint
+of migration 0002 backs the check up; its `IntegrityError` becomes the same form error. Each
+write leaves a `PeriodChange` row (who, when, old and new values) in the same transaction.
 """
 
 import datetime

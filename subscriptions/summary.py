@@ -40,10 +40,9 @@ def _upsert(contacts: QuerySet, *, today: datetime.date) -> None:
     table = SubscriptionSummary._meta.db_table
     columns = ", ".join(("contact_id", "as_of", *COLUMNS))
     updates = ", ".join(f"{column} = excluded.{column}" for column in ("as_of", *COLUMNS))
-    # "WHERE true": SQLite needs it to tell ON CONFLICT from a join's ON.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT * FROM ({sql}) AS fresh WHERE true "
+            f"INSERT INTO {table} ({columns}) SELECT * FROM ({sql}) AS fresh "
             f"ON CONFLICT (contact_id) DO UPDATE SET {updates}",
             params,
         )

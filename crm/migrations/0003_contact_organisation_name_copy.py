@@ -11,8 +11,6 @@ import django.contrib.postgres.indexes
 import django.db.models.functions.text
 from django.db import migrations, models
 
-from crm.migration_operations import AddIndexOnPostgreSQL
-
 FILL = """
 UPDATE crm_contact SET organisation_name_copy = (
     SELECT organisation.name FROM crm_contact organisation WHERE organisation.id = crm_contact.organisation_id
@@ -32,7 +30,7 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=200),
         ),
         migrations.RunSQL(FILL, migrations.RunSQL.noop),
-        AddIndexOnPostgreSQL(
+        migrations.AddIndex(
             model_name="contact",
             index=django.contrib.postgres.indexes.GinIndex(
                 django.contrib.postgres.indexes.OpClass(

@@ -22,14 +22,6 @@ def run_bench(*args, database_url):
                           capture_output=True, text=True, timeout=60)
 
 
-def test_refuses_sqlite_with_a_clear_message():
-    result = run_bench("--contacts", "200", database_url="sqlite:///bench.sqlite3")
-    assert result.returncode == 2
-    assert "runs on PostgreSQL only" in result.stderr
-    assert "DATABASE_URL=postgres://" in result.stderr
-    assert not (ROOT / "bench.sqlite3").exists()
-
-
 def test_refuses_an_unreachable_postgresql_with_a_clear_message():
     result = run_bench("--contacts", "200", database_url="postgres://postgres@127.0.0.1:9/crm_bench")
     assert result.returncode == 2

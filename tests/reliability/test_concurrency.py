@@ -6,18 +6,14 @@ client, writing the same period or contract change at the same moment and retryi
 every one of the twenty updates lands (0 lost), none fails with a deadlock or any other database
 error. Twenty threads creating overlapping periods at the same moment: exactly one is created.
 
-On PostgreSQL the threads really run at once (row locks and the exclusion constraint decide).
-SQLite allows one writer at a time, so there each request holds a lock: the same threads, the
-same barriers and retries, the same assertions, one request after another.
+The threads really run at once: row locks and the exclusion constraint decide.
 """
 
-import contextlib
 import datetime
 import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -106,35 +102,26 @@ def test_two_sessions_on_one_contract_change_the_second_is_refused_and_nothing_i
 # Twenty at once -----------------------------------------------------------------------------------
 
 
-def _serialised():
-    """One request at a time on SQLite (a single writer); all at once on PostgreSQL."""
-    return threading.Lock() if connection.vendor == "sqlite" else None
-
-
-def logged_in(user, gate) -> Client:
+def logged_in(user) -> Client:
     client = Client()
-    with gate():
-        client.force_login(user)
+    client.force_login(user)
     return client
 
 
 def run_at_once(count, work):
-    """Run `work(index, gate)` in `count` threads that start together; collect results and errors.
+    """Run `work(index)` in `count` threads that start together; collect results and errors.
 
     Each thread has its own database connection (Django's are per thread) and closes it at the end.
     """
     from django.db import connections
 
-    barrier, lock = threading.Barrier(count), _serialised()
+    barrier = threading.Barrier(count)
     results, errors = [None] * count, []
-
-    def gate():
-        return lock if lock is not None else contextlib.nullcontext()
 
     def target(index):
         try:
             barrier.wait(timeout=30)
-            results[index] = work(index, gate)
+            results[index] = work(index)
         except BaseException as error:  # noqa: BLE001 — every failure is reported by the test
             errors.append(repr(error))
         finally:
@@ -153,17 +140,15 @@ def run_at_once(count, work):
 def test_twenty_parallel_edits_of_one_period_lose_no_update(rep, period):
     url = reverse("subscriptions:period_edit", args=[period.pk])
 
-    def add_one(index, gate):
-        client = logged_in(rep, gate)
+    def add_one(index):
+        client = logged_in(rep)
         refusals = 0
         for _ in range(200):
-            with gate():
-                current = Period.objects.get(pk=period.pk)
-                first_read = (current.mrr, current.version)
+            current = Period.objects.get(pk=period.pk)
+            first_read = (current.mrr, current.version)
             # read, think, write: another thread may save in between, as a person would
-            with gate():
-                response = client.post(url, period_form(mrr=str(first_read[0] + 1), version=str(first_read[1])),
-                                       headers=HTMX)
+            response = client.post(url, period_form(mrr=str(first_read[0] + 1), version=str(first_read[1])),
+                                   headers=HTMX)
             if response.status_code == 200:
                 return refusals
             assert response.status_code == 422 and STALE_PERIOD in response.text, response.status_code
@@ -183,16 +168,14 @@ def test_twenty_parallel_actions_on_one_contract_change_lose_no_update(rep, part
     actions = ["change_communication_owner", "change_primary_contact"]
     person = renewal.customer.people().get()
 
-    def act(index, gate):
-        client = logged_in(partner if index % 2 else rep, gate)
+    def act(index):
+        client = logged_in(partner if index % 2 else rep)
         name = actions[index % 2]
         extra = {"owner": "partner"} if index % 2 == 0 else {"primary_contact": person.pk}
         for _ in range(200):
-            with gate():
-                version = ContractChange.objects.get(pk=renewal.pk).version
-            with gate():
-                response = client.post(reverse(f"renewals:{name}", args=[renewal.pk]),
-                                       {"version": version, "layout": "customer", **extra}, headers=HTMX)
+            version = ContractChange.objects.get(pk=renewal.pk).version
+            response = client.post(reverse(f"renewals:{name}", args=[renewal.pk]),
+                                   {"version": version, "layout": "customer", **extra}, headers=HTMX)
             if response.status_code == 200:
                 return True
             assert response.status_code == 422 and STALE_CHANGE in response.text, response.status_code
@@ -210,12 +193,11 @@ def test_twenty_parallel_actions_on_one_contract_change_lose_no_update(rep, part
 def test_racing_overlapping_periods_cannot_be_created(rep, contact, subscriptions_on):
     url = reverse("subscriptions:period_create", args=[contact.pk])
 
-    def create(index, gate):
-        client = logged_in(rep, gate)
+    def create(index):
+        client = logged_in(rep)
         # all twenty share July 2026
         start = datetime.date(2026, 1, 1) + datetime.timedelta(days=index)
-        with gate():
-            response = client.post(url, period_form(start_date=start.isoformat(), mrr=str(100 + index)), headers=HTMX)
+        response = client.post(url, period_form(start_date=start.isoformat(), mrr=str(100 + index)), headers=HTMX)
         return response.status_code, OVERLAP in response.text
 
     results, errors = run_at_once(THREADS, create)
@@ -230,12 +212,11 @@ def test_racing_overlapping_periods_cannot_be_created(rep, contact, subscription
 def test_twenty_parallel_non_overlapping_periods_all_land_without_deadlock(rep, contact, subscriptions_on):
     url = reverse("subscriptions:period_create", args=[contact.pk])
 
-    def create(index, gate):
-        client = logged_in(rep, gate)
+    def create(index):
+        client = logged_in(rep)
         start = datetime.date(2030 + index, 1, 1)
-        with gate():
-            return client.post(url, period_form(start_date=start.isoformat(), end_date=f"{2030 + index}-12-31"),
-                               headers=HTMX).status_code
+        return client.post(url, period_form(start_date=start.isoformat(), end_date=f"{2030 + index}-12-31"),
+                           headers=HTMX).status_code
 
     results, errors = run_at_once(THREADS, create)
     assert errors == [] and results == [200] * THREADS

@@ -37,7 +37,7 @@ def test_contact_page_query_count_is_the_same_with_1_and_120_periods(client_as, 
     one_count, one_page = count_queries(client, one.get_absolute_url())
     many_count, many_page = count_queries(client, many.get_absolute_url())
     assert one_count == many_count, (one_count, many_count)
-    assert one_count <= 8  # measured: 7 on SQLite and PostgreSQL
+    assert one_count <= 8  # measured: 7
     assert many_page.text.count('class="tag" data-tag=') == 120
     assert "<svg" in many_page.text and "<svg" in one_page.text
 

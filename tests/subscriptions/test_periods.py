@@ -5,7 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from subscriptions import services
@@ -138,22 +138,17 @@ def test_an_overlapping_period_is_a_form_error(client_as, rep, contact):
     assert client_as(rep).post(create_url(contact), form(start_date="2027-01-01"), headers=HTMX).status_code == 200
 
 
-def test_overlap_is_refused_by_the_database_itself_on_postgresql(rep, contact):
+def test_overlap_is_refused_by_the_database_itself(contact):
     first = PeriodFactory(contact=contact, start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 12, 31))
     overlapping = {"contact": contact, "mrr": Decimal("5"), "start_date": datetime.date(2026, 6, 1), "end_date": None}
-    if connection.vendor == "postgresql":
-        # Written straight through the ORM, past every Python check: the exclusion constraint refuses it.
-        with pytest.raises(IntegrityError), transaction.atomic():
-            Period.objects.create(**overlapping)
-        # And an edit that would overlap is refused too.
-        second = PeriodFactory(contact=contact, start_date=datetime.date(2027, 1, 1), end_date=None)
-        second.start_date = datetime.date(2026, 12, 1)
-        with pytest.raises(IntegrityError), transaction.atomic():
-            second.save()
-    else:
-        # SQLite has no exclusion constraint: the service, under the contact's lock, is the guard.
-        with pytest.raises(services.ValidationError):
-            services.period_create(contact=contact, data=overlapping | {"currency": "EUR"}, by=rep)
+    # Written straight through the ORM, past every Python check: the exclusion constraint refuses it.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Period.objects.create(**overlapping)
+    # And an edit that would overlap is refused too.
+    second = PeriodFactory(contact=contact, start_date=datetime.date(2027, 1, 1), end_date=None)
+    second.start_date = datetime.date(2026, 12, 1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        second.save()
     assert list(Period.objects.filter(contact=contact).values_list("pk", flat=True))[:1] == [first.pk]
     assert not Period.objects.filter(start_date=datetime.date(2026, 6, 1)).exists()
 
