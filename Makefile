@@ -49,11 +49,11 @@ test-packages:
 		|| { echo "could not install them: run 'sudo apt-get install$$missing' and try again"; exit 1; }; fi
 
 test: test-packages setup
-	$(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The property tests at 1,000 examples each instead of 100.
 fuzz: test-packages setup
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -n $(WORKERS) -m "not browser" $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -n $(WORKERS) --dist worksteal -m "not browser" $(PYTEST_ARGS)
 
 # The benchmark on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/crm_bench),
 # loading gunicorn with Debian's wrk: make bench BENCH_ARGS="--contacts 1000000"

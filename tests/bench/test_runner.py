@@ -22,6 +22,13 @@ def run_bench(*args, database_url):
                           capture_output=True, text=True, timeout=60)
 
 
+def test_refuses_another_engine_with_a_clear_message():
+    result = run_bench("--contacts", "200", database_url="mysql://bench:pw@127.0.0.1/crm_bench")
+    assert result.returncode == 2
+    assert "runs on PostgreSQL only" in result.stderr
+    assert "DATABASE_URL=postgres://" in result.stderr
+
+
 def test_refuses_an_unreachable_postgresql_with_a_clear_message():
     result = run_bench("--contacts", "200", database_url="postgres://postgres@127.0.0.1:9/crm_bench")
     assert result.returncode == 2
