@@ -11,7 +11,7 @@ from django.http import QueryDict
 
 from crm.dates import today
 from crm.models import User
-from smartlists.bench import add_customers
+from bench.customers import add_customers
 from smartlists.export import copy_sql, csv_chunks
 from smartlists.queries import listing
 
