@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from crm.access import vendor_staff_required
 from crm.dates import today
 from crm.features import feature_required
 from crm.models import Contact, assignable_owners
@@ -183,11 +184,10 @@ def history(request, pk: int):
 @feature_required(FEATURE)
 @require_GET
 @login_required
+@vendor_staff_required
 @cached_page
 def pipeline(request):
     """Current vs upcoming MRR and the movements between them, per owner the user can see."""
-    if not request.user.is_vendor_staff:
-        raise Http404
     owners = list(assignable_owners(request.user).order_by("first_name", "last_name", "username"))
     report = build_report(
         Contact.objects.visible_to(request.user), owners, currency=settings.CRM_CURRENCY, today=today()

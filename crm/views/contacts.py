@@ -1,11 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from crm.access import vendor_staff_required
 from crm.filters import ContactFilter
 from crm.forms import ContactForm
 from crm.models import Contact
@@ -16,17 +16,11 @@ from crm.panels import contact_panels
 PAGE_SIZE = 25
 
 
-def _vendor_staff_only(user):
-    # Partners have no place in the CRM itself: its URLs do not exist for them.
-    if not user.is_vendor_staff:
-        raise Http404
-
-
 @require_GET
 @login_required
+@vendor_staff_required
 @cached_page
 def contact_list(request):
-    _vendor_staff_only(request.user)
     contacts = Contact.objects.visible_to(request.user).select_related("owner", "organisation")
     filterset = ContactFilter(request.GET, queryset=contacts)
     if not filterset.is_valid():
@@ -38,9 +32,9 @@ def contact_list(request):
 
 @require_GET
 @login_required
+@vendor_staff_required
 @cached_page
 def contact_detail(request, pk: int):
-    _vendor_staff_only(request.user)
     contact = get_object_or_404(
         Contact.objects.visible_to(request.user).select_related("owner", "organisation"), pk=pk
     )
@@ -69,8 +63,8 @@ def _saved(request, contact):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@vendor_staff_required
 def contact_create(request):
-    _vendor_staff_only(request.user)
     form = ContactForm(request.POST or None, user=request.user)
     if request.method == "POST":
         if form.is_valid():
@@ -81,8 +75,8 @@ def contact_create(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@vendor_staff_required
 def contact_edit(request, pk: int):
-    _vendor_staff_only(request.user)
     contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=pk)
     form = ContactForm(request.POST or None, instance=contact, user=request.user)
     if request.method == "POST":

@@ -5,20 +5,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.access import vendor_staff_required
 from crm.dates import today
 from smartlists import services
 from smartlists.export import csv_chunks, file_name
 from smartlists.forms import ExportForm, ListStateForm
 from smartlists.models import ExportJob, SmartList
 from smartlists.queries import only_filters
-from smartlists.views.page import list_listing, list_state, render_list, vendor_staff_only
+from smartlists.views.page import list_listing, list_state, render_list
 
 
 @require_GET
 @login_required
+@vendor_staff_required
 def export_csv(request, pk: int):
     """The list as CSV, streamed; too many rows for one request, and the user is offered a background job."""
-    vendor_staff_only(request.user)
     smartlist = get_object_or_404(SmartList.objects.visible_to(request.user), pk=pk)
     params, sort = list_state(request, smartlist)
     result = list_listing(request, smartlist, params, sort)
@@ -42,9 +43,9 @@ def export_csv(request, pk: int):
 
 @require_POST
 @login_required
+@vendor_staff_required
 def export_start(request, pk: int):
     """Record a background export of what the page shows, and follow its progress."""
-    vendor_staff_only(request.user)
     smartlist = get_object_or_404(SmartList.objects.visible_to(request.user), pk=pk)
     state, export = ListStateForm(request.POST), ExportForm(request.POST)
     if not (state.is_valid() and export.is_valid()):

@@ -7,19 +7,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm import features
+from crm.access import vendor_staff_required
 from crm.features import feature_required
 from crm.pagecache import cached_page
 from smartlists import services
 from smartlists.forms import ColumnsForm, ListStateForm, SmartListForm
 from smartlists.models import ExportJob, SmartList
 from smartlists.queries import only_filters
-from smartlists.views.page import list_listing, list_state, render_list, vendor_staff_only
+from smartlists.views.page import list_listing, list_state, render_list
 
 
 @require_GET
 @login_required
+@vendor_staff_required
 def index(request):
-    vendor_staff_only(request.user)
     smartlists = SmartList.objects.visible_to(request.user).select_related("owner")
     subscriptions_on = features.is_active("subscriptions", request)
     return render(
@@ -36,8 +37,8 @@ def index(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@vendor_staff_required
 def create(request):
-    vendor_staff_only(request.user)
     form = SmartListForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -50,17 +51,17 @@ def create(request):
 
 @require_POST
 @login_required
+@vendor_staff_required
 @feature_required("subscriptions")
 def ready_made(request):
-    vendor_staff_only(request.user)
     return redirect(services.smartlist_ready_made(owner=request.user))
 
 
 @require_GET
 @login_required
+@vendor_staff_required
 @cached_page
 def detail(request, pk: int):
-    vendor_staff_only(request.user)
     smartlist = get_object_or_404(SmartList.objects.visible_to(request.user).select_related("owner"), pk=pk)
     params, sort = list_state(request, smartlist)
     return render_list(request, smartlist, params, sort)

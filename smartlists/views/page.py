@@ -1,7 +1,7 @@
 """What a smart list's page shows: shared by the page itself and the forms that re-render it."""
 
 from django.conf import settings
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -22,12 +22,6 @@ from smartlists.queries import (
 )
 
 TEMPLATE = "smartlists/smartlist_detail.html"
-
-
-def vendor_staff_only(user):
-    # Partners have no place in the CRM itself: its URLs do not exist for them.
-    if not user.is_vendor_staff:
-        raise Http404
 
 
 def list_state(request, smartlist: SmartList) -> tuple[QueryDict, str]:
