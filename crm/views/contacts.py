@@ -8,6 +8,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from crm.access import vendor_staff_required
 from crm.filters import ContactFilter
 from crm.forms import ContactForm
+from crm.http import HtmxHttpRequest
 from crm.models import Contact
 from crm.pagecache import cached_page
 from crm.pagination import CappedPaginator
@@ -20,7 +21,7 @@ PAGE_SIZE = 25
 @login_required
 @vendor_staff_required
 @cached_page
-def contact_list(request):
+def contact_list(request: HtmxHttpRequest):
     contacts = Contact.objects.visible_to(request.user).select_related("owner", "organisation")
     filterset = ContactFilter(request.GET, queryset=contacts)
     if not filterset.is_valid():
@@ -34,7 +35,7 @@ def contact_list(request):
 @login_required
 @vendor_staff_required
 @cached_page
-def contact_detail(request, pk: int):
+def contact_detail(request: HtmxHttpRequest, pk: int):
     contact = get_object_or_404(
         Contact.objects.visible_to(request.user).select_related("owner", "organisation"), pk=pk
     )
@@ -54,7 +55,7 @@ def _contact_form(request, form, *, status=200):
     return render(request, "crm/contact_form.html", {"form": form}, status=status)
 
 
-def _saved(request, contact):
+def _saved(request: HtmxHttpRequest, contact):
     messages.success(request, _("Contact “%(name)s” saved.") % {"name": contact.name})
     if request.htmx:
         return HttpResponseClientRedirect(contact.get_absolute_url())
@@ -64,7 +65,7 @@ def _saved(request, contact):
 @require_http_methods(["GET", "POST"])
 @login_required
 @vendor_staff_required
-def contact_create(request):
+def contact_create(request: HtmxHttpRequest):
     form = ContactForm(request.POST or None, user=request.user)
     if request.method == "POST":
         if form.is_valid():
@@ -76,7 +77,7 @@ def contact_create(request):
 @require_http_methods(["GET", "POST"])
 @login_required
 @vendor_staff_required
-def contact_edit(request, pk: int):
+def contact_edit(request: HtmxHttpRequest, pk: int):
     contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=pk)
     form = ContactForm(request.POST or None, instance=contact, user=request.user)
     if request.method == "POST":

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from crm import features
 from crm.access import admin_required
+from crm.http import HtmxHttpRequest
 from crm.models import Feature, FeatureChange
 
 
@@ -17,14 +18,14 @@ class FeatureSwitchForm(forms.Form):
 @require_GET
 @login_required
 @admin_required
-def settings_index(request):
+def settings_index(request: HtmxHttpRequest):
     return render(request, "crm/settings_index.html", {"all_features": features.all_features()})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 @admin_required
-def customize_feature(request, name: str):
+def customize_feature(request: HtmxHttpRequest, name: str):
     info = features.get(name)
     if request.method == "POST":
         form = FeatureSwitchForm(request.POST)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm import dates
 from crm.access import partner_required
+from crm.http import HtmxHttpRequest
 from crm.pagecache import cached_page
 from renewals import columns as cols
 from renewals import conf, queries
@@ -44,7 +45,7 @@ def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, chos
 @login_required
 @partner_required
 @cached_page
-def dashboard(request):
+def dashboard(request: HtmxHttpRequest):
     chosen = cols.chosen_keys(request.user)
     shown = cols.shown_columns(chosen)
     query = DashboardQueryForm(request.GET, shown=shown)
@@ -60,7 +61,7 @@ def dashboard(request):
 @require_POST
 @login_required
 @partner_required
-def columns_save(request):
+def columns_save(request: HtmxHttpRequest):
     """Save the user's optional columns; a post without a locked column is refused (422)."""
     chosen = cols.chosen_keys(request.user)
     form = ColumnsForm(request.POST, pickable=cols.pickable_columns(request, chosen), chosen=chosen)

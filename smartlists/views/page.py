@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from crm import features, fields
 from crm.dates import today
+from crm.http import HtmxHttpRequest
 from smartlists.models import SmartList
 from smartlists import paging
 from smartlists.paging import capped_count, page_of
@@ -56,7 +57,7 @@ def _footer(columns, sums: dict) -> list[dict | None]:
     return [sums.get(f.key) for f in columns] if sums else []
 
 
-def render_list(request, smartlist: SmartList, params: QueryDict, sort: str, *, region_only=False):
+def render_list(request: HtmxHttpRequest, smartlist: SmartList, params: QueryDict, sort: str, *, region_only=False):
     result = list_listing(request, smartlist, params, sort)
     state = params.copy()
     state["sort"] = result.sort
