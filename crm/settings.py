@@ -8,6 +8,7 @@ PostgreSQL server, `REDIS_URL` switches on the Celery broker and the cache.
 import zoneinfo
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -126,7 +127,37 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 CELERY_TIMEZONE = env_str("TIME_ZONE", "UTC")
-CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its own entries in its AppConfig.ready()
+# What `celery beat` sends, and when (crontab hours are in CELERY_TIMEZONE). Every periodic task
+# is named here, so the whole schedule reads in one place.
+CELERY_BEAT_SCHEDULE = {
+    # Stored subscription summaries move to the new day shortly after midnight (until then lists
+    # read the definitions, so nothing is ever stale).
+    "subscriptions-refresh-summaries": {
+        "task": "subscriptions.refresh_summaries",
+        "schedule": crontab(hour=0, minute=5),
+    },
+    # Each morning, partners are told of the renewal statuses that time changed and of deadlines
+    # drawing near.
+    "renewals-daily-notices": {
+        "task": "renewals.daily_notices",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    # Notices that a broker outage left behind are handed over again.
+    "renewals-sweep-notices": {
+        "task": "renewals.sweep_notices",
+        "schedule": crontab(minute="*/10"),
+    },
+    # Export jobs no worker is on (the broker was down, or a worker died) go to Celery again.
+    "smartlists-hand-over-exports": {
+        "task": "smartlists.tasks.hand_over_exports",
+        "schedule": 60.0,
+    },
+    # Nightly, the files of expired exports are deleted; the job rows stay, marked expired.
+    "smartlists-remove-expired-exports": {
+        "task": "smartlists.tasks.remove_expired_exports",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
 
 # E-mail: the console unless EMAIL_URL-style settings are given.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

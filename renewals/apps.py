@@ -7,21 +7,11 @@ class RenewalsConfig(AppConfig):
     verbose_name = _("Partner renewals")
 
     def ready(self):
-        from celery.schedules import crontab
-        from django.conf import settings
-
         from crm.panels import register_nav, register_panel
         from renewals.panels import contact_panel_context
 
         register_nav(_("Renewals"), "renewals:dashboard", allowed=lambda user: user.is_partner, order=5)
         register_panel("renewals/_contact_panel.html", context=contact_panel_context, order=50)
-        # The schedule lives in settings (read by `celery beat`); this app adds its own entries.
-        settings.CELERY_BEAT_SCHEDULE.setdefault(
-            "renewals-daily-notices", {"task": "renewals.daily_notices", "schedule": crontab(hour=6, minute=0)}
-        )
-        settings.CELERY_BEAT_SCHEDULE.setdefault(
-            "renewals-sweep-notices", {"task": "renewals.sweep_notices", "schedule": crontab(minute="*/10")}
-        )
 
     def demo_clashes(self):
         from renewals.demo import clashes

@@ -9,6 +9,7 @@ import datetime
 import random
 
 from crm import dates
+from crm.billing import BillingFrequency
 from crm.models import Contact
 from renewals.models import (
     Association,
@@ -22,7 +23,7 @@ from renewals.models import (
 PRODUCTS = ["E-mail marketing", "Landing pages", "Automation", "SMS", "Transactional e-mail", "CRM sync"]
 TYPES = list(ContractChange.Type)
 TERMS = list(ContractChange.Term)
-FREQUENCIES = list(ContractChange.BillingFrequency)
+FREQUENCIES = BillingFrequency.fixed()
 PARTNERS = ["Northwind Partners", "Southwind Digital"]
 
 

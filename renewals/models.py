@@ -15,6 +15,7 @@ from django.db.models import Case, CharField, F, Func, OuterRef, Q, Subquery, Va
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
+from crm.billing import BillingFrequency
 from crm.models import Contact
 from renewals import conf
 
@@ -201,12 +202,6 @@ class ContractChange(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         CANCELLATION_REQUESTED = "cancellation_requested", _("Cancellation requested")
 
-    class BillingFrequency(models.TextChoices):
-        MONTHLY = "monthly", _("Monthly")
-        QUARTERLY = "quarterly", _("Quarterly")
-        SEMIANNUAL = "semiannual", _("Semi-annual")
-        ANNUAL = "annual", _("Annual")
-
     class Term(models.IntegerChoices):
         ONE = 1, _("1 month")
         THREE = 3, _("3 months")
@@ -217,7 +212,10 @@ class ContractChange(models.Model):
     customer = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="contract_changes")
     type = models.CharField(_("contract type"), max_length=16, choices=Type.choices)
     start_date = models.DateField(_("renewal start date"))
-    billing_frequency = models.CharField(_("billing frequency"), max_length=12, choices=BillingFrequency.choices)
+    # Contract changes are billed on a period of fixed length (no "every N months").
+    billing_frequency = models.CharField(
+        _("billing frequency"), max_length=12, choices=[(f.value, f.label) for f in BillingFrequency.fixed()]
+    )
     term_months = models.PositiveSmallIntegerField(_("term"), choices=Term.choices)
     communication_owner = models.CharField(
         _("communication owner"),

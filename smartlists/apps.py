@@ -7,21 +7,9 @@ class SmartlistsConfig(AppConfig):
     verbose_name = _("Smart lists")
 
     def ready(self):
-        from celery.schedules import crontab
-        from django.conf import settings
-
         from crm.panels import register_nav
 
         register_nav(_("Smart lists"), "smartlists:index", allowed=lambda user: user.is_vendor_staff, order=30)
-        settings.CELERY_BEAT_SCHEDULE.update(
-            {
-                "smartlists-hand-over-exports": {"task": "smartlists.tasks.hand_over_exports", "schedule": 60.0},
-                "smartlists-remove-expired-exports": {
-                    "task": "smartlists.tasks.remove_expired_exports",
-                    "schedule": crontab(minute=17, hour=3),
-                },
-            }
-        )
 
     def seed_demo(self, cast):
         """Each demo manager and rep starts with the ready-made "ending in the next 90 days" list."""

@@ -7,9 +7,6 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("Subscriptions")
 
     def ready(self):
-        from celery.schedules import crontab
-        from django.conf import settings
-
         from crm import features, panels
         from subscriptions.fields import register_subscription_fields
         from subscriptions.views import panel_context
@@ -31,12 +28,6 @@ class SubscriptionsConfig(AppConfig):
             allowed=lambda user: user.is_rep or user.is_manager,
             feature="subscriptions",
             order=20,
-        )
-        # Stored summaries move to the new day shortly after midnight (until then lists read the
-        # definitions, so nothing is ever stale).
-        settings.CELERY_BEAT_SCHEDULE.setdefault(
-            "subscriptions-refresh-summaries",
-            {"task": "subscriptions.refresh_summaries", "schedule": crontab(hour=0, minute=5)},
         )
 
     def seed_demo(self, cast):

@@ -12,9 +12,9 @@ from decimal import Decimal
 from django.conf import settings
 
 from crm import features
+from crm.billing import BillingFrequency
 from crm.dates import today
 from subscriptions.dates import add_months, end_after_months
-from subscriptions.models import BillingFrequency
 from subscriptions.money import MONTHS_PER_PAYMENT
 from subscriptions.services import period_create
 

@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from crm.billing import BillingFrequency
 from subscriptions.dates import end_after_months
-from subscriptions.models import BillingFrequency, Period
+from subscriptions.models import Period
 from subscriptions.money import EVERY_N_MONTHS, normalise_mrr
 
 

@@ -7,16 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.billing import BillingFrequency
 from crm.models import Contact
 from subscriptions.money import prorate
-
-
-class BillingFrequency(models.TextChoices):
-    MONTHLY = "monthly", _("Monthly")
-    QUARTERLY = "quarterly", _("Quarterly")
-    SEMIANNUAL = "semiannual", _("Semi-annual")
-    ANNUAL = "annual", _("Annual")
-    EVERY_N_MONTHS = "every_n_months", _("Every N months")
 
 
 class Tag(models.TextChoices):

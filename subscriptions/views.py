@@ -19,8 +19,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from crm.access import vendor_staff_required
 from crm.dates import today
 from crm.features import feature_required
+from crm.http import HtmxHttpRequest
 from crm.models import Contact, assignable_owners
 from crm.pagecache import cached_page
 from subscriptions import services
@@ -58,7 +60,7 @@ def _panel(request, contact) -> dict:
 @feature_required(FEATURE)
 @require_GET
 @login_required
-def contact_subscription(request, pk: int):
+def contact_subscription(request: HtmxHttpRequest, pk: int):
     """The widget alone: a region of it for htmx refreshes, or a page of its own."""
     contact = _visible_contact(request, pk)
     part = PanelPartForm(request.GET)
@@ -70,7 +72,7 @@ def contact_subscription(request, pk: int):
     return render(request, "subscriptions/contact_subscription.html", context)
 
 
-def _saved(request, contact, message):
+def _saved(request: HtmxHttpRequest, contact, message):
     if request.htmx:
         response = render(request, f"{PANEL}#slot", {"contact": contact, "message": message})
         response["HX-Trigger"] = EVENT
@@ -79,7 +81,7 @@ def _saved(request, contact, message):
     return redirect(contact)
 
 
-def _form_page(request, context, *, status=200):
+def _form_page(request: HtmxHttpRequest, context, *, status=200):
     template = f"{FORM}#form" if request.htmx else FORM
     return render(request, template, context, status=status)
 
@@ -99,7 +101,7 @@ def _save_period(request, contact, form, save, context, message):
 @feature_required(FEATURE)
 @require_http_methods(["GET", "POST"])
 @login_required
-def period_create(request, pk: int):
+def period_create(request: HtmxHttpRequest, pk: int):
     contact = _visible_contact(request, pk)
     form = PeriodForm(request.POST or None, initial={"start_date": today()})
     return _save_period(
@@ -112,7 +114,7 @@ def period_create(request, pk: int):
 @feature_required(FEATURE)
 @require_http_methods(["GET", "POST"])
 @login_required
-def period_change(request, pk: int):
+def period_change(request: HtmxHttpRequest, pk: int):
     contact = _visible_contact(request, pk)
     last = Period.objects.for_contact(contact).last()
     form = PeriodForm(request.POST or None, initial=initial_for_change(last, today()))
@@ -126,7 +128,7 @@ def period_change(request, pk: int):
 @feature_required(FEATURE)
 @require_http_methods(["GET", "POST"])
 @login_required
-def period_edit(request, pk: int):
+def period_edit(request: HtmxHttpRequest, pk: int):
     period = _visible_period(request, pk)
     form = PeriodForm(request.POST or None, instance=period)
     return _save_period(
@@ -141,7 +143,7 @@ def period_edit(request, pk: int):
 @feature_required(FEATURE)
 @require_http_methods(["GET", "POST"])
 @login_required
-def period_delete(request, pk: int):
+def period_delete(request: HtmxHttpRequest, pk: int):
     period = _visible_period(request, pk)
     contact = period.contact
     form = DeleteForm(request.POST or None, initial={"version": period.version})
@@ -166,7 +168,7 @@ def period_delete(request, pk: int):
 @require_GET
 @login_required
 @cached_page
-def history(request, pk: int):
+def history(request: HtmxHttpRequest, pk: int):
     """MRR month by month (paged, newest first), its chart, and the audit trail."""
     contact = _visible_contact(request, pk)
     subscription = subscription_of(contact, today=today())
@@ -183,11 +185,10 @@ def history(request, pk: int):
 @feature_required(FEATURE)
 @require_GET
 @login_required
+@vendor_staff_required
 @cached_page
-def pipeline(request):
+def pipeline(request: HtmxHttpRequest):
     """Current vs upcoming MRR and the movements between them, per owner the user can see."""
-    if not request.user.is_vendor_staff:
-        raise Http404
     owners = list(assignable_owners(request.user).order_by("first_name", "last_name", "username"))
     report = build_report(
         Contact.objects.visible_to(request.user), owners, currency=settings.CRM_CURRENCY, today=today()

@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from crm.access import vendor_staff_required
 from crm.filters import ContactFilter
 from crm.forms import ContactForm
+from crm.http import HtmxHttpRequest
 from crm.models import Contact
 from crm.pagecache import cached_page
 from crm.pagination import CappedPaginator
@@ -16,17 +17,11 @@ from crm.panels import contact_panels
 PAGE_SIZE = 25
 
 
-def _vendor_staff_only(user):
-    # Partners have no place in the CRM itself: its URLs do not exist for them.
-    if not user.is_vendor_staff:
-        raise Http404
-
-
 @require_GET
 @login_required
+@vendor_staff_required
 @cached_page
-def contact_list(request):
-    _vendor_staff_only(request.user)
+def contact_list(request: HtmxHttpRequest):
     contacts = Contact.objects.visible_to(request.user).select_related("owner", "organisation")
     filterset = ContactFilter(request.GET, queryset=contacts)
     if not filterset.is_valid():
@@ -38,9 +33,9 @@ def contact_list(request):
 
 @require_GET
 @login_required
+@vendor_staff_required
 @cached_page
-def contact_detail(request, pk: int):
-    _vendor_staff_only(request.user)
+def contact_detail(request: HtmxHttpRequest, pk: int):
     contact = get_object_or_404(
         Contact.objects.visible_to(request.user).select_related("owner", "organisation"), pk=pk
     )
@@ -60,7 +55,7 @@ def _contact_form(request, form, *, status=200):
     return render(request, "crm/contact_form.html", {"form": form}, status=status)
 
 
-def _saved(request, contact):
+def _saved(request: HtmxHttpRequest, contact):
     messages.success(request, _("Contact “%(name)s” saved.") % {"name": contact.name})
     if request.htmx:
         return HttpResponseClientRedirect(contact.get_absolute_url())
@@ -69,8 +64,8 @@ def _saved(request, contact):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def contact_create(request):
-    _vendor_staff_only(request.user)
+@vendor_staff_required
+def contact_create(request: HtmxHttpRequest):
     form = ContactForm(request.POST or None, user=request.user)
     if request.method == "POST":
         if form.is_valid():
@@ -81,8 +76,8 @@ def contact_create(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def contact_edit(request, pk: int):
-    _vendor_staff_only(request.user)
+@vendor_staff_required
+def contact_edit(request: HtmxHttpRequest, pk: int):
     contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=pk)
     form = ContactForm(request.POST or None, instance=contact, user=request.user)
     if request.method == "POST":

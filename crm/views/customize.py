@@ -1,18 +1,14 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm import features
+from crm.access import admin_required
+from crm.http import HtmxHttpRequest
 from crm.models import Feature, FeatureChange
-
-
-def _admin_only(user):
-    if not user.is_admin:
-        raise Http404
 
 
 class FeatureSwitchForm(forms.Form):
@@ -21,15 +17,15 @@ class FeatureSwitchForm(forms.Form):
 
 @require_GET
 @login_required
-def settings_index(request):
-    _admin_only(request.user)
+@admin_required
+def settings_index(request: HtmxHttpRequest):
     return render(request, "crm/settings_index.html", {"all_features": features.all_features()})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def customize_feature(request, name: str):
-    _admin_only(request.user)
+@admin_required
+def customize_feature(request: HtmxHttpRequest, name: str):
     info = features.get(name)
     if request.method == "POST":
         form = FeatureSwitchForm(request.POST)

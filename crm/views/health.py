@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from crm.celery import app as celery_app
+from crm.http import HtmxHttpRequest
 
 
 def _database_state() -> str:
@@ -27,6 +28,6 @@ def _broker_state() -> str:
 
 
 @require_GET
-def healthz(request):
+def healthz(request: HtmxHttpRequest):
     state = {"database": _database_state(), "broker": _broker_state()}
     return JsonResponse(state, status=200 if state["database"] == "ok" else 503)

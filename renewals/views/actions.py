@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from crm import dates
+from crm.http import HtmxHttpRequest
 from renewals import columns as cols
 from renewals import queries, services
 from renewals.forms import ActionForm, CommunicationOwnerForm, PrimaryContactForm, layout_of
@@ -17,7 +18,7 @@ def _visible_change(request, pk: int) -> ContractChange:
     return get_object_or_404(ContractChange.objects.visible_to(request.user).select_related("customer"), pk=pk)
 
 
-def _row(request, change: ContractChange, layout: str, *, error=None, form=None, status=200):
+def _row(request: HtmxHttpRequest, change: ContractChange, layout: str, *, error=None, form=None, status=200):
     """The row again, read through the same query as the table it sits in."""
     if not request.htmx and status == 200:
         if layout == "customer":
@@ -49,7 +50,7 @@ def _act(request, change, form, action):
 
 @require_POST
 @login_required
-def change_primary_contact(request, pk: int):
+def change_primary_contact(request: HtmxHttpRequest, pk: int):
     change = _visible_change(request, pk)
     form = PrimaryContactForm(request.POST, change=change)
     return _act(request, change, form, lambda data: services.contract_change_set_primary_contact(
@@ -58,7 +59,7 @@ def change_primary_contact(request, pk: int):
 
 @require_POST
 @login_required
-def change_communication_owner(request, pk: int):
+def change_communication_owner(request: HtmxHttpRequest, pk: int):
     change = _visible_change(request, pk)
     form = CommunicationOwnerForm(request.POST)
     return _act(request, change, form, lambda data: services.contract_change_set_communication_owner(
@@ -67,7 +68,7 @@ def change_communication_owner(request, pk: int):
 
 @require_POST
 @login_required
-def change_agreed(request, pk: int):
+def change_agreed(request: HtmxHttpRequest, pk: int):
     change = _visible_change(request, pk)
     return _act(request, change, ActionForm(request.POST), lambda data: services.contract_change_record_agreement(
         change=change, version=data["version"], by=request.user))
@@ -75,7 +76,7 @@ def change_agreed(request, pk: int):
 
 @require_POST
 @login_required
-def change_cancellation(request, pk: int):
+def change_cancellation(request: HtmxHttpRequest, pk: int):
     change = _visible_change(request, pk)
     return _act(request, change, ActionForm(request.POST), lambda data: services.contract_change_record_cancellation(
         change=change, version=data["version"], by=request.user))

@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect as HttpClientRedirect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm import dates
+from crm.http import HtmxHttpRequest
 from crm.pagecache import cached_page
 from renewals import queries, services
 from renewals.models import CustomerAccount
@@ -46,14 +47,14 @@ def customer_context(request, customer: CustomerAccount) -> dict:
 @require_GET
 @login_required
 @cached_page
-def customer_detail(request, pk: int):
+def customer_detail(request: HtmxHttpRequest, pk: int):
     customer = _visible_customer(request, pk)
     return render(request, "renewals/customer_detail.html", customer_context(request, customer))
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def association_end(request, pk: int):
+def association_end(request: HtmxHttpRequest, pk: int):
     """GET asks for confirmation; POST ends the association (kept as a row: who, when)."""
     customer = _visible_customer(request, pk)
     association = queries.running_association(customer, request.user)

@@ -4,12 +4,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from crm import dates
+from crm.access import partner_required
+from crm.http import HtmxHttpRequest
 from crm.pagecache import cached_page
 from renewals import columns as cols
 from renewals import conf, queries
@@ -18,12 +19,6 @@ from renewals.models import ColumnPreference
 
 PAGE_SIZE = 50
 TEMPLATE = "renewals/dashboard.html"
-
-
-def _partners_only(user):
-    # The dashboard is the partner's home; vendor staff work from contact pages.
-    if not user.is_partner:
-        raise Http404
 
 
 def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, chosen, shown):
@@ -48,9 +43,9 @@ def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, chos
 
 @require_GET
 @login_required
+@partner_required
 @cached_page
-def dashboard(request):
-    _partners_only(request.user)
+def dashboard(request: HtmxHttpRequest):
     chosen = cols.chosen_keys(request.user)
     shown = cols.shown_columns(chosen)
     query = DashboardQueryForm(request.GET, shown=shown)
@@ -65,9 +60,9 @@ def dashboard(request):
 
 @require_POST
 @login_required
-def columns_save(request):
+@partner_required
+def columns_save(request: HtmxHttpRequest):
     """Save the user's optional columns; a post without a locked column is refused (422)."""
-    _partners_only(request.user)
     chosen = cols.chosen_keys(request.user)
     form = ColumnsForm(request.POST, pickable=cols.pickable_columns(request, chosen), chosen=chosen)
     if not form.is_valid():

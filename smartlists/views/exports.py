@@ -5,20 +5,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.access import vendor_staff_required
 from crm.dates import today
+from crm.http import HtmxHttpRequest
 from smartlists import services
 from smartlists.export import csv_chunks, file_name
 from smartlists.forms import ExportForm, ListStateForm
 from smartlists.models import ExportJob, SmartList
 from smartlists.queries import only_filters
-from smartlists.views.page import list_listing, list_state, render_list, vendor_staff_only
+from smartlists.views.page import list_listing, list_state, render_list
 
 
 @require_GET
 @login_required
-def export_csv(request, pk: int):
+@vendor_staff_required
+def export_csv(request: HtmxHttpRequest, pk: int):
     """The list as CSV, streamed; too many rows for one request, and the user is offered a background job."""
-    vendor_staff_only(request.user)
     smartlist = get_object_or_404(SmartList.objects.visible_to(request.user), pk=pk)
     params, sort = list_state(request, smartlist)
     result = list_listing(request, smartlist, params, sort)
@@ -42,9 +44,9 @@ def export_csv(request, pk: int):
 
 @require_POST
 @login_required
-def export_start(request, pk: int):
+@vendor_staff_required
+def export_start(request: HtmxHttpRequest, pk: int):
     """Record a background export of what the page shows, and follow its progress."""
-    vendor_staff_only(request.user)
     smartlist = get_object_or_404(SmartList.objects.visible_to(request.user), pk=pk)
     state, export = ListStateForm(request.POST), ExportForm(request.POST)
     if not (state.is_valid() and export.is_valid()):
@@ -66,7 +68,7 @@ def export_start(request, pk: int):
 
 @require_GET
 @login_required
-def export_job(request, pk: int):
+def export_job(request: HtmxHttpRequest, pk: int):
     job = get_object_or_404(ExportJob.objects.filter(owner=request.user), pk=pk)
     template = "smartlists/export_job.html#progress" if request.htmx else "smartlists/export_job.html"
     return render(request, template, {"job": job, "rows_done": services.export_progress(job)})
@@ -74,7 +76,7 @@ def export_job(request, pk: int):
 
 @require_GET
 @login_required
-def export_download(request, pk: int):
+def export_download(request: HtmxHttpRequest, pk: int):
     job = get_object_or_404(ExportJob.objects.downloadable_by(request.user), pk=pk)
     path = services.export_path(job)
     if not path.exists():

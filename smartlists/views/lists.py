@@ -7,19 +7,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm import features
+from crm.access import vendor_staff_required
 from crm.features import feature_required
+from crm.http import HtmxHttpRequest
 from crm.pagecache import cached_page
 from smartlists import services
 from smartlists.forms import ColumnsForm, ListStateForm, SmartListForm
 from smartlists.models import ExportJob, SmartList
 from smartlists.queries import only_filters
-from smartlists.views.page import list_listing, list_state, render_list, vendor_staff_only
+from smartlists.views.page import list_listing, list_state, render_list
 
 
 @require_GET
 @login_required
-def index(request):
-    vendor_staff_only(request.user)
+@vendor_staff_required
+def index(request: HtmxHttpRequest):
     smartlists = SmartList.objects.visible_to(request.user).select_related("owner")
     subscriptions_on = features.is_active("subscriptions", request)
     return render(
@@ -36,8 +38,8 @@ def index(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def create(request):
-    vendor_staff_only(request.user)
+@vendor_staff_required
+def create(request: HtmxHttpRequest):
     form = SmartListForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -50,17 +52,17 @@ def create(request):
 
 @require_POST
 @login_required
+@vendor_staff_required
 @feature_required("subscriptions")
-def ready_made(request):
-    vendor_staff_only(request.user)
+def ready_made(request: HtmxHttpRequest):
     return redirect(services.smartlist_ready_made(owner=request.user))
 
 
 @require_GET
 @login_required
+@vendor_staff_required
 @cached_page
-def detail(request, pk: int):
-    vendor_staff_only(request.user)
+def detail(request: HtmxHttpRequest, pk: int):
     smartlist = get_object_or_404(SmartList.objects.visible_to(request.user).select_related("owner"), pk=pk)
     params, sort = list_state(request, smartlist)
     return render_list(request, smartlist, params, sort)
@@ -68,7 +70,7 @@ def detail(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def edit(request, pk: int):
+def edit(request: HtmxHttpRequest, pk: int):
     smartlist = get_object_or_404(SmartList.objects.editable_by(request.user), pk=pk)
     form = SmartListForm(request.POST or None, instance=smartlist)
     if request.method == "POST":
@@ -82,7 +84,7 @@ def edit(request, pk: int):
 
 @require_POST
 @login_required
-def delete(request, pk: int):
+def delete(request: HtmxHttpRequest, pk: int):
     smartlist = get_object_or_404(SmartList.objects.editable_by(request.user), pk=pk)
     services.smartlist_delete(smartlist=smartlist)
     messages.success(request, _("Smart list “%(name)s” deleted.") % {"name": smartlist.name})
@@ -91,7 +93,7 @@ def delete(request, pk: int):
 
 @require_POST
 @login_required
-def columns(request, pk: int):
+def columns(request: HtmxHttpRequest, pk: int):
     """The column picker: one step at a time, saved to the list, the region re-rendered as it was filtered."""
     smartlist = get_object_or_404(SmartList.objects.editable_by(request.user), pk=pk)
     form = ColumnsForm(request.POST, smartlist=smartlist, request=request)
@@ -110,7 +112,7 @@ def columns(request, pk: int):
 
 @require_POST
 @login_required
-def save_filters(request, pk: int):
+def save_filters(request: HtmxHttpRequest, pk: int):
     """Keep the filters and sort the page shows as the list's own; invalid ones are refused, never saved."""
     smartlist = get_object_or_404(SmartList.objects.editable_by(request.user), pk=pk)
     form = ListStateForm(request.POST)

@@ -1,12 +1,13 @@
 """What a smart list's page shows: shared by the page itself and the forms that re-render it."""
 
 from django.conf import settings
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
 from crm import features, fields
 from crm.dates import today
+from crm.http import HtmxHttpRequest
 from smartlists.models import SmartList
 from smartlists import paging
 from smartlists.paging import capped_count, page_of
@@ -22,12 +23,6 @@ from smartlists.queries import (
 )
 
 TEMPLATE = "smartlists/smartlist_detail.html"
-
-
-def vendor_staff_only(user):
-    # Partners have no place in the CRM itself: its URLs do not exist for them.
-    if not user.is_vendor_staff:
-        raise Http404
 
 
 def list_state(request, smartlist: SmartList) -> tuple[QueryDict, str]:
@@ -62,7 +57,7 @@ def _footer(columns, sums: dict) -> list[dict | None]:
     return [sums.get(f.key) for f in columns] if sums else []
 
 
-def render_list(request, smartlist: SmartList, params: QueryDict, sort: str, *, region_only=False):
+def render_list(request: HtmxHttpRequest, smartlist: SmartList, params: QueryDict, sort: str, *, region_only=False):
     result = list_listing(request, smartlist, params, sort)
     state = params.copy()
     state["sort"] = result.sort

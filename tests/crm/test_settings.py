@@ -76,3 +76,15 @@ def test_docker_compose_parses_and_names_the_services():
         assert services[name]["environment"]["REDIS_URL"].startswith("redis://")
     assert "gunicorn" in services["web"]["command"]
     assert "worker" in services["worker"]["command"] and "beat" in services["beat"]["command"]
+
+
+def test_every_beat_entry_names_a_registered_task():
+    # The schedule names the apps' tasks by string: a renamed or moved task must fail here, not
+    # silently at night in `celery beat`.
+    from django.conf import settings
+
+    from crm.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled and scheduled <= set(app.tasks)

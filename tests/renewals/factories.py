@@ -2,6 +2,7 @@ import datetime
 
 import factory
 
+from crm.billing import BillingFrequency
 from renewals.models import Association, ContractChange, CustomerAccount, PartnerOrganisation
 from tests.factories import OrganisationFactory
 
@@ -50,7 +51,7 @@ class ContractChangeFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerAccountFactory)
     type = ContractChange.Type.RENEWAL
     start_date = TODAY + datetime.timedelta(days=60)
-    billing_frequency = ContractChange.BillingFrequency.MONTHLY
+    billing_frequency = BillingFrequency.MONTHLY
     term_months = 12
 
 
