@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Contact
+from subscriptions.dates import next_day
 from subscriptions.money import prorate
 
 
@@ -132,7 +133,7 @@ class Period(models.Model):
         """New business, reactivation after a gap, or expansion/contraction/renewal by value."""
         if previous is None:
             return Tag.NEW
-        if previous.end_date is not None and self.start_date > previous.end_date + datetime.timedelta(days=1):
+        if previous.end_date is not None and self.start_date > next_day(previous.end_date):
             return Tag.REACTIVATION
         if self.mrr > previous.mrr:
             return Tag.EXPANSION
