@@ -8,16 +8,16 @@ rather than leaving it out. Wiring one later is a `prepare` function and one lin
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from bench.generate import HISTORY_CONTACT_NAME, manager_username, partner_username, rep_username
-from bench.report import Target
+from bench.generate import HISTORY_CONTACT_NAME, BenchError, manager_username, partner_username, rep_username
+from bench.report import P95, Target
 
-PAGE = "page"  # requests/s over HTTP
+PAGE = "page"  # requests/s over HTTP, wrk with one user's cookies
+USERS = "users"  # requests/s over HTTP, many users at once (bench/mixed.py)
 EXPORT = "export"  # rows/s over HTTP: rows / the median time of one download, one at a time
 COPY = "copy"  # rows/s of COPY ... TO STDOUT read in-process through psycopg
 
-PAGE_TARGET = Target("floor", 0.4)
 SEARCH_TEXT = "ferreira"
 PARTNER_SEARCH_TEXT = "acme"
 
@@ -35,6 +35,7 @@ class Prepared:
     rows: int = 0  # EXPORT: rows in one response
     sql: str = ""  # COPY: the SELECT to copy out
     params: tuple = ()
+    workload: object = None  # USERS: a bench.mixed.Workload
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,10 @@ class Operation:
     prepare: Callable[[Context], Prepared] | None = None
     targets: tuple[Target, ...] = ()
     waits_for: str = ""  # why it is not wired yet
-    headers: tuple[str, ...] = ()  # sent with every request, as "Name: value"
 
     @property
     def unit(self) -> str:
-        return "req/s" if self.kind == PAGE else "rows/s"
+        return "req/s" if self.kind in (PAGE, USERS) else "rows/s"
 
 
 def floor(context: Context) -> Prepared:
@@ -115,12 +115,12 @@ PAGE_QUERY, PAGE_SORT = "ends_within_days=90", "-current_mrr"
 IMPORT_EXPORT_ROWS = 100_000
 
 
-def _smartlist(name: str, columns: list[str], query: str = "", sort: str = "name"):
+def _smartlist(name: str, columns: list[str], query: str = "", sort: str = "name", owner=None):
     from bench.generate import ADMIN_USERNAME
     from crm.models import User
     from smartlists.models import SmartList
 
-    owner = User.objects.get(username=ADMIN_USERNAME)
+    owner = owner or User.objects.get(username=ADMIN_USERNAME)
     smartlist, _ = SmartList.objects.update_or_create(
         owner=owner, name=name, defaults={"columns": columns, "query": query, "sort": sort}
     )
@@ -169,56 +169,125 @@ def smartlist_page_1(context: Context) -> Prepared:
 
 def smartlist_page_deep(context: Context) -> Prepared:
     """The page halfway down the list, reached as the Next links reach it (a cursor on its previous row)."""
+    smartlist = _smartlist(PAGE_LIST, PAGE_COLUMNS, PAGE_QUERY, PAGE_SORT)
+    path = _middle_page(smartlist, context)
+    if not path:
+        raise BenchError(f"the list {PAGE_LIST!r} has a single page: generate more contacts")
+    return Prepared(path=path, username=smartlist.owner.username)
+
+
+def _middle_page(smartlist, context: Context) -> str:
+    """The path of the list's middle page, or "" when it has only one."""
     from django.urls import reverse
 
     from smartlists.paging import PAGE_SIZE, encode
 
-    smartlist = _smartlist(PAGE_LIST, PAGE_COLUMNS, PAGE_QUERY, PAGE_SORT)
     queryset = _listing(smartlist, context).queryset
-    before = max(queryset.count() // 2 // PAGE_SIZE, 1) * PAGE_SIZE  # rows on the pages before it
+    count = queryset.count()
+    if count <= PAGE_SIZE:
+        return ""
+    before = max(count // 2 // PAGE_SIZE, 1) * PAGE_SIZE  # rows on the pages before it
     last = queryset[before - 1]
-    key = PAGE_SORT.removeprefix("-")
+    key = smartlist.sort.removeprefix("-")
     path = reverse("smartlists:detail", args=[smartlist.pk])
-    return Prepared(path=f"{path}?after={encode(getattr(last, key), last.pk)}&page={before // PAGE_SIZE + 1}",
-                    username=smartlist.owner.username)
+    return f"{path}?after={encode(getattr(last, key), last.pk)}&page={before // PAGE_SIZE + 1}"
 
 
-# Pages are served from the page cache until the next write (crm/pagecache.py); a browser's hard
-# reload asks for a fresh render, which is what the first visitor after a write waits for.
-FRESH = "Cache-Control: no-cache"
+def pipeline(context: Context) -> Prepared:
+    """Manager 1's pipeline: current and upcoming MRR per owner of their team."""
+    return Prepared(path="/subscriptions/pipeline/", username=manager_username(1))
 
 
-def rendered_afresh(operation: Operation) -> Operation:
-    return replace(operation, key=f"{operation.key}_fresh", label=f"{operation.label}, rendered afresh",
-                   headers=(FRESH,))
+def admin_changelist(context: Context) -> Prepared:
+    """The peer of the list pages: Django's admin changelist of every contact, as the admin."""
+    from bench.generate import ADMIN_USERNAME
+
+    return Prepared(path="/admin/crm/contact/", username=ADMIN_USERNAME)
 
 
+def admin_search(context: Context) -> Prepared:
+    from bench.generate import ADMIN_USERNAME
+
+    return Prepared(path=f"/admin/crm/contact/?q={SEARCH_TEXT}", username=ADMIN_USERNAME)
+
+
+def floor_users(context: Context) -> Prepared:
+    from bench import mixed
+
+    return Prepared(workload=mixed.floor_workload())
+
+
+def mixed_workload(context: Context) -> Prepared:
+    from bench import mixed
+
+    return Prepared(workload=mixed.mixed_workload(today=context.today, smartlist_paths=_smartlist_paths(context)))
+
+
+def _smartlist_paths(context: Context):
+    """Each person's own copy of the page list (a rep's rows are their own contacts): page 1, and
+    the middle page when there is more than one."""
+    from django.urls import reverse
+
+    from crm.models import User
+
+    def paths(username: str) -> tuple[str, ...]:
+        smartlist = _smartlist(PAGE_LIST, PAGE_COLUMNS, PAGE_QUERY, PAGE_SORT, owner=User.objects.get(username=username))
+        first = reverse("smartlists:detail", args=[smartlist.pk])
+        return (first, _middle_page(smartlist, context) or first)
+
+    return paths
+
+
+FLOOR_PAGE = Target("floor", 0.3)  # rendered afresh, as a share of the floor's requests/s
+FLOOR_DASHBOARD = Target("floor", 0.2)  # the partner dashboard and the pipeline
+ADMIN_PEER = Target("admin_changelist", 5)  # every list page against the admin's list of the same rows
+ADMIN_SEARCH_PEER = Target("admin_search", 5)
+MIXED_P95 = Target("floor_users", 4, P95)  # p95 under 4x the floor's with the same people
+MIXED_RATE = Target("floor_users", 0)  # reported, not a target
+
+# One operation per page, each a normal request of a returning browser (its session and CSRF
+# cookies): what the product renders for it.
 PAGES = [
-    Operation("contact_page", "Contact page, 120 monthly periods", PAGE, contact_page, (PAGE_TARGET,)),
-    Operation("contact_list", "Contact list, a manager's team", PAGE, contact_list_team, (PAGE_TARGET,)),
+    Operation("contact_page", "Contact page, 120 monthly periods", PAGE, contact_page, (FLOOR_PAGE,)),
+    Operation("contact_list", "Contact list, a manager's team", PAGE, contact_list_team, (FLOOR_PAGE, ADMIN_PEER)),
     Operation("contact_search", f"Contact search ?q={SEARCH_TEXT}, a manager's team", PAGE, contact_search_team,
-              (PAGE_TARGET,)),
-    Operation("contact_list_all", "Contact list, admin (every contact)", PAGE, contact_list_all, (PAGE_TARGET,)),
+              (FLOOR_PAGE, ADMIN_SEARCH_PEER)),
+    Operation("contact_list_all", "Contact list, admin (every contact)", PAGE, contact_list_all,
+              (FLOOR_PAGE, ADMIN_PEER)),
     Operation("smartlist_page_1", "Smart list, ends within 90 days by MRR, page 1", PAGE, smartlist_page_1,
-              targets=(PAGE_TARGET,)),
+              (FLOOR_PAGE, ADMIN_PEER)),
     Operation("smartlist_page_deep", "Smart list, ends within 90 days by MRR, middle page", PAGE,
-              smartlist_page_deep, targets=(PAGE_TARGET,)),
+              smartlist_page_deep, (FLOOR_PAGE, ADMIN_PEER)),
     Operation("partner_dashboard", f"Partner dashboard, 100 customers, search ?q={PARTNER_SEARCH_TEXT}", PAGE,
-              partner_dashboard, (PAGE_TARGET,)),
+              partner_dashboard, (FLOOR_DASHBOARD,)),
     Operation("partner_dashboard_all", "Partner dashboard, 100 customers, by deadline", PAGE,
-              partner_dashboard_all, (PAGE_TARGET,)),
+              partner_dashboard_all, (FLOOR_DASHBOARD,)),
+    Operation("pipeline", "Pipeline, a manager's team", PAGE, pipeline, (FLOOR_DASHBOARD,)),
+]
+
+PEERS = [
+    Operation("admin_changelist", "Django admin changelist, every contact (peer)", PAGE, admin_changelist),
+    Operation("admin_search", f"Django admin changelist search ?q={SEARCH_TEXT} (peer)", PAGE, admin_search),
+]
+
+MIXED = [
+    Operation("floor_users", "Floor, requested by the mixed workload's 20 users", USERS, floor_users),
+    Operation("mixed", "Mixed workload: 20 users browsing, 5 changes/s through the forms", USERS, mixed_workload,
+              (MIXED_P95, MIXED_RATE)),
 ]
 
 EXPORTS = [
     Operation("copy_contacts", "COPY baseline: every contact + MRR columns", COPY, copy_all_contacts),
     Operation("smartlist_copy", "COPY of the smart list's SQL, every contact", COPY, smartlist_copy),
     Operation("smartlist_export", "Smart list CSV export, every contact", EXPORT, smartlist_export,
-              targets=(Target("smartlist_copy", 0.8), Target("import_export", 50))),
+              targets=(Target("smartlist_copy", 0.9), Target("import_export", 50))),
     Operation("import_export", "django-import-export, same queryset (100,000 rows)", EXPORT, import_export),
 ]
 
 OPERATIONS = [
     Operation("floor", "Floor: minimal logged-in view", PAGE, floor),
-    *(twin for page in PAGES for twin in (page, rendered_afresh(page))),
+    *PAGES,
+    *PEERS,
+    *MIXED,
     *EXPORTS,
 ]

@@ -187,7 +187,7 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
 
 def _measure(operation, context, server, sessions, options, base):
     from bench import harness
-    from bench.operations import COPY, EXPORT
+    from bench.operations import COPY, EXPORT, USERS
     from bench.report import FAILED, OK, Result
 
     prepared = operation.prepare(context)
@@ -195,16 +195,15 @@ def _measure(operation, context, server, sessions, options, base):
         copied = harness.copy_csv(prepared.sql, prepared.params, seconds=options.duration)
         return Result(
             **base, rate=copied.rows_per_second, rows=copied.rows, requests=len(copied.runs), queries=1,
-            p50_ms=harness.percentile_ms(copied.runs, 50), p95_ms=harness.percentile_ms(copied.runs, 95),
-            note=f"{copied.bytes / 1e6:.1f} MB of CSV a run",
+            **_percentiles(copied.runs), note=f"{copied.bytes / 1e6:.1f} MB of CSV a run",
         )
-    if prepared.username not in sessions:
-        sessions[prepared.username] = harness.Cookies(harness.log_in(prepared.username))
-    cookies, headers = sessions[prepared.username], operation.headers
-    status, _ = harness.get(server.port, prepared.path, cookies=cookies, headers=headers)
+    if operation.kind == USERS:
+        return _measure_users(prepared.workload, server, sessions, options, base)
+    cookies = _session(sessions, prepared.username)
+    status, _ = harness.get(server.port, prepared.path, cookies=cookies)
     if status != 200:
         raise BenchError(f"GET {prepared.path} as {prepared.username} answered {status}")
-    queries = harness.count_queries(prepared.path, cookies=cookies, headers=headers)
+    queries = harness.count_queries(prepared.path, cookies=cookies)
     if operation.kind == EXPORT:
         # One download after another, each timed to its last byte: rows / the median time, as
         # for COPY (the status check above was the warm-up).
@@ -212,24 +211,65 @@ def _measure(operation, context, server, sessions, options, base):
         runs = harness.download(server.port, prepared.path, cookies=cookies, seconds=options.duration)
         return Result(
             **base, status=OK, note="; ".join(problems), rate=prepared.rows / statistics.median(runs),
-            p50_ms=harness.percentile_ms(runs, 50), p95_ms=harness.percentile_ms(runs, 95),
-            peak_rss_mb=server.peak_memory_mb(), queries=queries, requests=len(runs), rows=prepared.rows,
+            **_percentiles(runs), peak_rss_mb=server.peak_memory_mb(), queries=queries, requests=len(runs), rows=prepared.rows,
         )
     url = server.url(prepared.path)
     if options.warmup >= 1:
-        harness.wrk(url, cookies=cookies, headers=headers, seconds=options.warmup, connections=options.connections)
+        harness.wrk(url, cookies=cookies, seconds=options.warmup, connections=options.connections)
     problems = [] if server.reset_peak_memory() else ["peak memory since the workers started"]
-    load = harness.wrk(url, cookies=cookies, headers=headers, seconds=options.duration,
-                       connections=options.connections)
+    load = harness.wrk(url, cookies=cookies, seconds=options.duration, connections=options.connections)
     if load.non_2xx_3xx:
         problems.append(f"{load.non_2xx_3xx} responses not 2xx/3xx")
     if load.errors:
         problems.append(f"{load.errors} socket errors")
     return Result(
         **base, status=FAILED if load.non_2xx_3xx else OK, note="; ".join(problems),
-        rate=load.requests_per_second, p50_ms=load.p50_ms, p95_ms=load.p95_ms, peak_rss_mb=server.peak_memory_mb(),
-        queries=queries, requests=load.requests,
+        rate=load.requests_per_second, p50_ms=load.p50_ms, p95_ms=load.p95_ms, p99_ms=load.p99_ms,
+        peak_rss_mb=server.peak_memory_mb(), queries=queries, requests=load.requests,
     )
+
+
+def _measure_users(workload, server, sessions, options, base):
+    """Many users at once (bench/mixed.py): requests/s and latency of their browsing; the changes
+    made meanwhile are counted in the note."""
+    from bench import harness, mixed
+    from bench.report import FAILED, OK, Result
+
+    people = (*workload.browsers, *workload.writers)
+    cookies = {person.username: _session(sessions, person.username).as_dict() for person in people}
+    mixed.check(workload, port=server.port, cookies=cookies)
+    if options.warmup >= 1:
+        mixed.run(workload, port=server.port, cookies=cookies, seconds=options.warmup)
+    problems = [] if server.reset_peak_memory() else ["peak memory since the workers started"]
+    timings = mixed.run(workload, port=server.port, cookies=cookies, seconds=options.duration)
+    notes = [f"{len(workload.browsers)} users"]
+    if workload.writers:
+        notes.append(f"{len(timings.writing)} of {timings.changes_started} changes started at {mixed.CHANGES_PER_SECOND}/s made"
+                     + (f" (p95 {harness.percentile_ms(timings.writing, 95):.0f} ms for form, POST and redirect)"
+                        if timings.writing else ""))
+    if timings.errors:
+        notes.append(f"{timings.errors} errors, e.g. {timings.first_errors[0]}")
+    return Result(
+        **base, status=FAILED if timings.errors or not timings.browsing else OK, note="; ".join(notes + problems),
+        rate=len(timings.browsing) / timings.seconds, **_percentiles(timings.browsing),
+        peak_rss_mb=server.peak_memory_mb(), requests=len(timings.browsing),
+    )
+
+
+def _session(sessions, username: str):
+    from bench import harness
+
+    if username not in sessions:
+        sessions[username] = harness.Cookies(harness.log_in(username))
+    return sessions[username]
+
+
+def _percentiles(runs: list[float]) -> dict[str, float | None]:
+    from bench.harness import percentile_ms
+
+    if not runs:
+        return {}
+    return {f"p{percent}_ms": percentile_ms(runs, percent) for percent in (50, 95, 99)}
 
 
 def _progress(message: str) -> None:

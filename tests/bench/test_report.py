@@ -2,14 +2,14 @@
 
 import pytest
 
-from bench.report import FAILED, NOT_WIRED, Result, Target, as_json, markdown, missed_lines, ratios
+from bench.report import FAILED, NOT_WIRED, P95, Result, Target, as_json, markdown, missed_lines, ratios
 
 FLOOR = Target("floor", 0.4)
 
 
 def page(key, rate, **extra):
     return Result(key=key, label=key.replace("_", " ").title(), unit="req/s", rate=rate, p50_ms=2.0,
-                  p95_ms=4.5, peak_rss_mb=61.25, queries=5, targets=(FLOOR,), **extra)
+                  p95_ms=4.5, p99_ms=9.0, peak_rss_mb=61.25, queries=5, targets=(FLOOR,), **extra)
 
 
 def test_a_page_at_forty_percent_of_the_floor_meets_its_target():
@@ -68,21 +68,23 @@ def test_the_table_shows_figures_verdicts_and_operations_not_wired_yet():
     ]
     table = markdown(results, ratios(results))
     lines = table.splitlines()
-    assert lines[0] == "| operation | rate | p50 | p95 | peak RSS | queries | vs target |"
-    assert lines[2] == "| Floor | 1,234 req/s | 3.2 ms | 6.0 ms | 60.0 MB | 2 | – |"
+    assert lines[0] == "| operation | rate | p50 | p95 | p99 | peak RSS | queries | vs target |"
+    assert lines[2] == "| Floor | 1,234 req/s | 3.2 ms | 6.0 ms | – | 60.0 MB | 2 | – |"
     assert lines[3] == (
-        "| Contact Page | 300 req/s | 2.0 ms | 4.5 ms | 61.2 MB | 5 | "
+        "| Contact Page | 300 req/s | 2.0 ms | 4.5 ms | 9.0 ms | 61.2 MB | 5 | "
         "0.24x floor (>= 0.4x floor: MISSED by 0.16) |"
     )
-    assert lines[4] == "| COPY | 523,457 rows/s | – | – | – | 1 | – |"
-    assert lines[5] == "| Partner dashboard | not wired yet: needs renewals (issue #5) | – | – | – | – | >= 0.4x floor: n/a |"
+    assert lines[4] == "| COPY | 523,457 rows/s | – | – | – | – | 1 | – |"
+    assert lines[5] == (
+        "| Partner dashboard | not wired yet: needs renewals (issue #5) | – | – | – | – | – | >= 0.4x floor: n/a |"
+    )
 
 
 def test_the_json_holds_every_operation_ratio_and_miss():
     results = [Result("floor", "Floor", "req/s", rate=1000.0), page("contact_page", 100.0)]
     document = as_json(results, ratios(results))
     assert [operation["key"] for operation in document["operations"]] == ["floor", "contact_page"]
-    assert document["operations"][1]["targets"] == [{"reference": "floor", "minimum": 0.4}]
+    assert document["operations"][1]["targets"] == [{"reference": "floor", "bound": 0.4, "figure": "rate"}]
     assert document["ratios"][0]["ratio"] == 0.1
     assert document["missed"] == [
         "MISSED contact_page: 0.10x floor, target >= 0.4x floor: missed by 0.30 (needs 4.00x its rate)"
@@ -94,3 +96,23 @@ def test_a_tiny_ratio_keeps_its_digits():
     assert missed_lines(ratios(results)) == [
         "MISSED contact_search: 0.0005x floor, target >= 0.4x floor: missed by 0.40 (needs 800.00x its rate)"
     ]
+
+
+def test_a_latency_target_holds_p95_under_a_multiple_of_the_reference():
+    floor = Result("floor_users", "Floor, 20 users", "req/s", rate=300.0, p95_ms=100.0)
+    mixed = Result("mixed", "Mixed", "req/s", rate=60.0, p95_ms=520.0, note="20 users",
+                   targets=(Target("floor_users", 4, P95), Target("floor_users", 0)))
+    against_p95, against_rate = ratios([floor, mixed])
+    assert (against_p95.ratio, against_p95.met) == (5.2, False)
+    assert against_p95.missed_by == pytest.approx(1.2)
+    assert against_p95.speedup_needed == pytest.approx(1.3)
+    assert (against_rate.ratio, against_rate.met) == (0.2, True)  # bound 0: reported, not a target
+    assert missed_lines([against_p95, against_rate]) == [
+        "MISSED mixed: p95 5.20x floor_users, target < 4x floor_users: missed by 1.20 (needs 1.30x less p95 latency)"
+    ]
+    row = markdown([floor, mixed], [against_p95, against_rate]).splitlines()[-1]
+    assert row.endswith(
+        "| p95 5.20x floor_users (< 4x floor_users: MISSED by 1.20); 0.20x floor_users; 20 users |"
+    )
+    fast = Result("mixed", "Mixed", "req/s", rate=60.0, p95_ms=390.0, targets=(Target("floor_users", 4, P95),))
+    assert ratios([floor, fast])[0].met is True

@@ -152,7 +152,7 @@ SEED = """
 import datetime
 from django.db import transaction
 from crm.models import User
-from smartlists.bench import add_customers
+from bench.customers import add_customers
 from smartlists.models import SmartList
 from smartlists.services import export_job_create
 rep = User.objects.create_user("rep", password="pw", role="rep")

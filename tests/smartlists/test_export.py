@@ -16,10 +16,10 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 from hypothesis import given, strategies as st
 
+from bench.customers import add_customers
 from crm import fields
 from crm.fields import ContactField
 from crm.models import Contact
-from smartlists.bench import add_customers
 from smartlists.export import csv_chunks
 from smartlists.queries import listing
 from subscriptions.summary import rebuild, stored_is_fresh
