@@ -1,9 +1,30 @@
-"""The one place "today" comes from, so that tests can move it (time-machine)."""
+"""The one place "today" comes from, so that tests can move it (time-machine), and the range of
+dates the product accepts."""
 
 import datetime
 
-from django.utils import timezone
+from django import forms
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+# Every date a person types is in this range: wide enough for any real contract, narrow enough
+# that month-by-month history stays small and date arithmetic inside Python's calendar.
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2200, 12, 31)
 
 
 def today() -> datetime.date:
     return timezone.localdate()
+
+
+class DateField(forms.DateField):
+    """A form's date, refused outside EARLIEST..LATEST with a message that gives the range."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise forms.ValidationError(
+                _("Enter a date between %(earliest)s and %(latest)s."),
+                code="date_range",
+                params={"earliest": formats.date_format(EARLIEST), "latest": formats.date_format(LATEST)},
+            )

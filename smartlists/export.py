@@ -1,8 +1,9 @@
 """The CSV of a smart list: one row generator for the download and the background job.
 
 Formatting happens in SQL, once per registry field kind: ISO dates, "." decimals with two places,
-choice labels (in the language of whoever asked), and text that a spreadsheet would run as a formula ("=", "+", "-", "@", tab, CR at
-the start) prefixed with an apostrophe; numbers are never touched, negative ones included. Every
+choice labels (in the language of whoever asked), and text that a spreadsheet would run as a
+formula ("=", "+", "-", "@" or their full-width forms, tab, CR or LF at the start, or a sign behind
+leading spaces) prefixed with an apostrophe; numbers are never touched, negative ones included. Every
 column leaves the database as text (NULL for nothing), so the file is PostgreSQL's own CSV:
 `COPY (...) TO STDOUT WITH (FORMAT csv)` through psycopg 3 of the list's own query (its raw values,
 sorted) under an outer SELECT that formats them (`copy_sql`), its rows re-chunked to ~64 KiB.
@@ -26,8 +27,12 @@ from django.utils.text import slugify
 
 CHUNK_BYTES = 64 * 1024
 BOM = "\ufeff".encode()
-FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
-FORMULA_CODES = ", ".join(str(ord(start)) for start in FORMULA_STARTS)
+# What a spreadsheet may run as a formula when a cell starts with it: the four signs, in ASCII and
+# full width (some spreadsheets fold ＝ into =), and the line breaks and tab it skips over.
+FORMULA_SIGNS = ["=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20"]
+FORMULA_STARTS = [*FORMULA_SIGNS, "\t", "\r", "\n"]
+SIGN_CODES = ", ".join(str(ord(sign)) for sign in FORMULA_SIGNS)
+START_CODES = ", ".join(str(ord(start)) for start in FORMULA_STARTS)
 
 
 class MoneyText(Func):
@@ -88,11 +93,12 @@ def _has_two_places(expression) -> bool:
 
 
 class Neutralised(Func):
-    """Text as a spreadsheet shows it and never runs it: an apostrophe before a formula start;
-    empty text is written as nothing.
+    """Text as a spreadsheet shows it and never runs it: an apostrophe before a formula start (also
+    one behind leading spaces); empty text is written as nothing.
 
     The test is of the first character's code (`ascii('')` is 0 and `ascii(NULL)` is NULL: neither
-    matches), cheaper than comparing the first character.
+    matches), cheaper than comparing the first character; only text starting with a space is
+    trimmed to look further.
     """
 
     output_field = TextField()
@@ -104,8 +110,12 @@ class Neutralised(Func):
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
         quote = "''''"  # the SQL literal of one apostrophe
-        case = f"CASE WHEN ascii({sql}) IN ({FORMULA_CODES}) THEN {quote} || {sql} ELSE NULLIF({sql}, '') END"
-        return case, [*params, *params, *params]
+        runs = (
+            f"ascii({sql}) IN ({START_CODES}) "
+            f"OR (ascii({sql}) = 32 AND ascii(ltrim({sql}, E' \\t\\r\\n')) IN ({SIGN_CODES}))"
+        )
+        case = f"CASE WHEN {runs} THEN {quote} || {sql} ELSE NULLIF({sql}, '') END"
+        return case, [*params, *params, *params, *params, *params]
 
 
 def csv_expression(contact_field, value=None):

@@ -28,10 +28,22 @@ class ProratedValue(Func):
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later, or the month's last day when it is shorter (31 Jan + 1 = 28 Feb)."""
+    """The same day `months` later, or the month's last day when it is shorter (31 Jan + 1 = 28 Feb).
+
+    Past the calendar's ends it stops at them (a row stored before dates had a range must not
+    break a page)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
+    if year < datetime.MINYEAR:
+        return datetime.date.min
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_day(day: datetime.date) -> datetime.date:
+    """The day after, stopping at the calendar's last day."""
+    return day if day == datetime.date.max else day + datetime.timedelta(days=1)
 
 
 def end_after_months(start: datetime.date, months: int) -> datetime.date:
@@ -48,5 +60,7 @@ def months_between(first: datetime.date, last: datetime.date) -> list[datetime.d
     month, months = first.replace(day=1), []
     while month <= last:
         months.append(month)
+        if month.year == datetime.MAXYEAR and month.month == 12:
+            break  # the calendar's last month
         month = add_months(month, 1)
     return months

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.fields import ContactField, register
 from subscriptions.dates import DaysBetween, ProratedValue
-from subscriptions.models import Direction
+from subscriptions.models import Direction, Period
 from subscriptions.queries import current_value, direction_expression, upcoming_value
 from subscriptions.summary import stored_is_fresh
 
@@ -24,9 +24,14 @@ FEATURE = "subscriptions"
 
 
 def _mrr_range(key, label):
+    # A bound is checked against the stored column's precision before it reaches a query: one
+    # PostgreSQL cannot hold as numeric (1e-100000) failed the whole list, its export and every
+    # list that saved it.
+    column = Period._meta.get_field("mrr")
+    precision = {"max_digits": column.max_digits, "decimal_places": column.decimal_places}
     return lambda: {
-        f"{key}_min": django_filters.NumberFilter(field_name=key, lookup_expr="gte", label=_("%(label)s from") % {"label": label}),
-        f"{key}_max": django_filters.NumberFilter(field_name=key, lookup_expr="lte", label=_("%(label)s to") % {"label": label}),
+        f"{key}_min": django_filters.NumberFilter(field_name=key, lookup_expr="gte", label=_("%(label)s from") % {"label": label}, **precision),
+        f"{key}_max": django_filters.NumberFilter(field_name=key, lookup_expr="lte", label=_("%(label)s to") % {"label": label}, **precision),
     }
 
 

@@ -7,7 +7,8 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from crm.billing import BillingFrequency
-from subscriptions.dates import end_after_months
+from crm.dates import LATEST, DateField
+from subscriptions.dates import end_after_months, next_day
 from subscriptions.models import Period
 from subscriptions.money import EVERY_N_MONTHS, normalise_mrr
 
@@ -41,10 +42,10 @@ class PeriodForm(forms.Form):
         label=_("Every N months"), required=False, min_value=1, max_value=120,
         help_text=_("Only for “Every N months”."),
     )
-    start_date = forms.DateField(label=_("Effective date"), widget=DateInput())
+    start_date = DateField(label=_("Effective date"), widget=DateInput())
     end = forms.ChoiceField(label=_("Ends"), choices=END_CHOICES, initial=AFTER, widget=forms.RadioSelect)
     term_months = forms.IntegerField(label=_("Number of months"), required=False, min_value=1, max_value=600)
-    end_date = forms.DateField(label=_("End date"), required=False, widget=DateInput())
+    end_date = DateField(label=_("End date"), required=False, widget=DateInput())
     description = forms.CharField(label=_("Description"), required=False, max_length=200)
     # The version the editor read: a save based on an older one is refused (see services).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
@@ -119,9 +120,8 @@ class PeriodForm(forms.Form):
                     self.add_error("term_months", _("Give the number of months."))
                 return
             if start is not None:
-                try:
-                    cleaned["end_date"] = end_after_months(start, months)
-                except (OverflowError, ValueError):
+                cleaned["end_date"] = end_after_months(start, months)
+                if cleaned["end_date"] > LATEST:
                     self.add_error("term_months", _("That term ends too far in the future."))
         elif end == self.ON:
             cleaned["term_months"] = None
@@ -160,9 +160,9 @@ def initial_for_change(last: Period | None, today: datetime.date) -> dict:
     if last is None:
         return {"start_date": today}
     if last.end_date is not None:
-        start = last.end_date + datetime.timedelta(days=1)
+        start = next_day(last.end_date)
     else:
-        start = max(today, last.start_date + datetime.timedelta(days=1))
+        start = max(today, next_day(last.start_date))
     initial = {"start_date": start, "currency": last.currency}
     if last.term_months:
         initial.update(end=PeriodForm.AFTER, term_months=last.term_months)

@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from crm.dates import EARLIEST, LATEST
 from subscriptions.dates import month_end, months_between
 
 
@@ -24,9 +25,11 @@ def monthly_mrr(periods: list, today: datetime.date) -> list[Month]:
     """One `Month` per month since the first period began; `periods` sorted by start date."""
     if not periods:
         return []
-    last = max(today, periods[-1].start_date)
+    # Within the range of dates people can type: a row stored before there was one (year 9999)
+    # would otherwise make a page of a hundred thousand months.
+    first, last = max(periods[0].start_date, EARLIEST), min(max(today, periods[-1].start_date), LATEST)
     months, previous, index = [], Decimal(0), 0
-    for first_day in months_between(periods[0].start_date, last):
+    for first_day in months_between(first, last):
         day = month_end(first_day)
         while index + 1 < len(periods) and periods[index + 1].start_date <= day:
             index += 1

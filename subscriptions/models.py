@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.billing import BillingFrequency
 from crm.models import Contact
+from subscriptions.dates import next_day
 from subscriptions.money import prorate
 
 
@@ -125,7 +126,7 @@ class Period(models.Model):
         """New business, reactivation after a gap, or expansion/contraction/renewal by value."""
         if previous is None:
             return Tag.NEW
-        if previous.end_date is not None and self.start_date > previous.end_date + datetime.timedelta(days=1):
+        if previous.end_date is not None and self.start_date > next_day(previous.end_date):
             return Tag.REACTIVATION
         if self.mrr > previous.mrr:
             return Tag.EXPANSION

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 
+from subscriptions.dates import next_day
 from subscriptions.models import Period
 from subscriptions.queries import with_subscription
 
@@ -40,7 +41,7 @@ class Position:
         return (
             self.current_end is not None
             and self.upcoming_start is not None
-            and self.upcoming_start == self.current_end + datetime.timedelta(days=1)
+            and self.upcoming_start == next_day(self.current_end)
         )
 
 

@@ -4,6 +4,7 @@ import io
 import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 from django.core.management import call_command
 from django.db import connection
 
@@ -87,7 +88,7 @@ def test_a_feature_switched_off_after_seeding_stays_off(db, by):
 def test_demo_logins_work_and_contacts_are_spread_over_reps(db):
     seed()
     for username in ["admin", "manager", "rep", "rep2", "rep3", "partner", "partner2"]:
-        assert authenticate(username=username, password="demo") is not None, username
+        assert authenticate(RequestFactory().post("/accounts/login/"), username=username, password="demo") is not None, username
     manager = User.objects.get(username="manager")
     owners = set(Contact.objects.values_list("owner__username", flat=True))
     assert {"rep", "rep2", "rep3"} <= owners

@@ -156,7 +156,8 @@ def signed_fields(monkeypatch):
     monkeypatch.setitem(fields._fields, "delta", delta)
 
 
-FORMULAS = ["=SUM(A1:A9)", "+41 22 000", "-2+3", "@cmd", "\tTabbed", "\rReturned", "Plain", "a=b"]
+FORMULAS = ["=SUM(A1:A9)", "+41 22 000", "-2+3", "@cmd", "\tTabbed", "\rReturned", "Plain", "a=b",
+            "\uff1dSUM(A1)", "\uff0b1", "\uff0d1", "\uff20cmd", "\n=1+1", "  =1+1", " \t@cmd", "  spaced plain"]
 
 
 def test_formula_cells_are_neutralised_and_numbers_stay_numbers(client_as, rep, signed_fields):
@@ -167,7 +168,10 @@ def test_formula_cells_are_neutralised_and_numbers_stay_numbers(client_as, rep, 
     rows = parse(content)
     assert rows[0] == ["Name", "Balance", "Delta", "Phone", "E-mail"]
     by_name = {row[0]: row for row in rows[1:]}
-    assert set(by_name) == {"'=SUM(A1:A9)", "'+41 22 000", "'-2+3", "'@cmd", "'\tTabbed", "'\rReturned", "Plain", "a=b"}
+    assert set(by_name) == {
+        "'=SUM(A1:A9)", "'+41 22 000", "'-2+3", "'@cmd", "'\tTabbed", "'\rReturned", "Plain", "a=b",
+        "'\uff1dSUM(A1)", "'\uff0b1", "'\uff0d1", "'\uff20cmd", "'\n=1+1", "'  =1+1", "' \t@cmd", "  spaced plain",
+    }
     for row in rows[1:]:
         assert row[1:] == ["-12.50", "-7", "'-5", ""]  # numbers untouched; a text "-5" is text
 
@@ -181,8 +185,12 @@ def test_round_trip_of_awkward_names_through_the_csv_module(client_as, rep):
     assert sorted(row[0] for row in parse(content)[1:]) == sorted(awkward)
 
 
+SIGNS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
 def _neutralised(text):
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    runs = text[:1] in (*SIGNS, "\t", "\r", "\n") or (text[:1] == " " and text.lstrip(" \t\r\n")[:1] in SIGNS)
+    return "'" + text if runs else text
 
 
 @given(names=st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=30), min_size=1, max_size=5))
