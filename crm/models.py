@@ -9,6 +9,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from crm.links import object_url
+from crm.text import single_line
 
 
 class User(AbstractUser):
@@ -84,7 +85,7 @@ def assignable_owners(user) -> models.QuerySet:
 
 
 class Tag(models.Model):
-    name = models.CharField(_("name"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=50, unique=True, validators=[single_line])
 
     class Meta:
         ordering = ["name"]
@@ -138,9 +139,9 @@ class Contact(models.Model):
         ORGANISATION = "organisation", _("Organisation")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PERSON)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[single_line])
     email = models.EmailField(_("e-mail"), blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[single_line])
     website = models.URLField(_("website"), blank=True)
     address = models.TextField(_("address"), blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts", verbose_name=_("tags"))

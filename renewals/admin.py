@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from renewals import notices
-from renewals.models import Association, ContractChange, CustomerAccount, PartnerOrganisation
+from renewals.models import Association, ContractChange, CustomerAccount, Notice, PartnerOrganisation
 from crm import dates
 
 
@@ -42,3 +42,18 @@ class ContractChangeAdmin(admin.ModelAdmin):
             notices.announce_status(obj, today=dates.today())
         else:
             notices.announce_created(obj, today=dates.today())
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    """E-mail notices to partners: failed ones (after Notice.MAX_ATTEMPTS tries) are listed with their error."""
+
+    list_display = ["event_key", "recipient", "kind", "created_at", "sent_at", "skipped_at", "failed_at", "attempts", "last_error"]
+    list_filter = ["kind", ("failed_at", admin.EmptyFieldListFilter), ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["event_key", "recipient__username", "last_error"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -329,7 +329,7 @@ class ColumnPreference(models.Model):
 
 class NoticeQuerySet(models.QuerySet):
     def pending(self) -> "NoticeQuerySet":
-        return self.filter(sent_at__isnull=True, skipped_at__isnull=True)
+        return self.filter(sent_at__isnull=True, skipped_at__isnull=True, failed_at__isnull=True)
 
 
 class Notice(models.Model):
@@ -353,6 +353,13 @@ class Notice(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     skipped_at = models.DateTimeField(null=True, blank=True)
+    # Tries that failed before the e-mail left (the last one's error); after MAX_ATTEMPTS the
+    # notice is failed: no sweep hands it over again, and admins see it in the admin.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    MAX_ATTEMPTS = 5
 
     objects = NoticeQuerySet.as_manager()
 

@@ -81,7 +81,7 @@ def daily(*, today: datetime.date) -> int:
 
 
 def send(notice_id: int) -> bool:
-    """Send one notice unless it was sent or its association ended; True when an e-mail left.
+    """Send one notice unless it was sent, failed or its association ended; True when an e-mail left.
 
     The row stays locked while the e-mail leaves and is marked sent in the same transaction, so
     two workers never both send it. A worker killed between the SMTP hand-off and the commit
@@ -94,13 +94,21 @@ def send(notice_id: int) -> bool:
             .filter(pk=notice_id)
             .first()
         )
-        if notice is None or notice.sent_at or notice.skipped_at:
+        if notice is None or notice.sent_at or notice.skipped_at or notice.failed_at:
             return False
         if notice.association.ended_at is not None:
             notice.skipped_at = timezone.now()
             notice.save(update_fields=["skipped_at"])
             return False
-        _message(notice).send()
+        try:
+            _message(notice).send()
+        except Exception as error:  # noqa: BLE001 — whatever stops it, it must not be retried forever
+            notice.attempts += 1
+            notice.last_error = f"{type(error).__name__}: {error}"[:1000]
+            if notice.attempts >= Notice.MAX_ATTEMPTS:
+                notice.failed_at = timezone.now()
+            notice.save(update_fields=["attempts", "last_error", "failed_at"])
+            return False
         notice.sent_at = timezone.now()
         notice.save(update_fields=["sent_at"])
     return True

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Team
+from crm.text import single_line
 from smartlists.export import file_name
 
 DEFAULT_COLUMNS = ["name", "owner_name", "email"]
@@ -41,7 +42,7 @@ class SmartList(models.Model):
     class Preset(models.TextChoices):
         ENDING_90 = "ending_90", _("Subscriptions ending in the next 90 days")
 
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, validators=[single_line])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="smartlists", verbose_name=_("owner")
     )

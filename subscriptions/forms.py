@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.billing import BillingFrequency
 from crm.dates import LATEST, DateField
+from crm.text import single_line
 from subscriptions.dates import end_after_months, next_day
 from subscriptions.models import Period
 from subscriptions.money import EVERY_N_MONTHS, normalise_mrr
@@ -46,7 +47,7 @@ class PeriodForm(forms.Form):
     end = forms.ChoiceField(label=_("Ends"), choices=END_CHOICES, initial=AFTER, widget=forms.RadioSelect)
     term_months = forms.IntegerField(label=_("Number of months"), required=False, min_value=1, max_value=600)
     end_date = DateField(label=_("End date"), required=False, widget=DateInput())
-    description = forms.CharField(label=_("Description"), required=False, max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, max_length=200, validators=[single_line])
     # The version the editor read: a save based on an older one is refused (see services).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 

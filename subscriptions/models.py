@@ -11,6 +11,7 @@ from crm.billing import BillingFrequency
 from crm.models import Contact
 from subscriptions.dates import next_day
 from subscriptions.money import prorate
+from crm.text import single_line
 
 
 class Tag(models.TextChoices):
@@ -66,7 +67,7 @@ class Period(models.Model):
     start_date = models.DateField(_("effective date"))
     end_date = models.DateField(_("end date"), null=True, blank=True, help_text=_("Empty: never ends."))
     term_months = models.PositiveSmallIntegerField(_("term in months"), null=True, blank=True)
-    description = models.CharField(_("description"), max_length=200, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True, validators=[single_line])
     price = models.DecimalField(_("price"), max_digits=12, decimal_places=2, null=True, blank=True)
     billing_frequency = models.CharField(
         _("billing frequency"), max_length=16, choices=BillingFrequency.choices, blank=True

@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from renewals import services
+from renewals import notices, services
 from renewals.models import Notice
 from renewals.tasks import daily_notices, sweep_notices
 from tests.factories import UserFactory
@@ -165,3 +165,31 @@ def test_beat_runs_the_daily_task_and_the_sweep():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"renewals.daily_notices", "renewals.sweep_notices"} <= tasks
     assert {"renewals.daily_notices", "renewals.sweep_notices", "renewals.send_notice"} <= set(app.tasks)
+
+
+def test_a_customer_name_with_a_line_break_is_refused_on_input(client_as, rep):
+    response = client_as(rep).post(reverse("contact_create"), {"kind": "organisation", "name": "Acme\r\nBcc: x@evil.example", "owner": rep.pk})
+    assert response.status_code in (200, 400, 422)
+    assert "without line breaks" in response.text
+    from crm.models import Contact
+
+    assert not Contact.objects.filter(name__startswith="Acme").exists()
+
+
+def test_a_notice_that_cannot_leave_stops_after_a_few_tries_and_shows_as_failed(
+    customer, partner, frozen_today, celery_eager, mailoutbox, django_capture_on_commit_callbacks, client_as, admin_user
+):
+    # A name stored before single-line fields refused line breaks: Django will not put it in a subject.
+    customer.contact.__class__.objects.filter(pk=customer.contact.pk).update(name="Acme\r\nBcc: x@evil.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        change = services.contract_change_create(customer=customer, data=DATA, by=None)
+    [notice] = Notice.objects.filter(change=change)
+    for _ in range(Notice.MAX_ATTEMPTS + 2):  # the sweep would hand it over again and again
+        notices.send(notice.pk)
+    notice.refresh_from_db()
+    assert mailoutbox == [] and notice.sent_at is None
+    assert notice.attempts == Notice.MAX_ATTEMPTS and notice.failed_at is not None
+    assert "BadHeaderError" in notice.last_error
+    assert notices.pending_to_hand_over(older_than=datetime.timedelta(0)) == []  # no sweep takes it any more
+    listing = client_as(admin_user).get(reverse("admin:renewals_notice_changelist") + "?failed_at__isnull=False")
+    assert listing.status_code == 200 and "BadHeaderError" in listing.text
