@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from crm.dates import today
 from crm.features import feature_required
 from crm.models import Contact, assignable_owners
-from crm.pagecache import cached_page
 from subscriptions import services
 from subscriptions.forms import DeleteForm, PanelPartForm, PeriodForm, initial_for_change
 from subscriptions.models import Period, PeriodChange
@@ -165,7 +164,6 @@ def period_delete(request, pk: int):
 @feature_required(FEATURE)
 @require_GET
 @login_required
-@cached_page
 def history(request, pk: int):
     """MRR month by month (paged, newest first), its chart, and the audit trail."""
     contact = _visible_contact(request, pk)
@@ -183,7 +181,6 @@ def history(request, pk: int):
 @feature_required(FEATURE)
 @require_GET
 @login_required
-@cached_page
 def pipeline(request):
     """Current vs upcoming MRR and the movements between them, per owner the user can see."""
     if not request.user.is_vendor_staff:

@@ -9,7 +9,6 @@ from django_htmx.http import HttpResponseClientRedirect
 from crm.filters import ContactFilter
 from crm.forms import ContactForm
 from crm.models import Contact
-from crm.pagecache import cached_page
 from crm.pagination import CappedPaginator
 from crm.panels import contact_panels
 
@@ -24,7 +23,6 @@ def _vendor_staff_only(user):
 
 @require_GET
 @login_required
-@cached_page
 def contact_list(request):
     _vendor_staff_only(request.user)
     contacts = Contact.objects.visible_to(request.user).select_related("owner", "organisation")
@@ -38,7 +36,6 @@ def contact_list(request):
 
 @require_GET
 @login_required
-@cached_page
 def contact_detail(request, pk: int):
     _vendor_staff_only(request.user)
     contact = get_object_or_404(

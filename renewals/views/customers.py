@@ -12,7 +12,6 @@ from django_htmx.http import HttpResponseClientRedirect as HttpClientRedirect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm import dates
-from crm.pagecache import cached_page
 from renewals import queries, services
 from renewals.models import CustomerAccount
 
@@ -45,7 +44,6 @@ def customer_context(request, customer: CustomerAccount) -> dict:
 
 @require_GET
 @login_required
-@cached_page
 def customer_detail(request, pk: int):
     customer = _visible_customer(request, pk)
     return render(request, "renewals/customer_detail.html", customer_context(request, customer))

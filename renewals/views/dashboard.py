@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from crm import dates
-from crm.pagecache import cached_page
 from renewals import columns as cols
 from renewals import conf, queries
 from renewals.forms import ColumnsForm, DashboardQueryForm
@@ -48,7 +47,6 @@ def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, chos
 
 @require_GET
 @login_required
-@cached_page
 def dashboard(request):
     _partners_only(request.user)
     chosen = cols.chosen_keys(request.user)

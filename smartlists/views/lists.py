@@ -8,7 +8,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm import features
 from crm.features import feature_required
-from crm.pagecache import cached_page
 from smartlists import services
 from smartlists.forms import ColumnsForm, ListStateForm, SmartListForm
 from smartlists.models import ExportJob, SmartList
@@ -58,7 +57,6 @@ def ready_made(request):
 
 @require_GET
 @login_required
-@cached_page
 def detail(request, pk: int):
     vendor_staff_only(request.user)
     smartlist = get_object_or_404(SmartList.objects.visible_to(request.user).select_related("owner"), pk=pk)
