@@ -34,6 +34,7 @@ class Formats:
         grouping = formats.get_format("NUMBER_GROUPING")
         self.grouping = grouping if settings.USE_THOUSAND_SEPARATOR else 0
         self.short_date_format = formats.get_format("SHORT_DATE_FORMAT")
+        self.short_datetime_format = formats.get_format("SHORT_DATETIME_FORMAT")
         self._short_date = _compile(self.short_date_format)
 
     def number(self, value) -> str:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from crm import dates
 from renewals import queries, services
 from renewals.models import CustomerAccount
+from renewals.table import change_rows
 
 
 def _visible_customer(request, pk: int) -> CustomerAccount:
@@ -33,6 +34,7 @@ def customer_context(request, customer: CustomerAccount) -> dict:
     return {
         "customer": customer,
         "changes": changes,
+        "rows": change_rows(changes),
         "shown": queries.CUSTOMER_COLUMNS,
         "layout": "customer",
         # Main points of contact: the primary contacts of upcoming changes first.

@@ -14,6 +14,7 @@ from renewals import columns as cols
 from renewals import conf, queries
 from renewals.forms import ColumnsForm, DashboardQueryForm
 from renewals.models import ColumnPreference
+from renewals.table import change_rows
 
 PAGE_SIZE = 50
 TEMPLATE = "renewals/dashboard.html"
@@ -39,7 +40,8 @@ def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, chos
         changes = queries.dashboard(
             request.user, today=today, shown=shown, search=query.cleaned_data["q"], sort=query.sort_key()
         )
-        context["page"] = Paginator(changes, PAGE_SIZE).get_page(query.cleaned_data["page"])
+        context["page"] = page = Paginator(changes, PAGE_SIZE).get_page(query.cleaned_data["page"])
+        context["rows"] = change_rows(page.object_list)
         context["urgent_count"] = changes.deadline_within(days=conf.urgent_days(), today=today).count()
         context["sort"] = query.sort_key()
     return context
