@@ -103,9 +103,6 @@ if not env_bool("DATABASE_JIT", False):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Lists count their rows exactly up to this many and show "10,000+" past it (crm.pagination).
 LIST_COUNT_CAP = env_int("LIST_COUNT_CAP", 10_000)
-# Lists, contact pages and the partner dashboard are cached whole until the next write
-# (`crm/pagecache.py`); an entry lives at most this long. 0 turns the page cache off.
-CRM_PAGE_CACHE_SECONDS = env_int("CRM_PAGE_CACHE_SECONDS", 600)
 
 # Redis: Celery broker and cache when REDIS_URL is set; else tasks run eagerly in-process.
 REDIS_URL = env_str("REDIS_URL")

@@ -18,7 +18,6 @@ from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
 from django.db.models import DateField, Exists, OuterRef, Q, QuerySet, Value
 
-from crm import pagecache
 from crm.models import Contact
 from subscriptions.models import SubscriptionSummary, SummaryRun
 from subscriptions.queries import has_periods, with_subscription
@@ -46,7 +45,6 @@ def _upsert(contacts: QuerySet, *, today: datetime.date) -> None:
             f"ON CONFLICT (contact_id) DO UPDATE SET {updates}",
             params,
         )
-    pagecache.data_changed()  # raw SQL sends no signals
 
 
 def refresh_contacts(contact_ids, *, today: datetime.date) -> None:

@@ -24,7 +24,6 @@ from crm.dates import today
 from crm.features import feature_required
 from crm.http import HtmxHttpRequest
 from crm.models import Contact, assignable_owners
-from crm.pagecache import cached_page
 from subscriptions import services
 from subscriptions.forms import DeleteForm, PanelPartForm, PeriodForm, initial_for_change
 from subscriptions.models import Period, PeriodChange
@@ -167,7 +166,6 @@ def period_delete(request: HtmxHttpRequest, pk: int):
 @feature_required(FEATURE)
 @require_GET
 @login_required
-@cached_page
 def history(request: HtmxHttpRequest, pk: int):
     """MRR month by month (paged, newest first), its chart, and the audit trail."""
     contact = _visible_contact(request, pk)
@@ -186,7 +184,6 @@ def history(request: HtmxHttpRequest, pk: int):
 @require_GET
 @login_required
 @vendor_staff_required
-@cached_page
 def pipeline(request: HtmxHttpRequest):
     """Current vs upcoming MRR and the movements between them, per owner the user can see."""
     owners = list(assignable_owners(request.user).order_by("first_name", "last_name", "username"))

@@ -18,14 +18,6 @@ hypothesis_settings.register_profile("fuzz", parent=hypothesis_settings.get_prof
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
-@pytest.fixture(autouse=True)
-def no_cached_pages():
-    """A test's rows are rolled back without a signal: pages cached by an earlier test must go too."""
-    from crm import pagecache
-
-    pagecache.new_version()
-
-
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="admin", role=User.Role.ADMIN, is_staff=True, is_superuser=True)

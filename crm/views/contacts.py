@@ -10,7 +10,6 @@ from crm.filters import ContactFilter
 from crm.forms import ContactForm
 from crm.http import HtmxHttpRequest
 from crm.models import Contact
-from crm.pagecache import cached_page
 from crm.pagination import CappedPaginator
 from crm.panels import contact_panels
 
@@ -20,7 +19,6 @@ PAGE_SIZE = 25
 @require_GET
 @login_required
 @vendor_staff_required
-@cached_page
 def contact_list(request: HtmxHttpRequest):
     contacts = Contact.objects.visible_to(request.user).select_related("owner", "organisation")
     filterset = ContactFilter(request.GET, queryset=contacts)
@@ -34,7 +32,6 @@ def contact_list(request: HtmxHttpRequest):
 @require_GET
 @login_required
 @vendor_staff_required
-@cached_page
 def contact_detail(request: HtmxHttpRequest, pk: int):
     contact = get_object_or_404(
         Contact.objects.visible_to(request.user).select_related("owner", "organisation"), pk=pk

@@ -5,11 +5,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from crm import dates
+from crm.formats import Formats
 from crm.http import HtmxHttpRequest
 from renewals import columns as cols
 from renewals import queries, services
 from renewals.forms import ActionForm, CommunicationOwnerForm, PrimaryContactForm, layout_of
 from renewals.models import ContractChange
+from renewals.table import ChangeRow
 
 ROW_TEMPLATE = "renewals/_changes_table.html#row"
 
@@ -29,7 +31,7 @@ def _row(request: HtmxHttpRequest, change: ContractChange, layout: str, *, error
     else:
         shown = cols.shown_columns(cols.chosen_keys(request.user))
     row = queries.changes_for(request.user, today=dates.today(), shown=shown).get(pk=change.pk)
-    context = {"change": row, "shown": shown, "layout": layout, "row_error": error, "row_form": form}
+    context = {"row": ChangeRow(row, Formats()), "shown": shown, "layout": layout, "row_error": error, "row_form": form}
     response = render(request, ROW_TEMPLATE, context, status=status)
     if status == 200:
         # For any region that shows this change elsewhere; the row itself is already swapped.

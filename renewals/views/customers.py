@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from crm import dates
 from crm.http import HtmxHttpRequest
-from crm.pagecache import cached_page
 from renewals import queries, services
 from renewals.models import CustomerAccount
+from renewals.table import change_rows
 
 
 def _visible_customer(request, pk: int) -> CustomerAccount:
@@ -35,6 +35,7 @@ def customer_context(request, customer: CustomerAccount) -> dict:
     return {
         "customer": customer,
         "changes": changes,
+        "rows": change_rows(changes),
         "shown": queries.CUSTOMER_COLUMNS,
         "layout": "customer",
         # Main points of contact: the primary contacts of upcoming changes first.
@@ -46,7 +47,6 @@ def customer_context(request, customer: CustomerAccount) -> dict:
 
 @require_GET
 @login_required
-@cached_page
 def customer_detail(request: HtmxHttpRequest, pk: int):
     customer = _visible_customer(request, pk)
     return render(request, "renewals/customer_detail.html", customer_context(request, customer))

@@ -11,11 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 from crm import dates
 from crm.access import partner_required
 from crm.http import HtmxHttpRequest
-from crm.pagecache import cached_page
 from renewals import columns as cols
 from renewals import conf, queries
 from renewals.forms import ColumnsForm, DashboardQueryForm
 from renewals.models import ColumnPreference
+from renewals.table import change_rows
 
 PAGE_SIZE = 50
 TEMPLATE = "renewals/dashboard.html"
@@ -35,7 +35,8 @@ def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, chos
         changes = queries.dashboard(
             request.user, today=today, shown=shown, search=query.cleaned_data["q"], sort=query.sort_key()
         )
-        context["page"] = Paginator(changes, PAGE_SIZE).get_page(query.cleaned_data["page"])
+        context["page"] = page = Paginator(changes, PAGE_SIZE).get_page(query.cleaned_data["page"])
+        context["rows"] = change_rows(page.object_list)
         context["urgent_count"] = changes.deadline_within(days=conf.urgent_days(), today=today).count()
         context["sort"] = query.sort_key()
     return context
@@ -44,7 +45,6 @@ def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, chos
 @require_GET
 @login_required
 @partner_required
-@cached_page
 def dashboard(request: HtmxHttpRequest):
     chosen = cols.chosen_keys(request.user)
     shown = cols.shown_columns(chosen)

@@ -10,7 +10,6 @@ from crm import features
 from crm.access import vendor_staff_required
 from crm.features import feature_required
 from crm.http import HtmxHttpRequest
-from crm.pagecache import cached_page
 from smartlists import services
 from smartlists.forms import ColumnsForm, ListStateForm, SmartListForm
 from smartlists.models import ExportJob, SmartList
@@ -61,7 +60,6 @@ def ready_made(request: HtmxHttpRequest):
 @require_GET
 @login_required
 @vendor_staff_required
-@cached_page
 def detail(request: HtmxHttpRequest, pk: int):
     smartlist = get_object_or_404(SmartList.objects.visible_to(request.user).select_related("owner"), pk=pk)
     params, sort = list_state(request, smartlist)

@@ -1,5 +1,7 @@
 """What a smart list's page shows: shared by the page itself and the forms that re-render it."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.http import QueryDict
 from django.shortcuts import render
@@ -7,13 +9,14 @@ from django.urls import reverse
 
 from crm import features, fields
 from crm.dates import today
+from crm.formats import Formats
 from crm.http import HtmxHttpRequest
 from smartlists.models import SmartList
 from smartlists import paging
 from smartlists.paging import capped_count, page_of
-from smartlists.views.cells import cells, row_html
 from smartlists.queries import (
     Listing,
+    currency_alias,
     feature_of_parameter,
     has_filter_parameters,
     listing,
@@ -57,6 +60,40 @@ def _footer(columns, sums: dict) -> list[dict | None]:
     return [sums.get(f.key) for f in columns] if sums else []
 
 
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One table cell as the template prints it: plain text (escaped there), right-aligned for
+    numbers, a link for the contact's name."""
+
+    text: object
+    num: bool = False
+    url: str | None = None
+
+
+def _cell(contact, f, currency: str, fmt: Formats) -> Cell:
+    value = getattr(contact, f.key)
+    if f.kind == "money":
+        if value is None:
+            return Cell("", num=True)
+        row_currency = getattr(contact, currency_alias(f)) if f.currency else currency
+        foreign = f" {row_currency}" if row_currency and row_currency != currency else ""
+        return Cell(fmt.money(value) + foreign, num=True)
+    if f.kind == "number":
+        return Cell(fmt.number(value), num=True)
+    if f.kind == "date":
+        return Cell(fmt.date(value))
+    if f.kind == "choice":
+        value = dict(f.choices).get(value)
+    if f.key == "name":
+        return Cell(value, url=contact.get_absolute_url())
+    return Cell("" if value is None else value)
+
+
+def _rows(contacts, columns, currency: str) -> list[list[Cell]]:
+    fmt = Formats()
+    return [[_cell(contact, f, currency, fmt) for f in columns] for contact in contacts]
+
+
 def render_list(request: HtmxHttpRequest, smartlist: SmartList, params: QueryDict, sort: str, *, region_only=False):
     result = list_listing(request, smartlist, params, sort)
     state = params.copy()
@@ -87,7 +124,7 @@ def render_list(request: HtmxHttpRequest, smartlist: SmartList, params: QueryDic
     context.update(
         page=page,
         count_cap=paging.COUNT_CAP,
-        rows=[row_html(cells(contact, result.columns, currency)) for contact in page.rows],
+        rows=_rows(page.rows, result.columns, currency),
         footer=_footer(result.columns, sums),
         totals_left_out=not exact and any(f.summable for f in result.columns),
     )

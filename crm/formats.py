@@ -1,0 +1,128 @@
+"""Numbers, money and dates as plain text in the active language, for the rows of a table.
+
+Django's `{{ value }}`, `floatformat` and `date` filters look up the language's formats on every
+call (~5 µs each): over a 50-row table that was most of the page. `Formats()` reads them once (per
+request and language) and then formats a value with plain string work. Its output is what those
+filters print, as text: the template escapes it like any other value.
+"""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.conf import settings
+from django.utils import dateformat, formats
+from django.utils.timezone import template_localtime
+
+CENT = Decimal("0.01")
+# `date` format characters this module writes itself; any other one goes through Django's dateformat.
+_DATE_PARTS = {
+    "d": lambda day: f"{day.day:02d}",
+    "j": lambda day: str(day.day),
+    "m": lambda day: f"{day.month:02d}",
+    "n": lambda day: str(day.month),
+    "Y": lambda day: f"{day.year:04d}",
+    "y": lambda day: f"{day.year % 100:02d}",
+}
+
+
+class Formats:
+    """The active language's number and date formats, read once."""
+
+    def __init__(self):
+        self.decimal_separator = formats.get_format("DECIMAL_SEPARATOR")
+        self.thousand_separator = formats.get_format("THOUSAND_SEPARATOR")
+        grouping = formats.get_format("NUMBER_GROUPING")
+        self.grouping = grouping if settings.USE_THOUSAND_SEPARATOR else 0
+        self.short_date_format = formats.get_format("SHORT_DATE_FORMAT")
+        self.short_datetime_format = formats.get_format("SHORT_DATETIME_FORMAT")
+        self._short_date = _compile(self.short_date_format)
+
+    def number(self, value) -> str:
+        """`{{ value }}` of a number: grouped and with the decimal separator as the language has them."""
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
+            return str(value)
+        if isinstance(value, int):
+            return self._grouped(str(value))
+        text = f"{value:f}" if isinstance(value, Decimal) else repr(value)
+        if "e" in text or "inf" in text or "nan" in text:
+            return formats.number_format(value)  # rare shapes: Django's own rules
+        return self._localised(text)
+
+    def money(self, value) -> str:
+        """`{{ value|floatformat:2 }}`: two places, rounded half up."""
+        if value is None:
+            return ""
+        try:
+            rounded = Decimal(value if not isinstance(value, float) else repr(value)).quantize(CENT, ROUND_HALF_UP)
+        except (InvalidOperation, TypeError, ValueError):
+            return ""
+        if not rounded:
+            rounded = abs(rounded)  # floatformat prints no "-0.00"
+        return self._localised(f"{rounded:f}")
+
+    def date(self, value) -> str:
+        """`{{ value|date:"SHORT_DATE_FORMAT" }}`."""
+        if not value:
+            return ""
+        return self.format_date(value, self._short_date, self.short_date_format)
+
+    @staticmethod
+    def iso_date(value) -> str:
+        """`{{ value|date:"Y-m-d" }}`."""
+        return value.isoformat()[:10] if value else ""
+
+    @staticmethod
+    def format_date(value, parts, format_string) -> str:
+        if isinstance(value, datetime.datetime):
+            value = template_localtime(value)
+        if parts is None:
+            return dateformat.format(value, format_string)
+        return "".join(part if isinstance(part, str) else part(value) for part in parts)
+
+    def _grouped(self, integer: str) -> str:
+        sign = "-" if integer.startswith("-") else ""
+        digits = integer.removeprefix("-")
+        if not self.grouping:
+            return integer
+        return sign + _group(digits, self.grouping, self.thousand_separator)
+
+    def _localised(self, text: str) -> str:
+        integer, dot, fraction = text.partition(".")
+        integer = self._grouped(integer)
+        return f"{integer}{self.decimal_separator}{fraction}" if dot else integer
+
+
+def _group(digits: str, grouping, separator: str) -> str:
+    """Django's `numberformat.format` grouping of an integer's digits (same loop)."""
+    intervals = [grouping, 0] if isinstance(grouping, int) else list(grouping)
+    interval = intervals.pop(0)
+    grouped, count = "", 0
+    for digit in reversed(digits):
+        if count and count == interval:
+            if intervals:
+                interval = intervals.pop(0) or interval
+            grouped += separator[::-1]
+            count = 0
+        grouped += digit
+        count += 1
+    return grouped[::-1]
+
+
+def _compile(format_string: str):
+    """The format as a list of literal strings and part functions, or None when it needs dateformat."""
+    parts, escaped = [], False
+    for char in format_string:
+        if escaped:
+            parts.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in _DATE_PARTS:
+            parts.append(_DATE_PARTS[char])
+        elif char.isalpha():
+            return None
+        else:
+            parts.append(char)
+    return parts

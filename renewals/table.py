@@ -1,0 +1,63 @@
+"""What the contract-changes table prints for each row, as plain values and text.
+
+The row's markup is `renewals/_changes_table.html`; this reads each change once into the values
+its cells show: URLs reversed through `crm.links` (one per name, not ~11 `{% url %}`s a row), dates
+and numbers formatted by `crm.formats.Formats` (built once per table and language), and the
+confirmation questions as plain text, which the template escapes in their attributes.
+"""
+
+from django.utils.translation import gettext
+
+from crm.formats import Formats
+from crm.links import object_url
+
+
+class ChangeRow:
+    def __init__(self, change, fmt: Formats):
+        customer = change.customer
+        self.change = change
+        self.pk = change.pk
+        self.version = change.version
+        self.name = name = customer.contact.name
+        self.customer_url = object_url("renewals:customer", change.customer_id)
+        self.owner_url = object_url("renewals:change_communication_owner", change.pk)
+        self.primary_url = object_url("renewals:change_primary_contact", change.pk)
+        self.agreed_url = object_url("renewals:change_agreed", change.pk)
+        self.cancellation_url = object_url("renewals:change_cancellation", change.pk)
+        self.end_url = object_url("renewals:end_association", change.customer_id)
+        self.owner = change.communication_owner_effective
+        self.people = customer.contact.people.all()
+        self.primary_contact_id = change.primary_contact_id
+        self.type = change.get_type_display()
+        self.status = change.status
+        self.status_display = change.get_status_display()
+        self.agreed = change.agreed_at is not None
+        self.cancellation_requested = change.cancellation_requested_at is not None
+        self.agreed_by = change.agreed_by if self.agreed else None
+        self.cancellation_requested_by = change.cancellation_requested_by if self.cancellation_requested else None
+        self.agreed_at = fmt.format_date(change.agreed_at, None, fmt.short_datetime_format) if self.agreed else ""
+        self.cancellation_requested_at = (
+            fmt.format_date(change.cancellation_requested_at, None, fmt.short_datetime_format)
+            if self.cancellation_requested else ""
+        )
+        self.deadline = fmt.date(change.deadline)
+        self.deadline_iso = fmt.iso_date(change.deadline)
+        self.start_date = fmt.date(change.start_date)
+        self.start_date_iso = fmt.iso_date(change.start_date)
+        self.website = customer.website
+        self.account_id = customer.account_id
+        self.max_contacts = fmt.number(customer.max_contacts)
+        self.email_limit = fmt.number(customer.email_send_limit)
+        self.billing_frequency = change.get_billing_frequency_display()
+        self.term = change.get_term_months_display()
+        self.current_mrr = fmt.money(getattr(change, "current_mrr", None))
+        self.upcoming_mrr = fmt.money(getattr(change, "upcoming_mrr", None))
+        self.confirm_cancellation = gettext("Record that %(name)s requested cancellation?") % {"name": name}
+        self.confirm_end = gettext("End the association with %(name)s? The customer leaves your dashboard.") % {
+            "name": name
+        }
+
+
+def change_rows(changes, fmt: Formats | None = None) -> list[ChangeRow]:
+    fmt = fmt or Formats()
+    return [ChangeRow(change, fmt) for change in changes]

@@ -1,0 +1,186 @@
+"""Every table's cells, in each language: localised numbers and dates, links, and a hostile name
+escaped wherever it is printed (cells, labels, attributes)."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db.models import DecimalField, Value
+
+from crm import fields
+from crm.models import User
+from renewals.models import ColumnPreference, ContractChange
+from smartlists.models import SmartList
+from subscriptions.models import Period
+from subscriptions.summary import refresh_contacts
+from tests.factories import ContactFactory, OrganisationFactory, UserFactory
+from tests.renewals.factories import (
+    AssociationFactory,
+    ContractChangeFactory,
+    CustomerAccountFactory,
+    PartnerOrganisationFactory,
+)
+
+TODAY = datetime.date(2026, 11, 22)
+HOSTILE = "<b>&\"'"
+ESCAPED = "&lt;b&gt;&amp;&quot;&#x27;"
+LANGUAGES = ["en", "it", "pt-br"]
+
+# What each language prints for the same values.
+TEXT = {
+    "en": {"organisation": "Organisation", "person": "Person", "up": "Up", "ending": "Ending", "renewal": "Renewal",
+           "pending": "Pending", "monthly": "Monthly", "term": "12 months"},
+    "it": {"organisation": "Organizzazione", "person": "Persona", "up": "In aumento", "ending": "In scadenza", "renewal": "Rinnovo",
+           "pending": "In attesa", "monthly": "Mensile", "term": "12 mesi"},
+    "pt-br": {"organisation": "Organização", "person": "Pessoa", "up": "Subindo", "ending": "Terminando", "renewal": "Renovação",
+              "pending": "Pendente", "monthly": "Mensal", "term": "12 meses"},
+}
+
+
+def day(value: datetime.date, language: str) -> str:
+    """SHORT_DATE_FORMAT: m/d/Y in English, d/m/Y in Italian and Brazilian Portuguese."""
+    return value.strftime("%m/%d/%Y" if language == "en" else "%d/%m/%Y")
+
+
+def number(text: str, language: str) -> str:
+    return text if language == "en" else text.replace(".", ",")
+
+
+def rows(html: str) -> list[list[str]]:
+    """The body rows' cells, inner HTML with runs of white space made one space."""
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)
+    return [
+        [re.sub(r"\s+", " ", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+@pytest.fixture
+def world(db, monkeypatch):
+    # A number column with decimals: no registered field is one, so the test registers it.
+    monkeypatch.setitem(fields._fields, "score", fields.ContactField(
+        key="score", label="Score", kind="number",
+        expression=lambda today: Value(Decimal("-1234.5"), output_field=DecimalField(max_digits=8, decimal_places=1)),
+    ))
+    with time_machine.travel(datetime.datetime(2026, 11, 22, 10, 0, tzinfo=datetime.UTC), tick=False):
+        from crm.models import Feature
+
+        Feature.objects.update_or_create(name="subscriptions", defaults={"is_active": True})
+        admin = UserFactory(username="admin", role=User.Role.ADMIN, is_superuser=True, is_staff=True)
+        owner = UserFactory(username="owner", first_name="Rex" + HOSTILE, last_name="Rep", role=User.Role.REP)
+        org = OrganisationFactory(name="Acme " + HOSTILE, owner=owner, email="a@example.com",
+                                  website="https://acme.example/?a=1&b=2")
+        person = ContactFactory(name="Zoë " + HOSTILE, owner=owner, organisation=org, email="z@example.com")
+        Period.objects.create(contact=org, mrr=Decimal("1234.5"), currency="EUR",
+                              start_date=TODAY - datetime.timedelta(days=30), end_date=TODAY + datetime.timedelta(days=40))
+        Period.objects.create(contact=org, mrr=Decimal("2000.25"), currency="EUR",
+                              start_date=TODAY + datetime.timedelta(days=41))
+        Period.objects.create(contact=person, mrr=Decimal("99.99"), currency="USD",
+                              start_date=TODAY - datetime.timedelta(days=10), end_date=TODAY + datetime.timedelta(days=10))
+        refresh_contacts([org.pk, person.pk], today=TODAY)
+        smartlist = SmartList.objects.create(
+            owner=admin, name="Every kind", sort="name",
+            columns=["name", "kind", "organisation_name", "current_mrr", "current_end", "upcoming_mrr",
+                     "upcoming_start", "upcoming_direction", "score"],
+        )
+        partner = UserFactory(username="partner", role=User.Role.PARTNER)
+        customer = CustomerAccountFactory(contact=org, account_id="ACC-" + HOSTILE, website="https://acme.example/?a=1&b=2",
+                                          max_contacts=1500000, email_send_limit=25000)
+        AssociationFactory(partner=PartnerOrganisationFactory(users=[partner]), customer=customer)
+        change = ContractChangeFactory(customer=customer, start_date=TODAY + datetime.timedelta(days=60),
+                                       type=ContractChange.Type.RENEWAL, primary_contact=person)
+        ColumnPreference.objects.create(user=partner, columns=[
+            "website", "account_id", "start_date", "max_contacts", "email_limit", "billing_frequency", "term",
+            "current_mrr", "upcoming_mrr",
+        ])
+        yield {"admin": admin, "partner": partner, "org": org, "person": person, "smartlist": smartlist,
+               "customer": customer, "change": change}
+
+
+def get(client, user, path, language, **headers):
+    client.force_login(user)
+    response = client.get(path, HTTP_ACCEPT_LANGUAGE=language, **headers)
+    assert response.status_code == 200
+    assert response["Content-Language"] == language
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "partial"])
+def test_contact_list(client, world, language, htmx):
+    html = get(client, world["admin"], "/contacts/", language, **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
+    org, person = world["org"], world["person"]
+    org_link = f'<a href="/contacts/{org.pk}/">Acme {ESCAPED}</a>'
+    assert rows(html) == [
+        [org_link, TEXT[language]["organisation"], "", "a@example.com", f"Rex{ESCAPED} Rep"],
+        [f'<a href="/contacts/{person.pk}/">Zoë {ESCAPED}</a>', TEXT[language]["person"], org_link,
+         "z@example.com", f"Rex{ESCAPED} Rep"],
+    ]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "partial"])
+def test_smart_list_every_column_kind(client, world, language, htmx):
+    path = f"/smartlists/{world['smartlist'].pk}/"
+    html = get(client, world["admin"], path, language, **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
+    org, person = world["org"], world["person"]
+    assert rows(html) == [
+        [f'<a href="/contacts/{org.pk}/">Acme {ESCAPED}</a>', TEXT[language]["organisation"], "",
+         number("1234.50", language), day(datetime.date(2027, 1, 1), language), number("2000.25", language),
+         day(datetime.date(2027, 1, 2), language), TEXT[language]["up"], number("-1234.5", language)],
+        # a period in another currency is named, never passed off as the installation's
+        [f'<a href="/contacts/{person.pk}/">Zoë {ESCAPED}</a>', TEXT[language]["person"], f"Acme {ESCAPED}",
+         number("99.99", language) + " USD", day(datetime.date(2026, 12, 2), language), "", "",
+         TEXT[language]["ending"], number("-1234.5", language)],
+    ]
+    assert '<td class="num">' in html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_partner_dashboard_every_optional_column(client, world, language):
+    html = get(client, world["partner"], "/renewals/", language)
+    change, customer, person = world["change"], world["customer"], world["person"]
+    [row] = rows(html)
+    customer_cell, owner_cell, primary_cell, *cells, actions = row
+    assert customer_cell == f'<a href="/renewals/customers/{customer.pk}/">Acme {ESCAPED}</a>'
+    assert f'action="/renewals/changes/{change.pk}/communication-owner/"' in owner_cell
+    assert f"Acme {ESCAPED}</label>" in owner_cell
+    assert f'<option value="{person.pk}" selected>Zoë {ESCAPED}</option>' in primary_cell
+    text = TEXT[language]
+    assert cells == [
+        text["renewal"],
+        f'<span class="badge status-pending">{text["pending"]}</span>',
+        f'<time datetime="2026-12-07">{day(datetime.date(2026, 12, 7), language)}</time>',
+        '<a href="https://acme.example/?a=1&amp;b=2" rel="noopener noreferrer">https://acme.example/?a=1&amp;b=2</a>',
+        f"ACC-{ESCAPED}",
+        f'<time datetime="2027-01-21">{day(datetime.date(2027, 1, 21), language)}</time>',
+        "1500000",
+        "25000",
+        text["monthly"],
+        text["term"],
+        number("1234.50", language),
+        number("2000.25", language),
+    ]
+    # Translated questions in attributes: the name and the translation both escaped by the template.
+    confirms = re.findall(r'hx-confirm="([^"]*)"', actions)
+    assert len(confirms) == 2
+    for confirm in confirms:
+        assert f"Acme {ESCAPED}" in confirm
+        assert "'" not in confirm and "<" not in confirm
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_action_answers_the_row_from_the_same_template(client, world, language):
+    change = world["change"]
+    client.force_login(world["partner"])
+    response = client.post(f"/renewals/changes/{change.pk}/communication-owner/",
+                           {"owner": "partner", "version": change.version, "layout": "dashboard"},
+                           HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<tr id="change-{change.pk}"')
+    assert '<option value="partner" selected>' in html
+    assert f'<a href="/renewals/customers/{world["customer"].pk}/">Acme {ESCAPED}</a>' in html
+
