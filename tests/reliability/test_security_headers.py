@@ -1,4 +1,5 @@
-"""Security headers on every page of the permission matrix, downloads included, and a clean
+"""Security headers on every page of the permission matrix, downloads included (logged in: never
+stored by a cache), and a clean
 `check --deploy` with PostgreSQL and Redis configured as production runs them."""
 
 import pytest
@@ -39,6 +40,8 @@ def test_every_page_and_download_carries_the_security_headers(cast, objects, sub
             response = clients[role].get(url, secure=True, headers=headers)
             assert response.status_code == 200, (role, url)
             _assert_headers(response, f"{role} {url}")
+            if cast[role] is not None:  # what a logged-in user is shown is never stored on the way
+                assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}, url
             seen += 1
             if name in ("smartlists:export", "smartlists:export_download"):
                 assert response["Content-Disposition"].startswith("attachment;"), url
