@@ -20,10 +20,12 @@ from django.db.models import Exists, OuterRef
 from subscriptions.dates import next_day
 from subscriptions.models import Period
 from subscriptions.queries import with_subscription
+from subscriptions.summary import stored_is_fresh
 
 ZERO = Decimal("0.00")
 MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
 ENDING_WINDOWS = (30, 60, 90)
+ENDING_SHOWN = 50  # the soonest of them are listed; a team's hundreds more would be a page no one reads
 
 
 @dataclass(frozen=True)
@@ -130,23 +132,27 @@ def currencies_of(position: Position) -> set[str]:
     return {c for c in (position.current_currency, position.upcoming_currency) if c}
 
 
+FIGURES = (
+    "current_mrr", "current_currency", "current_end", "upcoming_mrr", "upcoming_currency", "upcoming_start",
+)
+
+
 def positions(contacts, *, today: datetime.date):
-    """(owner id, contact id, contact name, Position) for every contact of `contacts` with a period."""
-    rows = (
-        with_subscription(contacts, on=today)
-        .annotate(
-            has_period=Exists(Period.objects.filter(contact=OuterRef("pk"))),
-            had_earlier=Exists(Period.objects.filter(contact=OuterRef("pk"), end_date__lt=today)),
-        )
-        .filter(has_period=True)
-        .order_by()
-        .values_list(
-            "owner_id", "pk", "name", "current_mrr", "current_currency", "current_end",
-            "upcoming_mrr", "upcoming_currency", "upcoming_start", "had_earlier",
-        )
-    )
-    for owner_id, pk, name, *figures in rows:
-        yield owner_id, pk, name, Position(*figures)
+    """(owner id, contact id, contact name, Position) for every contact of `contacts` with a period.
+
+    While today's stored summaries are complete (`subscriptions.summary`) the figures come from
+    them through one join; otherwise from the definitions, eight subqueries a contact (a manager's
+    team at a million contacts: ~650 ms a pipeline)."""
+    had_earlier = Exists(Period.objects.filter(contact=OuterRef("pk"), end_date__lt=today))
+    if stored_is_fresh(today):
+        figures = [f"subscription_summary__{name}" for name in FIGURES]
+        rows = contacts.filter(subscription_summary__as_of=today)
+    else:
+        figures = list(FIGURES)
+        rows = with_subscription(contacts, on=today).filter(Exists(Period.objects.filter(contact=OuterRef("pk"))))
+    rows = rows.annotate(had_earlier=had_earlier).order_by().values_list("owner_id", "pk", "name", *figures, "had_earlier")
+    for owner_id, pk, name, *values in rows:
+        yield owner_id, pk, name, Position(*values)
 
 
 @dataclass
@@ -172,11 +178,16 @@ class Report:
         return sections
 
     def ending(self) -> list[dict]:
+        """The ENDING_SHOWN contacts whose subscription ends soonest (the totals count all of them)."""
         names = {owner.pk: owner for owner, _ in self.owners}
         return [
             {"contact_id": pk, "name": name, "owner": names.get(owner_id), "position": position}
-            for pk, name, owner_id, position in self.ending_soon
+            for pk, name, owner_id, position in self.ending_soon[:ENDING_SHOWN]
         ]
+
+    @property
+    def ending_not_shown(self) -> int:
+        return max(len(self.ending_soon) - ENDING_SHOWN, 0)
 
 
 def build_report(contacts, owners, *, currency: str, today: datetime.date) -> Report:

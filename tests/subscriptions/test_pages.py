@@ -161,3 +161,13 @@ def test_pipeline_query_count_does_not_grow(client_as, manager, team, size, djan
     client.get(reverse("subscriptions:pipeline"))
     with django_assert_max_num_queries(7):
         assert client.get(reverse("subscriptions:pipeline")).status_code == 200
+
+
+def test_pipeline_lists_the_50_soonest_endings_and_counts_every_one_in_the_totals(client_as, rep):
+    for i in range(60):
+        book(rep, ("10", TODAY + (i + 1) * DAY, None, 0, "EUR"))
+    page = client_as(rep).get(reverse("subscriptions:pipeline")).text
+    ending = page.split('id="ending-heading"')[1]
+    assert ending.count("<tr>") == 1 + 50  # the header row, then the 50 soonest
+    assert "And 10 more, ending later: the totals above count them." in ending
+    assert figures(page, rep)["ending90"] == "600.00"  # all 60 of them

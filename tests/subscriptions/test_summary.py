@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from crm import fields
 from crm.models import Contact
-from subscriptions import services
+from subscriptions import pipeline, services
 from subscriptions.fields import remaining_value_expression
 from subscriptions.models import Period, SubscriptionSummary, SummaryRun
 from subscriptions.queries import with_subscription
@@ -35,6 +35,11 @@ def definition_values(today):
     """The definitions: subqueries over the periods."""
     contacts = with_subscription(Contact.objects.order_by("pk"), on=today)
     return list(contacts.annotate(remaining_value=remaining_value_expression(today)).values_list("pk", *KEYS))
+
+
+def pipeline_positions(today):
+    """The pipeline's figures per contact: from the stored rows while they are fresh, else the definitions."""
+    return sorted(pipeline.positions(Contact.objects.all(), today=today), key=lambda row: row[1])
 
 
 def reads_stored(today) -> bool:
@@ -79,18 +84,23 @@ def make_contacts(owner, shapes_per_contact):
 def test_stored_values_equal_the_definitions_before_and_after_a_day_rolls_over(rep, shapes, first_day, rolled):
     make_contacts(rep, shapes)
     today = BASE + first_day * DAY
+    SummaryRun.objects.all().delete()
+    defined = pipeline_positions(today)
     rebuild(today=today)
     assert reads_stored(today)
     assert registry_values(today) == definition_values(today)
+    assert pipeline_positions(today) == defined
 
     later = today + rolled * DAY
     if rolled:
         # Before the day's task runs, the registry reads the definitions: never a stale figure.
         assert not stored_is_fresh(later)
         assert registry_values(later) == definition_values(later)
+    defined_later = pipeline_positions(later) if rolled else defined
     refresh_stale(today=later)
     assert reads_stored(later)
     assert registry_values(later) == definition_values(later)
+    assert pipeline_positions(later) == defined_later
     assert set(SubscriptionSummary.objects.values_list("as_of", flat=True)) <= {later}
 
 
