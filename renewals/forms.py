@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from renewals import columns
+from renewals import columns, queries
 from renewals.models import CommunicationOwner
 
 LAYOUTS = [("dashboard", "dashboard"), ("customer", "customer")]
@@ -59,10 +59,10 @@ class ActionForm(forms.Form):
 class PrimaryContactForm(ActionForm):
     primary_contact = forms.ModelChoiceField(label=_("Primary customer contact"), queryset=None, required=False)
 
-    def __init__(self, data=None, *, change):
+    def __init__(self, data=None, *, change, user):
         super().__init__(data)
-        # Only the customer's own people: any other id is "not a valid choice".
-        self.fields["primary_contact"].queryset = change.customer.people()
+        # Only the customer's own people that `user` may see: any other id is "not a valid choice".
+        self.fields["primary_contact"].queryset = queries.customer_people(change.customer, user)
 
 
 class CommunicationOwnerForm(ActionForm):

@@ -13,13 +13,28 @@ from renewals.models import Association, ContractChange, CustomerAccount
 CUSTOMER_COLUMNS = [cols.BY_KEY[key] for key in ("type", "start_date", "deadline", "status", "communication_owner", "primary_contact")]
 
 
+def people_visible_to(user) -> QuerySet:
+    """The people renewals may list or offer to `user`: vendor staff through the contact gate,
+    `Contact.objects.visible_to`; a partner, to whom that gate shows no contacts, the people of the
+    customers their organisations look after now (as `CustomerAccount.objects.visible_to`)."""
+    if user.is_authenticated and user.is_active and user.is_partner:
+        customer_ids = Association.objects.customer_ids_looked_after_by(user)
+        return Contact.objects.people().filter(organisation__customer_account__in=customer_ids)
+    return Contact.objects.visible_to(user).people()
+
+
+def customer_people(customer: CustomerAccount, user) -> QuerySet:
+    """`customer`'s people that `user` may see: the only ones a page shows or a form offers."""
+    return people_visible_to(user).filter(organisation_id=customer.contact_id)
+
+
 def changes_for(user, *, today: datetime.date, shown: list[cols.Column]) -> QuerySet:
     """Every contract change `user` may see, with what a table row shows, in a fixed number of queries."""
     changes = (
         ContractChange.objects.visible_to(user)
         .with_status(today=today)
         .select_related("customer__contact", "primary_contact", "agreed_by", "cancellation_requested_by")
-        .prefetch_related(Prefetch("customer__contact__people", queryset=Contact.objects.people().order_by("name", "pk")))
+        .prefetch_related(Prefetch("customer__contact__people", queryset=people_visible_to(user).order_by("name", "pk")))
     )
     return cols.annotate_contact_fields(changes, [c.contact_field for c in shown if c.contact_field], today=today)
 

@@ -54,7 +54,7 @@ def _act(request, change, form, action):
 @login_required
 def change_primary_contact(request: HtmxHttpRequest, pk: int):
     change = _visible_change(request, pk)
-    form = PrimaryContactForm(request.POST, change=change)
+    form = PrimaryContactForm(request.POST, change=change, user=request.user)
     return _act(request, change, form, lambda data: services.contract_change_set_primary_contact(
         change=change, contact=data["primary_contact"], version=data["version"], by=request.user))
 

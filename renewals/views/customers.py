@@ -31,7 +31,7 @@ def customer_context(request, customer: CustomerAccount) -> dict:
         .order_by("start_date", "pk")
     )
     primary_ids = {change.primary_contact_id for change in changes}
-    people = list(customer.people().order_by("name", "pk"))
+    people = list(queries.customer_people(customer, request.user).order_by("name", "pk"))
     return {
         "customer": customer,
         "changes": changes,
