@@ -73,9 +73,14 @@ def _exists(column: Column) -> bool:
     return column.contact_field is None or contact_fields.exists(column.contact_field)
 
 
-def pickable_columns(request, chosen: list[str]) -> list[Column]:
-    """What "Configure columns" offers: every optional column available now, plus those already chosen."""
-    return [c for c in OPTIONAL if _exists(c) and (c.key in chosen or is_available(c, request))]
+def available_keys(request, chosen: list[str]) -> list[str]:
+    """The chosen columns the dashboard shows now: a switched-off feature's stay saved, not shown."""
+    return [key for key in chosen if is_available(BY_KEY[key], request)]
+
+
+def pickable_columns(request) -> list[Column]:
+    """What "Configure columns" offers: every optional column available now."""
+    return [c for c in OPTIONAL if _exists(c) and is_available(c, request)]
 
 
 def shown_columns(chosen: list[str]) -> list[Column]:

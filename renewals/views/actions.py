@@ -29,7 +29,7 @@ def _row(request: HtmxHttpRequest, change: ContractChange, layout: str, *, error
     if layout == "customer":
         shown = queries.CUSTOMER_COLUMNS
     else:
-        shown = cols.shown_columns(cols.chosen_keys(request.user))
+        shown = cols.shown_columns(cols.available_keys(request, cols.chosen_keys(request.user)))
     row = queries.changes_for(request.user, today=dates.today(), shown=shown).get(pk=change.pk)
     context = {"row": ChangeRow(row, Formats()), "shown": shown, "layout": layout, "row_error": error, "row_form": form}
     response = render(request, ROW_TEMPLATE, context, status=status)

@@ -46,10 +46,10 @@ def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, chos
 @login_required
 @partner_required
 def dashboard(request: HtmxHttpRequest):
-    chosen = cols.chosen_keys(request.user)
+    chosen = cols.available_keys(request, cols.chosen_keys(request.user))
     shown = cols.shown_columns(chosen)
     query = DashboardQueryForm(request.GET, shown=shown)
-    columns_form = ColumnsForm(pickable=cols.pickable_columns(request, chosen), chosen=chosen)
+    columns_form = ColumnsForm(pickable=cols.pickable_columns(request), chosen=chosen)
     if query.is_valid():
         # Saving columns comes back to the same search and sort.
         columns_form.initial.update({"q": query.cleaned_data["q"], "sort": query.cleaned_data["sort"]})
@@ -62,15 +62,21 @@ def dashboard(request: HtmxHttpRequest):
 @login_required
 @partner_required
 def columns_save(request: HtmxHttpRequest):
-    """Save the user's optional columns; a post without a locked column is refused (422)."""
-    chosen = cols.chosen_keys(request.user)
-    form = ColumnsForm(request.POST, pickable=cols.pickable_columns(request, chosen), chosen=chosen)
+    """Save the user's optional columns; a post without a locked column is refused (422).
+
+    Chosen columns of a switched-off feature are neither shown nor offered; they stay in the
+    saved choice, to come back when the feature does.
+    """
+    saved = cols.chosen_keys(request.user)
+    chosen = cols.available_keys(request, saved)
+    form = ColumnsForm(request.POST, pickable=cols.pickable_columns(request), chosen=chosen)
     if not form.is_valid():
         shown = cols.shown_columns(chosen)
         query = DashboardQueryForm({}, shown=shown)
         context = _context(request, query, form, chosen, shown) | {"columns_open": True}
         return render(request, TEMPLATE, context, status=422)
-    ColumnPreference.objects.update_or_create(user=request.user, defaults={"columns": form.cleaned_data["columns"]})
+    kept = [key for key in saved if key not in chosen]
+    ColumnPreference.objects.update_or_create(user=request.user, defaults={"columns": form.cleaned_data["columns"] + kept})
     params = {"q": form.cleaned_data["q"]} if form.cleaned_data["q"] else {}
     sort = form.cleaned_data["sort"]
     if sort.removeprefix("-") in {c.key for c in cols.shown_columns(form.cleaned_data["columns"])}:

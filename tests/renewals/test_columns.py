@@ -58,18 +58,35 @@ def test_mrr_columns_leave_the_picker_when_subscriptions_are_off(client_as, part
     assert save(client, "current_mrr").status_code == 422
 
 
-def test_mrr_columns_stay_where_chosen_after_the_feature_goes_off(client_as, partner, change, subscriptions_on):
+def test_mrr_columns_leave_the_dashboard_while_the_feature_is_off_and_come_back(
+    client_as, partner, customer, change, subscriptions_on
+):
+    """Issue 13: a partner who chose the MRR columns no longer sees them, or is offered them, while
+    Subscriptions is off; the saved choice stays and they come back with the feature."""
     client = client_as(partner)
     page = client.get(reverse("renewals:dashboard")).text
     assert 'value="current_mrr"' in page and 'value="upcoming_mrr"' in page
-    assert save(client, "current_mrr").status_code == 302
+    assert save(client, "current_mrr", "upcoming_mrr").status_code == 302
+    assert ">Current MRR</a>" in headers(client) and ">Estimated new MRR</a>" in headers(client)
+
     Feature.objects.filter(name="subscriptions").update(is_active=False)
     page = client.get(reverse("renewals:dashboard")).text
-    assert ">Current MRR</a>" in page  # still shown
-    assert 'value="current_mrr"' in page  # still in the picker, so it can be unticked
-    assert 'value="upcoming_mrr"' not in page  # not offered any more
-    assert save(client, "current_mrr", "website").status_code == 302  # saving keeps it
+    assert "Current MRR" not in page and "Estimated new MRR" not in page  # not shown
+    assert 'value="current_mrr"' not in page and 'value="upcoming_mrr"' not in page  # not offered
+    assert client.get(reverse("renewals:dashboard"), {"sort": "current_mrr"}).status_code == 400
+    row = client.post(
+        reverse("renewals:change_agreed", args=[change.pk]),
+        {"version": change.version, "layout": "dashboard"},
+        headers={"HX-Request": "true"},
+    )
+    assert row.status_code == 200 and 'class="num"' not in row.text  # the htmx row has no MRR cells
     assert save(client, "upcoming_mrr").status_code == 422
+    assert save(client, "website").status_code == 302  # saving while off keeps the hidden choice
+    assert ColumnPreference.objects.get(user=partner).columns == ["website", "current_mrr", "upcoming_mrr"]
+
+    Feature.objects.filter(name="subscriptions").update(is_active=True)
+    assert ">Current MRR</a>" in headers(client) and ">Estimated new MRR</a>" in headers(client)
+    assert ">Website</a>" in headers(client)
 
 
 def test_the_picker_shows_locked_columns_ticked_and_disabled(client_as, partner, change):
