@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from crm import features, fields
 from crm.dates import today
@@ -35,7 +36,37 @@ def list_state(request, smartlist: SmartList) -> tuple[QueryDict, str]:
 
 
 def list_listing(request, smartlist: SmartList, params: QueryDict, sort: str) -> Listing:
-    return listing(user=request.user, columns=smartlist.columns, params=params, sort=sort, today=today())
+    result = listing(user=request.user, columns=smartlist.columns, params=params, sort=sort, today=today())
+    if refused := switched_off_state(request, smartlist, params, sort):
+        return Listing(result.columns, result.filterset, result.sort, None, result.errors | refused)
+    return result
+
+
+def switched_off_state(request, smartlist: SmartList, params: QueryDict, sort: str) -> dict:
+    """Filters and a sort of a switched-off feature that the list did not save: refused as errors.
+
+    What the list saved keeps applying while its feature is off (a switch never widens a list),
+    and the page's own links repeat it; anything else of that feature is new input, typed into
+    a URL or posted, and answered 400 rather than quietly used or dropped.
+    """
+    saved = QueryDict(smartlist.query)
+    errors = {}
+    for name in params:
+        feature = feature_of_parameter(name)
+        if feature is None or features.is_active(feature, request):
+            continue
+        if any(value != "" for value in params.getlist(name)) and params.getlist(name) != saved.getlist(name):
+            errors[name] = [_("This filter belongs to %(feature)s, which is switched off.") % _feature_label(feature)]
+    key = sort.removeprefix("-")
+    if fields.exists(key) and sort != smartlist.sort:
+        feature = fields.get(key).feature
+        if feature is not None and not features.is_active(feature, request):
+            errors["sort"] = [_("This sort belongs to %(feature)s, which is switched off.") % _feature_label(feature)]
+    return errors
+
+
+def _feature_label(feature: str) -> dict:
+    return {"feature": features.get(feature).label}
 
 
 def _shown_filters(request, filterset, params):
@@ -48,12 +79,12 @@ def _shown_filters(request, filterset, params):
     return shown
 
 
-def _header(f, sort: str, params: QueryDict) -> dict:
+def _header(f, sort: str, params: QueryDict, *, sortable: bool = True) -> dict:
     """A column heading: its label, the link that sorts by it (or reverses it), and its state."""
     state = "ascending" if sort == f.key else "descending" if sort == f"-{f.key}" else None
     link = params.copy()
     link["sort"] = f"-{f.key}" if state == "ascending" else f.key
-    return {"field": f, "state": state, "link": "?" + link.urlencode()}
+    return {"field": f, "state": state, "link": "?" + link.urlencode(), "sortable": sortable}
 
 
 def _footer(columns, sums: dict) -> list[dict | None]:
@@ -111,7 +142,11 @@ def render_list(request: HtmxHttpRequest, smartlist: SmartList, params: QueryDic
         "addable": [f for f in fields.pickable(request) if f.key not in smartlist.columns],
         "export_url": reverse("smartlists:export", args=[smartlist.pk]) + "?" + state.urlencode(),
     }
-    context["headers"] = [_header(f, result.sort, params) for f in result.columns]
+    # A saved column of a switched-off feature is still shown, but offers no new sort.
+    context["headers"] = [
+        _header(f, result.sort, params, sortable=f.feature is None or features.is_active(f.feature, request))
+        for f in result.columns
+    ]
     template = TEMPLATE + "#region" if (region_only or request.htmx) else TEMPLATE
     if not result.is_valid:
         return render(request, template, context, status=400)
