@@ -78,7 +78,7 @@ MATRIX = [
     row("contact_detail", "POST",           405, 405, 405, 405, 405, 405, 405, 405, kwargs=CONTACT),
     row("contact_edit", "GET",              200, 200, 200, 404, 404, 404, 302, 302, kwargs=CONTACT),
     row("contact_edit", "POST",             302, 302, 302, 404, 404, 404, 302, 302, kwargs=CONTACT,
-        data=CONTACT_POST, writes=VENDOR),
+        data={**CONTACT_POST, "version": 1}, writes=VENDOR),
     row("settings_index", "GET",            200, 404, 404, 404, 404, 404, 302, 302),
     row("settings_index", "POST",           405, 405, 405, 405, 405, 405, 405, 405),
     row("customize_feature", "GET",         200, 404, 404, 404, 404, 404, 302, 302, kwargs={"name": "subscriptions"}),
