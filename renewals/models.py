@@ -325,6 +325,8 @@ class ColumnPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="renewal_columns")
     columns = models.JSONField(default=list)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by each save through `renewals.services`: a layout saved from an older read is refused.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
 
 class NoticeQuerySet(models.QuerySet):

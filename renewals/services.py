@@ -6,13 +6,15 @@ Every write that can change a contract change's status tells the partner's users
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import dates
 from renewals import notices
-from renewals.models import Association, ContractChange, ContractChangeLog
+from renewals.models import Association, ColumnPreference, ContractChange, ContractChangeLog
 
 
 class Conflict(Exception):
@@ -20,6 +22,34 @@ class Conflict(Exception):
 
     def __init__(self):
         super().__init__(_("Someone else changed this contract change a moment ago. Check it and try again."))
+
+
+def column_preference_version(user) -> int:
+    """The version of `user`'s saved columns as a form reads it; 0 when none are saved yet."""
+    return ColumnPreference.objects.filter(user=user).values_list("version", flat=True).first() or 0
+
+
+@transaction.atomic
+def column_preference_save(*, user, columns: list[str], version: int) -> ColumnPreference:
+    """Save `user`'s columns if nobody saved them since `version` (0: none saved) was read."""
+    if version == 0:
+        preference, created = ColumnPreference.objects.get_or_create(user=user, defaults={"columns": columns})
+        if not created:
+            raise _stale_columns()
+        return preference
+    if not ColumnPreference.objects.filter(user=user, version=version).update(
+        columns=columns, version=F("version") + 1, updated_at=timezone.now()
+    ):
+        raise _stale_columns()
+    return ColumnPreference.objects.get(user=user)
+
+
+def _stale_columns() -> ValidationError:
+    return ValidationError(
+        _("Your columns were changed elsewhere (another tab?) while you were choosing. The saved choice is shown; "
+          "choose again."),
+        code="stale",
+    )
 
 
 def _lock(change: ContractChange, version: int) -> ContractChange:

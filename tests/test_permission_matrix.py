@@ -37,7 +37,7 @@ def row(name, method, *statuses, kwargs=None, data=None, writes=(), features=())
 
 
 CONTACT_POST = {"kind": "person", "name": "Matrix Person", "owner": "{rep}"}
-RENEWAL_COLUMNS = {"columns": ["customer", "communication_owner", "primary_contact", "type", "status", "deadline", "website"]}
+RENEWAL_COLUMNS = {"columns": ["customer", "communication_owner", "primary_contact", "type", "status", "deadline", "website"], "version": 0}
 SUBS = ("subscriptions",)
 PERIOD_POST = {"currency": "EUR", "mrr": "120.00", "start_date": "2030-01-01", "end": "after", "term_months": "12",
                "version": "1"}
