@@ -307,6 +307,7 @@ class ContractChangeLog(models.Model):
         COMMUNICATION_OWNER = "communication_owner", _("Communication owner set")
         AGREED = "agreed", _("Customer agreed")
         CANCELLATION_REQUESTED = "cancellation_requested", _("Cancellation requested")
+        EDITED = "edited", _("Edited")
 
     change = models.ForeignKey(ContractChange, on_delete=models.CASCADE, related_name="log")
     action = models.CharField(max_length=24, choices=Action.choices)

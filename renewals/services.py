@@ -78,6 +78,28 @@ def contract_change_create(*, customer, data: dict, by=None) -> ContractChange:
     return change
 
 
+def contract_change_update(*, change: ContractChange, data: dict, version: int, by) -> ContractChange:
+    """Set the fields in `data` if nobody saved `change` since `version` was read (else Conflict).
+
+    Each changed field leaves an audit row; the partner's users hear of a changed status.
+    """
+    with transaction.atomic():
+        row = _lock(change, version)
+        changed = []
+        for name, value in data.items():
+            old = getattr(row, name)
+            if old != value:
+                setattr(row, name, value)
+                changed.append((name, old, value))
+        if not changed:
+            return row
+        _save(row, *(name for name, _old, _new in changed))
+        for name, old, new in changed:
+            _log(row, ContractChangeLog.Action.EDITED, by, f"{name}: {'' if old is None else old}", "" if new is None else new)
+        notices.announce_status(row, today=dates.today())
+    return row
+
+
 def contract_change_set_primary_contact(*, change, contact, version: int, by) -> ContractChange:
     if contact is not None and contact.organisation_id != change.customer.contact_id:
         raise ValueError("The primary customer contact must be one of the customer's people")
