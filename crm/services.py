@@ -40,7 +40,6 @@ def contact_create(*, contact: Contact, tags: list[str], token: uuid.UUID | None
         existing = Contact.objects.filter(creation_token=token).first() if token is not None else None
         if existing is None:
             raise
-        contact.pk = None
         return existing, False
     return contact, True
 
