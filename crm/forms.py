@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +30,10 @@ class TagsField(forms.CharField):
 
 class ContactForm(forms.ModelForm):
     tags = TagsField(label=_("Tags"), required=False, max_length=500, help_text=_("Separate tags with commas."))
+    # The version the editor read: a save based on an older one is refused (see crm.services).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    # A new contact's one-time token: the same submission posted twice makes one contact.
+    submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Contact
@@ -46,15 +52,15 @@ class ContactForm(forms.ModelForm):
         self.fields["organisation"].queryset = organisations
         if self.instance.pk:
             self.initial["tags"] = [tag.name for tag in self.instance.tags.all()]
+            self.initial["version"] = self.instance.version
+            self.fields["version"].required = True
+            del self.fields["submission"]
+        else:
+            self.initial["submission"] = uuid.uuid4()
+            del self.fields["version"]
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("kind") == Contact.Kind.ORGANISATION and cleaned.get("organisation"):
             self.add_error("organisation", _("An organisation cannot belong to another organisation."))
         return cleaned
-
-    def save(self, commit=True):
-        contact = super().save(commit=commit)
-        if commit:
-            contact.tags.set([Tag.objects.get_or_create(name=name)[0] for name in self.cleaned_data["tags"]])
-        return contact

@@ -164,6 +164,10 @@ class Contact(models.Model):
     organisation_name_copy = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Bumped by every save through `crm.services`: an edit read at an older version is refused.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    # The one-time token of the create form that made this row: the same submission twice makes one.
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = ContactQuerySet.as_manager()
 

@@ -1,8 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
-from renewals import notices
+from renewals import services
 from renewals.models import Association, ContractChange, CustomerAccount, Notice, PartnerOrganisation
-from crm import dates
 
 
 @admin.register(CustomerAccount)
@@ -28,20 +29,51 @@ class AssociationAdmin(admin.ModelAdmin):
         return False  # associations are ended, never deleted
 
 
+class ContractChangeAdminForm(forms.ModelForm):
+    # The version the admin read: a save based on an older one is refused, as in the product.
+    read_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    class Meta:
+        model = ContractChange
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["read_version"].initial = self.instance.version
+            self.fields["read_version"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        read = cleaned.get("read_version")
+        if self.instance.pk and read is not None:
+            saved = ContractChange.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if saved != read:
+                raise ValidationError(str(services.Conflict()), code="stale")
+        return cleaned
+
+
 @admin.register(ContractChange)
 class ContractChangeAdmin(admin.ModelAdmin):
+    """Writes go through `renewals.services`: audited (ContractChangeLog), versioned, partners told."""
+
+    form = ContractChangeAdminForm
     list_display = ["customer", "type", "start_date", "term_months"]
     list_filter = ["type"]
     raw_id_fields = ["customer", "primary_contact"]
     readonly_fields = ["agreed_at", "agreed_by", "cancellation_requested_at", "cancellation_requested_by"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Tell the partner's users, as the service does for changes created elsewhere.
+        data = {f.name: form.cleaned_data[f.name] for f in ContractChange._meta.fields if f.name in form.cleaned_data}
         if change:
-            notices.announce_status(obj, today=dates.today())
+            # A race after the form's check still ends in services.Conflict, with nothing written.
+            row = services.contract_change_update(
+                change=obj, data=data, version=form.cleaned_data["read_version"], by=request.user
+            )
         else:
-            notices.announce_created(obj, today=dates.today())
+            customer = data.pop("customer")
+            row = services.contract_change_create(customer=customer, data=data, by=request.user)
+        obj.pk, obj.version = row.pk, row.version
 
 
 @admin.register(Notice)

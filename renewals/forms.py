@@ -29,9 +29,11 @@ class ColumnsForm(forms.Form):
     columns = forms.MultipleChoiceField(label=_("Columns"), widget=forms.CheckboxSelectMultiple, required=False)
     q = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
     sort = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    # The version of the saved columns the picker was read at (0: none saved); see services.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, data=None, *, pickable, chosen):
-        super().__init__(data, initial={"columns": [c.key for c in columns.LOCKED] + chosen})
+    def __init__(self, data=None, *, pickable, chosen, version=0):
+        super().__init__(data, initial={"columns": [c.key for c in columns.LOCKED] + chosen, "version": version})
         self.pickable = pickable
         self.fields["columns"].choices = [(c.key, c.label) for c in columns.LOCKED + pickable]
 

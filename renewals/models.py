@@ -307,6 +307,7 @@ class ContractChangeLog(models.Model):
         COMMUNICATION_OWNER = "communication_owner", _("Communication owner set")
         AGREED = "agreed", _("Customer agreed")
         CANCELLATION_REQUESTED = "cancellation_requested", _("Cancellation requested")
+        EDITED = "edited", _("Edited")
 
     change = models.ForeignKey(ContractChange, on_delete=models.CASCADE, related_name="log")
     action = models.CharField(max_length=24, choices=Action.choices)
@@ -325,6 +326,8 @@ class ColumnPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="renewal_columns")
     columns = models.JSONField(default=list)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by each save through `renewals.services`: a layout saved from an older read is refused.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
 
 class NoticeQuerySet(models.QuerySet):

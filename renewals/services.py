@@ -6,13 +6,15 @@ Every write that can change a contract change's status tells the partner's users
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import dates
 from renewals import notices
-from renewals.models import Association, ContractChange, ContractChangeLog
+from renewals.models import Association, ColumnPreference, ContractChange, ContractChangeLog
 
 
 class Conflict(Exception):
@@ -20,6 +22,34 @@ class Conflict(Exception):
 
     def __init__(self):
         super().__init__(_("Someone else changed this contract change a moment ago. Check it and try again."))
+
+
+def column_preference_version(user) -> int:
+    """The version of `user`'s saved columns as a form reads it; 0 when none are saved yet."""
+    return ColumnPreference.objects.filter(user=user).values_list("version", flat=True).first() or 0
+
+
+@transaction.atomic
+def column_preference_save(*, user, columns: list[str], version: int) -> ColumnPreference:
+    """Save `user`'s columns if nobody saved them since `version` (0: none saved) was read."""
+    if version == 0:
+        preference, created = ColumnPreference.objects.get_or_create(user=user, defaults={"columns": columns})
+        if not created:
+            raise _stale_columns()
+        return preference
+    if not ColumnPreference.objects.filter(user=user, version=version).update(
+        columns=columns, version=F("version") + 1, updated_at=timezone.now()
+    ):
+        raise _stale_columns()
+    return ColumnPreference.objects.get(user=user)
+
+
+def _stale_columns() -> ValidationError:
+    return ValidationError(
+        _("Your columns were changed elsewhere (another tab?) while you were choosing. The saved choice is shown; "
+          "choose again."),
+        code="stale",
+    )
 
 
 def _lock(change: ContractChange, version: int) -> ContractChange:
@@ -46,6 +76,28 @@ def contract_change_create(*, customer, data: dict, by=None) -> ContractChange:
         _log(change, ContractChangeLog.Action.CREATED, by, new=str(change))
         notices.announce_created(change, today=dates.today())
     return change
+
+
+def contract_change_update(*, change: ContractChange, data: dict, version: int, by) -> ContractChange:
+    """Set the fields in `data` if nobody saved `change` since `version` was read (else Conflict).
+
+    Each changed field leaves an audit row; the partner's users hear of a changed status.
+    """
+    with transaction.atomic():
+        row = _lock(change, version)
+        changed = []
+        for name, value in data.items():
+            old = getattr(row, name)
+            if old != value:
+                setattr(row, name, value)
+                changed.append((name, old, value))
+        if not changed:
+            return row
+        _save(row, *(name for name, _old, _new in changed))
+        for name, old, new in changed:
+            _log(row, ContractChangeLog.Action.EDITED, by, f"{name}: {'' if old is None else old}", "" if new is None else new)
+        notices.announce_status(row, today=dates.today())
+    return row
 
 
 def contract_change_set_primary_contact(*, change, contact, version: int, by) -> ContractChange:

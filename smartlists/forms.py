@@ -6,10 +6,21 @@ from smartlists.models import SmartList
 
 
 class SmartListForm(forms.ModelForm):
+    # The version the editor read: a save based on an older one is refused (see services).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
     class Meta:
         model = SmartList
         fields = ["name", "shared"]
         help_texts = {"shared": _("Your manager and teammates (or, for a manager, your team) can see and export it.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["version"] = self.instance.version
+            self.fields["version"].required = True
+        else:
+            del self.fields["version"]
 
 
 class ListStateForm(forms.Form):

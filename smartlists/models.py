@@ -56,6 +56,8 @@ class SmartList(models.Model):
     preset = models.CharField(max_length=32, choices=Preset.choices, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by each rename or sharing change: a save from a form read at an older version is refused.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
     objects = SmartListQuerySet.as_manager()
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -34,10 +36,19 @@ def smartlist_create(*, owner, name: str, shared: bool, columns=None, query: str
         )
 
 
-def smartlist_update(*, smartlist: SmartList, name: str, shared: bool) -> SmartList:
+def smartlist_update(*, smartlist: SmartList, name: str, shared: bool, version: int) -> SmartList:
+    """Rename or (un)share `smartlist` if nobody saved it since `version` was read; else ValidationError."""
     with transaction.atomic():
-        smartlist.name, smartlist.shared = name, shared
-        smartlist.save(update_fields=["name", "shared", "updated_at"])
+        updated = SmartList.objects.filter(pk=smartlist.pk, version=version).update(
+            name=name, shared=shared, version=F("version") + 1, updated_at=timezone.now()
+        )
+        if not updated:
+            raise ValidationError(
+                gettext("Someone else changed this list while you were editing it. Their values are shown below; "
+                        "reload to edit them again."),
+                code="stale",
+            )
+    smartlist.refresh_from_db()
     return smartlist
 
 

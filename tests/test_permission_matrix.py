@@ -37,7 +37,7 @@ def row(name, method, *statuses, kwargs=None, data=None, writes=(), features=())
 
 
 CONTACT_POST = {"kind": "person", "name": "Matrix Person", "owner": "{rep}"}
-RENEWAL_COLUMNS = {"columns": ["customer", "communication_owner", "primary_contact", "type", "status", "deadline", "website"]}
+RENEWAL_COLUMNS = {"columns": ["customer", "communication_owner", "primary_contact", "type", "status", "deadline", "website"], "version": 0}
 SUBS = ("subscriptions",)
 PERIOD_POST = {"currency": "EUR", "mrr": "120.00", "start_date": "2030-01-01", "end": "after", "term_months": "12",
                "version": "1"}
@@ -78,7 +78,7 @@ MATRIX = [
     row("contact_detail", "POST",           405, 405, 405, 405, 405, 405, 405, 405, kwargs=CONTACT),
     row("contact_edit", "GET",              200, 200, 200, 404, 404, 404, 302, 302, kwargs=CONTACT),
     row("contact_edit", "POST",             302, 302, 302, 404, 404, 404, 302, 302, kwargs=CONTACT,
-        data=CONTACT_POST, writes=VENDOR),
+        data={**CONTACT_POST, "version": 1}, writes=VENDOR),
     row("settings_index", "GET",            200, 404, 404, 404, 404, 404, 302, 302),
     row("settings_index", "POST",           405, 405, 405, 405, 405, 405, 405, 405),
     row("customize_feature", "GET",         200, 404, 404, 404, 404, 404, 302, 302, kwargs={"name": "subscriptions"}),
@@ -162,7 +162,7 @@ MATRIX = [
     row("smartlists:detail", "POST",        405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),
     row("smartlists:edit", "GET",           404, 404, 200, 404, 404, 404, 302, 302, kwargs=LIST),
     row("smartlists:edit", "POST",          404, 404, 302, 404, 404, 404, 302, 302, kwargs=LIST,
-        data={"name": "Renamed", "shared": "on"}, writes=("rep",)),
+        data={"name": "Renamed", "shared": "on", "version": 1}, writes=("rep",)),
     row("smartlists:delete", "GET",         405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),
     row("smartlists:delete", "POST",        404, 404, 302, 404, 404, 404, 302, 302, kwargs=LIST, writes=("rep",)),
     row("smartlists:columns", "GET",        405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),

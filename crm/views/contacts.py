@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from crm import services
 from crm.access import vendor_staff_required
 from crm.filters import ContactFilter
 from crm.forms import ContactForm
@@ -48,8 +50,17 @@ def contact_detail(request: HtmxHttpRequest, pk: int):
     )
 
 
-def _contact_form(request, form, *, status=200):
-    return render(request, "crm/contact_form.html", {"form": form}, status=status)
+def _contact_form(request, form, *, status=200, theirs=None):
+    return render(request, "crm/contact_form.html", {"form": form, "theirs": theirs}, status=status)
+
+
+def _their_values(form, contact_pk: int) -> list[tuple[str, object]]:
+    """The saved values someone else wrote, field by field, to show beside a refused edit."""
+    current = Contact.objects.select_related("owner", "organisation").get(pk=contact_pk)
+    values = [(form.fields[name].label, getattr(current, name) or "") for name in ContactForm.Meta.fields]
+    values[0] = (values[0][0], current.get_kind_display())
+    values.append((form.fields["tags"].label, ", ".join(tag.name for tag in current.tags.all())))
+    return values
 
 
 def _saved(request: HtmxHttpRequest, contact):
@@ -66,7 +77,10 @@ def contact_create(request: HtmxHttpRequest):
     form = ContactForm(request.POST or None, user=request.user)
     if request.method == "POST":
         if form.is_valid():
-            return _saved(request, form.save())
+            contact, _created = services.contact_create(
+                contact=form.save(commit=False), tags=form.cleaned_data["tags"], token=form.cleaned_data["submission"]
+            )
+            return _saved(request, contact)
         return _contact_form(request, form, status=422)
     return _contact_form(request, form)
 
@@ -79,6 +93,13 @@ def contact_edit(request: HtmxHttpRequest, pk: int):
     form = ContactForm(request.POST or None, instance=contact, user=request.user)
     if request.method == "POST":
         if form.is_valid():
-            return _saved(request, form.save())
+            try:
+                saved = services.contact_update(
+                    contact=form.save(commit=False), tags=form.cleaned_data["tags"], version=form.cleaned_data["version"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                return _contact_form(request, form, status=409, theirs=_their_values(form, pk))
+            return _saved(request, saved)
         return _contact_form(request, form, status=422)
     return _contact_form(request, form)

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -73,7 +74,12 @@ def edit(request: HtmxHttpRequest, pk: int):
     form = SmartListForm(request.POST or None, instance=smartlist)
     if request.method == "POST":
         if form.is_valid():
-            services.smartlist_update(smartlist=smartlist, **form.cleaned_data)
+            try:
+                services.smartlist_update(smartlist=smartlist, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+                theirs = SmartList.objects.get(pk=smartlist.pk)
+                return render(request, "smartlists/smartlist_form.html", {"form": form, "theirs": theirs}, status=409)
             messages.success(request, _("Smart list saved."))
             return redirect(smartlist)
         return render(request, "smartlists/smartlist_form.html", {"form": form}, status=422)

@@ -99,7 +99,7 @@ def test_edit_keeps_tags_and_changes_fields(client_as, rep, contact):
     assert 'value="vip"' in form_page.text
     response = client.post(
         reverse("contact_edit", args=[contact.pk]),
-        {"kind": "person", "name": "Rita Renamed", "owner": rep.pk, "tags": "vip"},
+        {"kind": "person", "name": "Rita Renamed", "owner": rep.pk, "tags": "vip", "version": 1},
     )
     assert response.status_code == 302
     contact.refresh_from_db()

@@ -42,6 +42,7 @@ def test_post_with_token_from_the_page_is_accepted(csrf_client, contact):
     token = page.context["csrf_token"]
     response = csrf_client.post(
         reverse("contact_edit", args=[contact.pk]),
-        {"kind": "person", "name": "With Token", "owner": contact.owner_id, "csrfmiddlewaretoken": str(token)},
+        {"kind": "person", "name": "With Token", "owner": contact.owner_id, "version": 1,
+         "csrfmiddlewaretoken": str(token)},
     )
     assert response.status_code == 302

@@ -254,7 +254,7 @@ def test_renewal_action_forms_fuzz(client, partner, outsider, renewal, action):
 
 
 def test_renewal_columns_form_fuzz(client, partner, renewal):
-    from renewals import columns
+    from renewals import columns, services
 
     client.force_login(partner)
     keys = [column.key for column in columns.COLUMNS]
@@ -268,7 +268,8 @@ def test_renewal_columns_form_fuzz(client, partner, renewal):
         sort=st.one_of(st.sampled_from(keys + [f"-{k}" for k in keys]), hostile_text),
     )
     def run(picked, with_locked, q, sort):
-        data = {"columns": (locked if with_locked else []) + picked, "q": q, "sort": sort}
+        version = services.column_preference_version(partner)
+        data = {"columns": (locked if with_locked else []) + picked, "q": q, "sort": sort, "version": version}
         before = list(ColumnPreference.objects.filter(user=partner).values_list("columns", flat=True))
         response = client.post(reverse("renewals:columns"), data)
         saved = list(ColumnPreference.objects.filter(user=partner).values_list("columns", flat=True))

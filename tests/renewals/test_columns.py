@@ -13,7 +13,9 @@ LOCKED_KEYS = [column.key for column in LOCKED]
 
 
 def save(client, *keys, **extra):
-    return client.post(reverse("renewals:columns"), {"columns": [*LOCKED_KEYS, *keys], **extra})
+    """Post the picker as the page shows it: with the version of the saved columns it was read at."""
+    version = client.get(reverse("renewals:dashboard")).context["columns_form"]["version"].value()
+    return client.post(reverse("renewals:columns"), {"columns": [*LOCKED_KEYS, *keys], "version": version, **extra})
 
 
 def headers(client):
@@ -40,7 +42,9 @@ def test_columns_persist_per_user(client_as, partner, other_partner, change):
 def test_a_forged_post_cannot_remove_a_locked_column(client_as, partner, change, dropped):
     client = client_as(partner)
     save(client, "website")
-    response = client.post(reverse("renewals:columns"), {"columns": [k for k in LOCKED_KEYS if k != dropped] + ["account_id"]})
+    response = client.post(
+        reverse("renewals:columns"), {"columns": [k for k in LOCKED_KEYS if k != dropped] + ["account_id"], "version": 1}
+    )
     assert response.status_code == 422
     assert "cannot be removed" in response.text
     assert ColumnPreference.objects.get(user=partner).columns == ["website"]
@@ -92,3 +96,20 @@ def test_mrr_columns_leave_the_dashboard_while_the_feature_is_off_and_come_back(
 def test_the_picker_shows_locked_columns_ticked_and_disabled(client_as, partner, change):
     page = client_as(partner).get(reverse("renewals:dashboard")).text
     assert page.count("always shown") == len(LOCKED_KEYS)
+
+
+def test_a_stale_column_layout_is_refused_and_the_first_choice_stays(partner, change):
+    from django.test import Client
+
+    first, second = Client(), Client()
+    first.force_login(partner)
+    second.force_login(partner)
+    second_version = second.get(reverse("renewals:dashboard")).context["columns_form"]["version"].value()
+    assert save(first, "website").status_code == 302
+    response = second.post(
+        reverse("renewals:columns"), {"columns": [*LOCKED_KEYS, "term"], "version": second_version}
+    )
+    assert response.status_code == 409
+    assert "Your columns were changed elsewhere" in response.text
+    assert 'value="website" checked' in response.text  # the saved choice is shown
+    assert ColumnPreference.objects.get(user=partner).columns == ["website"]

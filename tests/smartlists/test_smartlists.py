@@ -35,7 +35,7 @@ def test_create_then_rename_share_and_delete(client_as, rep):
     assert response.status_code == 302 and response.url == created.get_absolute_url()
     assert (created.owner, created.shared, created.columns) == (rep, False, ["name", "owner_name", "email"])
 
-    response = client.post(reverse("smartlists:edit", args=[created.pk]), {"name": "Warm leads", "shared": "on"})
+    response = client.post(reverse("smartlists:edit", args=[created.pk]), {"name": "Warm leads", "shared": "on", "version": 1})
     created.refresh_from_db()
     assert response.status_code == 302 and (created.name, created.shared) == ("Warm leads", True)
 

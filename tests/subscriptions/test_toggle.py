@@ -101,7 +101,7 @@ def test_a_contact_saved_while_the_feature_is_off_keeps_its_subscription(client_
     assert 'name="mrr"' not in form and "/subscriptions/" not in form
     response = client.post(reverse("contact_edit", args=[history.pk]), {
         "kind": "person", "name": "Renamed While Off", "owner": rep.pk, "email": "", "phone": "",
-        "website": "", "address": "", "tags": "",
+        "website": "", "address": "", "tags": "", "version": 1,
     })
     assert response.status_code == 302
     history.refresh_from_db()
