@@ -12,7 +12,7 @@ class SmartlistsConfig(AppConfig):
         register_nav(_("Smart lists"), "smartlists:index", allowed=lambda user: user.is_vendor_staff, order=30)
 
     def seed_demo(self, cast):
-        """Each demo manager and rep starts with the ready-made "ending in the next 90 days" list."""
+        """Each demo manager and rep starts with the ready-made "ending in the next 90 days, not renewed" list."""
         from smartlists.services import smartlist_ready_made
 
         for username in ("manager", "rep", "rep2", "rep3"):

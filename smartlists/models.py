@@ -40,7 +40,7 @@ class SmartListQuerySet(models.QuerySet):
 
 class SmartList(models.Model):
     class Preset(models.TextChoices):
-        ENDING_90 = "ending_90", _("Subscriptions ending in the next 90 days")
+        ENDING_90 = "ending_90", _("Subscriptions ending in the next 90 days, not renewed")
 
     name = models.CharField(_("name"), max_length=120, validators=[single_line])
     owner = models.ForeignKey(

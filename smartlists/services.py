@@ -73,13 +73,13 @@ def smartlist_save_filters(*, smartlist: SmartList, query: str, sort: str) -> Sm
 
 
 def smartlist_ready_made(*, owner) -> SmartList:
-    """The owner's "Subscriptions ending in the next 90 days" list, created the first time it is asked for."""
+    """The owner's "Subscriptions ending in the next 90 days, not renewed" list, created the first time it is asked for."""
     with transaction.atomic():
         smartlist, _ = SmartList.objects.get_or_create(
             owner=owner,
             preset=SmartList.Preset.ENDING_90,
             defaults={
-                "name": gettext("Subscriptions ending in the next 90 days"),
+                "name": gettext("Subscriptions ending in the next 90 days, not renewed"),
                 "columns": ENDING_90_COLUMNS,
                 "query": "ends_within_days=90",
                 "sort": "current_end",

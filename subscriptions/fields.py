@@ -7,7 +7,6 @@ stored, indexed column through the contact's one-to-one summary instead of the s
 defines it (`subscriptions.queries`); tests hold the two equal.
 """
 
-import datetime
 import math
 
 import django_filters
@@ -17,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.fields import ContactField, register
 from subscriptions.dates import DaysBetween, ProratedValue
 from subscriptions.models import Direction, Period
-from subscriptions.queries import current_value, direction_expression, upcoming_value
+from subscriptions.queries import current_value, direction_expression, ends_within_q, upcoming_value
 from subscriptions.summary import stored_is_fresh
 
 FEATURE = "subscriptions"
@@ -35,8 +34,21 @@ def _mrr_range(key, label):
     }
 
 
+def _stored_or(column, definition):
+    """`(today) -> expression`: the stored column while today's summaries are complete, else the definition."""
+
+    def expression(today):
+        return F(f"subscription_summary__{column}") if stored_is_fresh(today) else definition(today)
+
+    return expression
+
+
+upcoming_start_expression = _stored_or("upcoming_start", lambda today: upcoming_value("start_date", today))
+
+
 class EndsWithinFilter(django_filters.NumberFilter):
-    """Subscription ends within N days of today (today included)."""
+    """Subscription ending within N days of today (today included), as the pipeline counts it:
+    nothing follows the current period directly (`queries.ends_within_q`)."""
 
     def filter(self, qs, value):
         if value in (None, ""):
@@ -45,16 +57,9 @@ class EndsWithinFilter(django_filters.NumberFilter):
 
         # A date range rather than a day count, so the stored end date's index serves it.
         first = today()
-        return qs.filter(current_end__gte=first, current_end__lte=first + datetime.timedelta(days=math.floor(value)))
-
-
-def _stored_or(column, definition):
-    """`(today) -> expression`: the stored column while today's summaries are complete, else the definition."""
-
-    def expression(today):
-        return F(f"subscription_summary__{column}") if stored_is_fresh(today) else definition(today)
-
-    return expression
+        if "upcoming_start" not in qs.query.annotations:
+            qs = qs.alias(upcoming_start=upcoming_start_expression(first))
+        return qs.filter(ends_within_q(math.floor(value), first))
 
 
 def remaining_value_expression(today):
@@ -83,7 +88,7 @@ def register_subscription_fields():
         )
     )
     register(ContactField(key="upcoming_start", label=_("Upcoming start date"), kind="date", feature=FEATURE,
-                          expression=_stored_or("upcoming_start", lambda today: upcoming_value("start_date", today))))
+                          expression=upcoming_start_expression))
     register(
         ContactField(
             key="upcoming_direction", label=_("MRR status"), kind="choice", feature=FEATURE,

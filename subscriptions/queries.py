@@ -57,5 +57,17 @@ def direction_expression():
     )
 
 
+def ends_within_q(days: int, today: datetime.date) -> Q:
+    """What "ending" means, for the contacts annotated with `current_end` and `upcoming_start`: the
+    current period ends within `days` days of today (today included) and no period follows it
+    directly (from the day after). One that is renewed or changed without a gap is not ending; one
+    that lapses and comes back later is. `pipeline.ends_within` is the same rule on one position;
+    tests hold the two equal."""
+    follows_directly = Q(upcoming_start=F("current_end") + datetime.timedelta(days=1))
+    return Q(current_end__gte=today, current_end__lte=today + datetime.timedelta(days=days)) & (
+        Q(upcoming_start__isnull=True) | ~follows_directly
+    )
+
+
 def has_periods():
     return Exists(Period.objects.filter(contact=OuterRef("pk")))

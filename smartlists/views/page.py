@@ -1,6 +1,6 @@
 """What a smart list's page shows: shared by the page itself and the forms that re-render it."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.http import QueryDict
@@ -12,9 +12,9 @@ from crm import features, fields
 from crm.dates import today
 from crm.formats import Formats
 from crm.http import HtmxHttpRequest
+from crm.pagination import count_cap
 from smartlists.models import SmartList
-from smartlists import paging
-from smartlists.paging import capped_count, page_of
+from smartlists.paging import InvalidCursor, capped_count, page_of
 from smartlists.queries import (
     Listing,
     currency_alias,
@@ -153,12 +153,16 @@ def render_list(request: HtmxHttpRequest, smartlist: SmartList, params: QueryDic
     currency = settings.CRM_CURRENCY
     contacts = with_currencies(result.queryset, result.columns, today=today())
     count, exact = capped_count(result.queryset)
-    page = page_of(contacts, sort=result.sort, params=request.GET, count=count, exact=exact)
+    try:
+        page = page_of(contacts, sort=result.sort, params=request.GET, count=count, exact=exact)
+    except InvalidCursor as error:  # never a 500, never a silent first page
+        context["listing"] = replace(result, errors={error.parameter: [str(error)]})
+        return render(request, template, context, status=400)
     # Totals read every row: shown while the count is exact (cheap), not over a list past the cap.
     sums = totals(result.queryset, result.columns, today=today()) if exact else {}
     context.update(
         page=page,
-        count_cap=paging.COUNT_CAP,
+        count_cap=count_cap(),
         rows=_rows(page.rows, result.columns, currency),
         footer=_footer(result.columns, sums),
         totals_left_out=not exact and any(f.summable for f in result.columns),

@@ -190,7 +190,7 @@ def test_live_filtering_answers_the_region_only(client_as, rep, book):
     response = client_as(rep).get(detail(sl, "ends_within_days=90&q="), headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="smartlist-region"')
-    assert names(response) == ["Alpha", "Beta"]
+    assert names(response) == ["Beta"]  # Alpha's period is followed directly by the next: not ending
 
 
 def test_filters_by_mrr_range_and_direction(client_as, rep, book):
@@ -204,7 +204,7 @@ def test_filters_by_mrr_range_and_direction(client_as, rep, book):
 def test_saved_filters_apply_until_the_url_brings_its_own(client_as, rep, book):
     sl = smartlist(rep, query="ends_within_days=90")
     client = client_as(rep)
-    assert names(client.get(detail(sl))) == ["Alpha", "Beta"]
+    assert names(client.get(detail(sl))) == ["Beta"]
     # Clearing every filter in the form sends them empty: that is a choice, not "use the saved ones".
     assert names(client.get(detail(sl, "ends_within_days=&q="))) == ["Alpha", "Beta", "Delta", "Gamma"]
 
@@ -262,7 +262,7 @@ def test_column_picker_adds_removes_and_reorders(client_as, rep, book):
     url = reverse("smartlists:columns", args=[sl.pk])
     state = {"query": "ends_within_days=90", "sort": "name"}
     response = client.post(url, {**state, "add": "upcoming_mrr"}, headers={"HX-Request": "true"})
-    assert response.status_code == 200 and names(response) == ["Alpha", "Beta"]  # re-rendered as filtered
+    assert response.status_code == 200 and names(response) == ["Beta"]  # re-rendered as filtered (Alpha is renewed: not ending)
     assert "Upcoming MRR" in response.text and "<details class=\"column-picker\" open>" in response.text
     client.post(url, {**state, "up": "upcoming_mrr"})
     sl.refresh_from_db()
@@ -300,9 +300,9 @@ def test_feature_off_pickers_lack_subscription_fields_but_a_list_keeps_its_colum
     assert "Ends within (days)" in filters  # in use by this list: shown, so it is not silently applied
     # The existing columns stay, with their values, and the saved filter still narrows the rows.
     assert ">Current MRR<" in response.text and ">Upcoming MRR<" in response.text
-    assert names(response) == ["Alpha", "Beta"] and "300.00" in response.text
+    assert names(response) == ["Beta"] and "300.00" in response.text
     export = b"".join(client.get(reverse("smartlists:export", args=[sl.pk])).streaming_content).decode()
-    assert export.splitlines() == ["Name,Current MRR,Upcoming MRR", "Alpha,100.00,150.00", "Beta,300.00,"]
+    assert export.splitlines() == ["Name,Current MRR,Upcoming MRR", "Beta,300.00,"]
     # ...and a subscription column cannot be added while the feature is off.
     assert client.post(reverse("smartlists:columns", args=[sl.pk]), {"add": "current_end"}).status_code == 400
 
@@ -317,12 +317,12 @@ def test_feature_off_index_offers_no_ready_made_list(client_as, rep):
 
 def test_ready_made_list_of_subscriptions_ending_in_90_days(client_as, rep, book):
     client = client_as(rep)
-    assert "Subscriptions ending in the next 90 days" in client.get(reverse("smartlists:index")).text
+    assert "Subscriptions ending in the next 90 days, not renewed" in client.get(reverse("smartlists:index")).text
     response = client.post(reverse("smartlists:ready_made"))
     ready = SmartList.objects.get(owner=rep)
     assert response.status_code == 302 and response.url == ready.get_absolute_url()
-    assert ready.name == "Subscriptions ending in the next 90 days"
-    assert names(client.get(response.url)) == ["Alpha", "Beta"]  # by end date
+    assert ready.name == "Subscriptions ending in the next 90 days, not renewed"
+    assert names(client.get(response.url)) == ["Beta"]  # Alpha is renewed without a gap: not ending
     client.post(reverse("smartlists:ready_made"))
     assert SmartList.objects.filter(owner=rep).count() == 1  # asked twice, made once
 
