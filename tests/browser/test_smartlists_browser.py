@@ -18,7 +18,8 @@ def test_manager_builds_saves_and_exports_a_list(page, log_in, manager, rep, sub
     soon, later = today() + datetime.timedelta(days=30), today() + datetime.timedelta(days=200)
     ending = ContactFactory(owner=rep, name="Ending Soon S.r.l.")
     Period.objects.create(contact=ending, mrr=Decimal("120.00"), start_date=today() - datetime.timedelta(days=300), end_date=soon)
-    Period.objects.create(contact=ending, mrr=Decimal("150.00"), start_date=soon + datetime.timedelta(days=1))
+    # It lapses for two weeks before coming back: "ending" (nothing follows directly), with an upcoming MRR.
+    Period.objects.create(contact=ending, mrr=Decimal("150.00"), start_date=soon + datetime.timedelta(days=15))
     staying = ContactFactory(owner=manager, name="Staying Ltd")
     Period.objects.create(contact=staying, mrr=Decimal("80.00"), start_date=today() - datetime.timedelta(days=10), end_date=later)
 
