@@ -14,20 +14,12 @@ from hypothesis import strategies as st
 
 from subscriptions.dates import add_months, end_after_months, months_between, next_day
 from subscriptions.models import Period
-
-HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def frozen_today(time_machine, subscriptions_on):
-    time_machine.move_to(datetime.datetime(2026, 11, 22, 12, tzinfo=datetime.UTC), tick=False)
-
+from tests.subscriptions.test_periods import HTMX, frozen_today  # noqa: F401 — the frozen day, autouse
+from tests.subscriptions.test_periods import form as period_form
 
 def form(**values):
-    data = {"currency": "EUR", "mrr": "100.00", "start_date": "2026-01-01", "end": "never", "term_months": "",
-            "end_date": "", "description": "", "price": "", "billing_frequency": "", "billing_every_months": ""}
-    data.update(values)
-    return data
+    """The period form of tests/subscriptions/test_periods.py, ending never unless told."""
+    return period_form(**{"end": "never", "term_months": "", **values})
 
 
 @pytest.mark.parametrize(
