@@ -155,3 +155,33 @@ def test_contacts_with_periods_but_no_row_yet_get_one_from_the_daily_task(rep):
     Period.objects.create(contact=contact, mrr=Decimal("10"), start_date=BASE, end_date=None)  # not through services
     refresh_stale(today=BASE + DAY)
     assert SubscriptionSummary.objects.get(contact=contact).current_mrr == Decimal("10")
+
+
+def per_contact_report(today):
+    """The pipeline's totals added up contact by contact in Python: what the GROUP BY must equal."""
+    team: dict = {}
+    for _, _, _, position in pipeline.positions(Contact.objects.all(), today=today):
+        for code in pipeline.currencies_of(position):
+            team.setdefault(code, pipeline.Totals()).add(position, today, code)
+    return team
+
+
+@hypothesis_settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shapes=st.lists(period_shapes, min_size=1, max_size=6), first_day=st.integers(-30, 500), stored=st.booleans())
+def test_the_pipeline_grouped_in_the_database_equals_the_sum_of_its_contacts(rep, shapes, first_day, stored):
+    make_contacts(rep, shapes)
+    today = BASE + first_day * DAY
+    SummaryRun.objects.all().delete()
+    if stored:
+        rebuild(today=today)
+    report = pipeline.build_report(Contact.objects.all(), [rep], currency="EUR", today=today)
+    expected = per_contact_report(today)
+    expected.setdefault("EUR", pipeline.Totals())
+    assert report.team == expected
+    assert dict(report.owners[0][1]) == {code: totals for code, totals in expected.items() if totals.contacts}
+    ending = [row for row in pipeline.positions(Contact.objects.all(), today=today)
+              if pipeline.ends_within(row[3], pipeline.ENDING_WINDOWS[-1], today)]
+    assert report.ending_count == len(ending)
+    shown = report.ending()  # soonest first (names order a day's ties, in the database's collation)
+    assert {row["contact_id"] for row in shown} == {pk for _, pk, _, _ in ending}
+    assert [row["position"].current_end for row in shown] == sorted(row[3].current_end for row in ending)
