@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.db import connection
 
 pytestmark = pytest.mark.services
 
@@ -35,7 +36,7 @@ def test_check_deploy_is_clean_with_production_values():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("DEBUG", "maybe"), ("CRM_CURRENCY", "euros"), ("TIME_ZONE", "Mars/Olympus"), ("DATABASE_CONN_MAX_AGE", "x")],
+    [("DEBUG", "maybe"), ("CRM_CURRENCY", "euros"), ("TIME_ZONE", "Mars/Olympus"), ("DATABASE_CONN_MAX_AGE", "x"), ("DATABASE_RANDOM_PAGE_COST", "fast")],
 )
 def test_bad_setting_fails_loudly_at_start(name, value):
     result = _manage("check", env_extra={**PRODUCTION, name: value})
@@ -88,3 +89,10 @@ def test_every_beat_entry_names_a_registered_task():
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert scheduled and scheduled <= set(app.tasks)
+
+
+@pytest.mark.django_db
+def test_the_apps_connections_plan_for_ssd_storage_and_compile_nothing():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('random_page_cost'), current_setting('jit')")
+        assert cursor.fetchone() == ("1.1", "off")
