@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from renewals import services
 from renewals.models import Association, ContractChange, CustomerAccount, Notice, PartnerOrganisation
@@ -49,7 +50,12 @@ class ContractChangeAdminForm(forms.ModelForm):
         if self.instance.pk and read is not None:
             saved = ContractChange.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
             if saved != read:
-                raise ValidationError(str(services.Conflict()), code="stale")
+                # The form holds the values read at `read`: sent again, it would be refused again.
+                raise ValidationError(
+                    _("Someone else changed this contract change after you opened it, and your changes were not "
+                      "saved. Reload the page to see theirs, then make yours again."),
+                    code="stale",
+                )
         return cleaned
 
 
@@ -63,10 +69,19 @@ class ContractChangeAdmin(admin.ModelAdmin):
     raw_id_fields = ["customer", "primary_contact"]
     readonly_fields = ["agreed_at", "agreed_by", "cancellation_requested_at", "cancellation_requested_by"]
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.Conflict:
+            # Someone saved between the form's version check and the write: nothing was written
+            # (the services refused, the admin's transaction rolled back). Asked again, the form's
+            # check finds the newer version and shows the form with its error, never a 500.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         data = {f.name: form.cleaned_data[f.name] for f in ContractChange._meta.fields if f.name in form.cleaned_data}
         if change:
-            # A race after the form's check still ends in services.Conflict, with nothing written.
+            # A race after the form's check ends in services.Conflict: see changeform_view.
             row = services.contract_change_update(
                 change=obj, data=data, version=form.cleaned_data["read_version"], by=request.user
             )

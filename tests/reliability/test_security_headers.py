@@ -1,5 +1,5 @@
-"""Security headers on every page of the permission matrix, downloads included (logged in: never
-stored by a cache), and a clean
+"""Security headers on every page of the permission matrix, downloads and htmx partials included
+(logged in: never stored by a cache; the Content-Security-Policy exactly as shipped), and a clean
 `check --deploy` with PostgreSQL and Redis configured as production runs them."""
 
 import pytest
@@ -10,9 +10,29 @@ from tests.crm.test_settings import PRODUCTION, _manage
 from tests.test_permission_matrix import MATRIX, cast, objects  # noqa: F401 — the matrix's fixtures
 
 pytestmark = pytest.mark.services
+HX = {"HX-Request": "true"}
+
+# Nothing inline, nothing from elsewhere: no 'unsafe-inline', no 'unsafe-eval', no other host.
+CONTENT_SECURITY_POLICY = {
+    "default-src": {"'self'"},
+    "script-src": {"'self'"},
+    "style-src": {"'self'"},
+    "img-src": {"'self'", "data:"},
+    "connect-src": {"'self'"},
+    "form-action": {"'self'"},
+    "frame-ancestors": {"'none'"},
+    "base-uri": {"'self'"},
+    "object-src": {"'none'"},
+}
+
+
+def _policy(header: str) -> dict[str, set[str]]:
+    directives = (part.split() for part in header.split(";") if part.strip())
+    return {name: set(values) for name, *values in directives}
 
 
 def _assert_headers(response, where):
+    assert _policy(response["Content-Security-Policy"]) == CONTENT_SECURITY_POLICY, where
     assert response["X-Frame-Options"] == "DENY", where
     assert response["X-Content-Type-Options"] == "nosniff", where
     assert response["Referrer-Policy"] == "same-origin", where
@@ -36,7 +56,7 @@ def test_every_page_and_download_carries_the_security_headers(cast, objects, sub
             if cast[role] is not None:
                 clients[role].force_login(cast[role])
         url = reverse(name, kwargs={k: v.format(**placeholders) for k, v in kwargs.items()})
-        for headers in ({}, {"HX-Request": "true"}):
+        for headers in ({}, HX):
             response = clients[role].get(url, secure=True, headers=headers)
             assert response.status_code == 200, (role, url)
             _assert_headers(response, f"{role} {url}")
@@ -47,6 +67,24 @@ def test_every_page_and_download_carries_the_security_headers(cast, objects, sub
                 assert response["Content-Disposition"].startswith("attachment;"), url
                 assert response["Content-Type"] == "text/csv; charset=utf-8", url
     assert seen >= 40
+
+
+def test_htmx_answers_to_posts_carry_the_security_headers(cast, objects, subscriptions_on):
+    """An in-place save and its refusal (the row partial, 200 then 422) and a column change (the
+    list's region): never stored on the way, under the same policy as pages."""
+    client = Client()
+    client.force_login(cast["rep"])
+    action = reverse("renewals:change_communication_owner", args=[objects["renewal_change"].pk])
+    columns = reverse("smartlists:columns", args=[objects["smartlist"].pk])
+    answers = [
+        client.post(action, {"owner": "partner", "version": "1", "layout": "customer"}, secure=True, headers=HX),
+        client.post(action, {"owner": "vendor", "version": "1", "layout": "customer"}, secure=True, headers=HX),
+        client.post(columns, {"add": "phone"}, secure=True, headers=HX),
+    ]
+    assert [response.status_code for response in answers] == [200, 422, 200]
+    for response in answers:
+        _assert_headers(response, response.request["PATH_INFO"])
+        assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}
 
 
 def test_plain_http_is_redirected_to_https_in_production(client, settings):

@@ -1,0 +1,21 @@
+// The product's few behaviours that need a script. They live in this file because the
+// Content-Security-Policy runs nothing inline: no on…= attributes, no hx-on, no eval.
+
+// A <select data-submit-on-change> sends its form once a choice is made (the language picker);
+// without JavaScript the form's own button does.
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select[data-submit-on-change]")) {
+    event.target.form.requestSubmit();
+  }
+});
+
+// A request from an element marked data-swap-bad-request shows a 400 answer (a list's invalid
+// filters, with their errors) in its target, as a success would be. htmx fires beforeSwap on the
+// target, not on the element that asked, so it is caught here on the document.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const asker = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if (event.detail.xhr.status === 400 && asker && asker.closest("[data-swap-bad-request]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
