@@ -4,7 +4,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from django.db import connection
 
 pytestmark = pytest.mark.services
@@ -64,19 +63,6 @@ def test_missing_secret_key_outside_debug_fails():
     env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
     result = _manage("check", env_extra=env)
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
-
-
-def test_docker_compose_parses_and_names_the_services():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
-    assert {"web", "worker", "beat", "postgres", "redis"} <= set(services)
-    for name in ("web", "worker", "beat", "postgres", "redis"):
-        assert "healthcheck" in services[name], name
-    for name in ("web", "worker", "beat"):
-        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
-        assert services[name]["environment"]["REDIS_URL"].startswith("redis://")
-    assert "gunicorn" in services["web"]["command"]
-    assert "worker" in services["worker"]["command"] and "beat" in services["beat"]["command"]
 
 
 def test_every_beat_entry_names_a_registered_task():
