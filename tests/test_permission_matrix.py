@@ -97,8 +97,9 @@ MATRIX = [
     row("subscriptions:period_create", "POST", 302, 302, 302, 404, 404, 404, 302, 302, kwargs=CONTACT, features=SUBS,
         data=PERIOD_POST, writes=VENDOR),
     row("subscriptions:period_change", "GET", 200, 200, 200, 404, 404, 404, 302, 302, kwargs=CONTACT, features=SUBS),
+    # "change" follows the contact's last period as it was read: its id and version
     row("subscriptions:period_change", "POST", 302, 302, 302, 404, 404, 404, 302, 302, kwargs=CONTACT, features=SUBS,
-        data=PERIOD_POST, writes=VENDOR),
+        data={**PERIOD_POST, "last_period": "{period}"}, writes=VENDOR),
     row("subscriptions:period_edit", "GET", 200, 200, 200, 404, 404, 404, 302, 302, kwargs=PERIOD, features=SUBS),
     row("subscriptions:period_edit", "POST", 302, 302, 302, 404, 404, 404, 302, 302, kwargs=PERIOD, features=SUBS,
         data=PERIOD_POST, writes=VENDOR),
