@@ -1,10 +1,9 @@
-import uuid
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Contact, Tag, assignable_owners
+from crm.submissions import new_token, submission_field
 
 
 class TagsField(forms.CharField):
@@ -33,7 +32,7 @@ class ContactForm(forms.ModelForm):
     # The version the editor read: a save based on an older one is refused (see crm.services).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     # A new contact's one-time token: the same submission posted twice makes one contact.
-    submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    submission = submission_field()
 
     class Meta:
         model = Contact
@@ -56,7 +55,7 @@ class ContactForm(forms.ModelForm):
             self.fields["version"].required = True
             del self.fields["submission"]
         else:
-            self.initial["submission"] = uuid.uuid4()
+            self.initial["submission"] = new_token()
             del self.fields["version"]
 
     def clean(self):

@@ -3,10 +3,11 @@
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm.models import Contact, Tag
+from crm.submissions import create_once
 
 
 def stale_error() -> ValidationError:
@@ -26,22 +27,14 @@ def contact_create(*, contact: Contact, tags: list[str], token: uuid.UUID | None
 
     Returns the contact and whether it was created now.
     """
-    if token is not None:
-        existing = Contact.objects.filter(creation_token=token).first()
-        if existing is not None:
-            return existing, False
-    contact.creation_token = token
-    try:
-        with transaction.atomic():
-            contact.save()
-            _set_tags(contact, tags)
-    except IntegrityError:
-        # The same submission raced this one and won: answer with its row.
-        existing = Contact.objects.filter(creation_token=token).first() if token is not None else None
-        if existing is None:
-            raise
-        return existing, False
-    return contact, True
+
+    def create() -> Contact:
+        contact.creation_token = token
+        contact.save()
+        _set_tags(contact, tags)
+        return contact
+
+    return create_once(Contact.objects.all(), token=token, create=create)
 
 
 @transaction.atomic

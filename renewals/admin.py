@@ -1,27 +1,47 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from crm.admin_versions import VersionedAdmin
 from renewals import services
 from renewals.models import Association, ContractChange, CustomerAccount, Notice, PartnerOrganisation
 
 
 @admin.register(CustomerAccount)
-class CustomerAccountAdmin(admin.ModelAdmin):
+class CustomerAccountAdmin(VersionedAdmin, admin.ModelAdmin):
     list_display = ["contact", "account_id", "max_contacts", "email_send_limit", "contacts_used", "emails_sent_this_month"]
     search_fields = ["contact__name", "account_id", "website"]
     raw_id_fields = ["contact"]
 
 
 @admin.register(PartnerOrganisation)
-class PartnerOrganisationAdmin(admin.ModelAdmin):
+class PartnerOrganisationAdmin(VersionedAdmin, admin.ModelAdmin):
     list_display = ["name", "default_communication_owner"]
     filter_horizontal = ["users"]
 
 
+class AssociationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Association
+        fields = "__all__"
+
+    def clean(self):
+        # The database allows one running association per customer. Django's own check of that
+        # constraint is skipped here (its condition reads `ended_at`, which the form does not
+        # show), so a second one would reach the database and fail there.
+        cleaned = super().clean()
+        customer = cleaned.get("customer")
+        if customer is not None and self.instance.ended_at is None:
+            running = Association.objects.active().filter(customer=customer).exclude(pk=self.instance.pk).first()
+            if running is not None:
+                self.add_error("customer", _("%(partner)s already looks after this customer. End that association first.")
+                               % {"partner": running.partner})
+        return cleaned
+
+
 @admin.register(Association)
-class AssociationAdmin(admin.ModelAdmin):
+class AssociationAdmin(VersionedAdmin, admin.ModelAdmin):
+    form = AssociationAdminForm
     list_display = ["partner", "customer", "started_at", "ended_at", "ended_by"]
     list_filter = ["partner"]
     readonly_fields = ["ended_at", "ended_by"]
@@ -30,65 +50,29 @@ class AssociationAdmin(admin.ModelAdmin):
         return False  # associations are ended, never deleted
 
 
-class ContractChangeAdminForm(forms.ModelForm):
-    # The version the admin read: a save based on an older one is refused, as in the product.
-    read_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
-
-    class Meta:
-        model = ContractChange
-        fields = "__all__"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["read_version"].initial = self.instance.version
-            self.fields["read_version"].required = True
-
-    def clean(self):
-        cleaned = super().clean()
-        read = cleaned.get("read_version")
-        if self.instance.pk and read is not None:
-            saved = ContractChange.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
-            if saved != read:
-                # The form holds the values read at `read`: sent again, it would be refused again.
-                raise ValidationError(
-                    _("Someone else changed this contract change after you opened it, and your changes were not "
-                      "saved. Reload the page to see theirs, then make yours again."),
-                    code="stale",
-                )
-        return cleaned
-
-
 @admin.register(ContractChange)
-class ContractChangeAdmin(admin.ModelAdmin):
+class ContractChangeAdmin(VersionedAdmin, admin.ModelAdmin):
     """Writes go through `renewals.services`: audited (ContractChangeLog), versioned, partners told."""
 
-    form = ContractChangeAdminForm
     list_display = ["customer", "type", "start_date", "term_months"]
     list_filter = ["type"]
     raw_id_fields = ["customer", "primary_contact"]
     readonly_fields = ["agreed_at", "agreed_by", "cancellation_requested_at", "cancellation_requested_by"]
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.Conflict:
-            # Someone saved between the form's version check and the write: nothing was written
-            # (the services refused, the admin's transaction rolled back). Asked again, the form's
-            # check finds the newer version and shows the form with its error, never a 500.
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
     def save_model(self, request, obj, form, change):
         data = {f.name: form.cleaned_data[f.name] for f in ContractChange._meta.fields if f.name in form.cleaned_data}
         if change:
-            # A race after the form's check ends in services.Conflict: see changeform_view.
+            # The form's check locked the row at the version it was read at (crm.admin_versions).
             row = services.contract_change_update(
-                change=obj, data=data, version=form.cleaned_data["read_version"], by=request.user
+                change=obj, data=data, version=int(form.cleaned_data["read_version"]), by=request.user
             )
         else:
             customer = data.pop("customer")
-            row = services.contract_change_create(customer=customer, data=data, by=request.user)
+            row = services.contract_change_create(
+                customer=customer, data=data, by=request.user, token=form.cleaned_data.get("submission")
+            )
         obj.pk, obj.version = row.pk, row.version
+        obj._state.adding = False
 
 
 @admin.register(Notice)

@@ -239,6 +239,8 @@ class ContractChange(models.Model):
     # The status the partner's users were last told about; the daily task compares it with today's.
     announced_status = models.CharField(max_length=24, choices=Status.choices, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The one-time token of the admin's add form that made this row: the same submission twice makes one.
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,6 +5,7 @@ Every write that can change a contract change's status tells the partner's users
 """
 
 import datetime
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import dates
+from crm.submissions import create_once
 from renewals import notices
 from renewals.models import Association, ColumnPreference, ContractChange, ContractChangeLog
 
@@ -69,13 +71,20 @@ def _log(row, action, by, old="", new=""):
     ContractChangeLog.objects.create(change=row, action=action, old_value=str(old)[:200], new_value=str(new)[:200], by=by)
 
 
-def contract_change_create(*, customer, data: dict, by=None) -> ContractChange:
-    """A new contract change; the customer's partner users hear of it after commit."""
-    with transaction.atomic():
-        change = ContractChange.objects.create(customer=customer, **data)
+def contract_change_create(*, customer, data: dict, by=None, token: uuid.UUID | None = None) -> ContractChange:
+    """A new contract change; the customer's partner users hear of it after commit.
+
+    The same add form posted again (same `token`) answers with the change it made.
+    """
+
+    def create() -> ContractChange:
+        change = ContractChange.objects.create(customer=customer, creation_token=token, **data)
         _log(change, ContractChangeLog.Action.CREATED, by, new=str(change))
         notices.announce_created(change, today=dates.today())
-    return change
+        return change
+
+    with transaction.atomic():
+        return create_once(ContractChange.objects.all(), token=token, create=create)[0]
 
 
 def contract_change_update(*, change: ContractChange, data: dict, version: int, by) -> ContractChange:

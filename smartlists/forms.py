@@ -2,12 +2,19 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm import fields
+from crm.submissions import new_token, submission_field
 from smartlists.models import SmartList
 
 
+def version_field(*, required: bool = True) -> forms.IntegerField:
+    """The version of the list a form was read at: a save based on an older one is refused (see services)."""
+    return forms.IntegerField(widget=forms.HiddenInput, required=required, min_value=1)
+
+
 class SmartListForm(forms.ModelForm):
-    # The version the editor read: a save based on an older one is refused (see services).
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    version = version_field(required=False)
+    # A new list's one-time token: the same submission posted twice makes one list.
+    submission = submission_field()
 
     class Meta:
         model = SmartList
@@ -19,7 +26,9 @@ class SmartListForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["version"] = self.instance.version
             self.fields["version"].required = True
+            del self.fields["submission"]
         else:
+            self.initial["submission"] = new_token()
             del self.fields["version"]
 
 
@@ -30,7 +39,18 @@ class ListStateForm(forms.Form):
     sort = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
-class ColumnsForm(ListStateForm):
+class ListWriteForm(ListStateForm):
+    """The page's state, posted to change the list: with the version of the list the page was read at."""
+
+    version = version_field()
+
+    def is_stale(self, smartlist: SmartList) -> bool:
+        """After `is_valid()`: read at another version than the list's now, whatever else is wrong with it."""
+        version = self.cleaned_data.get("version")
+        return version is not None and version != smartlist.version
+
+
+class ColumnsForm(ListWriteForm):
     """One step of the column picker: add a column, remove one, or move one up or down."""
 
     add = forms.ChoiceField(label=_("Add column"), required=False)
@@ -68,3 +88,5 @@ class ColumnsForm(ListStateForm):
 
 class ExportForm(forms.Form):
     bom = forms.BooleanField(label=_("For Excel (UTF-8 with BOM)"), required=False)
+    # "Prepare the file": the form's one-time token, so the same submission posted twice makes one job.
+    submission = submission_field()

@@ -56,8 +56,10 @@ class SmartList(models.Model):
     preset = models.CharField(max_length=32, choices=Preset.choices, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Bumped by each rename or sharing change: a save from a form read at an older version is refused.
+    # Bumped by every change (name, sharing, columns, filters): a form read at an older version is refused.
     version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    # The one-time token of the create form that made this list: the same submission twice makes one.
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = SmartListQuerySet.as_manager()
 
@@ -108,6 +110,8 @@ class ExportJob(models.Model):
 
     smartlist = models.ForeignKey(SmartList, on_delete=models.SET_NULL, null=True, related_name="export_jobs")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
+    # The one-time token of the "Prepare the file" form: the same submission twice makes one job.
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     # What was asked, frozen at the time: the list may change while the job waits.
     list_name = models.CharField(max_length=120)
     query = models.TextField(blank=True)

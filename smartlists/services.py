@@ -3,6 +3,7 @@
 import datetime
 import logging
 import os
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.utils.translation import gettext
 
 from crm.dates import today
 from crm.jobs import enqueue_after_commit
+from crm.submissions import create_once
 from smartlists.export import csv_chunks
 from smartlists.models import DEFAULT_COLUMNS, ExportJob, SmartList
 from smartlists.queries import listing
@@ -29,27 +31,44 @@ ENDING_90_COLUMNS = [
 ]
 
 
-def smartlist_create(*, owner, name: str, shared: bool, columns=None, query: str = "", sort: str = "name") -> SmartList:
+def smartlist_create(
+    *, owner, name: str, shared: bool, token: uuid.UUID | None = None, columns=None, query: str = "", sort: str = "name"
+) -> SmartList:
+    """A new list of `owner`'s; a create form posted again (same `token`) answers with the list it made."""
+    smartlist, _created = create_once(
+        SmartList.objects.filter(owner=owner),
+        token=token,
+        create=lambda: SmartList.objects.create(
+            owner=owner, name=name, shared=shared, columns=list(columns or DEFAULT_COLUMNS), query=query, sort=sort,
+            creation_token=token,
+        ),
+    )
+    return smartlist
+
+
+def _write(smartlist: SmartList, version: int, stale: ValidationError, **values) -> SmartList:
+    """Set `values` on `smartlist` in one UPDATE if nobody changed it since `version` was read; else `stale`."""
     with transaction.atomic():
-        return SmartList.objects.create(
-            owner=owner, name=name, shared=shared, columns=list(columns or DEFAULT_COLUMNS), query=query, sort=sort
+        updated = SmartList.objects.filter(pk=smartlist.pk, version=version).update(
+            **values, version=F("version") + 1, updated_at=timezone.now()
         )
+        if not updated:
+            raise stale
+    smartlist.refresh_from_db()
+    return smartlist
 
 
 def smartlist_update(*, smartlist: SmartList, name: str, shared: bool, version: int) -> SmartList:
-    """Rename or (un)share `smartlist` if nobody saved it since `version` was read; else ValidationError."""
-    with transaction.atomic():
-        updated = SmartList.objects.filter(pk=smartlist.pk, version=version).update(
-            name=name, shared=shared, version=F("version") + 1, updated_at=timezone.now()
-        )
-        if not updated:
-            raise ValidationError(
-                gettext("Someone else changed this list while you were editing it. Their values are shown below; "
-                        "reload to edit them again."),
-                code="stale",
-            )
-    smartlist.refresh_from_db()
-    return smartlist
+    """Rename or (un)share `smartlist` if nobody changed it since `version` was read; else ValidationError."""
+    return _write(
+        smartlist, version,
+        ValidationError(
+            gettext("Someone else changed this list while you were editing it. Their values are shown below; "
+                    "reload to edit them again."),
+            code="stale",
+        ),
+        name=name, shared=shared,
+    )
 
 
 def smartlist_delete(*, smartlist: SmartList) -> None:
@@ -57,19 +76,31 @@ def smartlist_delete(*, smartlist: SmartList) -> None:
         smartlist.delete()
 
 
-def smartlist_set_columns(*, smartlist: SmartList, columns: list[str]) -> SmartList:
-    with transaction.atomic():
-        smartlist.columns = list(columns)
-        smartlist.save(update_fields=["columns", "updated_at"])
-    return smartlist
+def smartlist_set_columns(*, smartlist: SmartList, columns: list[str], version: int) -> SmartList:
+    """Store the picker's columns if nobody changed the list since `version` was read; else ValidationError."""
+    return _write(smartlist, version, stale_columns_error(), columns=list(columns))
 
 
-def smartlist_save_filters(*, smartlist: SmartList, query: str, sort: str) -> SmartList:
-    """Store the filters and sort the page shows (validated by the caller through the list's FilterSet)."""
-    with transaction.atomic():
-        smartlist.query, smartlist.sort = query, sort
-        smartlist.save(update_fields=["query", "sort", "updated_at"])
-    return smartlist
+def stale_columns_error() -> ValidationError:
+    return ValidationError(
+        gettext("This list was changed elsewhere (another tab or person) while you were choosing columns. "
+                "Its saved columns are shown now; choose again."),
+        code="stale",
+    )
+
+
+def smartlist_save_filters(*, smartlist: SmartList, query: str, sort: str, version: int) -> SmartList:
+    """Store the filters and sort the page shows (validated by the caller through the list's FilterSet)
+    if nobody changed the list since `version` was read; else ValidationError."""
+    return _write(smartlist, version, stale_filters_error(), query=query, sort=sort)
+
+
+def stale_filters_error() -> ValidationError:
+    return ValidationError(
+        gettext("This list was changed elsewhere (another tab or person) since this page was shown, so your "
+                "filters were not saved. Its saved filters are shown now; filter again and save."),
+        code="stale",
+    )
 
 
 def smartlist_ready_made(*, owner) -> SmartList:
@@ -91,11 +122,16 @@ def smartlist_ready_made(*, owner) -> SmartList:
 # Background exports ------------------------------------------------------------------------------
 
 
-def export_job_create(*, smartlist: SmartList, by, query: str, sort: str, bom: bool, total_rows: int) -> ExportJob:
-    """Record the export first; Celery gets it only once the row is committed."""
+def export_job_create(
+    *, smartlist: SmartList, by, query: str, sort: str, bom: bool, total_rows: int, token: uuid.UUID | None = None
+) -> ExportJob:
+    """Record the export first; Celery gets it only once the row is committed.
+
+    The "Prepare the file" form posted again (same `token`) answers with the job it made.
+    """
     from smartlists.tasks import run_export
 
-    with transaction.atomic():
+    def create() -> ExportJob:
         job = ExportJob.objects.create(
             smartlist=smartlist,
             owner=by,
@@ -107,8 +143,12 @@ def export_job_create(*, smartlist: SmartList, by, query: str, sort: str, bom: b
             language=translation.get_language() or settings.LANGUAGE_CODE,
             as_of=today(),
             total_rows=total_rows,
+            creation_token=token,
         )
         enqueue_after_commit(run_export, job.pk)
+        return job
+
+    job, _created = create_once(ExportJob.objects.filter(owner=by), token=token, create=create)
     return job
 
 

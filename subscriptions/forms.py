@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.billing import BillingFrequency
 from crm.dates import LATEST, DateField
+from crm.formats import Formats
+from crm.submissions import new_token, submission_field
 from crm.text import single_line
 from subscriptions.dates import end_after_months, next_day
 from subscriptions.models import Period
@@ -50,6 +52,8 @@ class PeriodForm(forms.Form):
     description = forms.CharField(label=_("Description"), required=False, max_length=200, validators=[single_line])
     # The version the editor read: a save based on an older one is refused (see services).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    # A new period's one-time token: the same submission posted twice adds one period.
+    submission = submission_field()
 
     def __init__(self, *args, instance: Period | None = None, **kwargs):
         self.instance = instance
@@ -58,6 +62,10 @@ class PeriodForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["currency"].initial = settings.CRM_CURRENCY
         self.fields["version"].required = instance is not None
+        if instance is None:
+            self.initial.setdefault("submission", new_token())
+        else:
+            del self.fields["submission"]
 
     @classmethod
     def initial_for(cls, period: Period) -> dict:
@@ -144,6 +152,45 @@ class PeriodForm(forms.Form):
             "description": data["description"], "price": data["price"],
             "billing_frequency": data["billing_frequency"], "billing_every_months": data["billing_every_months"],
         }
+
+
+class PeriodChangeForm(PeriodForm):
+    """"Change subscription": the next period, with the last one as the form read it.
+
+    `last_period` and `version` are the id and version of the contact's last period when the form
+    was shown (both empty: it had none). If another writer has changed the subscription since, so
+    that its last period is another one or was edited, the change is refused: it would end a
+    period the person never saw.
+    """
+
+    last_period = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, data=None, *, last: Period | None, today: datetime.date):
+        initial = initial_for_change(last, today)
+        if last is not None:
+            initial.update(last_period=last.pk, version=last.version)
+        super().__init__(data, initial=initial)
+
+    def last_read(self) -> tuple[int | None, int | None]:
+        return self.cleaned_data["last_period"], self.cleaned_data["version"]
+
+
+def period_values(period: Period | None) -> list[tuple[str, object]]:
+    """A period's saved values, label by label, to show beside a refused form."""
+    if period is None:
+        return [(_("Period"), _("Deleted"))]
+    fmt = Formats()
+    values = [
+        (_("MRR"), f"{fmt.money(period.mrr)} {period.currency}"),
+        (_("Effective date"), fmt.date(period.start_date)),
+        (_("End date"), fmt.date(period.end_date) if period.end_date else _("Never")),
+        (_("Description"), period.description),
+    ]
+    if period.price is not None:
+        values.append((_("Price"), fmt.money(period.price)))
+    if period.billing_frequency:
+        values.append((_("Billing frequency"), period.get_billing_frequency_display()))
+    return values
 
 
 class DeleteForm(forms.Form):

@@ -74,6 +74,9 @@ class Period(models.Model):
     )
     billing_every_months = models.PositiveSmallIntegerField(_("every N months"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The one-time token of the form that added this period ("Add" or "Change subscription"): the
+    # same submission twice adds one period.
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,6 +7,7 @@ write leaves a `PeriodChange` row (who, when, old and new values) in the same tr
 """
 
 import datetime
+import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from crm.dates import today
 from crm.models import Contact
+from crm.submissions import create_once
 from subscriptions.models import Period, PeriodChange
 from subscriptions.summary import refresh_contacts
 
@@ -45,7 +47,8 @@ def _overlap_error() -> ValidationError:
 
 def _stale_error() -> ValidationError:
     return ValidationError(
-        _("Someone else changed this period while you were editing it. Reload to see their change, then edit again."),
+        _("Someone else changed this period while you were editing it. Its values as saved now are shown below; "
+          "reload to edit it again."),
         code="stale",
     )
 
@@ -91,42 +94,72 @@ def _apply(period: Period, data: dict) -> None:
 
 
 @transaction.atomic
-def period_create(*, contact: Contact, data: dict, by) -> Period:
-    """Add a period to `contact`; refused (ValidationError) if it overlaps another one."""
-    _lock(contact)
-    period = Period(contact=contact)
-    _apply(period, data)
-    _check_no_overlap(period)
-    _save(period)
-    _audit(period, PeriodChange.Action.CREATED, old={}, by=by)
-    _summarise(period.contact_id)
-    return period
+def period_create(*, contact: Contact, data: dict, by, token: uuid.UUID | None = None) -> Period:
+    """Add a period to `contact`; refused (ValidationError) if it overlaps another one.
+
+    The same form posted again (same `token`) answers with the period it added.
+    """
+    _lock(contact)  # before the token is looked up: the same submission twice waits here for the first
+
+    def create() -> Period:
+        period = Period(contact=contact, creation_token=token)
+        _apply(period, data)
+        _check_no_overlap(period)
+        _save(period)
+        _audit(period, PeriodChange.Action.CREATED, old={}, by=by)
+        _summarise(period.contact_id)
+        return period
+
+    return create_once(Period.objects.filter(contact=contact), token=token, create=create)[0]
 
 
 @transaction.atomic
-def period_change(*, contact: Contact, data: dict, by) -> Period:
+def period_change(
+    *, contact: Contact, data: dict, by, last_read: tuple[int | None, int | None] | None = None,
+    token: uuid.UUID | None = None,
+) -> Period:
     """"Change subscription": add the next period, ending the one before it the day before.
 
     The period running into the new start (open-ended, or ending later) is ended on the day
     before; its values stay as they were. A change cannot start before that period began.
+    `last_read`: the id and version of the contact's last period when the form was read ((None,
+    None): it had none); refused (ValidationError) if the last period is another one now or was
+    edited since. The same form posted again (same `token`) answers with the period it added.
     """
     _lock(contact)
-    start = data["start_date"]
-    previous = Period.objects.filter(contact=contact, start_date__lt=start).order_by("-start_date").first()
-    if previous is not None and (previous.end_date is None or previous.end_date >= start):
-        old = snapshot(previous)
-        previous.end_date = start - datetime.timedelta(days=1)
-        previous.term_months = None
-        previous.version += 1
-        _save(previous)
-        _audit(previous, PeriodChange.Action.UPDATED, old=old, by=by)
-    period = Period(contact=contact)
-    _apply(period, data)
-    _check_no_overlap(period)
-    _save(period)
-    _audit(period, PeriodChange.Action.CREATED, old={}, by=by)
-    _summarise(period.contact_id)
-    return period
+
+    def change() -> Period:
+        if last_read is not None:
+            _check_last_period(contact, last_read)
+        start = data["start_date"]
+        previous = Period.objects.filter(contact=contact, start_date__lt=start).order_by("-start_date").first()
+        if previous is not None and (previous.end_date is None or previous.end_date >= start):
+            old = snapshot(previous)
+            previous.end_date = start - datetime.timedelta(days=1)
+            previous.term_months = None
+            previous.version += 1
+            _save(previous)
+            _audit(previous, PeriodChange.Action.UPDATED, old=old, by=by)
+        period = Period(contact=contact, creation_token=token)
+        _apply(period, data)
+        _check_no_overlap(period)
+        _save(period)
+        _audit(period, PeriodChange.Action.CREATED, old={}, by=by)
+        _summarise(period.contact_id)
+        return period
+
+    return create_once(Period.objects.filter(contact=contact), token=token, create=change)[0]
+
+
+def _check_last_period(contact: Contact, last_read: tuple[int | None, int | None]) -> None:
+    last = Period.objects.for_contact(contact).last()
+    now = (last.pk, last.version) if last is not None else (None, None)
+    if now != tuple(last_read):
+        raise ValidationError(
+            _("Someone else changed this subscription while you were changing it. Its last period as saved now is "
+              "shown below; reload to change it again."),
+            code="stale",
+        )
 
 
 def _locked_current(period: Period, version: int) -> Period:

@@ -25,7 +25,7 @@ from crm.features import feature_required
 from crm.http import HtmxHttpRequest
 from crm.models import Contact, assignable_owners
 from subscriptions import services
-from subscriptions.forms import DeleteForm, PanelPartForm, PeriodForm, initial_for_change
+from subscriptions.forms import DeleteForm, PanelPartForm, PeriodChangeForm, PeriodForm, period_values
 from subscriptions.models import Period, PeriodChange
 from subscriptions.pipeline import ENDING_WINDOWS, MOVEMENTS, build_report
 from subscriptions.widget import subscription_of
@@ -85,12 +85,15 @@ def _form_page(request: HtmxHttpRequest, context, *, status=200):
     return render(request, template, context, status=status)
 
 
-def _save_period(request, contact, form, save, context, message):
+def _save_period(request, contact, form, save, context, message, *, theirs):
+    """Save through `save(form)`; refused as stale, the form comes back with `theirs()`: the saved values."""
     if request.method == "POST" and form.is_valid():
         try:
             save(form)
         except ValidationError as error:
             form.add_error(None, error)
+            if error.code == "stale":
+                context = {**context, "theirs": theirs()}
         else:
             return _saved(request, contact, message)
     status = 422 if request.method == "POST" else 200
@@ -105,8 +108,10 @@ def period_create(request: HtmxHttpRequest, pk: int):
     form = PeriodForm(request.POST or None, initial={"start_date": today()})
     return _save_period(
         request, contact, form,
-        lambda f: services.period_create(contact=contact, data=f.period_data(), by=request.user),
-        {"action": "create"}, _("Subscription added."),
+        lambda f: services.period_create(
+            contact=contact, data=f.period_data(), by=request.user, token=f.cleaned_data["submission"]
+        ),
+        {"action": "create"}, _("Subscription added."), theirs=list,
     )
 
 
@@ -116,11 +121,15 @@ def period_create(request: HtmxHttpRequest, pk: int):
 def period_change(request: HtmxHttpRequest, pk: int):
     contact = _visible_contact(request, pk)
     last = Period.objects.for_contact(contact).last()
-    form = PeriodForm(request.POST or None, initial=initial_for_change(last, today()))
+    form = PeriodChangeForm(request.POST or None, last=last, today=today())
     return _save_period(
         request, contact, form,
-        lambda f: services.period_change(contact=contact, data=f.period_data(), by=request.user),
+        lambda f: services.period_change(
+            contact=contact, data=f.period_data(), by=request.user, last_read=f.last_read(),
+            token=f.cleaned_data["submission"],
+        ),
         {"action": "change", "last": last}, _("Subscription changed."),
+        theirs=lambda: period_values(Period.objects.for_contact(contact).last()),
     )
 
 
@@ -136,6 +145,7 @@ def period_edit(request: HtmxHttpRequest, pk: int):
             period=period, data=f.period_data(), version=f.cleaned_data["version"], by=request.user
         ),
         {"action": "edit", "period": period}, _("Period saved."),
+        theirs=lambda: period_values(Period.objects.filter(pk=period.pk).first()),
     )
 
 
@@ -146,12 +156,14 @@ def period_delete(request: HtmxHttpRequest, pk: int):
     period = _visible_period(request, pk)
     contact = period.contact
     form = DeleteForm(request.POST or None, initial={"version": period.version})
+    theirs = None
     if request.method == "POST":
         if form.is_valid():
             try:
                 services.period_delete(period=period, version=form.cleaned_data["version"], by=request.user)
             except ValidationError as error:
                 form.add_error(None, error)
+                theirs = period_values(Period.objects.filter(pk=period.pk).first())
             else:
                 return _saved(request, contact, _("Period deleted."))
         status = 422
@@ -160,7 +172,8 @@ def period_delete(request: HtmxHttpRequest, pk: int):
     template = "subscriptions/period_delete.html"
     if request.htmx:
         template += "#form"
-    return render(request, template, {"contact": contact, "period": period, "form": form}, status=status)
+    context = {"contact": contact, "period": period, "form": form, "theirs": theirs}
+    return render(request, template, context, status=status)
 
 
 @feature_required(FEATURE)

@@ -12,6 +12,14 @@ from crm.models import Feature, FeatureChange
 
 
 class FeatureSwitchForm(forms.Form):
+    """Activate or Deactivate: the state the admin wants, not a toggle.
+
+    It carries no version, on purpose. Its one value is the whole of what it writes, and setting a
+    state is idempotent: two admins switching at once end in the state of the last action, every
+    change of state recorded (`features.feature_set_active`), and nothing either of them typed is lost. A
+    version would only refuse the second admin's click so they could make the same click again.
+    """
+
     active = forms.TypedChoiceField(choices=[("1", "on"), ("0", "off")], coerce=lambda v: v == "1")
 
 

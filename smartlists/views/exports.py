@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.access import vendor_staff_required
 from crm.dates import today
 from crm.http import HtmxHttpRequest
+from crm.submissions import new_token
 from smartlists import services
 from smartlists.export import csv_chunks, file_name
 from smartlists.forms import ExportForm, ListStateForm
@@ -33,7 +35,10 @@ def export_csv(request: HtmxHttpRequest, pk: int):
         return render(
             request,
             "smartlists/export_large.html",
-            {"smartlist": smartlist, "total": total, "query": params.urlencode(), "sort": result.sort, "bom": bom},
+            {
+                "smartlist": smartlist, "total": total, "query": params.urlencode(), "sort": result.sort, "bom": bom,
+                "submission": new_token(),
+            },
         )
     response = StreamingHttpResponse(
         csv_chunks(result.queryset, result.columns, bom=bom), content_type="text/csv; charset=utf-8"
@@ -55,14 +60,20 @@ def export_start(request: HtmxHttpRequest, pk: int):
     result = list_listing(request, smartlist, params, sort)
     if not result.is_valid:
         return render_list(request, smartlist, params, sort)
-    job = services.export_job_create(
-        smartlist=smartlist,
-        by=request.user,
-        query=params.urlencode(),
-        sort=result.sort,
-        bom=export.cleaned_data["bom"],
-        total_rows=result.queryset.count(),
-    )
+    try:
+        job = services.export_job_create(
+            smartlist=smartlist,
+            by=request.user,
+            query=params.urlencode(),
+            sort=result.sort,
+            bom=export.cleaned_data["bom"],
+            total_rows=result.queryset.count(),
+            token=export.cleaned_data["submission"],
+        )
+    except ValidationError as error:  # a token that made someone else's job
+        export.add_error(None, error)
+        return render(request, "smartlists/form_errors.html", {"form": export}, status=400)
+    # The same submission posted again lands here too, on the job the first one made.
     return redirect(job)
 
 

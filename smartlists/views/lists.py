@@ -12,7 +12,7 @@ from crm.access import vendor_staff_required
 from crm.features import feature_required
 from crm.http import HtmxHttpRequest
 from smartlists import services
-from smartlists.forms import ColumnsForm, ListStateForm, SmartListForm
+from smartlists.forms import ColumnsForm, ListWriteForm, SmartListForm
 from smartlists.models import ExportJob, SmartList
 from smartlists.queries import only_filters
 from smartlists.views.page import list_listing, list_state, render_list
@@ -43,9 +43,17 @@ def create(request: HtmxHttpRequest):
     form = SmartListForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            smartlist = services.smartlist_create(owner=request.user, **form.cleaned_data)
-            messages.success(request, _("Smart list “%(name)s” created.") % {"name": smartlist.name})
-            return redirect(smartlist)
+            data = form.cleaned_data
+            try:
+                smartlist = services.smartlist_create(
+                    owner=request.user, name=data["name"], shared=data["shared"], token=data["submission"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                # The same submission posted again lands here too, on the list the first one made.
+                messages.success(request, _("Smart list “%(name)s” created.") % {"name": smartlist.name})
+                return redirect(smartlist)
         return render(request, "smartlists/smartlist_form.html", {"form": form}, status=422)
     return render(request, "smartlists/smartlist_form.html", {"form": form})
 
@@ -98,37 +106,76 @@ def delete(request: HtmxHttpRequest, pk: int):
 @require_POST
 @login_required
 def columns(request: HtmxHttpRequest, pk: int):
-    """The column picker: one step at a time, saved to the list, the region re-rendered as it was filtered."""
+    """The column picker: one step at a time, saved to the list, the region re-rendered as it was filtered.
+
+    Each step carries the version of the list it was read at: a step taken on columns that another
+    tab or person has changed since is refused (409) and the region shows the saved columns again.
+    """
     smartlist = get_object_or_404(SmartList.objects.editable_by(request.user), pk=pk)
     form = ColumnsForm(request.POST, smartlist=smartlist, request=request)
-    if not form.is_valid():
+    valid = form.is_valid()
+    if form.is_stale(smartlist):  # before the step's own checks: its columns may be gone
+        return _refused_columns(request, smartlist, form, services.stale_columns_error())
+    if not valid:
         return render(request, "smartlists/form_errors.html", {"form": form}, status=400)
     params = only_filters(QueryDict(form.cleaned_data["query"]))
     sort = form.cleaned_data["sort"] or smartlist.sort
     if not list_listing(request, smartlist, params, sort).is_valid:
         # refused as a whole: the columns are not saved behind an error answer
         return render_list(request, smartlist, params, sort, region_only=True)
-    services.smartlist_set_columns(smartlist=smartlist, columns=form.cleaned_data["columns"])
+    try:
+        services.smartlist_set_columns(
+            smartlist=smartlist, columns=form.cleaned_data["columns"], version=form.cleaned_data["version"]
+        )
+    except ValidationError as error:  # saved by someone else between the check above and now
+        return _refused_columns(request, smartlist, form, error)
     if request.htmx:
         return render_list(request, smartlist, params, sort, region_only=True)
     return redirect(reverse("smartlists:detail", args=[smartlist.pk]) + "?" + _state(params, sort))
 
 
+def _refused_columns(request: HtmxHttpRequest, smartlist: SmartList, form: ColumnsForm, error: ValidationError):
+    """The list as the refused picker showed it (its filters), with the columns saved now and their version."""
+    smartlist.refresh_from_db()
+    params = only_filters(QueryDict(form.cleaned_data.get("query") or ""))
+    sort = form.cleaned_data.get("sort") or smartlist.sort
+    return render_list(
+        request, smartlist, params, sort, region_only=bool(request.htmx), picker_open=True, refused=error.messages
+    )
+
+
 @require_POST
 @login_required
 def save_filters(request: HtmxHttpRequest, pk: int):
-    """Keep the filters and sort the page shows as the list's own; invalid ones are refused, never saved."""
+    """Keep the filters and sort the page shows as the list's own; invalid ones are refused, never saved.
+
+    A page read at an older version of the list than the saved one is refused (409) and shows the
+    list with its saved filters: the other tab's or person's.
+    """
     smartlist = get_object_or_404(SmartList.objects.editable_by(request.user), pk=pk)
-    form = ListStateForm(request.POST)
-    if not form.is_valid():
+    form = ListWriteForm(request.POST)
+    valid = form.is_valid()
+    if form.is_stale(smartlist):
+        return _refused_filters(request, smartlist, services.stale_filters_error())
+    if not valid:
         return render(request, "smartlists/form_errors.html", {"form": form}, status=400)
     params, sort = only_filters(QueryDict(form.cleaned_data["query"])), form.cleaned_data["sort"] or smartlist.sort
     result = list_listing(request, smartlist, params, sort)
     if not result.is_valid:
         return render_list(request, smartlist, params, sort)
-    services.smartlist_save_filters(smartlist=smartlist, query=params.urlencode(), sort=result.sort)
+    try:
+        services.smartlist_save_filters(
+            smartlist=smartlist, query=params.urlencode(), sort=result.sort, version=form.cleaned_data["version"]
+        )
+    except ValidationError as error:
+        return _refused_filters(request, smartlist, error)
     messages.success(request, _("Filters saved."))
     return redirect(smartlist)
+
+
+def _refused_filters(request: HtmxHttpRequest, smartlist: SmartList, error: ValidationError):
+    smartlist.refresh_from_db()
+    return render_list(request, smartlist, QueryDict(smartlist.query), smartlist.sort, refused=error.messages)
 
 
 def _state(params: QueryDict, sort: str) -> str:

@@ -125,7 +125,12 @@ def _rows(contacts, columns, currency: str) -> list[list[Cell]]:
     return [[_cell(contact, f, currency, fmt) for f in columns] for contact in contacts]
 
 
-def render_list(request: HtmxHttpRequest, smartlist: SmartList, params: QueryDict, sort: str, *, region_only=False):
+def render_list(
+    request: HtmxHttpRequest, smartlist: SmartList, params: QueryDict, sort: str, *, region_only=False,
+    picker_open: bool | None = None, refused: list[str] | None = None,
+):
+    """The list's page (or its region alone). `refused`: why a change of the list was not saved,
+    shown above it; the answer is then 409 Conflict."""
     result = list_listing(request, smartlist, params, sort)
     state = params.copy()
     state["sort"] = result.sort
@@ -137,7 +142,8 @@ def render_list(request: HtmxHttpRequest, smartlist: SmartList, params: QueryDic
         "filter_fields": _shown_filters(request, result.filterset, params),
         "query": params.urlencode(),
         "state": state.urlencode(),
-        "picker_open": region_only,
+        "picker_open": region_only if picker_open is None else picker_open,
+        "refused": refused or [],
         "can_edit": smartlist.owner_id == request.user.pk,
         "addable": [f for f in fields.pickable(request) if f.key not in smartlist.columns],
         "export_url": reverse("smartlists:export", args=[smartlist.pk]) + "?" + state.urlencode(),
@@ -167,4 +173,4 @@ def render_list(request: HtmxHttpRequest, smartlist: SmartList, params: QueryDic
         footer=_footer(result.columns, sums),
         totals_left_out=not exact and any(f.summable for f in result.columns),
     )
-    return render(request, template, context)
+    return render(request, template, context, status=409 if refused else 200)

@@ -191,6 +191,7 @@ def test_smartlist_columns_form_fuzz(client, rep, own_list):
     } | {"query": hostile_text, "sort": st.one_of(st.sampled_from(keys), hostile_text)}), htmx=st.booleans())
     def run(data, htmx):
         before = _list_values(own_list.pk)
+        data = {**data, "version": before["version"]}  # as the page read it: the fuzz is about the step
         response = client.post(reverse("smartlists:columns", args=[own_list.pk]), data,
                                headers={"HX-Request": "true"} if htmx else {})
         after = _list_values(own_list.pk)
@@ -200,8 +201,8 @@ def test_smartlist_columns_form_fuzz(client, rep, own_list):
             assert response.status_code == (200 if htmx else 302)
             assert after["columns"] and set(after["columns"]) <= set(keys)
             assert len(after["columns"]) == len(set(after["columns"]))
-            assert {k: v for k, v in after.items() if k not in ("columns", "updated_at")} == {
-                k: v for k, v in before.items() if k not in ("columns", "updated_at")
+            assert {k: v for k, v in after.items() if k not in ("columns", "updated_at", "version")} == {
+                k: v for k, v in before.items() if k not in ("columns", "updated_at", "version")
             }
 
     run()
@@ -223,11 +224,12 @@ def test_smartlist_save_filters_form_fuzz(client, rep, own_list):
         st.sampled_from(["name", "-name", "current_mrr", "-email"]), hostile_text)))
     def run(query, sort):
         before = _list_values(own_list.pk)
-        response = client.post(reverse("smartlists:save_filters", args=[own_list.pk]), {"query": query, "sort": sort})
+        response = client.post(reverse("smartlists:save_filters", args=[own_list.pk]),
+                               {"query": query, "sort": sort, "version": before["version"]})
         after = _list_values(own_list.pk)
         if response.status_code == 302:
-            assert {k: v for k, v in after.items() if k not in ("query", "sort", "updated_at")} == {
-                k: v for k, v in before.items() if k not in ("query", "sort", "updated_at")
+            assert {k: v for k, v in after.items() if k not in ("query", "sort", "updated_at", "version")} == {
+                k: v for k, v in before.items() if k not in ("query", "sort", "updated_at", "version")
             }
             assert client.get(reverse("smartlists:detail", args=[own_list.pk])).status_code == 200
         else:
@@ -297,7 +299,7 @@ def test_an_invalid_filter_in_a_saved_list_never_exports_everything(client, rep,
 def test_removing_and_moving_one_column_in_the_same_post_is_not_a_server_error(client, rep, own_list):
     # Found by the columns fuzz: "remove" and "up" of the same column used to raise ValueError (500).
     client.force_login(rep)
-    response = client.post(reverse("smartlists:columns", args=[own_list.pk]), {"remove": "email", "up": "email"})
+    response = client.post(reverse("smartlists:columns", args=[own_list.pk]), {"remove": "email", "up": "email", "version": 1})
     assert response.status_code == 302
     assert SmartList.objects.get(pk=own_list.pk).columns == ["name"]
 
@@ -307,7 +309,7 @@ def test_a_column_change_with_an_invalid_sort_or_filter_saves_nothing(client, re
     # Found by the columns fuzz: the columns were saved, then the answer was a 400 for the bad sort.
     client.force_login(rep)
     for state in ({"sort": "<script>"}, {"query": "current_mrr_min=abc"}):
-        response = client.post(reverse("smartlists:columns", args=[own_list.pk]), {"remove": "email", **state},
+        response = client.post(reverse("smartlists:columns", args=[own_list.pk]), {"remove": "email", "version": 1, **state},
                                headers={"HX-Request": "true"} if htmx else {})
         assert response.status_code == 400
         assert SmartList.objects.get(pk=own_list.pk).columns == ["name", "email"]

@@ -96,20 +96,3 @@ def test_mrr_columns_leave_the_dashboard_while_the_feature_is_off_and_come_back(
 def test_the_picker_shows_locked_columns_ticked_and_disabled(client_as, partner, change):
     page = client_as(partner).get(reverse("renewals:dashboard")).text
     assert page.count("always shown") == len(LOCKED_KEYS)
-
-
-def test_a_stale_column_layout_is_refused_and_the_first_choice_stays(partner, change):
-    from django.test import Client
-
-    first, second = Client(), Client()
-    first.force_login(partner)
-    second.force_login(partner)
-    second_version = second.get(reverse("renewals:dashboard")).context["columns_form"]["version"].value()
-    assert save(first, "website").status_code == 302
-    response = second.post(
-        reverse("renewals:columns"), {"columns": [*LOCKED_KEYS, "term"], "version": second_version}
-    )
-    assert response.status_code == 409
-    assert "Your columns were changed elsewhere" in response.text
-    assert 'value="website" checked' in response.text  # the saved choice is shown
-    assert ColumnPreference.objects.get(user=partner).columns == ["website"]

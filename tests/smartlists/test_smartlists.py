@@ -55,7 +55,7 @@ def test_only_the_owner_changes_a_shared_list(client_as, rep, manager):
     assert client.get(detail(shared)).status_code == 200
     assert client.post(reverse("smartlists:edit", args=[shared.pk]), {"name": "Mine now"}).status_code == 404
     assert client.post(reverse("smartlists:delete", args=[shared.pk])).status_code == 404
-    assert client.post(reverse("smartlists:columns", args=[shared.pk]), {"add": "phone"}).status_code == 404
+    assert client.post(reverse("smartlists:columns", args=[shared.pk]), {"add": "phone", "version": 1}).status_code == 404
     shared.refresh_from_db()
     assert shared.name == "My list" and "phone" not in shared.columns
 
@@ -212,7 +212,8 @@ def test_saved_filters_apply_until_the_url_brings_its_own(client_as, rep, book):
 def test_save_filters_stores_what_the_page_shows(client_as, rep, book):
     sl = smartlist(rep)
     response = client_as(rep).post(
-        reverse("smartlists:save_filters", args=[sl.pk]), {"query": "ends_within_days=90&page=2", "sort": "-current_mrr"}
+        reverse("smartlists:save_filters", args=[sl.pk]),
+        {"query": "ends_within_days=90&page=2", "sort": "-current_mrr", "version": 1},
     )
     assert response.status_code == 302
     sl.refresh_from_db()
@@ -236,7 +237,7 @@ def test_an_invalid_filter_answers_400_and_never_widens(client_as, rep, book, qu
     export = client.get(reverse("smartlists:export", args=[sl.pk]) + f"?{query}")
     assert export.status_code == 400 and not export.has_header("Content-Disposition")
     sort = QueryDict(query).get("sort", "")
-    saved = client.post(reverse("smartlists:save_filters", args=[sl.pk]), {"query": query, "sort": sort})
+    saved = client.post(reverse("smartlists:save_filters", args=[sl.pk]), {"query": query, "sort": sort, "version": 1})
     assert saved.status_code == 400
     sl.refresh_from_db()
     assert sl.query == "ends_within_days=90"
@@ -260,25 +261,26 @@ def test_column_picker_adds_removes_and_reorders(client_as, rep, book):
     sl = smartlist(rep, columns=["name", "current_mrr"])
     client = client_as(rep)
     url = reverse("smartlists:columns", args=[sl.pk])
-    state = {"query": "ends_within_days=90", "sort": "name"}
+    state = {"query": "ends_within_days=90", "sort": "name", "version": 1}
     response = client.post(url, {**state, "add": "upcoming_mrr"}, headers={"HX-Request": "true"})
     assert response.status_code == 200 and names(response) == ["Beta"]  # re-rendered as filtered (Alpha is renewed: not ending)
     assert "Upcoming MRR" in response.text and "<details class=\"column-picker\" open>" in response.text
-    client.post(url, {**state, "up": "upcoming_mrr"})
+    assert 'name="version" value="2"' in response.text  # the next step is read at the version this one saved
+    client.post(url, {**state, "up": "upcoming_mrr", "version": 2})
     sl.refresh_from_db()
     assert sl.columns == ["name", "upcoming_mrr", "current_mrr"]
-    client.post(url, {**state, "down": "name"})
-    client.post(url, {**state, "remove": "current_mrr"})
+    client.post(url, {**state, "down": "name", "version": 3})
+    client.post(url, {**state, "remove": "current_mrr", "version": 4})
     sl.refresh_from_db()
-    assert sl.columns == ["upcoming_mrr", "name"]
+    assert (sl.columns, sl.version) == (["upcoming_mrr", "name"], 5)
 
 
 def test_column_picker_refuses_unknown_columns_and_the_last_one(client_as, rep):
     sl = smartlist(rep, columns=["name"])
     client = client_as(rep)
     url = reverse("smartlists:columns", args=[sl.pk])
-    assert client.post(url, {"add": "password"}).status_code == 400
-    assert client.post(url, {"remove": "name"}).status_code == 400
+    assert client.post(url, {"add": "password", "version": 1}).status_code == 400
+    assert client.post(url, {"remove": "name", "version": 1}).status_code == 400
     sl.refresh_from_db()
     assert sl.columns == ["name"]
 
@@ -304,7 +306,7 @@ def test_feature_off_pickers_lack_subscription_fields_but_a_list_keeps_its_colum
     export = b"".join(client.get(reverse("smartlists:export", args=[sl.pk])).streaming_content).decode()
     assert export.splitlines() == ["Name,Current MRR,Upcoming MRR", "Beta,300.00,"]
     # ...and a subscription column cannot be added while the feature is off.
-    assert client.post(reverse("smartlists:columns", args=[sl.pk]), {"add": "current_end"}).status_code == 400
+    assert client.post(reverse("smartlists:columns", args=[sl.pk]), {"add": "current_end", "version": 1}).status_code == 400
 
 
 def test_feature_off_index_offers_no_ready_made_list(client_as, rep):

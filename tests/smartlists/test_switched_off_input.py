@@ -76,7 +76,7 @@ def test_a_subscription_filter_cannot_be_saved_into_a_list_while_off(client_as, 
     sl = smartlist(rep, columns=["name"])
     off()
     response = client_as(rep).post(
-        reverse("smartlists:save_filters", args=[sl.pk]), {"query": "current_mrr_min=1", "sort": "name"}
+        reverse("smartlists:save_filters", args=[sl.pk]), {"query": "current_mrr_min=1", "sort": "name", "version": 1}
     )
     assert response.status_code == 400 and REFUSED in response.text
     sl.refresh_from_db()

@@ -159,7 +159,8 @@ def test_change_adds_the_next_period_where_the_current_one_ends(client_as, rep, 
     url = reverse("subscriptions:period_change", args=[contact.pk])
     fragment = client.get(url, headers=HTMX).text
     assert 'value="2027-01-01"' in fragment  # proposed start: the day after the current end
-    response = client.post(url, form(mrr="150", start_date="2027-01-01"), headers=HTMX)
+    assert f'name="last_period" value="{current.pk}"' in fragment  # the change follows the period it was read after
+    response = client.post(url, form(mrr="150", start_date="2027-01-01", last_period=current.pk, version="1"), headers=HTMX)
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "periodsChanged"
     current.refresh_from_db()
     assert current.end_date == datetime.date(2026, 12, 31) and current.version == 1  # history untouched
@@ -172,7 +173,9 @@ def test_change_adds_the_next_period_where_the_current_one_ends(client_as, rep, 
 def test_change_of_an_open_ended_period_ends_it_the_day_before(client_as, rep, contact):
     current = PeriodFactory(contact=contact, start_date=datetime.date(2026, 1, 1), end_date=None, term_months=None)
     url = reverse("subscriptions:period_change", args=[contact.pk])
-    response = client_as(rep).post(url, form(mrr="80", start_date="2026-12-01", end="never"), headers=HTMX)
+    response = client_as(rep).post(
+        url, form(mrr="80", start_date="2026-12-01", end="never", last_period=current.pk, version="1"), headers=HTMX
+    )
     assert response.status_code == 200
     current.refresh_from_db()
     assert current.end_date == datetime.date(2026, 11, 30) and current.mrr == Decimal("100.00")
@@ -182,10 +185,12 @@ def test_change_of_an_open_ended_period_ends_it_the_day_before(client_as, rep, c
 
 def test_a_refused_change_leaves_the_previous_period_as_it_was(client_as, rep, contact):
     earlier = PeriodFactory(contact=contact, start_date=datetime.date(2025, 1, 1), end_date=datetime.date(2025, 12, 31))
-    PeriodFactory(contact=contact, start_date=datetime.date(2026, 1, 1), end_date=None, term_months=None)
+    last = PeriodFactory(contact=contact, start_date=datetime.date(2026, 1, 1), end_date=None, term_months=None)
     url = reverse("subscriptions:period_change", args=[contact.pk])
     # Starting inside 2025 would end that period on 31 May, but the new open-ended one overlaps 2026's.
-    response = client_as(rep).post(url, form(start_date="2025-06-01", end="never"), headers=HTMX)
+    response = client_as(rep).post(
+        url, form(start_date="2025-06-01", end="never", last_period=last.pk, version="1"), headers=HTMX
+    )
     assert response.status_code == 422 and "overlaps another period" in response.text
     earlier.refresh_from_db()
     assert earlier.end_date == datetime.date(2025, 12, 31) and earlier.version == 1

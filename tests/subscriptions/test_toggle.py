@@ -31,7 +31,9 @@ def history(client_as, rep, contact, subscriptions_on):
     client = client_as(rep)
     base = {"currency": "EUR", "end": "after", "term_months": "12"}
     client.post(reverse("subscriptions:period_create", args=[contact.pk]), {**base, "mrr": "100", "start_date": "2025-01-01"})
-    client.post(reverse("subscriptions:period_change", args=[contact.pk]), {**base, "mrr": "150", "start_date": "2026-01-01"})
+    first = Period.objects.get()
+    client.post(reverse("subscriptions:period_change", args=[contact.pk]),
+                {**base, "mrr": "150", "start_date": "2026-01-01", "last_period": first.pk, "version": "1"})
     period = Period.objects.get(start_date=datetime.date(2026, 1, 1))
     client.post(reverse("subscriptions:period_edit", args=[period.pk]), {**base, "mrr": "160", "start_date": "2026-01-01", "version": "1"})
     assert Period.objects.count() == 2 and PeriodChange.objects.count() == 3
