@@ -79,7 +79,7 @@ def test_htmx_answers_to_posts_carry_the_security_headers(cast, objects, subscri
     answers = [
         client.post(action, {"owner": "partner", "version": "1", "layout": "customer"}, secure=True, headers=HX),
         client.post(action, {"owner": "vendor", "version": "1", "layout": "customer"}, secure=True, headers=HX),
-        client.post(columns, {"add": "phone"}, secure=True, headers=HX),
+        client.post(columns, {"add": "phone", "version": objects["smartlist"].version}, secure=True, headers=HX),
     ]
     assert [response.status_code for response in answers] == [200, 422, 200]
     for response in answers:
