@@ -87,12 +87,15 @@ def register_subscription_fields():
             currency=_stored_or("upcoming_currency", lambda today: upcoming_value("currency", today)),
         )
     )
+    register(ContactField(key="upcoming_currency", label=_("Upcoming currency"), kind="text", feature=FEATURE,
+                          expression=_stored_or("upcoming_currency", lambda today: upcoming_value("currency", today))))
     register(ContactField(key="upcoming_start", label=_("Upcoming start date"), kind="date", feature=FEATURE,
                           expression=upcoming_start_expression))
     register(
         ContactField(
             key="upcoming_direction", label=_("MRR status"), kind="choice", feature=FEATURE,
-            choices=tuple(Direction.choices), requires=("current_mrr", "upcoming_mrr", "current_end"),
+            choices=tuple(Direction.choices),
+            requires=("current_mrr", "current_currency", "current_end", "upcoming_mrr", "upcoming_currency", "upcoming_start"),
             expression=_stored_or("upcoming_direction", lambda today: direction_expression()),
             filters=lambda: {"direction": django_filters.ChoiceFilter(field_name="upcoming_direction", choices=Direction.choices, label=_("MRR status"))},
         )

@@ -17,9 +17,8 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 
-from subscriptions.dates import next_day
-from subscriptions.models import Period
-from subscriptions.queries import with_subscription
+from subscriptions.models import Direction, Period
+from subscriptions.queries import has_periods, with_subscription
 from subscriptions.summary import stored_is_fresh
 
 ZERO = Decimal("0.00")
@@ -36,15 +35,10 @@ class Position:
     upcoming_mrr: Decimal | None
     upcoming_currency: str | None
     upcoming_start: datetime.date | None
+    # The current period ends and nothing follows it directly: the MRR status "ending", read from
+    # the query (`queries.ending_q`), the one definition of ending.
+    ending: bool
     had_earlier: bool  # a period ended before today (decides new business vs reactivation)
-
-    @property
-    def follows_directly(self) -> bool:
-        return (
-            self.current_end is not None
-            and self.upcoming_start is not None
-            and self.upcoming_start == next_day(self.current_end)
-        )
 
 
 def movements(position: Position) -> list[tuple[str, str, Decimal]]:
@@ -54,12 +48,15 @@ def movements(position: Position) -> list[tuple[str, str, Decimal]]:
         if p.upcoming_mrr is None:
             return []
         return [(p.upcoming_currency, "reactivation" if p.had_earlier else "new", p.upcoming_mrr)]
+    if p.ending:
+        # Out when it ends; when it comes back after a gap, in again as a reactivation.
+        back = [] if p.upcoming_mrr is None else [(p.upcoming_currency, "reactivation", p.upcoming_mrr)]
+        return [(p.current_currency, "churn", p.current_mrr), *back]
     if p.upcoming_mrr is None:
-        return [] if p.current_end is None else [(p.current_currency, "churn", p.current_mrr)]
-    if not p.follows_directly or p.upcoming_currency != p.current_currency:
-        # It lapses (or changes currency) and comes back: out in one step, in with the other.
-        back = "reactivation" if not p.follows_directly else "new"
-        return [(p.current_currency, "churn", p.current_mrr), (p.upcoming_currency, back, p.upcoming_mrr)]
+        return []  # open-ended
+    if p.upcoming_currency != p.current_currency:
+        # Amounts in two currencies are never compared: out in one, new business in the other.
+        return [(p.current_currency, "churn", p.current_mrr), (p.upcoming_currency, "new", p.upcoming_mrr)]
     if p.upcoming_mrr > p.current_mrr:
         return [(p.current_currency, "expansion", p.upcoming_mrr - p.current_mrr)]
     if p.upcoming_mrr < p.current_mrr:
@@ -78,13 +75,9 @@ def next_mrr(position: Position) -> tuple[str, Decimal] | None:
 
 
 def ends_within(position: Position, days: int, today: datetime.date) -> bool:
-    """The current period ends within `days` days (today included) and nothing follows it directly."""
+    """Ending (`Position.ending`) on a day within `days` days of today, today included."""
     p = position
-    return (
-        p.current_end is not None
-        and not p.follows_directly
-        and today <= p.current_end <= today + datetime.timedelta(days=days)
-    )
+    return p.ending and today <= p.current_end <= today + datetime.timedelta(days=days)
 
 
 @dataclass
@@ -145,14 +138,16 @@ def positions(contacts, *, today: datetime.date):
     team at a million contacts: ~650 ms a pipeline)."""
     had_earlier = Exists(Period.objects.filter(contact=OuterRef("pk"), end_date__lt=today))
     if stored_is_fresh(today):
-        figures = [f"subscription_summary__{name}" for name in FIGURES]
+        figures = [f"subscription_summary__{name}" for name in (*FIGURES, "upcoming_direction")]
         rows = contacts.filter(subscription_summary__as_of=today)
     else:
-        figures = list(FIGURES)
-        rows = with_subscription(contacts, on=today).filter(Exists(Period.objects.filter(contact=OuterRef("pk"))))
-    rows = rows.annotate(had_earlier=had_earlier).order_by().values_list("owner_id", "pk", "name", *figures, "had_earlier")
-    for owner_id, pk, name, *values in rows:
-        yield owner_id, pk, name, Position(*values)
+        figures = [*FIGURES, "upcoming_direction"]
+        rows = with_subscription(contacts, on=today).filter(has_periods())
+    rows = rows.annotate(had_earlier=had_earlier).order_by()
+    for owner_id, pk, name, *values, direction, had_earlier_ in rows.values_list(
+        "owner_id", "pk", "name", *figures, "had_earlier"
+    ):
+        yield owner_id, pk, name, Position(*values, ending=direction == Direction.ENDING, had_earlier=had_earlier_)
 
 
 @dataclass
