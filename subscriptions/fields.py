@@ -2,9 +2,10 @@
 
 Each is a query expression over the contact's current and upcoming periods, so smart lists,
 the renewals dashboard and CSV exports sort, filter and total exactly what the widget shows.
-While today's stored summaries are complete (`subscriptions.summary`), the expression reads the
-stored, indexed column through the contact's one-to-one summary instead of the subquery that
-defines it (`subscriptions.queries`); tests hold the two equal.
+While today's stored summaries are complete (`subscriptions.summary.stored_is_fresh`), the
+expression reads the stored, indexed column through the contact's summary row of today
+(`subscriptions.summary.stored`) instead of the subquery that defines it
+(`subscriptions.queries`); tests hold the two equal.
 """
 
 import math
@@ -17,7 +18,7 @@ from crm.fields import ContactField, register
 from subscriptions.dates import DaysBetween, ProratedValue
 from subscriptions.models import Direction, Period
 from subscriptions.queries import current_value, direction_expression, ends_within_q, upcoming_value
-from subscriptions.summary import stored_is_fresh
+from subscriptions.summary import stored, stored_is_fresh
 
 FEATURE = "subscriptions"
 
@@ -38,7 +39,7 @@ def _stored_or(column, definition):
     """`(today) -> expression`: the stored column while today's summaries are complete, else the definition."""
 
     def expression(today):
-        return F(f"subscription_summary__{column}") if stored_is_fresh(today) else definition(today)
+        return stored(column, today) if stored_is_fresh(today) else definition(today)
 
     return expression
 
