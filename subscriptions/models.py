@@ -197,9 +197,10 @@ class SubscriptionSummary(models.Model):
         indexes = [
             models.Index(fields=["as_of"]),
             # The sorts a list offers, with the contact as tie-break (keyset pagination), and the filters.
-            # Migration 0004 adds the descending MRR sort's index (NULLS LAST).
-            models.Index(fields=["current_mrr", "contact"], name="summary_current_mrr"),
-            models.Index(fields=["upcoming_mrr", "contact"], name="summary_upcoming_mrr"),
+            # Money sorts and filters go by currency first, then amount (`ContactField.sort_terms`);
+            # migration 0007 adds the descending current MRR sort's index (NULLS LAST).
+            models.Index(fields=["current_currency", "current_mrr", "contact"], name="summary_current_money"),
+            models.Index(fields=["upcoming_currency", "upcoming_mrr", "contact"], name="summary_upcoming_money"),
             models.Index(fields=["current_end", "contact"], name="summary_current_end"),
             models.Index(fields=["upcoming_start", "contact"], name="summary_upcoming_start"),
         ]
