@@ -182,15 +182,17 @@ def _middle_page(smartlist, context: Context) -> str:
 
     from smartlists.paging import PAGE_SIZE, encode
 
-    queryset = _listing(smartlist, context).queryset
+    listing = _listing(smartlist, context)
+    queryset = listing.queryset
     count = queryset.count()
     if count <= PAGE_SIZE:
         return ""
     before = max(count // 2 // PAGE_SIZE, 1) * PAGE_SIZE  # rows on the pages before it
     last = queryset[before - 1]
-    key = smartlist.sort.removeprefix("-")
+    # the cursor carries every sort term (a money sort: the currency, then the amount)
+    cursor = encode([getattr(last, key) for key, _descending in listing.order], last.pk)
     path = reverse("smartlists:detail", args=[smartlist.pk])
-    return f"{path}?after={encode(getattr(last, key), last.pk)}&page={before // PAGE_SIZE + 1}"
+    return f"{path}?after={cursor}&page={before // PAGE_SIZE + 1}"
 
 
 def pipeline(context: Context) -> Prepared:

@@ -7,6 +7,10 @@ and a switched-off feature's fields leave every picker in one place.
 
 A field's value is one query expression (`expression(today)`), so a list page, its sort, its
 filters, its totals and its CSV export all read the same definition.
+
+Money is compared only within a currency: a money field with a currency is annotated with its
+currency beside it (`currency_key`), sorts by currency first (`sort_terms`), and its filters and
+totals read that currency.
 """
 
 import datetime
@@ -33,11 +37,30 @@ class ContactField:
     feature: str | None = None
     choices: tuple[tuple[str, str], ...] = ()
     summable: bool = False
-    # `(today) -> expression` of a money field's currency: totals sum only the installation's one
+    # `(today) -> expression` of a money field's currency, annotated beside it as `currency_key`
     currency: Callable[[datetime.date], object] | None = None
 
     def value_expression(self, today: datetime.date):
         return self.expression(today) if self.expression else F(self.key)
+
+    @property
+    def has_currency(self) -> bool:
+        return self.kind == "money" and self.currency is not None
+
+    @property
+    def currency_key(self) -> str:
+        """The annotation holding a money field's currency."""
+        return f"currency_of_{self.key}"
+
+    def sort_terms(self, descending: bool) -> list[tuple[str, bool]]:
+        """(annotation, descending) pairs a sort by this field orders by, before the primary key.
+
+        Amounts in two currencies are never compared: a money field's rows are grouped by
+        currency, A to Z in both directions, and ordered by amount within each group.
+        """
+        if self.has_currency:
+            return [(self.currency_key, False), (self.key, descending)]
+        return [(self.key, descending)]
 
 
 _fields: dict[str, ContactField] = {}
@@ -65,7 +88,8 @@ def pickable(request=None) -> list[ContactField]:
 
 
 def annotate(contacts: QuerySet, keys: Iterable[str], *, today: datetime.date) -> QuerySet:
-    """Annotate the computed fields among `keys` (and what they require), each once, in order."""
+    """Annotate the computed fields among `keys` (and what they require), each once, in order; a
+    money field with a currency also gets its currency (`currency_key`)."""
     done: set[str] = set()
 
     def add(qs, key):
@@ -75,9 +99,11 @@ def annotate(contacts: QuerySet, keys: Iterable[str], *, today: datetime.date) -
         contact_field = _fields[key]
         for required in contact_field.requires:
             qs = add(qs, required)
-        if contact_field.expression is None:
-            return qs
-        return qs.annotate(**{key: contact_field.expression(today)})
+        if contact_field.expression is not None:
+            qs = qs.annotate(**{key: contact_field.expression(today)})
+        if contact_field.has_currency:
+            qs = qs.annotate(**{contact_field.currency_key: contact_field.currency(today)})
+        return qs
 
     for key in keys:
         contacts = add(contacts, key)

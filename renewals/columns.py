@@ -8,7 +8,7 @@ columns leave the picker in one place (`crm.fields.pickable`).
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery
+from django.db.models import CharField, DecimalField, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from crm import fields as contact_fields
@@ -28,6 +28,13 @@ class Column:
     @property
     def field_label(self):
         return contact_fields.get(self.contact_field).label if self.contact_field else self.label
+
+    def sort_terms(self, descending: bool) -> list[tuple[str, bool]]:
+        """(annotation or lookup, descending) pairs a sort by this column orders by: an MRR column by
+        its currency (A to Z both ways), then its amount, as the contact field registry sorts money."""
+        if self.contact_field:
+            return contact_fields.get(self.contact_field).sort_terms(descending)
+        return [(self.order_by, descending)]
 
 
 COLUMNS = [
@@ -88,10 +95,13 @@ def shown_columns(chosen: list[str]) -> list[Column]:
 
 
 def annotate_contact_fields(changes: QuerySet, keys, *, today: datetime.date) -> QuerySet:
-    """Each registry field among `keys`, computed on the customer's organisation contact."""
+    """Each registry field among `keys`, computed on the customer's organisation contact, and the
+    currency of a money one (`ContactField.currency_key`)."""
     for key in keys:
-        contact = contact_fields.annotate(
-            Contact.objects.filter(pk=OuterRef("customer__contact_id")), [key], today=today
-        ).values(key)[:1]
-        changes = changes.annotate(**{key: Subquery(contact, output_field=DecimalField(max_digits=14, decimal_places=2))})
+        contact_field = contact_fields.get(key)
+        contact = contact_fields.annotate(Contact.objects.filter(pk=OuterRef("customer__contact_id")), [key], today=today)
+        changes = changes.annotate(**{key: Subquery(contact.values(key)[:1], output_field=DecimalField(max_digits=14, decimal_places=2))})
+        if contact_field.has_currency:
+            currency = contact_field.currency_key
+            changes = changes.annotate(**{currency: Subquery(contact.values(currency)[:1], output_field=CharField())})
     return changes

@@ -49,10 +49,9 @@ def dashboard(user, *, today: datetime.date, shown, search: str = "", sort: str 
             | Q(customer__website__icontains=search)
             | Q(customer__account_id__icontains=search)
         )
-    descending = sort.startswith("-")
-    column = cols.BY_KEY[sort.removeprefix("-")]
-    order = F(column.order_by).desc(nulls_last=True) if descending else F(column.order_by).asc(nulls_last=True)
-    return changes.order_by(order, "start_date", "pk")
+    terms = cols.BY_KEY[sort.removeprefix("-")].sort_terms(sort.startswith("-"))
+    order = [F(key).desc(nulls_last=True) if descending else F(key).asc(nulls_last=True) for key, descending in terms]
+    return changes.order_by(*order, "start_date", "pk")
 
 
 def running_association(customer: CustomerAccount, user) -> Association | None:

@@ -6,8 +6,10 @@ and numbers formatted by `crm.formats.Formats` (built once per table and languag
 confirmation questions as plain text, which the template escapes in their attributes.
 """
 
+from django.conf import settings
 from django.utils.translation import gettext
 
+from crm import fields as contact_fields
 from crm.formats import Formats
 from crm.links import object_url
 
@@ -50,12 +52,22 @@ class ChangeRow:
         self.email_limit = fmt.number(customer.email_send_limit)
         self.billing_frequency = change.get_billing_frequency_display()
         self.term = change.get_term_months_display()
-        self.current_mrr = fmt.money(getattr(change, "current_mrr", None))
-        self.upcoming_mrr = fmt.money(getattr(change, "upcoming_mrr", None))
+        self.current_mrr = _money(change, "current_mrr", fmt)
+        self.upcoming_mrr = _money(change, "upcoming_mrr", fmt)
         self.confirm_cancellation = gettext("Record that %(name)s requested cancellation?") % {"name": name}
         self.confirm_end = gettext("End the association with %(name)s? The customer leaves your dashboard.") % {
             "name": name
         }
+
+
+def _money(change, key: str, fmt: Formats) -> str:
+    """An MRR column's amount, naming its currency when it is not the installation's (as smart
+    lists do): amounts in two currencies are never shown as one unit."""
+    amount = getattr(change, key, None)
+    if amount is None:
+        return ""
+    currency = getattr(change, contact_fields.get(key).currency_key, None)
+    return fmt.money(amount) + (f" {currency}" if currency and currency != settings.CRM_CURRENCY else "")
 
 
 def change_rows(changes, fmt: Formats | None = None) -> list[ChangeRow]:

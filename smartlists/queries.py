@@ -7,12 +7,12 @@ the page only stops offering the ones of a switched-off feature.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from django import forms
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import F, QuerySet, Sum
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -77,6 +77,8 @@ class Listing:
     sort: str
     queryset: QuerySet | None
     errors: dict
+    # (annotation, descending) pairs the rows are ordered by, before the primary key (`ContactField.sort_terms`)
+    order: list[tuple[str, bool]] = field(default_factory=list)
 
     @property
     def is_valid(self) -> bool:
@@ -106,39 +108,39 @@ def listing(*, user, columns: list[str], params: QueryDict, sort: str, today: da
         errors.update(sort_form.errors)
     if errors:
         return Listing(column_fields, filterset, sort, None, errors)
-    key = sort.removeprefix("-")
-    order = F(key).desc(nulls_last=True) if sort.startswith("-") else F(key).asc(nulls_last=True)
-    return Listing(column_fields, filterset, sort, filterset.qs.order_by(order, "pk"), {})
+    order = fields.get(sort.removeprefix("-")).sort_terms(sort.startswith("-"))
+    terms = [F(key).desc(nulls_last=True) if descending else F(key).asc(nulls_last=True) for key, descending in order]
+    return Listing(column_fields, filterset, sort, filterset.qs.order_by(*terms, "pk"), {}, order)
 
 
-def currency_alias(contact_field) -> str:
-    return f"currency_of_{contact_field.key}"
+def currency_of(contact, contact_field) -> str | None:
+    """The currency of a money field's value on a row of a listing (the installation's for a
+    money field without one)."""
+    if contact_field.has_currency:
+        return getattr(contact, contact_field.currency_key)
+    return settings.CRM_CURRENCY
 
 
-def with_currencies(queryset: QuerySet, columns, *, today: datetime.date) -> QuerySet:
-    """Annotate the currency of each money column, so a page can name a foreign one."""
-    return queryset.annotate(
-        **{currency_alias(f): f.currency(today) for f in columns if f.kind == "money" and f.currency}
-    )
-
-
-def totals(queryset: QuerySet, columns, *, today: datetime.date) -> dict[str, dict]:
-    """For each summable column: the sum of the rows in the installation's currency, and how many
-    rows in another currency were left out (never converted, never mixed)."""
+def totals(queryset: QuerySet, columns) -> dict[str, list[dict]]:
+    """For each summable column, one total per currency: the installation's first (0 when it has
+    none), then the others A to Z. Amounts are never converted, never added across currencies.
+    One query, grouped by the columns' currencies."""
     summable = [f for f in columns if f.summable]
     if not summable:
         return {}
-    currency = settings.CRM_CURRENCY
-    queryset = queryset.annotate(
-        **{currency_alias(f): f.currency(today) if f.currency else Value(currency) for f in summable}
-    )
-    aggregates = {}
-    for f in summable:
-        in_currency = Q(**{currency_alias(f): currency})
-        aggregates[f"{f.key}__sum"] = Sum(f.key, filter=in_currency)
-        aggregates[f"{f.key}__other"] = Count("pk", filter=Q(**{f"{f.key}__isnull": False}) & ~in_currency)
-    result = queryset.order_by().aggregate(**aggregates)
+    main = settings.CRM_CURRENCY
+    sums = {f"{f.key}__sum": Sum(f.key) for f in summable}
+    groups = list(dict.fromkeys(f.currency_key for f in summable if f.has_currency))
+    queryset = queryset.order_by()
+    rows = queryset.values(*groups).annotate(**sums) if groups else [queryset.aggregate(**sums)]
+    by_currency: dict[str, dict] = {f.key: {main: 0} for f in summable}
+    for row in rows:
+        for f in summable:
+            amount = row[f"{f.key}__sum"]
+            if amount is not None:
+                code = row[f.currency_key] if f.has_currency else main
+                by_currency[f.key][code] = by_currency[f.key].get(code, 0) + amount
     return {
-        f.key: {"sum": result[f"{f.key}__sum"], "other": result[f"{f.key}__other"], "currency": currency}
-        for f in summable
+        key: [{"currency": code, "sum": found[code]} for code in [main, *sorted(c for c in found if c != main)]]
+        for key, found in by_currency.items()
     }

@@ -2,24 +2,90 @@
 
 Each is a query expression over the contact's current and upcoming periods, so smart lists,
 the renewals dashboard and CSV exports sort, filter and total exactly what the widget shows.
-While today's stored summaries are complete (`subscriptions.summary`), the expression reads the
-stored, indexed column through the contact's one-to-one summary instead of the subquery that
-defines it (`subscriptions.queries`); tests hold the two equal.
+While today's stored summaries are complete (`subscriptions.summary.stored_is_fresh`), the
+expression reads the stored, indexed column through the contact's summary row of today
+(`subscriptions.summary.stored`) instead of the subquery that defines it
+(`subscriptions.queries`); tests hold the two equal.
 """
 
 import math
 
 import django_filters
+from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db.models import F, Value
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from crm import fields
 from crm.fields import ContactField, register
 from subscriptions.dates import DaysBetween, ProratedValue
 from subscriptions.models import Direction, Period
 from subscriptions.queries import current_value, direction_expression, ends_within_q, upcoming_value
-from subscriptions.summary import stored_is_fresh
+from subscriptions.summary import stored, stored_is_fresh
 
 FEATURE = "subscriptions"
+
+
+def _text(template, **params):
+    """`template % params`, translated when shown (in the language of whoever looks), not when the
+    filters are built (once per process)."""
+    return lazy(lambda: gettext(template) % {name: str(value) for name, value in params.items()}, str)()
+
+
+def _installation_currency():
+    return settings.CRM_CURRENCY
+
+
+class MoneyBoundFilter(django_filters.NumberFilter):
+    """One bound of a money range, applied in one currency: amounts in another never match.
+
+    The currency is the range's own (`<key>_currency`), or the installation's (`CRM_CURRENCY`) when
+    none is chosen. A CRM user types "MRR from 100" thinking in the installation's currency, the one
+    totals and the pipeline are given in; a foreign subscription is the exception, so its currency is
+    a choice beside the range rather than a guess, and 100 USD never passes for 100 EUR.
+    """
+
+    def __init__(self, *, contact_field: str, currency_parameter: str, **kwargs):
+        super().__init__(**kwargs)
+        self.contact_field, self.currency_parameter = contact_field, currency_parameter
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        currency = (self.parent.form.cleaned_data.get(self.currency_parameter) or settings.CRM_CURRENCY).upper()
+        qs = _with_currency(qs, self.contact_field)
+        in_currency = {fields.get(self.contact_field).currency_key: currency}
+        return qs.filter(**{f"{self.field_name}__{self.lookup_expr}": value}, **in_currency)
+
+
+class CurrencyFilter(django_filters.CharFilter):
+    """The currency of a money range; on its own, the rows whose amount is in that currency."""
+
+    def __init__(self, *, contact_field: str, **kwargs):
+        super().__init__(
+            max_length=3, min_length=3, widget=forms.TextInput(attrs={"size": 4, "autocapitalize": "characters"}),
+            validators=[RegexValidator(r"^[A-Za-z]{3}$", _("Use a three-letter currency code, such as EUR."))],
+            **kwargs,
+        )
+        self.contact_field = contact_field
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        qs = _with_currency(qs, self.contact_field)
+        return qs.filter(**{fields.get(self.contact_field).currency_key: value.upper()})
+
+
+def _with_currency(qs, key):
+    """`qs` with the currency of the money field `key` annotated (the listing has it already)."""
+    if fields.get(key).currency_key in qs.query.annotations:
+        return qs
+    from crm.dates import today
+
+    return fields.annotate(qs, [key], today=today())
 
 
 def _mrr_range(key, label):
@@ -28,9 +94,25 @@ def _mrr_range(key, label):
     # list that saved it.
     column = Period._meta.get_field("mrr")
     precision = {"max_digits": column.max_digits, "decimal_places": column.decimal_places}
+    currency = f"{key}_currency"
+    currency_label = _text(gettext_noop("%(label)s currency"), label=label)
+    bound_help = _text(
+        gettext_noop(
+            "In the currency of “%(currency_label)s”: %(currency)s unless another is chosen. "
+            "Amounts in other currencies never match."
+        ),
+        currency_label=currency_label, currency=lazy(_installation_currency, str)(),
+    )
+    bound = {"contact_field": key, "currency_parameter": currency, "help_text": bound_help, **precision}
     return lambda: {
-        f"{key}_min": django_filters.NumberFilter(field_name=key, lookup_expr="gte", label=_("%(label)s from") % {"label": label}, **precision),
-        f"{key}_max": django_filters.NumberFilter(field_name=key, lookup_expr="lte", label=_("%(label)s to") % {"label": label}, **precision),
+        f"{key}_min": MoneyBoundFilter(field_name=key, lookup_expr="gte", label=_text(gettext_noop("%(label)s from"), label=label), **bound),
+        f"{key}_max": MoneyBoundFilter(field_name=key, lookup_expr="lte", label=_text(gettext_noop("%(label)s to"), label=label), **bound),
+        currency: CurrencyFilter(
+            contact_field=key, label=currency_label,
+            help_text=_text(
+                gettext_noop("Three letters, such as %(currency)s, the default."), currency=lazy(_installation_currency, str)()
+            ),
+        ),
     }
 
 
@@ -38,7 +120,7 @@ def _stored_or(column, definition):
     """`(today) -> expression`: the stored column while today's summaries are complete, else the definition."""
 
     def expression(today):
-        return F(f"subscription_summary__{column}") if stored_is_fresh(today) else definition(today)
+        return stored(column, today) if stored_is_fresh(today) else definition(today)
 
     return expression
 
@@ -87,12 +169,15 @@ def register_subscription_fields():
             currency=_stored_or("upcoming_currency", lambda today: upcoming_value("currency", today)),
         )
     )
+    register(ContactField(key="upcoming_currency", label=_("Upcoming currency"), kind="text", feature=FEATURE,
+                          expression=_stored_or("upcoming_currency", lambda today: upcoming_value("currency", today))))
     register(ContactField(key="upcoming_start", label=_("Upcoming start date"), kind="date", feature=FEATURE,
                           expression=upcoming_start_expression))
     register(
         ContactField(
             key="upcoming_direction", label=_("MRR status"), kind="choice", feature=FEATURE,
-            choices=tuple(Direction.choices), requires=("current_mrr", "upcoming_mrr", "current_end"),
+            choices=tuple(Direction.choices),
+            requires=("current_mrr", "current_currency", "current_end", "upcoming_mrr", "upcoming_currency", "upcoming_start"),
             expression=_stored_or("upcoming_direction", lambda today: direction_expression()),
             filters=lambda: {"direction": django_filters.ChoiceFilter(field_name="upcoming_direction", choices=Direction.choices, label=_("MRR status"))},
         )

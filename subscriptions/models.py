@@ -25,13 +25,15 @@ class Tag(models.TextChoices):
 
 
 class Direction(models.TextChoices):
-    """Where the upcoming MRR goes from the current one."""
+    """Where the upcoming MRR goes from the current one (`queries.direction_expression`)."""
 
     UP = "up", _("Up")
     DOWN = "down", _("Down")
     SAME = "same", _("Same")
     NEW = "new", _("New")
     ENDING = "ending", _("Ending")
+    # The next period is in another currency: the two amounts are not compared.
+    CURRENCY = "currency", _("Currency change")
 
 
 class PeriodQuerySet(models.QuerySet):
@@ -127,11 +129,17 @@ class Period(models.Model):
         return max((last - self.start_date).days + 1, 0)
 
     def tag_against(self, previous: "Period | None") -> str:
-        """New business, reactivation after a gap, or expansion/contraction/renewal by value."""
+        """New business, reactivation after a gap, or expansion/contraction/renewal by value.
+
+        Amounts in two currencies are never compared: a period in another currency than the one
+        before it is new business in its currency, as the pipeline counts it (`pipeline.movements`).
+        """
         if previous is None:
             return Tag.NEW
         if previous.end_date is not None and self.start_date > next_day(previous.end_date):
             return Tag.REACTIVATION
+        if self.currency != previous.currency:
+            return Tag.NEW
         if self.mrr > previous.mrr:
             return Tag.EXPANSION
         if self.mrr < previous.mrr:
@@ -192,9 +200,10 @@ class SubscriptionSummary(models.Model):
         indexes = [
             models.Index(fields=["as_of"]),
             # The sorts a list offers, with the contact as tie-break (keyset pagination), and the filters.
-            # Migration 0004 adds the descending MRR sort's index (NULLS LAST).
-            models.Index(fields=["current_mrr", "contact"], name="summary_current_mrr"),
-            models.Index(fields=["upcoming_mrr", "contact"], name="summary_upcoming_mrr"),
+            # Money sorts and filters go by currency first, then amount (`ContactField.sort_terms`);
+            # migration 0007 adds the descending current MRR sort's index (NULLS LAST).
+            models.Index(fields=["current_currency", "current_mrr", "contact"], name="summary_current_money"),
+            models.Index(fields=["upcoming_currency", "upcoming_mrr", "contact"], name="summary_upcoming_money"),
             models.Index(fields=["current_end", "contact"], name="summary_current_end"),
             models.Index(fields=["upcoming_start", "contact"], name="summary_upcoming_start"),
         ]

@@ -15,12 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, ExpressionWrapper, OuterRef, Q, Sum, Value, When
 
-from subscriptions.dates import next_day
-from subscriptions.models import Period
+from subscriptions.models import Direction, Period
 from subscriptions.queries import ends_within_q, has_periods, with_subscription
-from subscriptions.summary import stored_is_fresh
+from subscriptions.summary import run_is_recorded, with_stored_subscription
 
 ZERO = Decimal("0.00")
 MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
@@ -36,20 +35,15 @@ class Position:
     upcoming_mrr: Decimal | None
     upcoming_currency: str | None
     upcoming_start: datetime.date | None
+    # The current period ends and nothing follows it directly: the MRR status "ending", read from
+    # the query (`queries.ending_q`), the one definition of ending.
+    ending: bool
     had_earlier: bool  # a period ended before today (decides new business vs reactivation)
     count = 1
 
     @property
     def has_end(self) -> bool:
         return self.current_end is not None
-
-    @property
-    def follows_directly(self) -> bool:
-        return (
-            self.current_end is not None
-            and self.upcoming_start is not None
-            and self.upcoming_start == next_day(self.current_end)
-        )
 
     def ends_within(self, days: int, today: datetime.date) -> bool:
         return ends_within(self, days, today)
@@ -59,17 +53,17 @@ class Position:
 class Group:
     """The contacts of one owner that take the same path through `movements`, their MRR summed.
 
-    Every branch `movements`, `next_mrr` and `Totals.add` take depends only on the currencies,
-    whether the current period has an end and is followed directly, whether an earlier one ended,
-    which ending window it falls in and whether the MRR goes up, down or stays: contacts alike in
-    all of these move by the sum of their amounts, so the database adds them up."""
+    Every branch `movements`, `next_mrr` and `Totals.add` take depends only on the currencies, the
+    MRR status (new, ending, up, down, same, a currency change), whether the current period has an
+    end, whether an earlier one ended and which ending window it falls in: contacts alike in all
+    of these move by the sum of their amounts, so the database adds them up."""
 
     current_mrr: Decimal | None
     current_currency: str | None
     has_end: bool
     upcoming_mrr: Decimal | None
     upcoming_currency: str | None
-    follows_directly: bool
+    ending: bool
     had_earlier: bool
     ending_days: int | None  # the smallest of ENDING_WINDOWS it ends within, if any
     count: int
@@ -85,12 +79,15 @@ def movements(position: Position) -> list[tuple[str, str, Decimal]]:
         if p.upcoming_mrr is None:
             return []
         return [(p.upcoming_currency, "reactivation" if p.had_earlier else "new", p.upcoming_mrr)]
+    if p.ending:
+        # Out when it ends; when it comes back after a gap, in again as a reactivation.
+        back = [] if p.upcoming_mrr is None else [(p.upcoming_currency, "reactivation", p.upcoming_mrr)]
+        return [(p.current_currency, "churn", p.current_mrr), *back]
     if p.upcoming_mrr is None:
-        return [] if not p.has_end else [(p.current_currency, "churn", p.current_mrr)]
-    if not p.follows_directly or p.upcoming_currency != p.current_currency:
-        # It lapses (or changes currency) and comes back: out in one step, in with the other.
-        back = "reactivation" if not p.follows_directly else "new"
-        return [(p.current_currency, "churn", p.current_mrr), (p.upcoming_currency, back, p.upcoming_mrr)]
+        return []  # open-ended
+    if p.upcoming_currency != p.current_currency:
+        # Amounts in two currencies are never compared: out in one, new business in the other.
+        return [(p.current_currency, "churn", p.current_mrr), (p.upcoming_currency, "new", p.upcoming_mrr)]
     if p.upcoming_mrr > p.current_mrr:
         return [(p.current_currency, "expansion", p.upcoming_mrr - p.current_mrr)]
     if p.upcoming_mrr < p.current_mrr:
@@ -109,13 +106,9 @@ def next_mrr(position: Position) -> tuple[str, Decimal] | None:
 
 
 def ends_within(position: Position, days: int, today: datetime.date) -> bool:
-    """The current period ends within `days` days (today included) and nothing follows it directly."""
+    """Ending (`Position.ending`) on a day within `days` days of today, today included."""
     p = position
-    return (
-        p.current_end is not None
-        and not p.follows_directly
-        and today <= p.current_end <= today + datetime.timedelta(days=days)
-    )
+    return p.ending and today <= p.current_end <= today + datetime.timedelta(days=days)
 
 
 @dataclass
@@ -169,46 +162,48 @@ FIGURES = (
 
 
 def _figures(contacts, *, today: datetime.date):
-    """`contacts` with a period, annotated with FIGURES and `had_earlier`, the same names either way.
+    """`contacts` with a period, annotated with FIGURES, `upcoming_direction` and `had_earlier`.
 
-    While today's stored summaries are complete (`subscriptions.summary`) the figures come from
-    them through one join; otherwise from the definitions, eight subqueries a contact (a manager's
-    team at a million contacts: ~650 ms a pipeline)."""
-    if stored_is_fresh(today):
-        rows = contacts.filter(subscription_summary__as_of=today).annotate(
-            **{name: F(f"subscription_summary__{name}") for name in FIGURES}
-        )
+    While today's refresh of the stored summaries is recorded (`subscriptions.summary`) the figures
+    come from them through one join, and from the definitions for any row that is not as of today;
+    otherwise from the definitions, eight subqueries a contact (a manager's team at a million
+    contacts: ~650 ms a pipeline)."""
+    if run_is_recorded(today):
+        rows = with_stored_subscription(contacts.filter(subscription_summary__isnull=False), today=today)
     else:
         rows = with_subscription(contacts, on=today).filter(has_periods())
     return rows.annotate(had_earlier=Exists(Period.objects.filter(contact=OuterRef("pk"), end_date__lt=today)))
 
 
+def _position(values: list, direction: str | None, had_earlier: bool) -> Position:
+    return Position(*values, ending=direction == Direction.ENDING, had_earlier=had_earlier)
+
+
 def positions(contacts, *, today: datetime.date):
     """(owner id, contact id, contact name, Position) for every contact of `contacts` with a period."""
-    rows = _figures(contacts, today=today).order_by().values_list("owner_id", "pk", "name", *FIGURES, "had_earlier")
-    for owner_id, pk, name, *values in rows:
-        yield owner_id, pk, name, Position(*values)
+    rows = _figures(contacts, today=today).order_by()
+    for owner_id, pk, name, *values, direction, had_earlier in rows.values_list(
+        "owner_id", "pk", "name", *FIGURES, "upcoming_direction", "had_earlier"
+    ):
+        yield owner_id, pk, name, _position(values, direction, had_earlier)
 
 
 def groups(contacts, *, today: datetime.date):
     """(owner id, Group) for `contacts`: one GROUP BY instead of a row per contact in Python."""
-    follows = Q(current_end__isnull=False, upcoming_start=F("current_end") + datetime.timedelta(days=1))
     rows = _figures(contacts, today=today).annotate(
         has_end=ExpressionWrapper(Q(current_end__isnull=False), output_field=BooleanField()),
-        follows=ExpressionWrapper(follows, output_field=BooleanField()),
         ending_days=Case(*(When(ends_within_q(days, today), then=Value(days)) for days in ENDING_WINDOWS)),
-        step=Case(When(upcoming_mrr__gt=F("current_mrr"), then=1), When(upcoming_mrr__lt=F("current_mrr"), then=-1),
-                  default=0),
     )
-    keys = ("owner_id", "current_currency", "upcoming_currency", "has_end", "follows", "had_earlier", "ending_days")
-    rows = rows.order_by().values(*keys, "step").annotate(
+    keys = ("owner_id", "current_currency", "upcoming_currency", "has_end", "upcoming_direction", "had_earlier",
+            "ending_days")
+    rows = rows.order_by().values(*keys).annotate(
         current=Sum("current_mrr"), upcoming=Sum("upcoming_mrr"), contacts=Count("pk")
     )
     for row in rows:
         yield row["owner_id"], Group(
             current_mrr=row["current"], current_currency=row["current_currency"], has_end=row["has_end"],
             upcoming_mrr=row["upcoming"], upcoming_currency=row["upcoming_currency"],
-            follows_directly=bool(row["follows"]), had_earlier=row["had_earlier"],
+            ending=row["upcoming_direction"] == Direction.ENDING, had_earlier=row["had_earlier"],
             ending_days=row["ending_days"], count=row["contacts"],
         )
 
@@ -219,9 +214,10 @@ def ending_soon(contacts, *, today: datetime.date, limit: int):
         _figures(contacts, today=today)
         .filter(ends_within_q(ENDING_WINDOWS[-1], today))
         .order_by("current_end", "name", "pk")
-        .values_list("pk", "name", "owner_id", *FIGURES, "had_earlier")[:limit]
+        .values_list("pk", "name", "owner_id", *FIGURES, "upcoming_direction", "had_earlier")[:limit]
     )
-    return [(pk, name, owner_id, Position(*values)) for pk, name, owner_id, *values in rows]
+    return [(pk, name, owner_id, _position(values, direction, had_earlier))
+            for pk, name, owner_id, *values, direction, had_earlier in rows]
 
 
 @dataclass

@@ -5,9 +5,21 @@ every period write (`refresh_contacts`), and once a day for every contact as dat
 (`refresh_stale`, the beat task); `rebuild` rewrites every row. All three are one set-based
 `INSERT ... SELECT ... ON CONFLICT DO UPDATE` over the definitions, never a loop in Python.
 
-The registry fields read a stored row only while a full refresh for today is recorded
-(`SummaryRun`): before the day's task has run, or if it never has, they read the definitions, so
-a figure is never stale, only slower.
+A row is read as today's only when it is: every read of a stored figure requires the row's own
+`as_of` to be today, in the statement that reads it.
+- Lists, their filters, sorts and exports (the registry fields, `stored`) read the stored columns
+  only while `stored_is_fresh(today)`: a full refresh for today is recorded (`SummaryRun`) and no
+  row is of another day (a write that began before midnight and committed after the day's task).
+  Otherwise (before the day's task has run, if it never has, or while such a row exists) they read
+  the definitions: a figure is never stale, only slower. The stored columns come through a join
+  that itself requires `as_of = today`, so a row that turns stale between that check and the read
+  is still not served (the contact shows no figures for that one request).
+  Why not fall back to the definitions row by row: a sort or filter over `CASE WHEN as_of = today
+  THEN stored ELSE definition END` cannot use the stored columns' indexes. On 200,000 bench contacts
+  the admin's "ends within 90 days by current MRR" page went from 20 ms to 1.3 s.
+- The pipeline reads every row anyway, so while today's refresh is recorded it reads the stored
+  row where that is as of today and the definitions where it is not, row by row
+  (`with_stored_subscription`).
 """
 
 import datetime
@@ -16,11 +28,11 @@ import time
 
 from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
-from django.db.models import DateField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Case, CharField, DateField, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value, When
 
 from crm.models import Contact
 from subscriptions.models import SubscriptionSummary, SummaryRun
-from subscriptions.queries import has_periods, with_subscription
+from subscriptions.queries import definitions, direction_expression, has_periods, with_subscription
 
 COLUMNS = (
     "current_mrr", "current_currency", "current_start", "current_end",
@@ -86,15 +98,67 @@ def _record(today: datetime.date, started: float) -> SummaryRun:
     return run
 
 
+class _StoredColumn(F):
+    """A column of the contact's summary row through a join that requires the row's `as_of` to be
+    `today` (`LEFT JOIN ... ON contact_id = id AND as_of = today`): without such a row it is null.
+    The expression adds the join to the query it is resolved in, once per day."""
+
+    def __init__(self, column: str, today: datetime.date):
+        self.relation, self.today = f"summary_as_of_{today:%Y%m%d}", today
+        super().__init__(f"{self.relation}__{column}")
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        if self.relation not in query._filtered_relations:
+            condition = Q(subscription_summary__as_of=self.today)
+            query.add_filtered_relation(FilteredRelation("subscription_summary", condition=condition), self.relation)
+        return super().resolve_expression(query, *args, **kwargs)
+
+
+def stored(column: str, today: datetime.date) -> F:
+    """The stored `column` of the contact's row as of `today` (null if the row is of another day)."""
+    return _StoredColumn(column, today)
+
+
+def with_stored_subscription(contacts: QuerySet, *, today: datetime.date) -> QuerySet:
+    """`queries.with_subscription`'s annotations, each read from the contact's stored row where that
+    row is as of `today` and from the definitions where it is not: one statement, whose subqueries
+    run only for the rows of another day."""
+    as_of_today = Q(subscription_summary__as_of=today)
+    columns = {
+        name: Case(When(as_of_today, then=F(f"subscription_summary__{name}")), default=definition,
+                   output_field=definition.output_field)
+        for name, definition in definitions(today).items()
+    }
+    direction = Case(When(as_of_today, then=F("subscription_summary__upcoming_direction")),
+                     default=direction_expression(), output_field=CharField())
+    return contacts.annotate(**columns).annotate(upcoming_direction=direction)
+
+
 # Whether today's rows may be read: asked once per request, and every time outside one.
 _state = threading.local()
 
 
 def stored_is_fresh(today: datetime.date) -> bool:
+    """Whether lists may read the stored columns: today's refresh is recorded and every row is as
+    of today."""
+    return _freshness(today) == (True, False)
+
+
+def run_is_recorded(today: datetime.date) -> bool:
+    """Whether today's refresh is recorded: every contact with periods has a row (as of today, or
+    of another day when a write crossed midnight: `with_stored_subscription` reads past those)."""
+    return _freshness(today)[0]
+
+
+def _freshness(today: datetime.date) -> tuple[bool, bool]:
+    """(today's refresh is recorded, a row of another day exists): one query, asked once per request."""
     known = getattr(_state, "fresh", None)
     if known is not None and known[0] == today:
         return known[1]
-    fresh = SummaryRun.objects.filter(as_of=today).exists()
+    other_day = SubscriptionSummary.objects.filter(Q(as_of__lt=today) | Q(as_of__gt=today))
+    found = SummaryRun.objects.filter(as_of=today).annotate(other_day=Exists(other_day)).values_list("other_day", flat=True)
+    found = next(iter(found), None)
+    fresh = (found is not None, bool(found))
     if getattr(_state, "in_request", False):
         _state.fresh = (today, fresh)
     return fresh

@@ -17,13 +17,12 @@ from smartlists.models import SmartList
 from smartlists.paging import InvalidCursor, capped_count, page_of
 from smartlists.queries import (
     Listing,
-    currency_alias,
+    currency_of,
     feature_of_parameter,
     has_filter_parameters,
     listing,
     only_filters,
     totals,
-    with_currencies,
 )
 
 TEMPLATE = "smartlists/smartlist_detail.html"
@@ -106,7 +105,7 @@ def _cell(contact, f, currency: str, fmt: Formats) -> Cell:
     if f.kind == "money":
         if value is None:
             return Cell("", num=True)
-        row_currency = getattr(contact, currency_alias(f)) if f.currency else currency
+        row_currency = currency_of(contact, f)
         foreign = f" {row_currency}" if row_currency and row_currency != currency else ""
         return Cell(fmt.money(value) + foreign, num=True)
     if f.kind == "number":
@@ -157,15 +156,14 @@ def render_list(
     if not result.is_valid:
         return render(request, template, context, status=400)
     currency = settings.CRM_CURRENCY
-    contacts = with_currencies(result.queryset, result.columns, today=today())
     count, exact = capped_count(result.queryset)
     try:
-        page = page_of(contacts, sort=result.sort, params=request.GET, count=count, exact=exact)
+        page = page_of(result.queryset, order=result.order, params=request.GET, count=count, exact=exact)
     except InvalidCursor as error:  # never a 500, never a silent first page
         context["listing"] = replace(result, errors={error.parameter: [str(error)]})
         return render(request, template, context, status=400)
     # Totals read every row: shown while the count is exact (cheap), not over a list past the cap.
-    sums = totals(result.queryset, result.columns, today=today()) if exact else {}
+    sums = totals(result.queryset, result.columns) if exact else {}
     context.update(
         page=page,
         count_cap=count_cap(),

@@ -65,10 +65,14 @@ def _set_currency(contact, text):
     Period.objects.create(contact=contact, mrr="-0.00", currency=text[:3], start_date="2026-01-01")
 
 
+def _set_upcoming_currency(contact, text):
+    Period.objects.create(contact=contact, mrr="0.00", currency=text[:3], start_date="2027-01-01")
+
+
 SETTERS = {
     "name": _set_contact("name"), "email": _set_contact("email"), "phone": _set_contact("phone"),
     "website": _set_contact("website"), "organisation_name": _set_organisation, "owner_name": _set_owner,
-    "tags_text": _set_tags, "current_currency": _set_currency,
+    "tags_text": _set_tags, "current_currency": _set_currency, "upcoming_currency": _set_upcoming_currency,
 }
 
 

@@ -105,3 +105,22 @@ def test_query_count_is_the_same_for_5_and_500_rows(client_as, partner, partner_
     assert small == large
     with django_assert_max_num_queries(small):
         client.get(reverse("renewals:dashboard"), {"sort": "-current_mrr"})
+
+
+def test_mrr_columns_sort_by_currency_then_amount_and_name_a_foreign_currency(
+    client_as, partner, partner_org, rep, frozen_today, subscriptions_on, settings
+):
+    settings.CRM_CURRENCY = "EUR"
+    changes = {}
+    for name, mrr, currency in [("Hundred euros", "100.00", "EUR"), ("Dollars", "500.00", "USD"), ("Fifty euros", "50.00", "EUR")]:
+        customer = make_customer(f"{name} Ltd", rep, partner_org)
+        Period.objects.create(contact=customer.contact, mrr=Decimal(mrr), currency=currency, start_date=days(-10), end_date=days(59))
+        changes[name] = ContractChangeFactory(customer=customer, start_date=days(60)).pk
+    ColumnPreference.objects.create(user=partner, columns=["current_mrr"])
+    client = client_as(partner)
+    # 500 USD is never compared with euros: the currencies A to Z, the amounts within each
+    descending = client.get(reverse("renewals:dashboard"), {"sort": "-current_mrr"}).text
+    assert row_ids(descending) == [changes["Hundred euros"], changes["Fifty euros"], changes["Dollars"]]
+    ascending = client.get(reverse("renewals:dashboard"), {"sort": "current_mrr"}).text
+    assert row_ids(ascending) == [changes["Fifty euros"], changes["Hundred euros"], changes["Dollars"]]
+    assert "500.00 USD" in descending and "100.00<" in descending  # the installation's currency goes unnamed

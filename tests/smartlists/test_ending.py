@@ -2,6 +2,8 @@
 directly. The smart list filter (`ends_within_days`), the pipeline's ending figures and the
 ready-made list all read it; a renewal without a gap is not ending, a lapse is."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -87,3 +89,45 @@ def test_the_migration_renames_existing_ready_made_lists_in_their_language():
         ("Subscriptions ending in the next 90 days", ""),
         ("Subscriptions ending in the next 90 days, not renewed", "ending_90"),
     ]
+
+
+# The same meaning on the contact's widget (its MRR status), in the pipeline and in the ready-made list.
+
+STATUS_CASES = {
+    "Renewed in 30 days": [(-100, 30), (31, 400)],  # followed directly: a renewal, not ending
+    "Ends in 30 days": [(-100, 30)],  # nothing follows: ending
+    "Lapses in 30 days, back later": [(-100, 30), (45, 400)],  # nothing follows directly: ending
+}
+
+
+def widget_says_ending(client, contact) -> bool:
+    page = client.get(contact.get_absolute_url()).text
+    summary = page[page.index('id="subscription-summary"'):page.index('id="subscription-periods"')]
+    return '<span class="badge badge-warn">ending</span>' in summary
+
+
+def pipeline_ending(client) -> list[str]:
+    page = client.get(reverse("subscriptions:pipeline")).text
+    return sorted(re.findall(r'<td><a href="/contacts/\d+/">([^<]*)</a></td>', page.split('id="ending-heading"')[1]))
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["definitions", "stored"])
+def test_one_meaning_of_ending_on_the_widget_in_the_pipeline_and_in_the_ready_made_list(client_as, rep, subscriptions_on, stored):
+    contacts = {}
+    for name, spans in STATUS_CASES.items():
+        contacts[name] = ContactFactory(owner=rep, name=name)
+        for start, end in spans:
+            period(contacts[name], "100.00", days(start), days(end))
+    if stored:
+        rebuild(today=TODAY)
+    ending = ["Ends in 30 days", "Lapses in 30 days, back later"]
+    client = client_as(rep)
+    assert {name: widget_says_ending(client, contact) for name, contact in contacts.items()} == {
+        "Renewed in 30 days": False, "Ends in 30 days": True, "Lapses in 30 days, back later": True,
+    }
+    assert pipeline_ending(client) == ending
+    ready_made = client.post(reverse("smartlists:ready_made")).url
+    assert sorted(names(client.get(ready_made))) == ending
+    # The MRR status column says the same, and filters the same.
+    sl = smartlist(rep, columns=["name", "upcoming_direction"])
+    assert sorted(names(client.get(detail(sl, "direction=ending")))) == ending

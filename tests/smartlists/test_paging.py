@@ -102,12 +102,15 @@ def cursor(raw: str) -> str:
     [
         ("name", "WyJcdTAwMDAiLCAxXQ"),  # ["\u0000", 1]: the NUL inside a text value
         ("name", cursor('["\\ud800", 1]')),  # a lone surrogate PostgreSQL cannot hold
-        ("-current_mrr", paging.encode("not a number", 1)),
-        ("-current_mrr", paging.encode("1e100000", 1)),  # beyond the column's precision
-        ("current_mrr", paging.encode("NaN", 1)),
-        ("current_end", paging.encode("2026-02-30", 1)),
-        ("current_end", paging.encode("tomorrow", 1)),
-        ("name", paging.encode("Customer", 2**70)),  # a primary key no row can have
+        ("-current_mrr", paging.encode(["EUR", "not a number"], 1)),
+        ("-current_mrr", paging.encode(["EUR", "1e100000"], 1)),  # beyond the column's precision
+        ("current_mrr", paging.encode(["EUR", "NaN"], 1)),
+        ("current_mrr", paging.encode(["EURO", "10.00"], 1)),  # longer than a currency code
+        ("current_mrr", paging.encode(["10.00"], 1)),  # a money sort's cursor carries its currency too
+        ("current_end", paging.encode(["2026-02-30"], 1)),
+        ("current_end", paging.encode(["tomorrow"], 1)),
+        ("current_end", paging.encode(["EUR", "2026-12-01"], 1)),  # one value too many
+        ("name", paging.encode(["Customer"], 2**70)),  # a primary key no row can have
         ("name", "%%%"),
         ("name", cursor('{"a": 1}')),
     ],
@@ -122,7 +125,7 @@ def test_a_forged_cursor_is_a_400_with_a_clear_message(client_as, rep, customers
 
 def test_a_cursor_of_the_right_type_still_pages(client_as, rep, customers):
     sl = smartlist(rep, columns=["name", "current_end"])
-    response = client_as(rep).get(detail(sl, f"sort=current_end&after={paging.encode('2026-12-01', 0)}&page=2"))
+    response = client_as(rep).get(detail(sl, f"sort=current_end&after={paging.encode(['2026-12-01'], 0)}&page=2"))
     assert response.status_code == 200 and names(response)
 
 
@@ -137,9 +140,12 @@ values = st.one_of(
 )
 pks = st.one_of(st.integers(0, 1000), st.integers(-(2**70), 2**70), st.text(), st.none(), st.floats())
 well_formed = st.builds(lambda value, pk: cursor(json.dumps([value, pk])), values, st.integers(0, 1000))
+# a money sort's: its currency, then its amount
+well_formed_money = st.builds(lambda currency, value, pk: cursor(json.dumps([currency, value, pk])), values, values, st.integers(0, 1000))
 cursors = st.one_of(
     well_formed,
     well_formed,
+    well_formed_money,
     st.builds(lambda value, pk: cursor(json.dumps([value, pk])), values, pks),
     st.text(),
     st.binary().map(lambda raw: base64.urlsafe_b64encode(raw).decode()),

@@ -14,8 +14,8 @@ TODAY = datetime.date(2026, 11, 22)
 ALL_KEYS = ["current_mrr", "current_end", "upcoming_mrr", "upcoming_start", "upcoming_direction", "remaining_value", "tags_text", "owner_name", "organisation_name"]
 
 
-def period(contact, mrr, start, end=None):
-    return Period.objects.create(contact=contact, mrr=Decimal(mrr), start_date=start, end_date=end)
+def period(contact, mrr, start, end=None, currency="EUR"):
+    return Period.objects.create(contact=contact, mrr=Decimal(mrr), start_date=start, end_date=end, currency=currency)
 
 
 def values(contact):
@@ -46,6 +46,25 @@ def test_ending_open_ended_and_new(rep):
     assert values(open_ended)["upcoming_direction"] is None
     assert values(open_ended)["remaining_value"] is None
     assert values(fresh)["upcoming_direction"] == "new" and values(fresh)["current_mrr"] is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("next_period", "status"),
+    [
+        (("50", datetime.date(2027, 1, 1), "USD"), "currency"),  # 50 USD is neither up nor down from 100 EUR
+        (("500", datetime.date(2027, 1, 1), "USD"), "currency"),
+        (("50", datetime.date(2027, 1, 1), "EUR"), "down"),
+        (("500", datetime.date(2027, 2, 1), "EUR"), "ending"),  # a gap: it lapses, then comes back
+        (("500", datetime.date(2027, 2, 1), "USD"), "ending"),
+    ],
+)
+def test_the_mrr_status_compares_amounts_only_within_a_currency_and_a_lapse_is_ending(rep, next_period, status):
+    contact = ContactFactory(owner=rep)
+    period(contact, "100", datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+    mrr, start, currency = next_period
+    period(contact, mrr, start, currency=currency)
+    assert values(contact)["upcoming_direction"] == status
 
 
 @pytest.mark.django_db
