@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('subscriptions', '0005_alter_period_description'),
+        ('subscriptions', '0007_summary_money_indexes_by_currency'),
     ]
 
     operations = [
