@@ -200,13 +200,23 @@ def view_parsed_parameters() -> dict[str, set[str]]:
 # URLs that take an object's id ------------------------------------------------------------------------
 
 
-def _patterns(resolver, prefix="", namespace=""):
-    for pattern in resolver.url_patterns:
+@dataclass(frozen=True)
+class Route:
+    name: str | None  # with its namespaces, "renewals:customer"; None for an unnamed pattern
+    route: str
+    converters: dict
+    view: object
+
+
+def routes(resolver=None, prefix="", namespace=""):
+    """Every URL pattern of the URLconf, with its full route and namespaced name."""
+    for pattern in (resolver or get_resolver()).url_patterns:
         if isinstance(pattern, URLResolver):
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _patterns(pattern, prefix + str(pattern.pattern), inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern), pattern.pattern.converters
+            yield from routes(pattern, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}{pattern.name}" if pattern.name else None
+            yield Route(name, prefix + str(pattern.pattern), pattern.pattern.converters, pattern.callback)
 
 
 @cache
@@ -215,9 +225,11 @@ def id_urls() -> dict[str, str]:
     and the admin's object pages of the product's models."""
     admin_prefixes = tuple(f"admin:{model._meta.app_label}_{model._meta.model_name}_" for model in product_admins())
     found = {}
-    for name, route, converters in _patterns(get_resolver()):
-        takes_int = any(isinstance(converter, IntConverter) for converter in converters.values())
-        admin_object = name.startswith(admin_prefixes) and "<path:object_id>" in route
+    for r in routes():
+        if not r.name:
+            continue
+        takes_int = any(isinstance(converter, IntConverter) for converter in r.converters.values())
+        admin_object = r.name.startswith(admin_prefixes) and "<path:object_id>" in r.route
         if takes_int or admin_object:
-            found[name] = route
+            found[r.name] = r.route
     return found

@@ -6,7 +6,6 @@ import inspect
 from django import forms
 from django.apps import apps
 from django.db import models
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.reliability import catalogue
 from tests.reliability.test_create_once import CREATE_FORMS
@@ -29,17 +28,9 @@ UNVERSIONED = {
 }
 
 
-def _views(resolver):
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _views(pattern)
-        elif isinstance(pattern, URLPattern):
-            yield pattern.callback
-
-
 def test_every_product_view_is_in_a_module_the_catalogue_reads():
     modules = {module.__name__ for module in catalogue.product_modules()}
-    product_views = [view for view in _views(get_resolver()) if view.__module__.split(".")[0] in catalogue.APPS]
+    product_views = [view for view in (r.view for r in catalogue.routes()) if view.__module__.split(".")[0] in catalogue.APPS]
     assert product_views
     assert {view.__module__ for view in product_views} <= modules
 

@@ -17,7 +17,7 @@ import re
 import pytest
 import time_machine
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.urls.converters import IntConverter
 
 from crm.models import Contact, User, assignable_owners
@@ -99,16 +99,8 @@ def _get_pages():
     kinds = {"contacts": "contact", "customers": "customer", "changes": "change", "periods": "period",
              "exports": "export", "smartlists": "smartlist"}
 
-    def walk(resolver, prefix="", namespace=""):
-        for pattern in resolver.url_patterns:
-            if isinstance(pattern, URLResolver):
-                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-                yield from walk(pattern, prefix + str(pattern.pattern), inner)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern), pattern.pattern.converters
-
     pages = []
-    for name, route, converters in walk(get_resolver()):
+    for name, route, converters in ((r.name, r.route, r.converters) for r in catalogue.routes() if r.name):
         if name.startswith("admin:") or name in ("login", "logout", "set_language", "healthz"):
             continue
         if any(not isinstance(c, IntConverter) for c in converters.values()):
