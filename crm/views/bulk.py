@@ -78,6 +78,9 @@ def bulk_action(
         context.update(plan=plan, affected=affected, submission=new_token(), ids=data["ids"],
                        all_matching=data["all_matching"], query=query, is_large=bulk.is_large(affected))
         return _page(request, context)
+    if affected == 0:  # nothing to change: nothing written, not even a new tag
+        messages.info(request, _("None of the selected contacts needed to change."))
+        return redirect(back_url)
     if bulk.is_large(affected):
         try:
             job = bulk.job_create(
