@@ -162,6 +162,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "smartlists.tasks.hand_over_exports",
         "schedule": 60.0,
     },
+    # Bulk-action jobs no worker is on go to Celery again.
+    "crm-hand-over-bulk-jobs": {
+        "task": "crm.tasks.hand_over_bulk_jobs",
+        "schedule": 60.0,
+    },
     # Nightly, the files of expired exports are deleted; the job rows stay, marked expired.
     "smartlists-remove-expired-exports": {
         "task": "smartlists.tasks.remove_expired_exports",
@@ -185,6 +190,10 @@ CRM_CURRENCY = env_currency("CRM_CURRENCY", "EUR")
 # removed this many days after they are ready.
 SMARTLIST_EXPORT_ASYNC_ROWS = env_int("SMARTLIST_EXPORT_ASYNC_ROWS", 20_000)
 SMARTLIST_EXPORT_EXPIRY_DAYS = env_int("SMARTLIST_EXPORT_EXPIRY_DAYS", 7)
+
+# Bulk actions on contacts (change owner, add or remove a tag, delete): above this many rows they
+# run as a background job with a progress bar.
+BULK_ASYNC_ROWS = env_int("BULK_ASYNC_ROWS", 5_000)
 
 # Partner renewals: the deadline is the start minus 45 days; from 44 days before the start a
 # renewal counts as renewed; the dashboard looks 120 days ahead.

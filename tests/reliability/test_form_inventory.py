@@ -25,6 +25,10 @@ ACTIONS = {
     "set_language": "the visitor's own language cookie and session",
     "customize_feature": "sets a feature to the state asked for, idempotent: two admins switching at once end in "
                          "the last action's state (test_two_writers, two admins switching a feature)",
+    "contact_bulk": "a bulk action sets a state on the rows matching when it runs (an owner, a tag present or "
+                    "absent, deleted): posted again it changes nothing more; a background job is made once per "
+                    "confirmation (its one-time token, test_bulk)",
+    "smartlists:bulk": "as contact_bulk, on a smart list's rows",
     "smartlists:delete": "deletes the owner's own list; posted again, or after another tab's delete, it is a 404",
     "renewals:end_association": "ends the association once: ending an ended one changes nothing "
                                 "(renewals.services.association_end)",
