@@ -154,3 +154,25 @@ def test_every_page_fits_every_width_and_passes_axe(page, log_in, screens_data, 
         problems += _check(page, role, label, path)
     assert len(pages) * len(WIDTHS) >= 6
     assert problems == [], f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+def test_on_a_phone_the_menu_reaches_language_and_log_out_and_the_skip_link_comes_first(page, log_in, rep):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 390, "height": HEIGHT})
+    log_in(rep)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    log_out = page.get_by_role("button", name="Log out")
+    expect(log_out).to_be_hidden()
+    page.get_by_text("Menu", exact=True).click()
+    for target in (page.get_by_label("Language"), log_out, page.get_by_role("link", name="Smart lists")):
+        expect(target).to_be_visible()
+        box = target.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    page.set_viewport_size({"width": 1280, "height": HEIGHT})
+    page.reload()
+    expect(page.get_by_text("Menu", exact=True)).to_be_hidden()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
