@@ -48,3 +48,15 @@ document.addEventListener("change", (event) => {
     all.checked = false;
   }
 });
+
+// The navigation folds into a <details> menu on a phone; from 769 px wide css/app.css shows its
+// content even while closed (::details-content). A browser that cannot style that gets the menu
+// opened on wide screens instead.
+if (!CSS.supports("selector(::details-content)")) {
+  const wide = window.matchMedia("(min-width: 769px)");
+  const follow = () => {
+    document.querySelectorAll("details.nav-menu").forEach((menu) => { menu.open = wide.matches; });
+  };
+  wide.addEventListener("change", follow);
+  follow();
+}

@@ -18,6 +18,8 @@ COMPUTED = {
     "smartlists.ExportJob": "the export job's progress",
     "renewals.Notice": "the notice sweep's record",
     "subscriptions.PeriodChange": "the audit row of a period's change, written by the services",
+    "crm.ContactChange": "the audit row of a bulk action, written by crm.bulk",
+    "crm.BulkJob": "a bulk action's job: its rows come from the bulk form, its counts from the job",
 }
 # Forms that write without a version or a token, and why (the POST URLs are checked in test_form_inventory).
 UNVERSIONED = {
