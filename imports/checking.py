@@ -210,7 +210,8 @@ class ContactChecker(Checker):
         if external_id and external_id in by_id:
             return by_id[external_id]
         if email:
-            candidates = [c for c in by_email.get(email, []) if c.external_id in ("", external_id)]
+            # A row with an external ID that no contact has yet may still be a contact saved without one.
+            candidates = [c for c in by_email.get(email, []) if not external_id or c.external_id in ("", external_id)]
             if len(candidates) > 1:
                 checked.errors.append((self.column("email"), _("More than one contact has this e-mail: give an external ID.")))
                 return None
