@@ -448,6 +448,9 @@ class PeriodChecker(Checker):
             self.form_errors(checked, form)
             return
         period_data = form.period_data()
+        for key in ("mrr", "price"):  # as the column stores it: "50" is 50.00, the same as before
+            if period_data[key] is not None:
+                period_data[key] = period_data[key].quantize(Decimal("0.01"))
         contact_id = checked.cleaned["contact_id"]
         start, end = period_data["start_date"], period_data["end_date"]
         in_file = self.file_periods.get(contact_id, [])
