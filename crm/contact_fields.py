@@ -2,7 +2,7 @@
 
 import django_filters
 from django.contrib.postgres.aggregates import StringAgg
-from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models import CharField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +53,10 @@ def register_contact_import_fields():
     from crm.fields import ImportField, register_importable
 
     meta = Contact._meta
+    values = {
+        "organisation": lambda: Coalesce("organisation__name", Value("")),
+        "owner": lambda: F("owner__username"),
+    }
     for key, names in [
         ("external_id", (_("External ID"),)),
         ("kind", (_("Kind"),)),
@@ -66,6 +70,8 @@ def register_contact_import_fields():
     ]:
         register_importable(
             ImportField(key=key, label=meta.get_field(key).verbose_name, target="contacts", names=names,
-                        required=key == "name")
+                        required=key == "name", value=values.get(key))
         )
-    register_importable(ImportField(key="tags", label=_("Tags"), target="contacts", names=("tags_text",)))
+    register_importable(
+        ImportField(key="tags", label=_("Tags"), target="contacts", names=("tags_text",), value=lambda: _tags_text(None))
+    )

@@ -127,7 +127,13 @@ class ImportField:
     names: tuple = ()
     feature: str | None = None
     required: bool = False
-    help_text: object = ""
+    # `() -> expression` of the field's raw value as the importer reads it back (a smart list's
+    # export "for re-import"); None for a plain column of the same name, and for fields that are
+    # not exported that way.
+    value: Callable[[], object] | None = None
+
+    def value_expression(self):
+        return self.value() if self.value else F(self.key)
 
 
 _importable: dict[str, dict[str, ImportField]] = {}

@@ -31,7 +31,8 @@ def _import_of(request, pk: int) -> Import:
 @login_required
 @importer_required
 def index(request: HtmxHttpRequest):
-    form = UploadForm(request.POST or None, request.FILES or None, request=request)
+    posted = request.method == "POST"
+    form = UploadForm(request.POST if posted else None, request.FILES if posted else None, request=request)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -57,7 +58,7 @@ def mapping(request: HtmxHttpRequest, pk: int):
     imp = _import_of(request, pk)
     if not imp.may_remap:
         return redirect(imp)
-    form = MappingForm(request.POST or None, imp=imp, request=request)
+    form = MappingForm(request.POST if request.method == "POST" else None, imp=imp, request=request)
     if request.method == "POST":
         if form.is_valid():
             try:
