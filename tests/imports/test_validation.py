@@ -147,3 +147,25 @@ def test_checking_costs_the_same_queries_for_10_or_200_rows(rep, make_import, dj
         assert Contact.objects.filter(external_id__startswith=f"x{rows}-").count() == rows
     assert counts[0] == counts[2]  # checking
     assert counts[1] == counts[3]  # importing
+
+
+def test_periods_cost_the_same_queries_for_10_or_200_rows(rep, make_import, subscriptions_on):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from imports import services
+
+    counts = []
+    for rows in (10, 200):
+        for i in range(rows):
+            ContactFactory(owner=rep, external_id=f"c{rows}-{i}")
+        content = "contact_external_id;currency;mrr;start_date;term_months\n" + "".join(
+            f"c{rows}-{i};EUR;{i}.50;2026-01-01;12\n" for i in range(rows)
+        )
+        imp = make_import(rep, content, kind=Import.Kind.PERIODS)
+        assert imp.error_rows == 0, imp.errors
+        with CaptureQueriesContext(connection) as queries:
+            services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
+        counts.append(len(queries))
+        assert Period.objects.filter(contact__external_id__startswith=f"c{rows}-").count() == rows
+    assert counts[0] == counts[1]
