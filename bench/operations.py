@@ -17,6 +17,7 @@ PAGE = "page"  # requests/s over HTTP, wrk with one user's cookies
 USERS = "users"  # requests/s over HTTP, many users at once (bench/mixed.py)
 EXPORT = "export"  # rows/s over HTTP: rows / the median time of one download, one at a time
 COPY = "copy"  # rows/s of COPY ... TO STDOUT read in-process through psycopg
+WRITE = "write"  # rows/s of a write run in-process, each run rolled back (`Prepared.run`)
 
 SEARCH_TEXT = "ferreira"
 PARTNER_SEARCH_TEXT = "acme"
@@ -36,6 +37,7 @@ class Prepared:
     sql: str = ""  # COPY: the SELECT to copy out
     params: tuple = ()
     workload: object = None  # USERS: a bench.mixed.Workload
+    run: Callable[[], int] | None = None  # WRITE: does the write once and returns the rows it changed
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,49 @@ def _smartlist_paths(context: Context):
     return paths
 
 
+def _bulk_rows():
+    """The admin's contact list unfiltered, "all matching", and the rep who becomes their owner."""
+    from django.http import QueryDict
+
+    from bench.generate import ADMIN_USERNAME
+    from crm import bulk
+    from crm.models import User
+
+    admin = User.objects.get(username=ADMIN_USERNAME)
+    matching = bulk.contact_list_matching(admin, None, QueryDict(""))
+    rows = bulk.selection(matching, ids=[], all_matching=True)
+    return admin, rows, User.objects.get(username=rep_username(1))
+
+
+def bulk_owner(context: Context) -> Prepared:
+    """The product's bulk owner change of every matching contact: the visibility gate and filter,
+    chunked set-based UPDATEs with one audit row per changed contact (crm.bulk.apply)."""
+    from crm import bulk
+
+    admin, rows, new_owner = _bulk_rows()
+    plan = bulk.Plan(bulk.OWNER, owner=new_owner)
+    return Prepared(run=lambda: bulk.apply(rows, plan, by=admin))
+
+
+def bulk_owner_sql(context: Context) -> Prepared:
+    """The same rows changed by one plain `UPDATE ... SET owner_id`: no version, no audit."""
+    from django.db import connection
+
+    from crm.models import Contact
+
+    _admin, rows, new_owner = _bulk_rows()
+    selected_sql, selected_params = rows.exclude(owner=new_owner).values("pk").query.sql_with_params()
+    table = connection.ops.quote_name(Contact._meta.db_table)
+
+    def run() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET owner_id = %s WHERE id IN ({selected_sql})",
+                           [new_owner.pk, *selected_params])
+            return cursor.rowcount
+
+    return Prepared(run=run)
+
+
 FLOOR_PAGE = Target("floor", 0.3)  # rendered afresh, as a share of the floor's requests/s
 FLOOR_DASHBOARD = Target("floor", 0.2)  # the partner dashboard and the pipeline
 ADMIN_PEER = Target("admin_changelist", 5)  # every list page against the admin's list of the same rows
@@ -286,10 +331,17 @@ EXPORTS = [
     Operation("import_export", "django-import-export, same queryset (100,000 rows)", EXPORT, import_export),
 ]
 
+WRITES = [
+    Operation("bulk_owner_sql", "Plain SQL UPDATE of the owner, every contact (peer)", WRITE, bulk_owner_sql),
+    Operation("bulk_owner", "Bulk owner change of all matching contacts (audited)", WRITE, bulk_owner,
+              targets=(Target("bulk_owner_sql", 0.5),)),
+]
+
 OPERATIONS = [
     Operation("floor", "Floor: minimal logged-in view", PAGE, floor),
     *PAGES,
     *PEERS,
     *MIXED,
     *EXPORTS,
+    *WRITES,
 ]

@@ -26,6 +26,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=30, help="requests per page")
     parser.add_argument("--cprofile", type=int, default=0, metavar="N", help="print the N costliest functions")
     parser.add_argument("--queries", action="store_true", help="print each query of the median request, with its time")
+    parser.add_argument("--explain", action="store_true", help="print the plan of the median request's slowest query")
     options = parser.parse_args(argv)
 
     from bench.runner import DEFAULT_DATABASE_URL, production_environment
@@ -60,7 +61,7 @@ def main(argv=None) -> int:
                 started = time.perf_counter()
                 response = client.get(prepared.path)
                 times.append(time.perf_counter() - started)
-            database.append((len(spent), sum(time for time, _ in spent), spent))
+            database.append((len(spent), sum(query[0] for query in spent), spent))
             if response.status_code != 200:
                 print(f"{key}: answered {response.status_code}", file=sys.stderr)
                 return 1
@@ -70,8 +71,13 @@ def main(argv=None) -> int:
               f"{queries:3d} queries  database {waited * 1000:6.1f} ms ({waited / median:4.0%})  "
               f"{len(response.content) / 1024:6.1f} KiB")
         if options.queries:
-            for waited_one, sql in spent:
+            for waited_one, sql, _params in spent:
                 print(f"    {waited_one * 1000:7.1f} ms  {' '.join(sql.split())[:160]}")
+        if options.explain:
+            _waited, sql, params = max(spent, key=lambda query: query[0])
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+                print(" ".join(sql.split()), "\n", "\n".join(line for line, in cursor.fetchall()), sep="")
         if options.cprofile:
             profiler = cProfile.Profile()
             profiler.enable()
@@ -87,7 +93,7 @@ def _timed(spent: list, execute, sql, params, many, context):
     try:
         return execute(sql, params, many, context)
     finally:
-        spent.append((time.perf_counter() - started, sql))
+        spent.append((time.perf_counter() - started, sql, params))
 
 
 if __name__ == "__main__":

@@ -187,10 +187,12 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
 
 def _measure(operation, context, server, sessions, options, base):
     from bench import harness
-    from bench.operations import COPY, EXPORT, USERS
+    from bench.operations import COPY, EXPORT, USERS, WRITE
     from bench.report import FAILED, OK, Result
 
     prepared = operation.prepare(context)
+    if operation.kind == WRITE:
+        return _measure_write(prepared, options, base)
     if operation.kind == COPY:
         copied = harness.copy_csv(prepared.sql, prepared.params, seconds=options.duration)
         return Result(
@@ -227,6 +229,33 @@ def _measure(operation, context, server, sessions, options, base):
         rate=load.requests_per_second, p50_ms=load.p50_ms, p95_ms=load.p95_ms, p99_ms=load.p99_ms,
         peak_rss_mb=server.peak_memory_mb(), queries=queries, requests=load.requests,
     )
+
+
+def measure_write(run, *, seconds: float) -> tuple[int, list[float]]:
+    """Run `run()` again and again for about `seconds`, each run in a transaction rolled back (so
+    every run meets the same rows); (rows a run changed, the runs' times)."""
+    from django.db import transaction
+
+    times: list[float] = []
+    rows = 0
+    deadline = time.monotonic() + seconds
+    while not times or time.monotonic() < deadline:
+        with transaction.atomic():
+            started = time.perf_counter()
+            rows = run()
+            times.append(time.perf_counter() - started)
+            transaction.set_rollback(True)
+    return rows, times
+
+
+def _measure_write(prepared, options, base):
+    from bench.report import FAILED, OK, Result
+
+    rows, runs = measure_write(prepared.run, seconds=options.duration)
+    if not rows:
+        return Result(**base, status=FAILED, note="the write changed no rows")
+    return Result(**base, status=OK, rate=rows / statistics.median(runs), rows=rows, requests=len(runs),
+                  **_percentiles(runs))
 
 
 def _measure_users(workload, server, sessions, options, base):

@@ -22,6 +22,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
+from crm.dates import DateField
 from crm.submissions import create_once, new_token, submission_field
 
 VERSION_FIELD = "read_version"
@@ -151,7 +152,13 @@ def _hidden_field():
 
 
 class VersionedAdmin(admin.ModelAdmin):
-    """Put first among a ModelAdmin's bases: its change form checks the version, its add form the token."""
+    """Put first among a ModelAdmin's bases: its change form checks the version, its add form the token.
+
+    Its dates are the product's dates: refused outside `crm.dates.EARLIEST..LATEST`, as every form of
+    the product refuses them (a far date saved here broke the renewals pages for everyone).
+    """
+
+    formfield_overrides = {models.DateField: {"form_class": DateField}}
 
     def _made_by(self, request):
         """The row an add form's token already made, if this POST repeats a submission."""

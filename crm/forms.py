@@ -63,3 +63,74 @@ class ContactForm(forms.ModelForm):
         if cleaned.get("kind") == Contact.Kind.ORGANISATION and cleaned.get("organisation"):
             self.add_error("organisation", _("An organisation cannot belong to another organisation."))
         return cleaned
+
+
+class IdsField(forms.Field):
+    """The ticked rows' ids, as the checkboxes post them (`ids=1&ids=2`)."""
+
+    widget = forms.MultipleHiddenInput
+    max_ids = 1000
+
+    def to_python(self, value):
+        values = [value] if isinstance(value, str) else list(value or [])
+        if len(values) > self.max_ids:
+            raise ValidationError(_("Select at most %(max)d rows, or all contacts matching the filter."),
+                                  params={"max": self.max_ids})
+        try:
+            ids = [int(item) for item in values]
+        except (TypeError, ValueError):
+            raise ValidationError(_("The selected rows are not valid: reload the list and select again.")) from None
+        if any(item <= 0 or item > 2**63 - 1 for item in ids):
+            raise ValidationError(_("The selected rows are not valid: reload the list and select again."))
+        return sorted(set(ids))
+
+
+class BulkForm(forms.Form):
+    """A bulk action on the ticked rows, or on every row matching the list's filter."""
+
+    action = forms.ChoiceField(label=_("Action"), error_messages={"invalid_choice": _("Unknown action.")})
+    ids = IdsField(required=False)
+    all_matching = forms.BooleanField(required=False)
+    query = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    owner = forms.ModelChoiceField(
+        label=_("New owner"), queryset=None, required=False,
+        empty_label=_("Choose the new owner…"),
+        error_messages={"invalid_choice": _("You may not make this person the owner of contacts.")},
+    )
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=Tag._meta.get_field("name").max_length)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # The confirmation's one-time token: posted twice, a background job is made once.
+    submission = submission_field()
+
+    def __init__(self, *args, user, can_export: bool = True, **kwargs):
+        from crm import bulk
+
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = assignable_owners(user).order_by("first_name", "last_name", "username")
+        self.fields["action"].choices = [
+            (key, label) for key, label in bulk.ACTIONS if can_export or key != bulk.EXPORT
+        ]
+        self.fields["tag"].validators.extend(Tag._meta.get_field("name").validators)
+
+    def clean_tag(self):
+        return self.cleaned_data["tag"].strip()
+
+    def clean(self):
+        from crm import bulk
+
+        data = super().clean()
+        action = data.get("action")
+        if action == bulk.OWNER and not data.get("owner") and "owner" not in self.errors:
+            self.add_error("owner", _("Choose the new owner."))
+        if action in (bulk.TAG_ADD, bulk.TAG_REMOVE) and not data.get("tag") and "tag" not in self.errors:
+            self.add_error("tag", _("Type the tag."))
+        if not data.get("all_matching") and not data.get("ids") and "ids" not in self.errors:
+            raise ValidationError(_("Select at least one contact, or all contacts matching the filter."))
+        return data
+
+    def plan(self):
+        from crm import bulk
+
+        data = self.cleaned_data
+        return bulk.Plan(data["action"], owner=data.get("owner") if data["action"] == bulk.OWNER else None,
+                         tag=data.get("tag", "") if data["action"] in (bulk.TAG_ADD, bulk.TAG_REMOVE) else "")

@@ -265,3 +265,69 @@ def _forget_a_deleted_organisation(sender, instance: Contact, **kwargs) -> None:
     # Its people lose it through an UPDATE (SET_NULL) that `Contact.save` never sees.
     if instance.is_organisation:
         instance.people.update(organisation_name_copy="")
+
+
+class ContactChange(models.Model):
+    """The audit trail of contacts changed in bulk: one row per contact changed, written in the same
+    statement as the change. The contact's id and name are kept as values: a deleted contact's
+    rows stay."""
+
+    class Action(models.TextChoices):
+        OWNER = "owner", _("Owner changed")
+        TAG_ADDED = "tag_added", _("Tag added")
+        TAG_REMOVED = "tag_removed", _("Tag removed")
+        DELETED = "deleted", _("Deleted")
+
+    contact_pk = models.BigIntegerField(_("contact"), db_index=True)
+    contact_name = models.CharField(max_length=200)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    old_value = models.CharField(max_length=200, blank=True)
+    new_value = models.CharField(max_length=200, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    changed_at = models.DateTimeField()
+    job = models.ForeignKey("BulkJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="changes")
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+
+class BulkJob(models.Model):
+    """A bulk action on more rows than one request should hold, recorded before Celery gets it
+    (as smart-list exports are), with what selects its rows frozen: the worker parses the filter
+    again through the visibility gate of `owner`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bulk_jobs")
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    action = models.CharField(max_length=16)
+    # Where the rows come from: "contacts" (the contact list) or a registered source ("smartlist").
+    source = models.CharField(max_length=32)
+    source_pk = models.BigIntegerField(null=True, blank=True)
+    query = models.TextField(blank=True)
+    ids = models.JSONField(default=list, blank=True)  # the selected rows; empty with all_matching
+    all_matching = models.BooleanField(default=False)
+    new_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+")
+    tag = models.CharField(max_length=50, blank=True)
+    back_url = models.CharField(max_length=2000, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_changed = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def get_absolute_url(self) -> str:
+        return object_url("bulk_job", self.pk)

@@ -168,6 +168,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "imports.tasks.hand_over_imports",
         "schedule": 60.0,
     },
+    # Bulk-action jobs no worker is on go to Celery again.
+    "crm-hand-over-bulk-jobs": {
+        "task": "crm.tasks.hand_over_bulk_jobs",
+        "schedule": 60.0,
+    },
     # Nightly, the files of expired exports are deleted; the job rows stay, marked expired.
     "smartlists-remove-expired-exports": {
         "task": "smartlists.tasks.remove_expired_exports",
@@ -197,6 +202,10 @@ SMARTLIST_EXPORT_EXPIRY_DAYS = env_int("SMARTLIST_EXPORT_EXPIRY_DAYS", 7)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000)
 IMPORT_ASYNC_ROWS = env_int("IMPORT_ASYNC_ROWS", 2_000)
+
+# Bulk actions on contacts (change owner, add or remove a tag, delete): above this many rows they
+# run as a background job with a progress bar.
+BULK_ASYNC_ROWS = env_int("BULK_ASYNC_ROWS", 5_000)
 
 # Partner renewals: the deadline is the start minus 45 days; from 44 days before the start a
 # renewal counts as renewed; the dashboard looks 120 days ahead.

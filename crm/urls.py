@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from crm.views import contacts, customize, health, home
+from crm.views import bulk, contacts, customize, health, home
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("contacts/", contacts.contact_list, name="contact_list"),
+    path("contacts/bulk/", bulk.contact_bulk, name="contact_bulk"),
+    path("contacts/bulk/jobs/<int:pk>/", bulk.bulk_job, name="bulk_job"),
     path("contacts/new/", contacts.contact_create, name="contact_create"),
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),

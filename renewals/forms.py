@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.models import Contact
 from renewals import columns, queries
 from renewals.models import CommunicationOwner
 
@@ -59,7 +60,8 @@ class ActionForm(forms.Form):
 
 
 class PrimaryContactForm(ActionForm):
-    primary_contact = forms.ModelChoiceField(label=_("Primary customer contact"), queryset=None, required=False)
+    # The queryset is set per change and viewer; declared on contacts so the field says what it offers.
+    primary_contact = forms.ModelChoiceField(label=_("Primary customer contact"), queryset=Contact.objects.none(), required=False)
 
     def __init__(self, data=None, *, change, user):
         super().__init__(data)

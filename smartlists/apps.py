@@ -11,6 +11,10 @@ class SmartlistsConfig(AppConfig):
 
         register_nav(_("Smart lists"), "smartlists:index", allowed=lambda user: user.is_vendor_staff, order=30)
 
+        from smartlists import bulk
+
+        bulk.register()  # crm's bulk actions: smart lists' rows, and the CSV export for the contact list
+
     def seed_demo(self, cast):
         """Each demo manager and rep starts with the ready-made "ending in the next 90 days, not renewed" list."""
         from smartlists.services import smartlist_ready_made

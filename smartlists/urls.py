@@ -1,6 +1,6 @@
 from django.urls import path
 
-from smartlists.views import exports, lists
+from smartlists.views import bulk, exports, lists
 
 app_name = "smartlists"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/delete/", lists.delete, name="delete"),
     path("<int:pk>/columns/", lists.columns, name="columns"),
     path("<int:pk>/filters/", lists.save_filters, name="save_filters"),
+    path("<int:pk>/bulk/", bulk.bulk, name="bulk"),
     path("<int:pk>/export.csv", exports.export_csv, name="export"),
     path("<int:pk>/exports/", exports.export_start, name="export_start"),
     path("exports/<int:pk>/", exports.export_job, name="export_job"),

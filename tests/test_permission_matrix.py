@@ -49,6 +49,8 @@ OUR_CHANGE = {"pk": "{renewal_change}"}
 THEIR_CHANGE = {"pk": "{renewal_other_change}"}
 LIST = {"pk": "{smartlist}"}
 EXPORT = {"pk": "{export}"}
+BULK_JOB = {"pk": "{bulk_job}"}
+BULK_POST = {"action": "tag_add", "tag": "matrix", "ids": "{contact}", "confirmed": "1", "query": ""}
 IMPORT = {"pk": "{import}"}
 ACTIONS = [
     ("renewals:change_primary_contact", {"primary_contact": ""}),
@@ -75,6 +77,11 @@ MATRIX = [
     row("contact_create", "GET",            200, 200, 200, 200, 404, 404, 302, 302),
     # the other rep may not make our rep the owner: the form refuses the choice
     row("contact_create", "POST",           302, 302, 302, 422, 404, 404, 302, 302, data=CONTACT_POST, writes=VENDOR),
+    # bulk actions: "{contact}" is the rep's; the other rep's forged id selects nothing and writes nothing
+    row("contact_bulk", "GET",              405, 405, 405, 405, 405, 405, 405, 405),
+    row("contact_bulk", "POST",             302, 302, 302, 302, 404, 404, 302, 302, data=BULK_POST, writes=VENDOR),
+    row("bulk_job", "GET",                  404, 404, 200, 404, 404, 404, 302, 302, kwargs=BULK_JOB),
+    row("bulk_job", "POST",                 405, 405, 405, 405, 405, 405, 405, 405, kwargs=BULK_JOB),
     row("contact_detail", "GET",            200, 200, 200, 404, 404, 404, 302, 302, kwargs=CONTACT),
     row("contact_detail", "POST",           405, 405, 405, 405, 405, 405, 405, 405, kwargs=CONTACT),
     row("contact_edit", "GET",              200, 200, 200, 404, 404, 404, 302, 302, kwargs=CONTACT),
@@ -173,6 +180,9 @@ MATRIX = [
     row("smartlists:save_filters", "GET",   405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),
     row("smartlists:save_filters", "POST",  404, 404, 302, 404, 404, 404, 302, 302, kwargs=LIST,
         data={"query": "kind=person", "version": 1}, writes=("rep",)),
+    row("smartlists:bulk", "GET",           405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),
+    row("smartlists:bulk", "POST",          302, 302, 302, 404, 404, 404, 302, 302, kwargs=LIST,
+        data={"action": "tag_add", "tag": "matrix", "all_matching": "1", "confirmed": "1", "query": ""}, writes=VENDOR),
     row("smartlists:export", "GET",         200, 200, 200, 404, 404, 404, 302, 302, kwargs=LIST),
     row("smartlists:export", "POST",        405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),
     row("smartlists:export_start", "GET",   405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),
@@ -248,6 +258,7 @@ def objects(cast, contact, settings, tmp_path):
     """What URL placeholders like "{contact}" stand for; apps add theirs here."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from crm.models import BulkJob
     from imports.services import import_check, import_create
     from smartlists.models import SmartList
     from smartlists.services import export_job_create, export_job_run
@@ -259,6 +270,7 @@ def objects(cast, contact, settings, tmp_path):
     export = export_job_create(smartlist=smartlist, by=cast["rep"], query="", sort="name", bom=False, total_rows=1)
     export_job_run(job_id=export.pk)
 
+    bulk_job = BulkJob.objects.create(owner=cast["rep"], action="tag_add", tag="x", source="contacts", all_matching=True)
     period = Period.objects.create(contact=contact, mrr="100.00", start_date="2026-01-01", end_date="2026-12-31",
                                    term_months=12)
     return {
@@ -267,6 +279,7 @@ def objects(cast, contact, settings, tmp_path):
         "period": period,
         "smartlist": smartlist,
         "export": export,
+        "bulk_job": bulk_job,
         "import": import_check(imp=import_create(
             by=cast["rep"], kind="contacts", upload=SimpleUploadedFile("matrix.csv", b"name\nMatrix Import\n"))),
         **renewals_matrix_objects(rep=cast["rep"], partner=cast["partner"], other_rep=cast["other_rep"],

@@ -6,14 +6,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from crm import services
+from crm import bulk, services
 from crm.access import vendor_staff_required
 from crm.filters import ContactFilter
-from crm.forms import ContactForm
+from crm.forms import BulkForm, ContactForm
 from crm.http import HtmxHttpRequest
 from crm.models import Contact
 from crm.pagination import CappedPaginator
 from crm.panels import contact_panels
+from crm.views.bulk import contact_filter_params
 
 PAGE_SIZE = 25
 
@@ -28,7 +29,11 @@ def contact_list(request: HtmxHttpRequest):
         return render(request, "crm/contact_list.html", {"filter": filterset}, status=400)
     page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "crm/contact_list.html#results" if request.htmx else "crm/contact_list.html"
-    return render(request, template, {"filter": filterset, "page": page})
+    bulk_form = BulkForm(user=request.user, can_export=bulk.exporter() is not None)
+    return render(request, template, {
+        "filter": filterset, "page": page, "bulk_form": bulk_form,
+        "bulk_query": contact_filter_params(request.GET).urlencode(),
+    })
 
 
 @require_GET

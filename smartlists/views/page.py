@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from crm import features, fields
 from crm.dates import today
 from crm.formats import Formats
+from crm.forms import BulkForm
 from crm.http import HtmxHttpRequest
 from crm.pagination import count_cap
 from smartlists.models import SmartList
@@ -119,9 +120,17 @@ def _cell(contact, f, currency: str, fmt: Formats) -> Cell:
     return Cell("" if value is None else value)
 
 
-def _rows(contacts, columns, currency: str) -> list[list[Cell]]:
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A table row: the contact's id (for its bulk-action checkbox) and its cells."""
+
+    pk: int
+    cells: list[Cell]
+
+
+def _rows(contacts, columns, currency: str) -> list[Row]:
     fmt = Formats()
-    return [[_cell(contact, f, currency, fmt) for f in columns] for contact in contacts]
+    return [Row(contact.pk, [_cell(contact, f, currency, fmt) for f in columns]) for contact in contacts]
 
 
 def render_list(
@@ -146,6 +155,8 @@ def render_list(
         "can_edit": smartlist.owner_id == request.user.pk,
         "addable": [f for f in fields.pickable(request) if f.key not in smartlist.columns],
         "export_url": reverse("smartlists:export", args=[smartlist.pk]) + "?" + state.urlencode(),
+        "bulk_form": BulkForm(user=request.user),
+        "bulk_action_url": reverse("smartlists:bulk", args=[smartlist.pk]),
     }
     # A saved column of a switched-off feature is still shown, but offers no new sort.
     context["headers"] = [
@@ -167,6 +178,7 @@ def render_list(
     context.update(
         page=page,
         count_cap=count_cap(),
+        bulk_capped=not exact,
         rows=_rows(page.rows, result.columns, currency),
         footer=_footer(result.columns, sums),
         totals_left_out=not exact and any(f.summable for f in result.columns),

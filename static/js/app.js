@@ -19,3 +19,32 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+
+// Bulk actions on a list: "select all on this page" ticks every row's box and offers the banner
+// "Select all N contacts matching this filter"; unticking a row takes both back. Rows come and go
+// with htmx swaps, so this listens on the document.
+document.addEventListener("change", (event) => {
+  const target = event.target;
+  const bar = document.getElementById("bulk-form");
+  if (!bar) {
+    return;
+  }
+  const rows = document.querySelectorAll("input[data-bulk-row]");
+  const page = document.querySelector("input[data-bulk-page]");
+  const banner = bar.querySelector("[data-bulk-banner]");
+  const all = bar.querySelector("input[data-bulk-all]");
+  if (target.matches("input[data-bulk-page]")) {
+    rows.forEach((row) => { row.checked = target.checked; });
+  } else if (target.matches("input[data-bulk-row]") && !target.checked && page) {
+    page.checked = false;
+  } else if (!target.matches("input[data-bulk-all]")) {
+    return;
+  }
+  const wholePage = page && page.checked && rows.length > 0;
+  if (banner) {
+    banner.hidden = !wholePage;
+  }
+  if (all && !wholePage) {
+    all.checked = false;
+  }
+});

@@ -144,3 +144,32 @@ def test_the_mixed_workload_browses_and_changes_through_the_forms_on_a_live_serv
     assert 1 <= len(timings.writing) <= timings.changes_started <= 2 * mixed.CHANGES_PER_SECOND + 1
     assert {pk for pk, phone in Contact.objects.values_list("pk", "phone") if phones[pk] != phone}  # the phone form
     assert PeriodChange.objects.filter(action=PeriodChange.Action.UPDATED).exists()  # the period form
+
+
+def test_the_bulk_owner_change_is_held_to_half_a_plain_update():
+    kinds = {operation.key: operation.kind for operation in OPERATIONS}
+    assert kinds["bulk_owner"] == kinds["bulk_owner_sql"] == "write"
+    assert targets("bulk_owner") == {("bulk_owner_sql", RATE, 0.5)}
+
+
+@pytest.mark.django_db
+def test_the_bulk_writes_change_the_same_rows_and_every_run_is_rolled_back():
+    import datetime
+
+    from bench.generate import ADMIN_USERNAME, rep_username
+    from bench.operations import Context, bulk_owner, bulk_owner_sql
+    from bench.runner import measure_write
+    from crm.models import Contact, ContactChange, User
+    from tests.factories import ContactFactory, UserFactory
+
+    UserFactory(username=ADMIN_USERNAME, role=User.Role.ADMIN)
+    new_owner = UserFactory(username=rep_username(1), role=User.Role.REP)
+    other = UserFactory(username="bench-other", role=User.Role.REP)
+    ContactFactory.create_batch(6, owner=other)
+    ContactFactory.create_batch(2, owner=new_owner)
+    context = Context(contacts=8, today=datetime.date(2026, 1, 1))
+    for prepare in (bulk_owner, bulk_owner_sql):
+        rows, runs = measure_write(prepare(context).run, seconds=0)
+        assert rows == 6 and len(runs) == 1
+        assert Contact.objects.filter(owner=other).count() == 6  # rolled back: the next run meets the same rows
+    assert not ContactChange.objects.exists()

@@ -10,9 +10,9 @@ accepts none). The admin's URLs come from the models registered in it.
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.test import RequestFactory
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from crm.admin_versions import TOKEN_FIELD, VERSION_FIELD
+from tests.reliability import catalogue
 from tests.reliability.test_create_once import CREATE_FORMS
 from tests.reliability.test_two_writers import EDIT_FORMS
 from tests.test_permission_matrix import MATRIX
@@ -25,6 +25,10 @@ ACTIONS = {
     "set_language": "the visitor's own language cookie and session",
     "customize_feature": "sets a feature to the state asked for, idempotent: two admins switching at once end in "
                          "the last action's state (test_two_writers, two admins switching a feature)",
+    "contact_bulk": "a bulk action sets a state on the rows matching when it runs (an owner, a tag present or "
+                    "absent, deleted): posted again it changes nothing more; a background job is made once per "
+                    "confirmation (its one-time token, test_bulk)",
+    "smartlists:bulk": "as contact_bulk, on a smart list's rows",
     "smartlists:delete": "deletes the owner's own list; posted again, or after another tab's delete, it is a 404",
     "renewals:end_association": "ends the association once: ending an ended one changes nothing "
                                 "(renewals.services.association_end)",
@@ -46,15 +50,6 @@ ACTIONS = {
 # Admin URLs that take no POST that writes: pages (the index answers a POST with itself), lookups, redirects.
 ADMIN_READS = {"admin:index", "admin:password_change_done", "admin:autocomplete", "admin:jsi18n", "admin:view_on_site",
                "admin:app_list"}
-
-
-def _names(resolver, namespace=""):
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _names(pattern, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield f"{namespace}{pattern.name}"
 
 
 def product_urls_accepting_post() -> set[str]:
@@ -95,7 +90,7 @@ def test_every_url_that_accepts_a_post_is_an_edit_form_a_create_form_or_a_listed
     edit = {case.second.url_name for case in EDIT_FORMS}
     create = {form.url_name for form in CREATE_FORMS}
     admin_kinds = admin_url_kinds(admin_user)
-    all_names = set(_names(get_resolver()))
+    all_names = {r.name for r in catalogue.routes() if r.name}
     admin_names = {name for name in all_names if name.startswith("admin:")}
 
     posting = product_urls_accepting_post() | {name for name, kind in admin_kinds.items() if kind != "read"}

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0006_contact_version_creation_token'),
+        ('crm', '0007_bulk_jobs_contact_changes'),
     ]
 
     operations = [

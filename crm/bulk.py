@@ -1,0 +1,348 @@
+"""Bulk actions on contacts: change the owner, add or remove a tag, delete, export.
+
+The rows are always the visible contacts of the person acting (`Contact.objects.visible_to`),
+narrowed by the list's filter as parsed again here from the submitted query string, and then,
+unless "all matching" was chosen, by the ticked ids. A forged id or a filter widened by hand
+therefore only ever selects fewer of the rows that person may see.
+
+Each action is set-based SQL in one transaction: for each chunk of ids (in id order) one
+statement changes the rows and writes their audit rows (`ContactChange`) from what it changed, so
+the number of queries does not grow with the rows, and a failure anywhere rolls all of it back.
+
+Where the rows come from is a "source": the contact list's filters ("contacts", here) or another
+app's list registered with `register_source` (smart lists), so a background job can select the
+same rows again from what it stored.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crm.filters import ContactFilter
+from crm.jobs import enqueue_after_commit
+from crm.models import BulkJob, Contact, ContactChange, Tag, User, assignable_owners
+from crm.submissions import create_once
+
+logger = logging.getLogger(__name__)
+
+OWNER, TAG_ADD, TAG_REMOVE, DELETE, EXPORT = "owner", "tag_add", "tag_remove", "delete", "export"
+ACTIONS = [
+    (OWNER, gettext_lazy("Change owner")),
+    (TAG_ADD, gettext_lazy("Add a tag")),
+    (TAG_REMOVE, gettext_lazy("Remove a tag")),
+    (DELETE, gettext_lazy("Delete")),
+    (EXPORT, gettext_lazy("Export CSV")),
+]
+# Rows per statement: a bulk action of a million rows holds no million ids anywhere.
+CHUNK_ROWS = 20_000
+
+
+class BulkError(Exception):
+    """A bulk action that cannot run as asked: nothing was written. The message is for the user."""
+
+
+# Sources ------------------------------------------------------------------------------------------
+
+# name -> build(user, source_pk, params) -> the visible, filtered contacts, or BulkError
+_sources: dict[str, Callable[[User, int | None, QueryDict], QuerySet]] = {}
+# export(request, queryset) -> a CSV response; registered by the app that writes CSV files
+_exporters: list[Callable] = []
+
+
+def register_source(name: str, build: Callable[[User, int | None, QueryDict], QuerySet]) -> None:
+    _sources[name] = build
+
+
+def register_exporter(export: Callable) -> None:
+    _exporters[:] = [export]
+
+
+def exporter() -> Callable | None:
+    return _exporters[0] if _exporters else None
+
+
+def contact_list_matching(user, source_pk: int | None, params: QueryDict) -> QuerySet:
+    """The contact list's rows for `params`: its filters over the user's visible contacts."""
+    filterset = ContactFilter(params, queryset=Contact.objects.visible_to(user))
+    if not filterset.is_valid():
+        raise BulkError(_("The list's filters are not valid: %(errors)s")
+                        % {"errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())})
+    return filterset.qs
+
+
+register_source("contacts", contact_list_matching)
+
+
+def matching(source: str, *, user, source_pk: int | None, query: str) -> QuerySet:
+    if source not in _sources:
+        raise BulkError(_("Unknown list."))
+    return _sources[source](user, source_pk, QueryDict(query))
+
+
+def selection(matching_rows: QuerySet, *, ids: list[int], all_matching: bool) -> QuerySet:
+    """The rows an action applies to: every matching row, or the ticked ones among them."""
+    rows = matching_rows if all_matching else matching_rows.filter(pk__in=ids)
+    return rows.order_by()
+
+
+# What an action changes ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    action: str
+    owner: User | None = None
+    tag: str = ""
+
+
+def affected(rows: QuerySet, plan: Plan) -> QuerySet:
+    """The rows `plan` would change: a contact already owned by the new owner, or already (or never)
+    tagged, is not changed and not counted."""
+    if plan.action == OWNER:
+        return rows.exclude(owner=plan.owner)
+    if plan.action == TAG_ADD:
+        return rows.exclude(pk__in=Contact.tags.through.objects.filter(tag__name=plan.tag).values("contact_id"))
+    if plan.action == TAG_REMOVE:
+        return rows.filter(pk__in=Contact.tags.through.objects.filter(tag__name=plan.tag).values("contact_id"))
+    return rows
+
+
+def count(rows: QuerySet, plan: Plan) -> int:
+    """The exact number of rows `plan` changes now (uncapped: it is the number the user confirms)."""
+    return affected(rows, plan).count()
+
+
+def check(plan: Plan, *, by) -> None:
+    """What the acting user may do at all: an owner they may assign, a tag that exists to remove."""
+    if plan.action == OWNER and (plan.owner is None or not assignable_owners(by).filter(pk=plan.owner.pk).exists()):
+        raise BulkError(_("You may not make this person the owner of contacts."))
+    if plan.action in (TAG_ADD, TAG_REMOVE) and not plan.tag:
+        raise BulkError(_("Type the tag."))
+
+
+def apply(rows: QuerySet, plan: Plan, *, by, job: BulkJob | None = None, chunk_rows: int = CHUNK_ROWS,
+          progress: Callable[[int], None] | None = None) -> int:
+    """Apply `plan` to `rows` in one transaction, chunk by chunk; return how many rows changed.
+
+    `progress(rows_done)` is told after each chunk. Any error rolls every chunk back.
+    """
+    check(plan, by=by)
+    with transaction.atomic():
+        if plan.action == OWNER:
+            statement = _owner_statement(plan.owner)
+        elif plan.action == TAG_ADD:
+            tag, _created = Tag.objects.get_or_create(name=plan.tag)
+            statement = _tag_add_statement(tag)
+        elif plan.action == TAG_REMOVE:
+            tag = Tag.objects.filter(name=plan.tag).first()
+            if tag is None:
+                raise BulkError(_("No tag is called “%(tag)s”.") % {"tag": plan.tag})
+            statement = _tag_remove_statement(tag)
+        elif plan.action == DELETE:
+            return _delete(rows, by=by, job=job, chunk_rows=chunk_rows, progress=progress)
+        else:
+            raise BulkError(_("Unknown action."))
+        selected_sql, selected_params = rows.values("pk").query.sql_with_params()
+        sql, params = statement
+        now = timezone.now()
+        changed = done = 0
+        last = 0
+        with connection.cursor() as cursor:
+            while True:
+                cursor.execute(
+                    f"WITH chunk AS (SELECT s.id FROM ({selected_sql}) AS s(id) WHERE s.id > %s ORDER BY s.id LIMIT %s), "
+                    f"{sql}, "
+                    f"audit AS (INSERT INTO {_table(ContactChange)} (contact_pk, contact_name, action, old_value, "
+                    f"new_value, changed_by_id, changed_at, job_id) "
+                    f"SELECT id, name, %s, old_value, new_value, %s, %s, %s FROM changed RETURNING 1) "
+                    f"SELECT (SELECT max(id) FROM chunk), (SELECT count(*) FROM chunk), (SELECT count(*) FROM audit)",
+                    [*selected_params, last, chunk_rows, *params(now), _audit_action(plan.action), by.pk, now,
+                     job.pk if job else None],
+                )
+                last_id, in_chunk, changed_now = cursor.fetchone()
+                changed += changed_now
+                done += in_chunk
+                if progress:
+                    progress(done)
+                if in_chunk < chunk_rows:
+                    return changed
+                last = last_id
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _audit_action(action: str) -> str:
+    return {OWNER: ContactChange.Action.OWNER, TAG_ADD: ContactChange.Action.TAG_ADDED,
+            TAG_REMOVE: ContactChange.Action.TAG_REMOVED}[action]
+
+
+def _owner_statement(owner: User):
+    """CTEs `old` (the chunk's rows not owned by `owner` yet, locked, with their owner) and `changed`."""
+    contacts, users = _table(Contact), _table(User)
+    sql = (
+        f"old AS (SELECT c.id, u.username AS old_owner FROM {contacts} c JOIN chunk ON chunk.id = c.id "
+        f"JOIN {users} u ON u.id = c.owner_id WHERE c.owner_id <> %s FOR UPDATE OF c), "
+        f"changed AS (UPDATE {contacts} c SET owner_id = %s, version = c.version + 1, updated_at = %s FROM old "
+        f"WHERE c.id = old.id RETURNING c.id, c.name, old.old_owner AS old_value, %s::varchar AS new_value)"
+    )
+    return sql, lambda now: [owner.pk, owner.pk, now, owner.username]
+
+
+def _tag_add_statement(tag: Tag):
+    contacts, tags = _table(Contact), _table(Contact.tags.through)
+    sql = (
+        f"added AS (INSERT INTO {tags} (contact_id, tag_id) SELECT id, %s FROM chunk "
+        f"ON CONFLICT DO NOTHING RETURNING contact_id), "
+        f"changed AS (UPDATE {contacts} c SET version = c.version + 1, updated_at = %s FROM added "
+        f"WHERE c.id = added.contact_id RETURNING c.id, c.name, ''::varchar AS old_value, %s::varchar AS new_value)"
+    )
+    return sql, lambda now: [tag.pk, now, tag.name]
+
+
+def _tag_remove_statement(tag: Tag):
+    contacts, tags = _table(Contact), _table(Contact.tags.through)
+    sql = (
+        f"removed AS (DELETE FROM {tags} t USING chunk WHERE t.contact_id = chunk.id AND t.tag_id = %s "
+        f"RETURNING t.contact_id), "
+        f"changed AS (UPDATE {contacts} c SET version = c.version + 1, updated_at = %s FROM removed "
+        f"WHERE c.id = removed.contact_id RETURNING c.id, c.name, %s::varchar AS old_value, ''::varchar AS new_value)"
+    )
+    return sql, lambda now: [tag.pk, now, tag.name]
+
+
+def _delete(rows: QuerySet, *, by, job, chunk_rows: int, progress) -> int:
+    """Audit, then delete through Django's collector, so what depends on a contact (its periods,
+    summary, an organisation's people losing it) goes the way a single delete takes it."""
+    contacts, users = _table(Contact), _table(User)
+    now = timezone.now()
+    deleted = 0
+    last = 0
+    while True:
+        ids = list(rows.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk_rows])
+        if ids:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {_table(ContactChange)} (contact_pk, contact_name, action, old_value, new_value, "
+                    f"changed_by_id, changed_at, job_id) "
+                    f"SELECT c.id, c.name, %s, u.username, '', %s, %s, %s FROM {contacts} c "
+                    f"JOIN {users} u ON u.id = c.owner_id WHERE c.id = ANY(%s)",
+                    [ContactChange.Action.DELETED, by.pk, now, job.pk if job else None, ids],
+                )
+            try:
+                Contact.objects.filter(pk__in=ids).delete()
+            except (ProtectedError, RestrictedError) as error:
+                raise BulkError(_("Some of these contacts cannot be deleted: other records still need them.")) from error
+            deleted += len(ids)
+        if progress:
+            progress(deleted)
+        if len(ids) < chunk_rows:
+            return deleted
+        last = ids[-1]
+
+
+# Background jobs ----------------------------------------------------------------------------------
+
+
+def is_large(affected_rows: int) -> bool:
+    return affected_rows > settings.BULK_ASYNC_ROWS
+
+
+def job_create(*, by, plan: Plan, source: str, source_pk: int | None, query: str, ids: list[int],
+               all_matching: bool, total_rows: int, back_url: str, token=None) -> BulkJob:
+    """Record the job; Celery gets it once the row is committed. The same confirmation posted again
+    (same `token`) answers with the job it made."""
+    from crm.tasks import run_bulk
+
+    def create() -> BulkJob:
+        job = BulkJob.objects.create(
+            owner=by, action=plan.action, new_owner=plan.owner, tag=plan.tag, source=source, source_pk=source_pk,
+            query=query, ids=[] if all_matching else list(ids), all_matching=all_matching, total_rows=total_rows,
+            back_url=back_url, creation_token=token,
+        )
+        enqueue_after_commit(run_bulk, job.pk)
+        return job
+
+    job, _created = create_once(BulkJob.objects.filter(owner=by), token=token, create=create)
+    return job
+
+
+def progress_key(job_id: int) -> str:
+    return f"crm:bulk:{job_id}:rows"
+
+
+def job_progress(job: BulkJob) -> int:
+    """Rows done so far; a running job reports through the cache (its transaction is not seen yet)."""
+    if job.status != BulkJob.Status.RUNNING:
+        return job.rows_done
+    try:
+        return min(cache.get(progress_key(job.pk), 0), job.total_rows)
+    except Exception:  # noqa: BLE001 — a cache outage only hides the progress
+        return 0
+
+
+def _report(job_id: int):
+    def report(rows: int) -> None:
+        try:
+            cache.set(progress_key(job_id), rows, timeout=24 * 3600)
+        except Exception:  # noqa: BLE001 — a cache outage never fails a job
+            logger.warning("Could not record the progress of bulk job %s", job_id)
+
+    return report
+
+
+def job_run(*, job_id: int, chunk_rows: int = CHUNK_ROWS) -> BulkJob | None:
+    """Run a recorded job: its rows selected again through its owner's visibility gate. The changes
+    and the job's "done" commit together, so a worker dying half-way leaves the job to run again."""
+    with transaction.atomic():
+        job = BulkJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status not in (BulkJob.Status.PENDING, BulkJob.Status.RUNNING):
+            return job
+        job.status, job.started_at, job.attempts = BulkJob.Status.RUNNING, timezone.now(), job.attempts + 1
+        job.save(update_fields=["status", "started_at", "attempts"])
+    report = _report(job.pk)
+    report(0)
+    plan = Plan(job.action, owner=job.new_owner, tag=job.tag)
+    try:
+        with transaction.atomic():
+            rows = selection(
+                matching(job.source, user=job.owner, source_pk=job.source_pk, query=job.query),
+                ids=job.ids, all_matching=job.all_matching,
+            )
+            changed = apply(rows, plan, by=job.owner, job=job, chunk_rows=chunk_rows, progress=report)
+            BulkJob.objects.filter(pk=job.pk).update(
+                status=BulkJob.Status.DONE, rows_changed=changed, rows_done=job.total_rows, finished_at=timezone.now()
+            )
+    except BulkError as error:
+        BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.FAILED, error=str(error)[:500],
+                                                 finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def jobs_hand_over(*, now) -> int:
+    """Hand again to Celery the jobs no worker is on (the broker was down, or a worker died)."""
+    import datetime
+
+    from django.db.models import Q
+
+    from crm.tasks import run_bulk
+
+    due = BulkJob.objects.filter(
+        Q(status=BulkJob.Status.PENDING, created_at__lt=now - datetime.timedelta(minutes=1))
+        | Q(status=BulkJob.Status.RUNNING, started_at__lt=now - datetime.timedelta(minutes=30))
+    )
+    job_ids = list(due.values_list("pk", flat=True))
+    for job_id in job_ids:
+        enqueue_after_commit(run_bulk, job_id)
+    return len(job_ids)

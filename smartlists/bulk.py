@@ -1,0 +1,66 @@
+"""What smart lists give crm's bulk actions: their rows as a source, and their CSV export."""
+
+from django.http import QueryDict, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from crm import bulk
+from crm.dates import today
+from crm.models import Contact
+from smartlists.export import csv_chunks, file_name
+from smartlists.models import DEFAULT_COLUMNS, SmartList
+from smartlists.queries import listing, only_filters
+
+SOURCE = "smartlist"
+
+
+def _listing(user, smartlist: SmartList, params: QueryDict, *, request=None):
+    from smartlists.views.page import switched_off_state
+
+    params = only_filters(params)
+    result = listing(user=user, columns=smartlist.columns, params=params, sort=smartlist.sort, today=today())
+    errors = dict(result.errors)
+    if request is not None:
+        errors |= switched_off_state(request, smartlist, params, smartlist.sort)
+    if errors:
+        raise bulk.BulkError(_("The list's filters are not valid: %(errors)s")
+                             % {"errors": "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items())})
+    return result
+
+
+def matching(user, smartlist: SmartList, params: QueryDict, *, request=None):
+    """The list's rows for the posted filters, visible to `user` (404 before this if the list is not)."""
+    return _listing(user, smartlist, params, request=request).queryset
+
+
+def source(user, source_pk: int | None, params: QueryDict):
+    """The rows of a recorded bulk job: its list, if its owner may still see it."""
+    smartlist = SmartList.objects.visible_to(user).filter(pk=source_pk).first()
+    if smartlist is None:
+        raise bulk.BulkError(_("This smart list no longer exists, or is no longer shared with you."))
+    return matching(user, smartlist, params)
+
+
+def _csv_response(rows, columns, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_chunks(rows, columns), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, file_name(name, today()))
+    return response
+
+
+def export_response(user, smartlist: SmartList, rows) -> StreamingHttpResponse:
+    """The selected rows of a smart list as its CSV export: its columns, its sort."""
+    result = listing(user=user, columns=smartlist.columns, params=QueryDict(), sort=smartlist.sort, today=today())
+    selected = result.queryset.filter(pk__in=rows.values("pk"))
+    return _csv_response(selected, result.columns, smartlist.name)
+
+
+def contacts_export_response(request, rows) -> StreamingHttpResponse:
+    """The selected rows of the contact list as CSV, with a new smart list's columns."""
+    result = listing(user=request.user, columns=DEFAULT_COLUMNS, params=QueryDict(), sort="name", today=today())
+    selected = result.queryset.filter(pk__in=rows.values("pk"))
+    return _csv_response(selected, result.columns, str(Contact._meta.verbose_name_plural))
+
+
+def register() -> None:
+    bulk.register_source(SOURCE, source)
+    bulk.register_exporter(contacts_export_response)
