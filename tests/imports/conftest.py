@@ -1,8 +1,16 @@
 import pytest
+from django.utils import translation
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from imports import services
 from imports.models import Import
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English whatever an earlier test on this worker left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
