@@ -2,7 +2,7 @@
 
 import django_filters
 from django.contrib.postgres.aggregates import StringAgg
-from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models import CharField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -46,3 +46,32 @@ def register_contact_fields():
         )
     )
     register(ContactField(key="tags_text", label=_("Tags"), kind="text", expression=_tags_text))
+
+
+def register_contact_import_fields():
+    """What a CSV of contacts may fill: the contact form's fields, plus the id from the old system."""
+    from crm.fields import ImportField, register_importable
+
+    meta = Contact._meta
+    values = {
+        "organisation": lambda: Coalesce("organisation__name", Value("")),
+        "owner": lambda: F("owner__username"),
+    }
+    for key, names in [
+        ("external_id", (_("External ID"),)),
+        ("kind", (_("Kind"),)),
+        ("name", (_("Name"),)),
+        ("email", (_("E-mail"), "email", "mail")),
+        ("phone", (_("Phone"),)),
+        ("website", (_("Website"),)),
+        ("address", (_("Address"),)),
+        ("organisation", (_("Organisation"),)),
+        ("owner", (_("Owner"),)),
+    ]:
+        register_importable(
+            ImportField(key=key, label=meta.get_field(key).verbose_name, target="contacts", names=names,
+                        required=key == "name", value=values.get(key))
+        )
+    register_importable(
+        ImportField(key="tags", label=_("Tags"), target="contacts", names=("tags_text",), value=lambda: _tags_text(None))
+    )

@@ -108,3 +108,49 @@ def annotate(contacts: QuerySet, keys: Iterable[str], *, today: datetime.date) -
     for key in keys:
         contacts = add(contacts, key)
     return contacts
+
+
+# Importable fields ------------------------------------------------------------------------------
+#
+# What a CSV import may fill, per kind of file ("contacts", "periods"), registered the same way and
+# by the same apps as the columns above: the importer (the `imports` app) asks here, never the app
+# that owns a field, so a switched-off feature offers none of its fields for import either.
+
+
+@dataclass(frozen=True)
+class ImportField:
+    key: str
+    # The field's name as people write it in a header; `names` are other names that also match
+    # (each a lazy translation: a header matches it in any of the product's languages).
+    label: object
+    target: str
+    names: tuple = ()
+    feature: str | None = None
+    required: bool = False
+    # `() -> expression` of the field's raw value as the importer reads it back (a smart list's
+    # export "for re-import"); None for a plain column of the same name, and for fields that are
+    # not exported that way.
+    value: Callable[[], object] | None = None
+
+    def value_expression(self):
+        return self.value() if self.value else F(self.key)
+
+
+_importable: dict[str, dict[str, ImportField]] = {}
+
+
+def register_importable(import_field: ImportField) -> None:
+    _importable.setdefault(import_field.target, {})[import_field.key] = import_field
+
+
+def importable(target: str, request=None) -> list[ImportField]:
+    """The fields an import of `target` rows may fill now: those whose feature is on."""
+    return [
+        f for f in _importable.get(target, {}).values()
+        if f.feature is None or features.is_active(f.feature, request)
+    ]
+
+
+def import_targets(request=None) -> list[str]:
+    """The kinds of file that can be imported now (a kind all of whose fields are off is not)."""
+    return [target for target in _importable if importable(target, request)]

@@ -5,7 +5,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db.models import Q
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 
 from crm.links import object_url
@@ -144,6 +144,10 @@ class Contact(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[single_line])
     website = models.URLField(_("website"), blank=True)
     address = models.TextField(_("address"), blank=True)
+    # The contact's id in the system it came from (a CSV import matches on it); unique when given.
+    external_id = models.CharField(
+        _("external ID"), max_length=100, blank=True, default="", db_default="", validators=[single_line]
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts", verbose_name=_("tags"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -183,12 +187,17 @@ class Contact(models.Model):
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="contact_name_trgm"),
             GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="contact_email_trgm"),
             GinIndex(OpClass(Upper("organisation_name_copy"), name="gin_trgm_ops"), name="contact_org_name_trgm"),
+            # A CSV import matches existing contacts on their e-mail, any case.
+            models.Index(Lower("email"), name="contact_email_lower"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="person") | Q(organisation__isnull=True),
                 name="contact_only_people_belong_to_organisations",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="contact_external_id_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "subscriptions.apps.SubscriptionsConfig",
     "smartlists.apps.SmartlistsConfig",
     "renewals.apps.RenewalsConfig",
+    "imports.apps.ImportsConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -162,6 +163,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "smartlists.tasks.hand_over_exports",
         "schedule": 60.0,
     },
+    # Likewise for CSV imports waiting for a worker.
+    "imports-hand-over-imports": {
+        "task": "imports.tasks.hand_over_imports",
+        "schedule": 60.0,
+    },
     # Bulk-action jobs no worker is on go to Celery again.
     "crm-hand-over-bulk-jobs": {
         "task": "crm.tasks.hand_over_bulk_jobs",
@@ -190,6 +196,12 @@ CRM_CURRENCY = env_currency("CRM_CURRENCY", "EUR")
 # removed this many days after they are ready.
 SMARTLIST_EXPORT_ASYNC_ROWS = env_int("SMARTLIST_EXPORT_ASYNC_ROWS", 20_000)
 SMARTLIST_EXPORT_EXPIRY_DAYS = env_int("SMARTLIST_EXPORT_EXPIRY_DAYS", 7)
+
+# CSV imports: a file over this many bytes is refused at upload, a cell over this many characters
+# refuses its file, and imports of more rows than this run as a background job.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000)
+IMPORT_ASYNC_ROWS = env_int("IMPORT_ASYNC_ROWS", 2_000)
 
 # Bulk actions on contacts (change owner, add or remove a tag, delete): above this many rows they
 # run as a background job with a progress bar.

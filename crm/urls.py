@@ -21,5 +21,6 @@ urlpatterns = [
     path("subscriptions/", include("subscriptions.urls")),
     path("smartlists/", include("smartlists.urls")),
     path("renewals/", include("renewals.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]

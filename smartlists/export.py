@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from django.db import connection, transaction
-from django.db.models import DecimalField, F, Func, QuerySet, TextField
+from django.db.models import Case, DecimalField, F, Func, QuerySet, TextField, Value, When
 from django.db.models.expressions import Col, Expression
 from django.db.models.functions import Cast
 from django.utils.text import slugify
@@ -188,9 +188,34 @@ def csv_chunks(
     `queryset` is the list's visible, filtered, sorted queryset; `progress(rows)` is told how many
     rows have been written after each chunk.
     """
-    rows_of = _copy_lines(*copy_sql(queryset, columns))
+    return _chunks(*copy_sql(queryset, columns), header_line(columns), bom=bom, progress=progress)
+
+
+def reimport_sql(queryset: QuerySet, import_fields) -> tuple[str, tuple]:
+    """The SELECT of a list's rows "for re-import": each importable field's raw value as text.
+
+    No formula neutralising (the importer stores cells as text and never runs them), no choice
+    labels (the code, which the importer reads in any language), dates in ISO: what the file was
+    read from comes back byte for byte."""
+    aliases = {f"value_{i}": Cast(f.value_expression(), TextField()) for i, f in enumerate(import_fields)}
+    # Organisations first, in the list's order: their people name them, and the importer finds an
+    # organisation only in the database or earlier in the file.
+    organisations_first = Case(When(kind="organisation", then=Value(0)), default=Value(1))
+    rows = queryset.order_by(organisations_first, *queryset.query.order_by).values(**aliases)
+    return rows.query.get_compiler(connection=connection).as_sql()
+
+
+def reimport_chunks(queryset: QuerySet, import_fields, *, bom: bool = False) -> Iterator[bytes]:
+    """The list's contacts as a CSV the importer maps by itself: its header is the fields' keys."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([f.key for f in import_fields])
+    return _chunks(*reimport_sql(queryset, import_fields), out.getvalue().encode(), bom=bom)
+
+
+def _chunks(sql: str, params, header: bytes, *, bom: bool, progress=None) -> Iterator[bytes]:
+    rows_of = _copy_lines(sql, params)
     buffer = bytearray(BOM if bom else b"")
-    buffer += header_line(columns)
+    buffer += header
     rows = 0
     # Close the rows (ending a COPY) before the transaction ends, also when the download is
     # abandoned or the job dies half-way: a connection cannot roll back in the middle of a COPY.

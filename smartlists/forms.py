@@ -88,5 +88,7 @@ class ColumnsForm(ListWriteForm):
 
 class ExportForm(forms.Form):
     bom = forms.BooleanField(label=_("For Excel (UTF-8 with BOM)"), required=False)
+    # Raw values under the importer's own field names, to import back (see `export.reimport_chunks`).
+    reimport = forms.BooleanField(label=_("For re-import"), required=False)
     # "Prepare the file": the form's one-time token, so the same submission posted twice makes one job.
     submission = submission_field()

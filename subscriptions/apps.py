@@ -8,7 +8,7 @@ class SubscriptionsConfig(AppConfig):
 
     def ready(self):
         from crm import features, panels
-        from subscriptions.fields import register_subscription_fields
+        from subscriptions.fields import register_subscription_fields, register_subscription_import_fields
         from subscriptions.views import panel_context
 
         features.register(
@@ -21,6 +21,7 @@ class SubscriptionsConfig(AppConfig):
             ),
         )
         register_subscription_fields()
+        register_subscription_import_fields()
         panels.register_panel("subscriptions/panel.html", context=panel_context, feature="subscriptions", order=10)
         panels.register_nav(
             _("Pipeline"),

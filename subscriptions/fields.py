@@ -189,3 +189,29 @@ def register_subscription_fields():
             currency=_stored_or("current_currency", lambda today: current_value("currency", today)),
         )
     )
+
+
+def register_subscription_import_fields():
+    """What a CSV of subscription periods may fill: the period form's fields, and the contact each
+    row belongs to (by its external ID or its e-mail). Off with the feature, like the columns."""
+    from crm.fields import ImportField, register_importable
+
+    def importable(key, label, names=(), required=False):
+        register_importable(ImportField(key=key, label=label, target="periods", names=names, feature=FEATURE,
+                                        required=required))
+
+    importable("contact_external_id", _("Contact external ID"))
+    importable("contact_email", _("Contact e-mail"))
+    meta = Period._meta
+    for key, names in [
+        ("currency", (_("Currency"),)),
+        ("mrr", (_("MRR"),)),
+        ("price", (_("Price"),)),
+        ("billing_frequency", (_("Billing frequency"),)),
+        ("billing_every_months", (_("Every N months"),)),
+        ("start_date", (_("Effective date"), _("Start date"))),
+        ("end_date", (_("End date"),)),
+        ("term_months", (_("Number of months"),)),
+        ("description", (_("Description"),)),
+    ]:
+        importable(key, meta.get_field(key).verbose_name, names, required=key in ("currency", "start_date"))

@@ -51,6 +51,7 @@ LIST = {"pk": "{smartlist}"}
 EXPORT = {"pk": "{export}"}
 BULK_JOB = {"pk": "{bulk_job}"}
 BULK_POST = {"action": "tag_add", "tag": "matrix", "ids": "{contact}", "confirmed": "1", "query": ""}
+IMPORT = {"pk": "{import}"}
 ACTIONS = [
     ("renewals:change_primary_contact", {"primary_contact": ""}),
     ("renewals:change_communication_owner", {"owner": "partner"}),
@@ -191,6 +192,22 @@ MATRIX = [
     row("smartlists:export_job", "POST",    405, 405, 405, 405, 405, 405, 405, 405, kwargs=EXPORT),
     row("smartlists:export_download", "GET", 404, 404, 200, 404, 404, 404, 302, 302, kwargs=EXPORT),
     row("smartlists:export_download", "POST", 405, 405, 405, 405, 405, 405, 405, 405, kwargs=EXPORT),
+    # imports: vendor staff import; an import is its uploader's alone. "{import}" is the rep's, checked.
+    row("imports:index", "GET",             200, 200, 200, 200, 404, 404, 302, 302),
+    # no file: the form refuses it, nothing is stored
+    row("imports:index", "POST",            422, 422, 422, 422, 404, 404, 302, 302),
+    row("imports:detail", "GET",            404, 404, 200, 404, 404, 404, 302, 302, kwargs=IMPORT),
+    row("imports:detail", "POST",           405, 405, 405, 405, 405, 405, 405, 405, kwargs=IMPORT),
+    row("imports:mapping", "GET",           404, 404, 200, 404, 404, 404, 302, 302, kwargs=IMPORT),
+    row("imports:mapping", "POST",          404, 404, 302, 404, 404, 404, 302, 302, kwargs=IMPORT,
+        data={"column_0": "name", "version": "1"}, writes=("rep",)),
+    row("imports:run", "GET",               405, 405, 405, 405, 405, 405, 405, 405, kwargs=IMPORT),
+    row("imports:run", "POST",              404, 404, 302, 404, 404, 404, 302, 302, kwargs=IMPORT,
+        data={"mode": "all", "version": "1"}, writes=("rep",)),
+    row("imports:cancel", "GET",            405, 405, 405, 405, 405, 405, 405, 405, kwargs=IMPORT),
+    row("imports:cancel", "POST",           404, 404, 302, 404, 404, 404, 302, 302, kwargs=IMPORT, writes=("rep",)),
+    row("imports:rejected", "GET",          404, 404, 200, 404, 404, 404, 302, 302, kwargs=IMPORT),
+    row("imports:rejected", "POST",         405, 405, 405, 405, 405, 405, 405, 405, kwargs=IMPORT),
 ]
 
 # Django's own admin generates its URLs per model; its index stands for them in the table above
@@ -239,7 +256,10 @@ def cast(admin_user, manager, rep, outsider, partner):
 @pytest.fixture
 def objects(cast, contact, settings, tmp_path):
     """What URL placeholders like "{contact}" stand for; apps add theirs here."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     from crm.models import BulkJob
+    from imports.services import import_check, import_create
     from smartlists.models import SmartList
     from smartlists.services import export_job_create, export_job_run
     from subscriptions.models import Period
@@ -260,6 +280,8 @@ def objects(cast, contact, settings, tmp_path):
         "smartlist": smartlist,
         "export": export,
         "bulk_job": bulk_job,
+        "import": import_check(imp=import_create(
+            by=cast["rep"], kind="contacts", upload=SimpleUploadedFile("matrix.csv", b"name\nMatrix Import\n"))),
         **renewals_matrix_objects(rep=cast["rep"], partner=cast["partner"], other_rep=cast["other_rep"],
                                   other_partner=cast["other_partner"]),
     }

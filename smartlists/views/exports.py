@@ -11,7 +11,8 @@ from crm.dates import today
 from crm.http import HtmxHttpRequest
 from crm.submissions import new_token
 from smartlists import services
-from smartlists.export import csv_chunks, file_name
+from crm import fields
+from smartlists.export import csv_chunks, file_name, reimport_chunks
 from smartlists.forms import ExportForm, ListStateForm
 from smartlists.models import ExportJob, SmartList
 from smartlists.queries import only_filters
@@ -30,6 +31,15 @@ def export_csv(request: HtmxHttpRequest, pk: int):
     if not result.is_valid or not form.is_valid():
         return render_list(request, smartlist, params, sort)
     bom = form.cleaned_data["bom"]
+    if form.cleaned_data["reimport"]:
+        # Streamed whatever its length (COPY in constant memory): the background job writes the list's columns.
+        response = StreamingHttpResponse(
+            reimport_chunks(result.queryset, fields.importable("contacts", request), bom=bom),
+            content_type="text/csv; charset=utf-8",
+        )
+        name = file_name(smartlist.name, today()).removesuffix(".csv") + "-reimport.csv"
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        return response
     total = result.queryset.count()
     if total > settings.SMARTLIST_EXPORT_ASYNC_ROWS:
         return render(

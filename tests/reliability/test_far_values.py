@@ -312,6 +312,7 @@ PARAMETER_PAGES = {
     "q": [("partner", "renewals:dashboard", None), ("rep", "contact_list", None)],
     "part": [("rep", "subscriptions:contact", "contact")],
     "bom": [("rep", "smartlists:export", "smartlist")],
+    "reimport": [("rep", "smartlists:export", "smartlist")],
     "submission": [("rep", "smartlists:export", "smartlist")],
     # The MRR ranges in a smart list's URL, with and without their currency
     "current_mrr_min": [("rep", "smartlists:detail", "smartlist")],

@@ -32,6 +32,15 @@ ACTIONS = {
     "smartlists:delete": "deletes the owner's own list; posted again, or after another tab's delete, it is a 404",
     "renewals:end_association": "ends the association once: ending an ended one changes nothing "
                                 "(renewals.services.association_end)",
+    # The imports' forms need a file or an import of the user's own, which the shared create and
+    # two-writer scenes do not make; tests/imports/test_pages.py holds the same checks for them.
+    "imports:index": "uploads a file: a one-time token makes the same submission posted twice one import "
+                     "(test_pages.py::test_the_same_upload_posted_twice_makes_one_import)",
+    "imports:mapping": "the uploader's own import, versioned: a mapping read at an older version is refused "
+                       "(test_mapping.py::test_a_stale_mapping_form_is_refused)",
+    "imports:run": "versioned: the import runs once, the same form posted again is refused "
+                   "(test_pages.py::test_the_run_form_posted_twice_imports_once)",
+    "imports:cancel": "asks the uploader's own import to stop: a state, idempotent",
     "admin:login": "signs in",
     "admin:logout": "signs out",
     "admin:password_change": "the admin's own password: set to what they type, nothing of anyone else's to lose",

@@ -97,7 +97,7 @@ def scene(admin_user, manager, rep, outsider, partner, subscriptions_on):
 def _get_pages():
     """(name, kind of object) of every product URL, by the object its id names (None: no id)."""
     kinds = {"contacts": "contact", "customers": "customer", "changes": "change", "periods": "period",
-             "exports": "export", "smartlists": "smartlist"}
+             "exports": "export", "smartlists": "smartlist", "jobs": "bulk_job", "imports": "import"}
 
     pages = []
     for name, route, converters in ((r.name, r.route, r.converters) for r in catalogue.routes() if r.name):

@@ -1,0 +1,525 @@
+"""Checking and writing the rows of an import, a batch at a time, with the product's own forms.
+
+Each batch of rows costs the same handful of queries whatever its size (the contacts, owners,
+organisations and periods it refers to are read once per batch), so an import's queries grow with
+its batches, not its rows. A row is checked by the form a person would fill in (`ContactForm`,
+`PeriodForm`): the same required fields, date range, money precision, currency codes and owners the
+importer may assign. On top of that, rows are checked against each other (the same contact twice,
+overlapping periods) as they are read; `Checker` keeps what the rows so far have said.
+
+Checking never writes. Writing (`write`) re-checks each batch inside the import's transaction and
+writes its valid rows set-based: `bulk_create` for the new rows, `bulk_update` for the changed
+ones, nothing at all for a row that already holds the same values, and one audit entry per row
+written.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from crm import fields
+from crm.dates import today
+from crm.forms import ContactForm
+from crm.models import Contact, Tag, assignable_owners
+from imports.mapping import normalise
+from imports.models import Import, ImportEntry
+from imports.parsing import Row
+
+
+@dataclass
+class Checked:
+    row: Row
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column, reason)
+    values: dict = field(default_factory=dict)  # the mapped cells, by field key
+    cleaned: dict = field(default_factory=dict)
+    existing: object = None  # the row it updates, if any
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+def _choice_codes(choices) -> dict[str, str]:
+    """{normalised code or label in any language: code}, so "Persona" and "person" are both a person."""
+    codes = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for code, label in choices:
+                codes[normalise(label)] = code
+    for code, _label in choices:
+        codes[normalise(code)] = code
+    return codes
+
+
+DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+
+
+def _decimal_text(text: str) -> str:
+    """"12,50" as spreadsheets in Italy and Brazil write it, read as 12.50; anything else as typed."""
+    return text.replace(",", ".") if DECIMAL_COMMA.match(text) else text
+
+
+class Checker:
+    """Checks the rows of one import in file order; `target` decides which form and which matches."""
+
+    def __init__(self, imp: Import, *, for_update: bool = False):
+        self.imp, self.user, self.for_update = imp, imp.uploaded_by, for_update
+        self.mapping = {int(column): key for column, key in imp.mapping.items()}
+        self.import_fields = {f.key: f for f in fields.importable(imp.kind)}
+        self.column_of = {key: imp.headers[column] for column, key in self.mapping.items()}
+
+    def column(self, key: str) -> str:
+        if key in self.column_of:
+            return self.column_of[key]
+        if key in self.import_fields:
+            return str(self.import_fields[key].label)
+        return ""
+
+    def values(self, row: Row) -> dict:
+        return {key: row.cells[column].strip() for column, key in self.mapping.items()}
+
+    def form_errors(self, checked: Checked, form: forms.BaseForm) -> None:
+        for name, messages in form.errors.items():
+            column = "" if name == forms.forms.NON_FIELD_ERRORS else self.column(name)
+            for message in messages:
+                checked.errors.append((column, str(message)))
+
+
+# Contacts ----------------------------------------------------------------------------------------
+
+CONTACT_FIELDS = ["external_id", "kind", "name", "email", "phone", "website", "address"]
+
+
+class ContactImportForm(ContactForm):
+    """The contact form for one CSV row: the owner by user name and the organisation by name, both
+    looked up in what the batch read, so checking a row costs no query."""
+
+    owner = forms.CharField(required=False, max_length=150)
+    organisation = forms.CharField(required=False, max_length=200)
+
+    class Meta(ContactForm.Meta):
+        fields = CONTACT_FIELDS
+
+    def __init__(self, data, *, instance, owners: dict, organisation_names: set, ambiguous: set, importer):
+        # Not ContactForm.__init__: its owner and organisation querysets would be a query per row.
+        forms.ModelForm.__init__(self, data, instance=instance)
+        del self.fields["version"], self.fields["submission"]
+        self.owners, self.organisation_names, self.ambiguous, self.importer = (
+            owners, organisation_names, ambiguous, importer,
+        )
+
+    def clean_owner(self):
+        username = self.cleaned_data["owner"].strip()
+        if not username:
+            return self.instance.owner if self.instance.pk else self.importer
+        owner = self.owners.get(username.casefold())
+        if owner is None:
+            raise forms.ValidationError(
+                _("You may not make “%(owner)s” the owner of a contact (no such user among the people you may assign).")
+                % {"owner": username}
+            )
+        return owner
+
+    def clean_organisation(self):
+        name = self.cleaned_data["organisation"].strip()
+        if not name:
+            return ""
+        key = name.casefold()
+        if key in self.ambiguous:
+            raise forms.ValidationError(_("More than one organisation is called “%(name)s”.") % {"name": name})
+        if key not in self.organisation_names:
+            raise forms.ValidationError(
+                _("No organisation you can see is called “%(name)s” (nor does one come before this row in the file).")
+                % {"name": name}
+            )
+        return name
+
+    def validate_unique(self):
+        """Uniqueness of the external ID is the importer's match, checked for the batch at once."""
+
+    def _post_clean(self):
+        # The model's constraints are checked for the batch too (the match, the kind and
+        # organisation rule in `clean`): validating them here would be a query per row.
+        self.instance.validate_constraints = lambda *args, **kwargs: None
+        try:
+            super()._post_clean()
+        finally:
+            del self.instance.validate_constraints
+
+
+class ContactChecker(Checker):
+    def __init__(self, imp, **kwargs):
+        super().__init__(imp, **kwargs)
+        self.owners = {user.username.casefold(): user for user in assignable_owners(self.user)}
+        self.kinds = _choice_codes(Contact.Kind.choices)
+        self.seen: dict[tuple[str, str], int] = {}  # ("id" | "email", value) -> line
+        self.file_organisations: set[str] = set()  # casefolded names of valid organisation rows so far
+        self.visible = Contact.objects.visible_to(self.user)
+
+    def _matches(self, values_list: list[dict]):
+        ids = {v["external_id"] for v in values_list if v.get("external_id")}
+        emails = {v["email"].casefold() for v in values_list if v.get("email")}
+        contacts = Contact.objects.annotate(email_key=Lower("email")).filter(
+            Q(external_id__in=ids) | Q(email_key__in=emails)
+        ).exclude(external_id="", email="")
+        if self.for_update:
+            contacts = contacts.select_for_update(of=("self",))
+        contacts = list(contacts)
+        visible = set(self.visible.filter(pk__in=[c.pk for c in contacts]).values_list("pk", flat=True))
+        by_id = {c.external_id: c for c in contacts if c.external_id}
+        by_email: dict[str, list[Contact]] = {}
+        for contact in contacts:
+            if contact.email:
+                by_email.setdefault(contact.email.casefold(), []).append(contact)
+        tags: dict[int, list[str]] = {}
+        if "tags" in self.column_of:
+            through = Contact.tags.through.objects.filter(contact_id__in=[c.pk for c in contacts])
+            for contact_id, name in through.values_list("contact_id", "tag__name"):
+                tags.setdefault(contact_id, []).append(name)
+        return by_id, by_email, visible, tags
+
+    def _organisations(self, values_list: list[dict]) -> tuple[set[str], set[str]]:
+        names = {v["organisation"].casefold() for v in values_list if v.get("organisation")}
+        if not names:
+            return set(), set()
+        found: dict[str, int] = {}
+        organisations = self.visible.organisations().annotate(name_key=Lower("name")).filter(name_key__in=names)
+        for name in organisations.values_list("name", flat=True):
+            found[name.casefold()] = found.get(name.casefold(), 0) + 1
+        return set(found), {name for name, count in found.items() if count > 1}
+
+    def check(self, rows: list[Row]) -> list[Checked]:
+        batch = [Checked(row=row, values=self.values(row)) for row in rows]
+        by_id, by_email, visible, tags = self._matches([c.values for c in batch])
+        db_organisations, ambiguous = self._organisations([c.values for c in batch])
+        for checked in batch:
+            self._check_one(checked, by_id, by_email, visible, tags, db_organisations, ambiguous)
+        return batch
+
+    def _find(self, checked: Checked, by_id, by_email) -> Contact | None:
+        values = checked.values
+        external_id, email = values.get("external_id", ""), values.get("email", "").casefold()
+        if external_id and external_id in by_id:
+            return by_id[external_id]
+        if email:
+            # A row with an external ID that no contact has yet may still be a contact saved without one.
+            candidates = [c for c in by_email.get(email, []) if not external_id or c.external_id in ("", external_id)]
+            if len(candidates) > 1:
+                checked.errors.append((self.column("email"), _("More than one contact has this e-mail: give an external ID.")))
+                return None
+            return candidates[0] if candidates else None
+        return None
+
+    def _check_one(self, checked, by_id, by_email, visible, tags, db_organisations, ambiguous):
+        values = checked.values
+        external_id, email = values.get("external_id", ""), values.get("email", "").casefold()
+        for key, column in (("id", "external_id"), ("email", "email")):
+            value = external_id if key == "id" else email
+            if key == "email" and external_id:
+                continue  # with an external ID the row is that contact, whatever its e-mail
+            if value and (key, value) in self.seen:
+                checked.errors.append((self.column(column), _("The same contact is on line %(line)d too.")
+                                       % {"line": self.seen[(key, value)]}))
+        if checked.errors:
+            return
+        existing = self._find(checked, by_id, by_email)
+        if checked.errors:
+            return
+        if existing is not None and existing.pk not in visible:
+            column = "external_id" if existing.external_id and existing.external_id == external_id else "email"
+            checked.errors.append((self.column(column), _("This matches a contact you may not change.")))
+            return
+        data = self._form_data(values, existing)
+        before = None if existing is None else self._state(existing, tags.get(existing.pk, []))
+        form = ContactImportForm(
+            data, instance=existing, owners=self.owners, organisation_names=db_organisations | self.file_organisations,
+            ambiguous=ambiguous, importer=self.user,
+        )
+        if not form.is_valid():
+            self.form_errors(checked, form)
+            return
+        checked.existing = existing
+        checked.cleaned = {**form.cleaned_data, "before": before, "old_tags": tags.get(existing.pk, []) if existing else []}
+        if external_id:
+            self.seen[("id", external_id)] = checked.row.line
+        if email:
+            self.seen[("email", email)] = checked.row.line
+        if form.cleaned_data["kind"] == Contact.Kind.ORGANISATION:
+            self.file_organisations.add(form.cleaned_data["name"].casefold())
+
+    def _form_data(self, values: dict, existing: Contact | None) -> dict:
+        if existing is not None:
+            data = {name: getattr(existing, name) for name in CONTACT_FIELDS}
+        else:
+            data = {"kind": Contact.Kind.PERSON}
+        data["owner"] = ""
+        data["organisation"] = ""
+        if existing is not None and existing.organisation_id:
+            data["organisation"] = existing.organisation_name_copy
+        for key, value in values.items():
+            if key == "kind":
+                value = self.kinds.get(normalise(value), value) if value else Contact.Kind.PERSON
+            data[key] = value
+        return data
+
+    # Writing --------------------------------------------------------------------------------------
+
+    def write(self, batch: list[Checked]) -> dict:
+        """Write the valid rows of a checked batch: organisations first, so the people after them find them."""
+        valid = [c for c in batch if c.is_valid]
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        entries: list[ImportEntry] = []
+        for kind in (Contact.Kind.ORGANISATION, Contact.Kind.PERSON):
+            rows = [c for c in valid if c.cleaned["kind"] == kind]
+            if rows:
+                self._write_rows(rows, counts, entries)
+        ImportEntry.objects.bulk_create(entries)
+        return counts
+
+    def _write_rows(self, rows: list[Checked], counts: dict, entries: list) -> None:
+        names = {c.cleaned["organisation"].casefold() for c in rows if c.cleaned["organisation"]}
+        organisations = {}
+        if names:
+            found = self.visible.organisations().annotate(name_key=Lower("name")).filter(name_key__in=names)
+            organisations = {name.casefold(): (pk, name) for pk, name in found.values_list("pk", "name")}
+        new, changed, tag_rows, renamed = [], [], [], []
+        with_tags = "tags" in self.column_of
+        for checked in rows:
+            cleaned = checked.cleaned
+            organisation_id, organisation_name = organisations.get(cleaned["organisation"].casefold(), (None, ""))
+            contact = checked.existing or Contact()
+            before = cleaned["before"]
+            for name in CONTACT_FIELDS:
+                setattr(contact, name, cleaned[name])
+            contact.owner = cleaned["owner"]
+            contact.organisation_id = organisation_id
+            contact.organisation_name_copy = organisation_name
+            tags = cleaned["tags"] if with_tags else None
+            if before is None:
+                new.append((checked, contact))
+            elif before != self._state(contact, tags if with_tags else cleaned.get("old_tags")):
+                if contact.is_organisation and contact.name != before[CONTACT_FIELDS.index("name")]:
+                    renamed.append(contact)
+                contact.version += 1
+                changed.append((checked, contact))
+            else:
+                counts["unchanged"] += 1
+                continue
+            if with_tags:
+                tag_rows.append((contact, tags, before is not None))
+        Contact.objects.bulk_create([contact for _checked, contact in new])
+        Contact.objects.bulk_update(
+            [contact for _checked, contact in changed],
+            [*CONTACT_FIELDS, "owner", "organisation", "organisation_name_copy", "version", "updated_at"],
+        ) if changed else None
+        for contact in renamed:  # as Contact.save does: its people carry its name for the search
+            contact.people.exclude(organisation_name_copy=contact.name).update(organisation_name_copy=contact.name)
+        if tag_rows:
+            self._write_tags(tag_rows)
+        for action, pairs in ((ImportEntry.Action.CREATED, new), (ImportEntry.Action.UPDATED, changed)):
+            for checked, contact in pairs:
+                entries.append(self._entry(checked, contact.pk, action))
+        counts["created"] += len(new)
+        counts["updated"] += len(changed)
+
+    @staticmethod
+    def _state(contact: Contact, tags) -> tuple:
+        return (
+            *(getattr(contact, name) for name in CONTACT_FIELDS), contact.owner_id, contact.organisation_id,
+            tuple(sorted(tags, key=str.lower)) if tags is not None else None,
+        )
+
+    @staticmethod
+    def _write_tags(tag_rows) -> None:
+        names = {name for _contact, tags, _old in tag_rows for name in tags}
+        Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+        tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
+        through = Contact.tags.through
+        through.objects.filter(contact_id__in=[contact.pk for contact, _tags, old in tag_rows if old]).delete()
+        through.objects.bulk_create(
+            [through(contact_id=contact.pk, tag_id=tag_ids[name]) for contact, tags, _old in tag_rows for name in tags]
+        )
+
+    def _entry(self, checked: Checked, object_id: int, action: str) -> ImportEntry:
+        return ImportEntry(
+            import_run=self.imp, file_name=self.imp.file_name, line=checked.row.line, target=self.imp.kind,
+            object_id=object_id, action=action, values=checked.values, by=self.user,
+        )
+
+
+# Subscription periods ----------------------------------------------------------------------------
+
+
+def _overlaps(start, end, other_start, other_end) -> bool:
+    return (other_end is None or start <= other_end) and (end is None or other_start <= end)
+
+
+class PeriodChecker(Checker):
+    """Periods match on their contact and start date; a contact is found by its external ID or e-mail."""
+
+    def __init__(self, imp, **kwargs):
+        from subscriptions.models import Period
+
+        super().__init__(imp, **kwargs)
+        self.Period = Period
+        self.frequencies = _choice_codes(Period._meta.get_field("billing_frequency").choices)
+        # contact id -> [(start, end, line)] of the valid rows so far
+        self.file_periods: dict[int, list[tuple[datetime.date, datetime.date | None, int]]] = {}
+        self.visible = Contact.objects.visible_to(self.user)
+
+    def _contacts(self, values_list):
+        ids = {v["contact_external_id"] for v in values_list if v.get("contact_external_id")}
+        emails = {v["contact_email"].casefold() for v in values_list if v.get("contact_email")}
+        contacts = self.visible.annotate(email_key=Lower("email")).filter(Q(external_id__in=ids) | Q(email_key__in=emails))
+        by_id, by_email = {}, {}
+        for pk, external_id, email in contacts.values_list("pk", "external_id", "email"):
+            if external_id:
+                by_id[external_id] = pk
+            if email:
+                by_email.setdefault(email.casefold(), []).append(pk)
+        return by_id, by_email
+
+    def check(self, rows: list[Row]) -> list[Checked]:
+        batch = [Checked(row=row, values=self.values(row)) for row in rows]
+        by_id, by_email = self._contacts([c.values for c in batch])
+        for checked in batch:
+            checked.cleaned["contact_id"] = self._contact(checked, by_id, by_email)
+        contact_ids = {c.cleaned["contact_id"] for c in batch if c.cleaned["contact_id"]}
+        periods = self.Period.objects.filter(contact_id__in=contact_ids)
+        if self.for_update:
+            # As the period forms do: the contacts first, so a person adding a period waits for the import.
+            list(Contact.objects.select_for_update().filter(pk__in=contact_ids).values_list("pk"))
+            periods = periods.select_for_update()
+        existing: dict[int, list] = {}
+        for period in periods:
+            existing.setdefault(period.contact_id, []).append(period)
+        for checked in batch:
+            if checked.cleaned["contact_id"]:
+                self._check_one(checked, existing.get(checked.cleaned["contact_id"], []))
+        return batch
+
+    def _contact(self, checked: Checked, by_id, by_email) -> int | None:
+        external_id = checked.values.get("contact_external_id", "")
+        email = checked.values.get("contact_email", "").casefold()
+        if external_id:
+            if external_id in by_id:
+                return by_id[external_id]
+            checked.errors.append((self.column("contact_external_id"), _("No contact you can see has this external ID.")))
+            return None
+        if email:
+            found = by_email.get(email, [])
+            if len(found) == 1:
+                return found[0]
+            message = (_("More than one contact has this e-mail: give the contact's external ID.") if found
+                       else _("No contact you can see has this e-mail."))
+            checked.errors.append((self.column("contact_email"), message))
+            return None
+        checked.errors.append(("", _("Give the contact's external ID or e-mail.")))
+        return None
+
+    def _check_one(self, checked: Checked, existing: list) -> None:
+        from subscriptions.forms import PeriodForm
+
+        data = {key: value for key, value in checked.values.items() if not key.startswith("contact_")}
+        data.setdefault("currency", "")
+        if not data["currency"]:
+            data["currency"] = settings.CRM_CURRENCY
+        for key in ("mrr", "price"):
+            if data.get(key):
+                data[key] = _decimal_text(data[key])
+        if data.get("billing_frequency"):
+            data["billing_frequency"] = self.frequencies.get(normalise(data["billing_frequency"]), data["billing_frequency"])
+        if data.get("term_months"):
+            data["end"] = PeriodForm.AFTER
+        elif data.get("end_date"):
+            data["end"] = PeriodForm.ON
+        else:
+            data["end"] = PeriodForm.NEVER
+        form = PeriodForm(data)
+        if not form.is_valid():
+            self.form_errors(checked, form)
+            return
+        period_data = form.period_data()
+        for key in ("mrr", "price"):  # as the column stores it: "50" is 50.00, the same as before
+            if period_data[key] is not None:
+                period_data[key] = period_data[key].quantize(Decimal("0.01"))
+        contact_id = checked.cleaned["contact_id"]
+        start, end = period_data["start_date"], period_data["end_date"]
+        in_file = self.file_periods.get(contact_id, [])
+        file_starts = {s for s, _e, _l in in_file}
+        for other_start, other_end, line in in_file:
+            if other_start == start:
+                checked.errors.append((self.column("start_date"), _("Line %(line)d has a period of the same contact starting on the same day.") % {"line": line}))
+                return
+            if _overlaps(start, end, other_start, other_end):
+                checked.errors.append((self.column("start_date"), _("This period overlaps the one on line %(line)d.") % {"line": line}))
+                return
+        match = None
+        for period in existing:
+            if period.start_date == start:
+                match = period
+            elif period.start_date not in file_starts and _overlaps(start, end, period.start_date, period.end_date):
+                checked.errors.append((self.column("start_date"), _("This period overlaps another period of the same contact.")))
+                return
+        checked.existing = match
+        checked.cleaned.update(period_data)
+        self.file_periods.setdefault(contact_id, []).append((start, end, checked.row.line))
+
+    def write(self, batch: list[Checked]) -> dict:
+        from subscriptions.models import PeriodChange
+        from subscriptions.services import AUDITED, snapshot
+        from subscriptions.summary import refresh_contacts
+
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        new, changed, audit = [], [], []
+        for checked in batch:
+            if not checked.is_valid:
+                continue
+            period = checked.existing or self.Period(contact_id=checked.cleaned["contact_id"])
+            old = snapshot(period) if checked.existing else {}
+            for name in AUDITED:
+                setattr(period, name, checked.cleaned[name])
+            if checked.existing is None:
+                new.append((checked, period))
+            elif snapshot(period) != old:
+                period.version += 1
+                changed.append((checked, period, old))
+            else:
+                counts["unchanged"] += 1
+        self.Period.objects.bulk_create([period for _c, period in new])
+        if changed:
+            self.Period.objects.bulk_update([p for _c, p, _o in changed], [*AUDITED, "version", "updated_at"])
+        entries = []
+        for checked, period in new:
+            audit.append(PeriodChange(contact_id=period.contact_id, period_id_value=period.pk, action=PeriodChange.Action.CREATED,
+                                      old_values={}, new_values=snapshot(period), changed_by=self.user))
+            entries.append(self._entry(checked, period.pk, ImportEntry.Action.CREATED))
+        for checked, period, old in changed:
+            audit.append(PeriodChange(contact_id=period.contact_id, period_id_value=period.pk, action=PeriodChange.Action.UPDATED,
+                                      old_values=old, new_values=snapshot(period), changed_by=self.user))
+            entries.append(self._entry(checked, period.pk, ImportEntry.Action.UPDATED))
+        PeriodChange.objects.bulk_create(audit)
+        ImportEntry.objects.bulk_create(entries)
+        touched = {p.contact_id for _c, p in new} | {p.contact_id for _c, p, _o in changed}
+        if touched:
+            refresh_contacts(touched, today=today())
+        counts["created"], counts["updated"] = len(new), len(changed)
+        return counts
+
+    def _entry(self, checked: Checked, object_id: int, action: str) -> ImportEntry:
+        return ImportEntry(
+            import_run=self.imp, file_name=self.imp.file_name, line=checked.row.line, target=self.imp.kind,
+            object_id=object_id, action=action, values=checked.values, by=self.user,
+        )
+
+
+def checker_for(imp: Import, *, for_update: bool = False) -> Checker:
+    return (ContactChecker if imp.kind == Import.Kind.CONTACTS else PeriodChecker)(imp, for_update=for_update)

@@ -1,0 +1,124 @@
+"""A CSV import: the stored file, how its columns map to fields, its validation report and its outcome.
+
+Only the person who uploaded a file sees its import. The file stays in the default storage
+(`MEDIA_ROOT/imports/`) until the import is deleted; every step reads it again as a stream.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def may_import(user) -> bool:
+    """Admins, managers and reps import; partners never do."""
+    return user.is_authenticated and user.is_vendor_staff
+
+
+class ImportQuerySet(models.QuerySet):
+    def of(self, user) -> "ImportQuerySet":
+        """The imports `user` may see: their own, while they may import at all."""
+        if not may_import(user):
+            return self.none()
+        return self.filter(uploaded_by=user)
+
+
+class Import(models.Model):
+    class Kind(models.TextChoices):
+        CONTACTS = "contacts", _("Contacts")
+        PERIODS = "periods", _("Subscription periods")
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all", _("All or nothing: import only if every row is valid")
+        VALID_ROWS = "valid", _("Import the valid rows and skip the others")
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Columns to map")
+        CHECKED = "checked", _("Checked")
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        REFUSED = "refused", _("Refused: rows with errors")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imports")
+    kind = models.CharField(_("kind of rows"), max_length=16, choices=Kind.choices)
+    file = models.FileField(upload_to="imports/", max_length=255)
+    file_name = models.CharField(_("file"), max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    delimiter = models.CharField(max_length=1, default=",")
+    headers = models.JSONField(default=list)
+    # Column number (as text) -> importable field key; a column missing or mapped to "" is skipped.
+    mapping = models.JSONField(default=dict)
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    # The validation report: the first errors (line, column, reason) and the first rows as read.
+    errors = models.JSONField(default=list)
+    preview = models.JSONField(default=list)
+    created_rows = models.PositiveIntegerField(default=0)
+    updated_rows = models.PositiveIntegerField(default=0)
+    unchanged_rows = models.PositiveIntegerField(default=0)
+    skipped_rows = models.PositiveIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
+    language = models.CharField(max_length=16, blank=True)
+    # Bumped by every change of the mapping or the mode: a form read at an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def may_run(self) -> bool:
+        return self.status in (self.Status.CHECKED, self.Status.REFUSED, self.Status.CANCELLED, self.Status.FAILED)
+
+    @property
+    def may_remap(self) -> bool:
+        return not self.is_running and self.status != self.Status.DONE
+
+    @property
+    def valid_rows(self) -> int:
+        return self.total_rows - self.error_rows
+
+
+class ImportEntry(models.Model):
+    """The audit of an import: one row per contact or period it created or changed, naming the
+    import and its file (kept when the import is deleted)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+
+    import_run = models.ForeignKey(Import, on_delete=models.SET_NULL, null=True, related_name="entries")
+    file_name = models.CharField(max_length=255)
+    line = models.PositiveIntegerField()
+    target = models.CharField(max_length=16)
+    object_id = models.BigIntegerField()
+    action = models.CharField(max_length=8, choices=Action.choices)
+    values = models.JSONField(default=dict)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["import_run", "line"]
+        indexes = [models.Index(fields=["target", "object_id"])]

@@ -1,0 +1,287 @@
+"""Writes of the imports app: upload, mapping, checking and the import itself.
+
+The import runs in one transaction whatever its mode: "all or nothing" writes only when every row
+is valid, "import the valid rows" skips the others, and either way a failure or a cancel half-way
+rolls everything back. The file is streamed and checked a batch at a time (`checking`), so memory
+stays flat whatever its length.
+"""
+
+import csv
+import datetime
+import io
+import itertools
+import logging
+import uuid
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from crm import fields
+from crm.jobs import enqueue_after_commit
+from crm.submissions import create_once
+from imports import mapping, parsing
+from imports.checking import checker_for
+from imports.models import Import
+
+logger = logging.getLogger(__name__)
+
+BATCH_ROWS = 500
+# A running import whose worker has said nothing for this long died: it may be run again.
+ABANDONED = datetime.timedelta(hours=2)
+REPORT_ERRORS = 200
+PREVIEW_ROWS = 10
+
+
+class Cancelled(Exception):
+    pass
+
+
+def _rows(imp: Import) -> Iterator[parsing.Row]:
+    with imp.file.open("rb") as binary:
+        _delimiter, _header, rows = parsing.read(binary, imp.delimiter)
+        yield from rows
+
+
+def _batches(imp: Import):
+    rows = _rows(imp)
+    while batch := list(itertools.islice(rows, BATCH_ROWS)):
+        yield batch
+
+
+def import_create(*, by, kind: str, upload: UploadedFile, token: uuid.UUID | None = None) -> Import:
+    """Store an uploaded file as a new import after reading it through once; a file that cannot be
+    imported raises ValidationError and nothing is stored."""
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(
+            _("The file is %(size)s bytes; files of at most %(limit)s bytes can be imported.")
+            % {"size": upload.size, "limit": settings.IMPORT_MAX_BYTES},
+            code="too_large",
+        )
+    try:
+        upload.seek(0)
+        delimiter, header, total = parsing.check(upload)
+    except parsing.FileError as error:
+        raise ValidationError(str(error), code="file") from error
+    if total == 0:
+        raise ValidationError(_("The file has a header but no rows."), code="file")
+    upload.seek(0)
+
+    def create() -> Import:
+        imp = Import(
+            uploaded_by=by, kind=kind, file_name=upload.name[:255], size=upload.size, delimiter=delimiter,
+            headers=header, total_rows=total, language=translation.get_language() or settings.LANGUAGE_CODE,
+            creation_token=token,
+        )
+        imp.mapping = mapping.guess(header, fields.importable(kind))
+        imp.file.save(f"{uuid.uuid4().hex}.csv", upload, save=False)
+        imp.save()
+        return imp
+
+    imp, _created = create_once(Import.objects.filter(uploaded_by=by), token=token, create=create)
+    return imp
+
+
+def _stale() -> ValidationError:
+    return ValidationError(
+        _("This import was changed elsewhere (another tab) since this page was shown. Its current state is shown now."),
+        code="stale",
+    )
+
+
+def import_set_mapping(*, imp: Import, chosen: dict, version: int) -> Import:
+    """Store the columns' fields (only fields that can be imported now) and check the whole file."""
+    cleaned = mapping.clean(chosen, imp.headers, fields.importable(imp.kind))
+    with transaction.atomic():
+        updated = Import.objects.filter(pk=imp.pk, version=version, status__in=_REMAPPABLE).update(
+            mapping=cleaned, version=F("version") + 1, status=Import.Status.UPLOADED
+        )
+        if not updated:
+            raise _stale()
+    imp.refresh_from_db()
+    return import_check(imp=imp)
+
+
+_REMAPPABLE = [s for s in Import.Status.values if s not in (Import.Status.PENDING, Import.Status.RUNNING, Import.Status.DONE)]
+
+
+def import_check(*, imp: Import) -> Import:
+    """Check every row without writing: the counts, the first errors and the first rows for the preview."""
+    checker = checker_for(imp)
+    errors, preview, error_rows, total = [], [], 0, 0
+    with translation.override(imp.language or settings.LANGUAGE_CODE):
+        for batch in _batches(imp):
+            for checked in checker.check(batch):
+                total += 1
+                if len(preview) < PREVIEW_ROWS:
+                    preview.append({"line": checked.row.line, "cells": checked.row.cells,
+                                    "errors": [list(error) for error in checked.errors]})
+                if checked.errors:
+                    error_rows += 1
+                    for column, reason in checked.errors:
+                        if len(errors) < REPORT_ERRORS:
+                            errors.append({"line": checked.row.line, "column": column, "reason": reason})
+    Import.objects.filter(pk=imp.pk).update(
+        errors=errors, preview=preview, error_rows=error_rows, total_rows=total, status=Import.Status.CHECKED
+    )
+    imp.refresh_from_db()
+    return imp
+
+
+def rejected_csv(imp: Import) -> Iterator[bytes]:
+    """The rows with errors as they were in the file, each with its line and its reasons, as CSV."""
+    checker = checker_for(imp)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=imp.delimiter, lineterminator="\r\n")
+    writer.writerow([_("Line"), *imp.headers, _("Errors")])
+    yield ("\ufeff" + out.getvalue()).encode()
+    with translation.override(imp.language or settings.LANGUAGE_CODE):
+        for batch in _batches(imp):
+            out.seek(0)
+            out.truncate()
+            for checked in checker.check(batch):
+                if checked.errors:
+                    reasons = "; ".join(f"{column}: {reason}" if column else reason for column, reason in checked.errors)
+                    writer.writerow([checked.row.line, *checked.row.cells, reasons])
+            yield out.getvalue().encode()
+
+
+def import_start(*, imp: Import, mode: str, version: int) -> Import:
+    """Run the import now, or (above `IMPORT_ASYNC_ROWS` rows) record it for a background job."""
+    from imports.tasks import run_import
+
+    with transaction.atomic():
+        updated = Import.objects.filter(pk=imp.pk, version=version, status__in=_RUNNABLE).update(
+            mode=mode, status=Import.Status.PENDING, cancel_requested=False, version=F("version") + 1,
+            started_at=timezone.now(), finished_at=None,
+        )
+        if not updated:
+            raise _stale()
+        if imp.total_rows > settings.IMPORT_ASYNC_ROWS:
+            enqueue_after_commit(run_import, imp.pk)
+    if imp.total_rows <= settings.IMPORT_ASYNC_ROWS:
+        import_run(import_id=imp.pk)
+    imp.refresh_from_db()
+    return imp
+
+
+_RUNNABLE = [Import.Status.CHECKED, Import.Status.REFUSED, Import.Status.CANCELLED, Import.Status.FAILED]
+
+
+def progress_key(import_id: int) -> str:
+    return f"imports:{import_id}:rows"
+
+
+def import_progress(imp: Import) -> int:
+    """Rows done so far: a running import reports through the cache (its writes are not visible
+    before its transaction ends), as background exports do."""
+    if imp.status != Import.Status.RUNNING:
+        return imp.total_rows if imp.status == Import.Status.DONE else 0
+    try:
+        return min(cache.get(progress_key(imp.pk), 0), imp.total_rows)
+    except Exception:  # noqa: BLE001 — a cache outage only hides the progress
+        return 0
+
+
+def _report(import_id: int, rows: int) -> None:
+    try:
+        cache.set(progress_key(import_id), rows, timeout=24 * 3600)
+    except Exception:  # noqa: BLE001 — a cache outage never fails an import
+        logger.warning("Could not record the progress of import %s", import_id)
+
+
+def import_run(*, import_id: int, on_batch=None) -> Import | None:
+    """Import the file in one transaction. Idempotent: only a pending import runs (or one a dead
+    worker left running: its transaction was rolled back with it).
+
+    `on_batch(rows)` is called after each batch is written (tests cancel or fail from it).
+    """
+    with transaction.atomic():
+        imp = Import.objects.select_for_update().filter(pk=import_id).first()
+        abandoned = imp is not None and imp.status == Import.Status.RUNNING and imp.started_at < timezone.now() - ABANDONED
+        if imp is None or not (imp.status == Import.Status.PENDING or abandoned):
+            return imp
+        Import.objects.filter(pk=imp.pk).update(status=Import.Status.RUNNING, started_at=timezone.now())
+        imp.status = Import.Status.RUNNING
+    _report(imp.pk, 0)
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "skipped": 0}
+    try:
+        with translation.override(imp.language or settings.LANGUAGE_CODE), transaction.atomic():
+            _write_all(imp, counts, on_batch)
+    except _Refused as refused:
+        return _finish(imp, Import.Status.REFUSED, error_rows=refused.error_rows)
+    except Cancelled:
+        return _finish(imp, Import.Status.CANCELLED)
+    except Exception:
+        logger.exception("Import %s failed; nothing was written", imp.pk)
+        return _finish(imp, Import.Status.FAILED)
+    return _finish(
+        imp, Import.Status.DONE, created_rows=counts["created"], updated_rows=counts["updated"],
+        unchanged_rows=counts["unchanged"], skipped_rows=counts["skipped"], error_rows=counts["skipped"],
+    )
+
+
+class _Refused(Exception):
+    def __init__(self, error_rows: int):
+        super().__init__(error_rows)
+        self.error_rows = error_rows
+
+
+def _write_all(imp: Import, counts: dict, on_batch) -> None:
+    checker = checker_for(imp, for_update=True)
+    all_or_nothing = imp.mode == Import.Mode.ALL_OR_NOTHING
+    done, error_rows = 0, 0
+    for batch in _batches(imp):
+        if Import.objects.filter(pk=imp.pk, cancel_requested=True).exists():
+            raise Cancelled
+        checked = checker.check(batch)
+        invalid = sum(1 for c in checked if not c.is_valid)
+        error_rows += invalid
+        if not (all_or_nothing and error_rows):
+            for key, value in checker.write(checked).items():
+                counts[key] += value
+        counts["skipped"] += invalid
+        done += len(batch)
+        _report(imp.pk, done)
+        if on_batch:
+            on_batch(done)
+    if all_or_nothing and error_rows:
+        raise _Refused(error_rows)
+
+
+def _finish(imp: Import, status: str, **values) -> Import:
+    Import.objects.filter(pk=imp.pk).update(status=status, finished_at=timezone.now(), cancel_requested=False, **values)
+    imp.refresh_from_db()
+    return imp
+
+
+def import_cancel(*, imp: Import) -> Import:
+    """Ask a waiting or running import to stop: it rolls back whatever it wrote."""
+    Import.objects.filter(pk=imp.pk, status=Import.Status.PENDING).update(
+        status=Import.Status.CANCELLED, finished_at=timezone.now()
+    )
+    Import.objects.filter(pk=imp.pk, status=Import.Status.RUNNING).update(cancel_requested=True)
+    imp.refresh_from_db()
+    return imp
+
+
+def imports_hand_over(*, now) -> int:
+    """Hand again to Celery the imports no worker is on (the broker was down, or a worker died)."""
+    from django.db.models import Q
+
+    from imports.tasks import run_import
+
+    due = Import.objects.filter(
+        Q(status=Import.Status.PENDING, started_at__lt=now - datetime.timedelta(minutes=1))
+        | Q(status=Import.Status.RUNNING, started_at__lt=now - ABANDONED)
+    )
+    ids = list(due.values_list("pk", flat=True))
+    for import_id in ids:
+        enqueue_after_commit(run_import, import_id)
+    return len(ids)

@@ -1,0 +1,171 @@
+"""The validation report: every error of the whole file, with its line, column and reason, before
+anything is written; the same rules as the forms; a CSV of the rejected rows."""
+
+import csv
+import io
+
+import pytest
+
+from crm.models import Contact, User
+from imports.models import Import
+from subscriptions.models import Period
+from tests.factories import ContactFactory, OrganisationFactory, TeamFactory, UserFactory
+
+
+def _errors(imp):
+    return [(e["line"], e["column"], e["reason"]) for e in imp.errors]
+
+
+def test_each_error_names_its_line_column_and_reason_and_nothing_is_written(rep, make_import):
+    content = (
+        "Name,E-mail,Website,Kind\n"
+        "Ada,ada@example.com,,person\n"
+        ",nobody@example.com,,person\n"
+        "Bad Mail,not-an-email,,person\n"
+        "Odd Kind,odd@example.com,,robot\n"
+        "Bad Site,site@example.com,not a url,\n"
+    )
+    imp = make_import(rep, content)
+    assert imp.total_rows == 5 and imp.error_rows == 4
+    lines = {(line, column) for line, column, _reason in _errors(imp)}
+    assert lines == {(3, "Name"), (4, "E-mail"), (5, "Kind"), (6, "Website")}
+    assert "required" in dict(((l, c), r) for l, c, r in _errors(imp))[(3, "Name")]
+    assert not Contact.objects.exists()
+
+
+def test_a_rep_may_make_only_themselves_the_owner(rep, make_import):
+    teammate = UserFactory(username="teammate")
+    imp = make_import(rep, f"name,owner\nMine,{rep.username}\nTheirs,{teammate.username}\nNobody,ghost\nDefault,\n")
+    assert [(line, column) for line, column, _r in _errors(imp)] == [(3, "owner"), (4, "owner")]
+    assert "may not make “teammate” the owner" in imp.errors[0]["reason"]
+
+
+def test_a_manager_may_assign_their_team_but_not_another(manager, rep, outsider, make_import):
+    imp = make_import(manager, f"name,owner\nA,{rep.username}\nB,{manager.username}\nC,{outsider.username}\n")
+    assert [line for line, _c, _r in _errors(imp)] == [4]
+
+
+def test_the_same_contact_twice_in_a_file_is_an_error(rep, make_import):
+    imp = make_import(rep, "external id,name,email\nx1,Ada,ada@example.com\nx1,Ada again,\n,Bob,BOB@example.com\n,Bobby,bob@example.com\n")
+    assert [(line, column) for line, column, _r in _errors(imp)] == [(3, "external id"), (5, "email")]
+    assert "line 2" in imp.errors[0]["reason"]
+
+
+def test_a_contact_the_importer_may_not_change_is_an_error(rep, outsider, make_import):
+    ContactFactory(owner=outsider, email="theirs@example.com", external_id="t1")
+    imp = make_import(rep, "external_id,name,email\nt1,Mine now,\n,Mine now,theirs@example.com\n")
+    assert [r for _l, _c, r in _errors(imp)] == ["This matches a contact you may not change."] * 2
+
+
+def test_organisations_are_found_by_name_among_those_visible_or_earlier_in_the_file(rep, outsider, make_import):
+    OrganisationFactory(owner=rep, name="Acme")
+    OrganisationFactory(owner=outsider, name="Hidden Ltd")
+    imp = make_import(
+        rep,
+        "name,kind,organisation\nAda,person,acme\nBob,person,Hidden Ltd\nNew Co,organisation,\nCy,person,New Co\n"
+        "Org In Org,organisation,Acme\n",
+    )
+    assert [(line, column) for line, column, _r in _errors(imp)] == [(3, "organisation"), (6, "organisation")]
+
+
+@pytest.fixture
+def periods_file(rep, subscriptions_on):
+    ContactFactory(owner=rep, email="ada@example.com", external_id="a1")
+
+    def make(rows):
+        return "contact_external_id;currency;mrr;start_date;end_date;term_months\n" + "\n".join(rows) + "\n"
+
+    return make
+
+
+def test_period_rows_follow_the_period_form_rules(rep, periods_file, make_import):
+    content = periods_file([
+        "a1;EUR;10.00;2026-01-01;2026-12-31;",     # valid
+        "a1;EURO;10;2027-01-01;;",                  # currency code
+        "a1;EUR;10.001;2028-01-01;;",               # money precision
+        "a1;EUR;10;1800-01-01;;",                   # date out of range
+        "a1;EUR;10;2029-05-01;2029-04-01;",         # end before start
+        "a1;EUR;10;2026-06-01;;",                   # overlaps line 2
+        "zz;EUR;10;2026-01-01;;",                   # no such contact
+        "a1;EUR;12,50;2030-01-01;;12",              # decimal comma is fine
+    ])
+    imp = make_import(rep, content, kind=Import.Kind.PERIODS)
+    columns = {line: column for line, column, _r in _errors(imp)}
+    assert columns == {3: "currency", 4: "mrr", 5: "start_date", 6: "end_date", 7: "start_date", 8: "contact_external_id"}
+    assert "overlaps the one on line 2" in dict((l, r) for l, _c, r in _errors(imp))[7]
+    assert not Period.objects.exists()
+
+
+def test_a_period_overlapping_a_saved_one_is_an_error(rep, periods_file, make_import):
+    contact = Contact.objects.get(external_id="a1")
+    Period.objects.create(contact=contact, mrr="5", start_date="2025-01-01", end_date="2025-12-31")
+    imp = make_import(rep, periods_file(["a1;EUR;10;2025-06-01;;", "a1;EUR;10;2025-01-01;2025-06-30;"]), kind=Import.Kind.PERIODS)
+    # the second row is the saved period (same contact and start): an update, not an overlap
+    assert [line for line, _c, _r in _errors(imp)] == [2]
+
+
+def test_the_rejected_rows_download_as_csv_with_line_and_reasons(client_as, rep, make_import):
+    imp = make_import(rep, "name;email\nAda;ada@example.com\n;x@example.com\nBad;nope\n")
+    response = client_as(rep).get(f"/imports/{imp.pk}/rejected.csv")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="people-rejected.csv"')
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0] == ["Line", "name", "email", "Errors"]
+    assert [row[:3] for row in rows[1:]] == [["3", "", "x@example.com"], ["4", "Bad", "nope"]]
+    assert "email: Enter a valid email address." in rows[2][3]
+
+
+def test_the_preview_page_shows_the_report_and_the_first_rows(client_as, rep, make_import):
+    imp = make_import(rep, "name,email\nAda,ada@example.com\nBad,nope\n")
+    page = client_as(rep).get(f"/imports/{imp.pk}/").content.decode()
+    assert "2 rows: 1 valid, 1 with errors." in page
+    assert "Enter a valid email address." in page and "ada@example.com" in page
+
+
+def test_checking_costs_the_same_queries_for_10_or_200_rows(rep, make_import, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from imports import services
+
+    OrganisationFactory(owner=rep, name="Acme")
+    counts = []
+    for rows in (10, 200):
+        content = "external_id,name,email,organisation,owner,tags\n" + "".join(
+            f"x{rows}-{i},Person {i},p{rows}-{i}@example.com,Acme,{rep.username},a, b\n".replace(",a, b", ',"a, b"')
+            for i in range(rows)
+        )
+        imp = make_import(rep, content)
+        assert imp.error_rows == 0, imp.errors
+        with CaptureQueriesContext(connection) as queries:
+            services.import_check(imp=imp)
+        counts.append(len(queries))
+        with CaptureQueriesContext(connection) as queries:
+            services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
+        counts.append(len(queries))
+        assert Contact.objects.filter(external_id__startswith=f"x{rows}-").count() == rows
+    assert counts[0] == counts[2]  # checking
+    assert counts[1] == counts[3]  # importing
+
+
+def test_periods_cost_the_same_queries_for_10_or_200_rows(rep, make_import, subscriptions_on):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from imports import services
+
+    counts = []
+    for rows in (10, 200):
+        for i in range(rows):
+            ContactFactory(owner=rep, external_id=f"c{rows}-{i}")
+        content = "contact_external_id;currency;mrr;start_date;term_months\n" + "".join(
+            f"c{rows}-{i};EUR;{i}.50;2026-01-01;12\n" for i in range(rows)
+        )
+        imp = make_import(rep, content, kind=Import.Kind.PERIODS)
+        assert imp.error_rows == 0, imp.errors
+        with CaptureQueriesContext(connection) as queries:
+            services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
+        counts.append(len(queries))
+        assert Period.objects.filter(contact__external_id__startswith=f"c{rows}-").count() == rows
+    assert counts[0] == counts[1]
