@@ -31,11 +31,14 @@ LANGUAGES = ["en", "it", "pt-br"]
 # What each language prints for the same values.
 TEXT = {
     "en": {"organisation": "Organisation", "person": "Person", "up": "Up", "ending": "Ending", "renewal": "Renewal",
-           "pending": "Pending", "monthly": "Monthly", "term": "12 months"},
+           "pending": "Pending", "monthly": "Monthly", "term": "12 months",
+           "select": "Select {name}", "select_row": "Select this contact"},
     "it": {"organisation": "Organizzazione", "person": "Persona", "up": "In aumento", "ending": "In scadenza", "renewal": "Rinnovo",
-           "pending": "In attesa", "monthly": "Mensile", "term": "12 mesi"},
+           "pending": "In attesa", "monthly": "Mensile", "term": "12 mesi",
+           "select": "Seleziona {name}", "select_row": "Seleziona questo contatto"},
     "pt-br": {"organisation": "Organização", "person": "Pessoa", "up": "Subindo", "ending": "Terminando", "renewal": "Renovação",
-              "pending": "Pendente", "monthly": "Mensal", "term": "12 meses"},
+              "pending": "Pendente", "monthly": "Mensal", "term": "12 meses",
+              "select": "Selecionar {name}", "select_row": "Selecionar este contato"},
 }
 
 
@@ -99,6 +102,11 @@ def world(db, monkeypatch):
                "customer": customer, "change": change}
 
 
+def tick(pk: int, label: str) -> str:
+    """A row's bulk-action box, outside the list's form (`form="bulk-form"`) so rows can be swapped."""
+    return f'<input type="checkbox" name="ids" value="{pk}" form="bulk-form" data-bulk-row aria-label="{label}">'
+
+
 def get(client, user, path, language, **headers):
     client.force_login(user)
     response = client.get(path, HTTP_ACCEPT_LANGUAGE=language, **headers)
@@ -113,10 +121,12 @@ def test_contact_list(client, world, language, htmx):
     html = get(client, world["admin"], "/contacts/", language, **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
     org, person = world["org"], world["person"]
     org_link = f'<a href="/contacts/{org.pk}/">Acme {ESCAPED}</a>'
+    select = TEXT[language]["select"]
     assert rows(html) == [
-        [org_link, TEXT[language]["organisation"], "", "a@example.com", f"Rex{ESCAPED} Rep"],
-        [f'<a href="/contacts/{person.pk}/">Zoë {ESCAPED}</a>', TEXT[language]["person"], org_link,
-         "z@example.com", f"Rex{ESCAPED} Rep"],
+        [tick(org.pk, select.format(name=f"Acme {ESCAPED}")), org_link, TEXT[language]["organisation"], "",
+         "a@example.com", f"Rex{ESCAPED} Rep"],
+        [tick(person.pk, select.format(name=f"Zoë {ESCAPED}")), f'<a href="/contacts/{person.pk}/">Zoë {ESCAPED}</a>',
+         TEXT[language]["person"], org_link, "z@example.com", f"Rex{ESCAPED} Rep"],
     ]
 
 
@@ -126,12 +136,14 @@ def test_smart_list_every_column_kind(client, world, language, htmx):
     path = f"/smartlists/{world['smartlist'].pk}/"
     html = get(client, world["admin"], path, language, **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
     org, person = world["org"], world["person"]
+    select = TEXT[language]["select_row"]
     assert rows(html) == [
-        [f'<a href="/contacts/{org.pk}/">Acme {ESCAPED}</a>', TEXT[language]["organisation"], "",
+        [f'{tick(org.pk, select)} <a href="/contacts/{org.pk}/">Acme {ESCAPED}</a>', TEXT[language]["organisation"], "",
          number("1234.50", language), day(datetime.date(2027, 1, 1), language), number("2000.25", language),
          day(datetime.date(2027, 1, 2), language), TEXT[language]["up"], number("-1234.5", language)],
         # a period in another currency is named, never passed off as the installation's
-        [f'<a href="/contacts/{person.pk}/">Zoë {ESCAPED}</a>', TEXT[language]["person"], f"Acme {ESCAPED}",
+        [f'{tick(person.pk, select)} <a href="/contacts/{person.pk}/">Zoë {ESCAPED}</a>', TEXT[language]["person"],
+         f"Acme {ESCAPED}",
          number("99.99", language) + " USD", day(datetime.date(2026, 12, 2), language), "", "",
          TEXT[language]["ending"], number("-1234.5", language)],
     ]
