@@ -24,6 +24,12 @@ def test_rep_browses_contacts_and_cannot_reach_another_reps_contact(page, log_in
     expect(page).to_have_url(re.compile(r"q=helix"))
     expect(page.get_by_role("link", name="Helix Labs").first).to_be_visible()
 
+    # Choosing a kind filters at once.
+    page.get_by_label("Kind", exact=True).select_option("organisation")
+    expect(page).to_have_url(re.compile(r"kind=organisation"))
+    expect(page.get_by_test_id("contact-count")).to_have_text("1 contact")
+    page.get_by_label("Kind", exact=True).select_option("")
+
     page.get_by_role("link", name="Giulia Esposito").click()
     expect(page.get_by_role("heading", name="Giulia Esposito")).to_be_visible()
     expect(page.get_by_text("giulia@helix.example")).to_be_visible()
