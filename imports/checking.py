@@ -13,6 +13,7 @@ ones, nothing at all for a row that already holds the same values, and one audit
 written.
 """
 
+import copy
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -57,6 +58,24 @@ def _choice_codes(choices) -> dict[str, str]:
     for code, _label in choices:
         codes[normalise(code)] = code
     return codes
+
+
+class _SharedFields(dict):
+    """A form's fields built once and used by every row's form: Django deep-copies them for each
+    form, which was half the time of checking a row. Checking a row reads a field, never changes it."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def rows_form(form_class, *, without=()):
+    """`form_class` for checking many rows: the same fields and rules, copied once instead of per row."""
+    fields = _SharedFields(copy.deepcopy(form_class.base_fields))
+    for name in without:
+        del fields[name]
+    shared = type(f"Rows{form_class.__name__}", (form_class,), {"__module__": __name__})
+    shared.base_fields = fields
+    return shared
 
 
 DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
@@ -111,7 +130,8 @@ class ContactImportForm(ContactForm):
     def __init__(self, data, *, instance, owners: dict, organisation_names: set, ambiguous: set, importer):
         # Not ContactForm.__init__: its owner and organisation querysets would be a query per row.
         forms.ModelForm.__init__(self, data, instance=instance)
-        del self.fields["version"], self.fields["submission"]
+        for name in ("version", "submission"):  # `rows_form` left them out already
+            self.fields.pop(name, None)
         self.owners, self.organisation_names, self.ambiguous, self.importer = (
             owners, organisation_names, ambiguous, importer,
         )
@@ -153,6 +173,9 @@ class ContactImportForm(ContactForm):
             super()._post_clean()
         finally:
             del self.instance.validate_constraints
+
+
+RowsContactImportForm = rows_form(ContactImportForm, without=("version", "submission"))
 
 
 class ContactChecker(Checker):
@@ -239,7 +262,7 @@ class ContactChecker(Checker):
             return
         data = self._form_data(values, existing)
         before = None if existing is None else self._state(existing, tags.get(existing.pk, []))
-        form = ContactImportForm(
+        form = RowsContactImportForm(
             data, instance=existing, owners=self.owners, organisation_names=db_organisations | self.file_organisations,
             ambiguous=ambiguous, importer=self.user,
         )
@@ -369,7 +392,10 @@ class PeriodChecker(Checker):
         from subscriptions.models import Period
 
         super().__init__(imp, **kwargs)
+        from subscriptions.forms import PeriodForm
+
         self.Period = Period
+        self.period_form = rows_form(PeriodForm)
         self.frequencies = _choice_codes(Period._meta.get_field("billing_frequency").choices)
         # contact id -> [(start, end, line)] of the valid rows so far
         self.file_periods: dict[int, list[tuple[datetime.date, datetime.date | None, int]]] = {}
@@ -443,7 +469,7 @@ class PeriodChecker(Checker):
             data["end"] = PeriodForm.ON
         else:
             data["end"] = PeriodForm.NEVER
-        form = PeriodForm(data)
+        form = self.period_form(data)
         if not form.is_valid():
             self.form_errors(checked, form)
             return
