@@ -29,10 +29,11 @@ from django.utils.translation import gettext as _
 from crm import fields
 from crm.dates import today
 from crm.forms import ContactForm
-from crm.models import Contact, Tag, assignable_owners
+from crm.models import Contact, assignable_owners
 from imports.mapping import normalise
 from imports.models import Import, ImportEntry
 from imports.parsing import Row
+from imports.staging import ContactMerge, SeenKeys
 
 
 @dataclass
@@ -183,8 +184,9 @@ class ContactChecker(Checker):
         super().__init__(imp, **kwargs)
         self.owners = {user.username.casefold(): user for user in assignable_owners(self.user)}
         self.kinds = _choice_codes(Contact.Kind.choices)
-        self.seen: dict[tuple[str, str], int] = {}  # ("id" | "email", value) -> line
-        self.file_organisations: set[str] = set()  # casefolded names of valid organisation rows so far
+        # "id:…", "email:…" and "organisation:…" (casefolded names of valid organisation rows) -> line
+        self.seen = SeenKeys()
+        self.merge = None
         self.visible = Contact.objects.visible_to(self.user)
 
     def _matches(self, values_list: list[dict]):
@@ -223,9 +225,21 @@ class ContactChecker(Checker):
         batch = [Checked(row=row, values=self.values(row)) for row in rows]
         by_id, by_email, visible, tags = self._matches([c.values for c in batch])
         db_organisations, ambiguous = self._organisations([c.values for c in batch])
+        self.seen.load(self._keys([c.values for c in batch]))
         for checked in batch:
             self._check_one(checked, by_id, by_email, visible, tags, db_organisations, ambiguous)
+        self.seen.store()
         return batch
+
+    @staticmethod
+    def _keys(values_list: list[dict]):
+        for values in values_list:
+            if values.get("external_id"):
+                yield f"id:{values['external_id']}"
+            if values.get("email"):
+                yield f"email:{values['email'].casefold()}"
+            if values.get("organisation"):
+                yield f"organisation:{values['organisation'].casefold()}"
 
     def _find(self, checked: Checked, by_id, by_email) -> Contact | None:
         values = checked.values
@@ -248,9 +262,10 @@ class ContactChecker(Checker):
             value = external_id if key == "id" else email
             if key == "email" and external_id:
                 continue  # with an external ID the row is that contact, whatever its e-mail
-            if value and (key, value) in self.seen:
+            line = self.seen.get(f"{key}:{value}") if value else None
+            if line is not None:
                 checked.errors.append((self.column(column), _("The same contact is on line %(line)d too.")
-                                       % {"line": self.seen[(key, value)]}))
+                                       % {"line": line}))
         if checked.errors:
             return
         existing = self._find(checked, by_id, by_email)
@@ -261,22 +276,26 @@ class ContactChecker(Checker):
             checked.errors.append((self.column(column), _("This matches a contact you may not change.")))
             return
         data = self._form_data(values, existing)
-        before = None if existing is None else self._state(existing, tags.get(existing.pk, []))
         form = RowsContactImportForm(
-            data, instance=existing, owners=self.owners, organisation_names=db_organisations | self.file_organisations,
+            data, instance=existing, owners=self.owners, organisation_names=db_organisations | self._file_organisations(values),
             ambiguous=ambiguous, importer=self.user,
         )
         if not form.is_valid():
             self.form_errors(checked, form)
             return
         checked.existing = existing
-        checked.cleaned = {**form.cleaned_data, "before": before, "old_tags": tags.get(existing.pk, []) if existing else []}
+        checked.cleaned = form.cleaned_data
         if external_id:
-            self.seen[("id", external_id)] = checked.row.line
+            self.seen.add(f"id:{external_id}", checked.row.line)
         if email:
-            self.seen[("email", email)] = checked.row.line
+            self.seen.add(f"email:{email}", checked.row.line)
         if form.cleaned_data["kind"] == Contact.Kind.ORGANISATION:
-            self.file_organisations.add(form.cleaned_data["name"].casefold())
+            self.seen.add(f"organisation:{form.cleaned_data['name'].casefold()}", checked.row.line)
+
+    def _file_organisations(self, values: dict) -> set[str]:
+        """The row's organisation, if a valid organisation row before it in the file has its name."""
+        name = values.get("organisation", "").casefold()
+        return {name} if name and self.seen.get(f"organisation:{name}") is not None else set()
 
     def _form_data(self, values: dict, existing: Contact | None) -> dict:
         if existing is not None:
@@ -296,80 +315,13 @@ class ContactChecker(Checker):
     # Writing --------------------------------------------------------------------------------------
 
     def write(self, batch: list[Checked]) -> dict:
-        """Write the valid rows of a checked batch: organisations first, so the people after them find them."""
-        valid = [c for c in batch if c.is_valid]
-        counts = {"created": 0, "updated": 0, "unchanged": 0}
-        entries: list[ImportEntry] = []
-        for kind in (Contact.Kind.ORGANISATION, Contact.Kind.PERSON):
-            rows = [c for c in valid if c.cleaned["kind"] == kind]
-            if rows:
-                self._write_rows(rows, counts, entries)
-        ImportEntry.objects.bulk_create(entries)
-        return counts
-
-    def _write_rows(self, rows: list[Checked], counts: dict, entries: list) -> None:
-        names = {c.cleaned["organisation"].casefold() for c in rows if c.cleaned["organisation"]}
-        organisations = {}
-        if names:
-            found = self.visible.organisations().annotate(name_key=Lower("name")).filter(name_key__in=names)
-            organisations = {name.casefold(): (pk, name) for pk, name in found.values_list("pk", "name")}
-        new, changed, tag_rows, renamed = [], [], [], []
-        with_tags = "tags" in self.column_of
-        for checked in rows:
-            cleaned = checked.cleaned
-            organisation_id, organisation_name = organisations.get(cleaned["organisation"].casefold(), (None, ""))
-            contact = checked.existing or Contact()
-            before = cleaned["before"]
-            for name in CONTACT_FIELDS:
-                setattr(contact, name, cleaned[name])
-            contact.owner = cleaned["owner"]
-            contact.organisation_id = organisation_id
-            contact.organisation_name_copy = organisation_name
-            tags = cleaned["tags"] if with_tags else None
-            if before is None:
-                new.append((checked, contact))
-            elif before != self._state(contact, tags if with_tags else cleaned.get("old_tags")):
-                if contact.is_organisation and contact.name != before[CONTACT_FIELDS.index("name")]:
-                    renamed.append(contact)
-                contact.version += 1
-                changed.append((checked, contact))
-            else:
-                counts["unchanged"] += 1
-                continue
-            if with_tags:
-                tag_rows.append((contact, tags, before is not None))
-        Contact.objects.bulk_create([contact for _checked, contact in new])
-        Contact.objects.bulk_update(
-            [contact for _checked, contact in changed],
-            [*CONTACT_FIELDS, "owner", "organisation", "organisation_name_copy", "version", "updated_at"],
-        ) if changed else None
-        for contact in renamed:  # as Contact.save does: its people carry its name for the search
-            contact.people.exclude(organisation_name_copy=contact.name).update(organisation_name_copy=contact.name)
-        if tag_rows:
-            self._write_tags(tag_rows)
-        for action, pairs in ((ImportEntry.Action.CREATED, new), (ImportEntry.Action.UPDATED, changed)):
-            for checked, contact in pairs:
-                entries.append(self._entry(checked, contact.pk, action))
-        counts["created"] += len(new)
-        counts["updated"] += len(changed)
-
-    @staticmethod
-    def _state(contact: Contact, tags) -> tuple:
-        return (
-            *(getattr(contact, name) for name in CONTACT_FIELDS), contact.owner_id, contact.organisation_id,
-            tuple(sorted(tags, key=str.lower)) if tags is not None else None,
-        )
-
-    @staticmethod
-    def _write_tags(tag_rows) -> None:
-        names = {name for _contact, tags, _old in tag_rows for name in tags}
-        Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
-        tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
-        through = Contact.tags.through
-        through.objects.filter(contact_id__in=[contact.pk for contact, _tags, old in tag_rows if old]).delete()
-        through.objects.bulk_create(
-            [through(contact_id=contact.pk, tag_id=tag_ids[name]) for contact, tags, _old in tag_rows for name in tags]
-        )
+        """Write the valid rows of a checked batch, set-based (see `staging.ContactMerge`)."""
+        if self.merge is None:
+            self.merge = ContactMerge(
+                imp=self.imp, user=self.user, with_tags="tags" in self.column_of,
+                visible_organisations=self.visible.organisations(),
+            )
+        return self.merge.write([c for c in batch if c.is_valid])
 
     def _entry(self, checked: Checked, object_id: int, action: str) -> ImportEntry:
         return ImportEntry(
