@@ -194,7 +194,7 @@ class ContactChecker(Checker):
         emails = {v["email"].casefold() for v in values_list if v.get("email")}
         contacts = Contact.objects.annotate(email_key=Lower("email")).filter(
             Q(external_id__in=ids) | Q(email_key__in=emails)
-        ).exclude(external_id="", email="")
+        ).exclude(external_id="", email="").select_related("owner")  # a row without an owner keeps it: no query per row
         if self.for_update:
             contacts = contacts.select_for_update(of=("self",))
         contacts = list(contacts)
