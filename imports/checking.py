@@ -33,7 +33,7 @@ from crm.models import Contact, assignable_owners
 from imports.mapping import normalise
 from imports.models import Import, ImportEntry
 from imports.parsing import Row
-from imports.staging import ContactMerge, SeenKeys
+from imports.staging import ContactMerge, SeenKeys, copy_objects
 
 
 @dataclass
@@ -484,8 +484,8 @@ class PeriodChecker(Checker):
             audit.append(PeriodChange(contact_id=period.contact_id, period_id_value=period.pk, action=PeriodChange.Action.UPDATED,
                                       old_values=old, new_values=snapshot(period), changed_by=self.user))
             entries.append(self._entry(checked, period.pk, ImportEntry.Action.UPDATED))
-        PeriodChange.objects.bulk_create(audit)
-        ImportEntry.objects.bulk_create(entries)
+        copy_objects(PeriodChange, audit)
+        copy_objects(ImportEntry, entries)
         touched = {p.contact_id for _c, p in new} | {p.contact_id for _c, p, _o in changed}
         if touched:
             refresh_contacts(touched, today=today())
