@@ -69,12 +69,25 @@ class _SharedFields(dict):
         return self
 
 
+def _clean_fields(self):
+    """Django's `BaseForm._clean_fields` for an unprefixed form without disabled fields, minus the
+    bound field it builds for each field (a row's form is never rendered): the same `clean` and
+    `clean_<name>` in the same order, the same errors."""
+    for name, field in self.fields.items():
+        try:
+            self.cleaned_data[name] = field.clean(field.widget.value_from_datadict(self.data, self.files, name))
+            if hasattr(self, f"clean_{name}"):
+                self.cleaned_data[name] = getattr(self, f"clean_{name}")()
+        except forms.ValidationError as error:
+            self.add_error(name, error)
+
+
 def rows_form(form_class, *, without=()):
     """`form_class` for checking many rows: the same fields and rules, copied once instead of per row."""
     fields = _SharedFields(copy.deepcopy(form_class.base_fields))
     for name in without:
         del fields[name]
-    shared = type(f"Rows{form_class.__name__}", (form_class,), {"__module__": __name__})
+    shared = type(f"Rows{form_class.__name__}", (form_class,), {"__module__": __name__, "_clean_fields": _clean_fields})
     shared.base_fields = fields
     return shared
 
