@@ -7,10 +7,14 @@ its batches, not its rows. A row is checked by the form a person would fill in (
 importer may assign. On top of that, rows are checked against each other (the same contact twice,
 overlapping periods) as they are read; `Checker` keeps what the rows so far have said.
 
+The keys and organisations of the valid contact rows so far are kept in a TEMP table, read and
+extended once per batch (`staging.SeenKeys`), so memory stays flat however long the file.
+
 Checking never writes. Writing (`write`) re-checks each batch inside the import's transaction and
-writes its valid rows set-based: `bulk_create` for the new rows, `bulk_update` for the changed
-ones, nothing at all for a row that already holds the same values, and one audit entry per row
-written.
+writes its valid rows set-based, nothing at all for a row that already holds the same values, and
+one audit entry per row written: contacts with COPY into a TEMP staging table, INSERT ... SELECT
+and UPDATE ... FROM (`staging.ContactMerge`); periods with `bulk_create` / `bulk_update` and their
+audit rows with COPY.
 """
 
 import copy
