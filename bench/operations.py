@@ -285,6 +285,98 @@ def bulk_owner_sql(context: Context) -> Prepared:
     return Prepared(run=run)
 
 
+# CSV import: N contacts (at most IMPORT_CONTACTS) and 2.5 periods each, imported by the admin.
+IMPORT_CONTACTS = 100_000
+IMPORT_PEER_CONTACTS = 10_000  # django-import-export saves row by row: its rows/s from the file's first rows
+IMPORT_PREFIX = "bench-import"
+
+
+def _import_contacts(context: Context) -> int:
+    return min(context.contacts, IMPORT_CONTACTS)
+
+
+def contacts_csv(count: int) -> bytes:
+    """A contacts file whose rows no bench contact matches (their own external IDs and e-mails)."""
+    owner = rep_username(1)
+    lines = ["external_id,name,email,phone,kind,owner"]
+    lines += [f"{IMPORT_PREFIX}-{i},Imported Person {i},{IMPORT_PREFIX}-{i}@import.example,+39 02 {i:07},person,{owner}"
+              for i in range(count)]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def periods_csv(count: int) -> bytes:
+    """2.5 periods a contact of `contacts_csv(count)`: three yearly ones for even rows, two for odd ones."""
+    lines = ["contact_external_id;currency;mrr;start_date;term_months"]
+    for i in range(count):
+        for year in range(2023 if i % 2 else 2022, 2025):
+            lines.append(f"{IMPORT_PREFIX}-{i};EUR;{i % 500},50;{year}-01-01;12")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _uploaded_import(by, kind: str, name: str, content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from imports import services
+
+    return services.import_create(by=by, kind=kind, upload=SimpleUploadedFile(name, content, content_type="text/csv"))
+
+
+def csv_import(context: Context) -> Prepared:
+    """The product's import of a contacts file then a periods file (all or nothing), as a background
+    job runs it: checked, matched and written set-based in one transaction. Each run is rolled
+    back, so every run creates every row again."""
+    from bench.generate import ADMIN_USERNAME
+    from crm.models import User
+    from imports import services
+    from imports.models import Import
+
+    admin = User.objects.get(username=ADMIN_USERNAME)
+    count = _import_contacts(context)
+    imports = [
+        _uploaded_import(admin, Import.Kind.CONTACTS, "bench-contacts.csv", contacts_csv(count)),
+        _uploaded_import(admin, Import.Kind.PERIODS, "bench-periods.csv", periods_csv(count)),
+    ]
+
+    def run() -> int:
+        rows = 0
+        for imp in imports:
+            Import.objects.filter(pk=imp.pk).update(status=Import.Status.PENDING, mode=Import.Mode.ALL_OR_NOTHING)
+            done = services.import_run(import_id=imp.pk)
+            if done.status != Import.Status.DONE or done.error_rows:
+                raise BenchError(f"the bench import {imp.file_name} ended {done.status} ({done.errors[:3]})")
+            rows += done.created_rows + done.updated_rows
+        return rows
+
+    return Prepared(run=run)
+
+
+def csv_import_peer(context: Context) -> Prepared:
+    """django-import-export importing the same contacts file (its first rows), matching on the
+    external ID, with its own transaction handling off (each run is rolled back)."""
+    import tablib
+    from import_export import fields, resources, widgets
+
+    from crm.models import Contact, User
+
+    class ContactResource(resources.ModelResource):
+        owner = fields.Field(attribute="owner", column_name="owner", widget=widgets.ForeignKeyWidget(User, "username"))
+
+        class Meta:
+            model = Contact
+            fields = ("external_id", "name", "email", "phone", "kind", "owner")
+            import_id_fields = ("external_id",)
+
+    count = min(_import_contacts(context), IMPORT_PEER_CONTACTS)
+    text = contacts_csv(count).decode()
+
+    def run() -> int:
+        dataset = tablib.Dataset().load(text, format="csv")
+        result = ContactResource().import_data(dataset, dry_run=False, raise_errors=True, use_transactions=False)
+        return result.totals["new"] + result.totals["update"]
+
+    return Prepared(run=run)
+
+
 FLOOR_PAGE = Target("floor", 0.3)  # rendered afresh, as a share of the floor's requests/s
 FLOOR_DASHBOARD = Target("floor", 0.2)  # the partner dashboard and the pipeline
 ADMIN_PEER = Target("admin_changelist", 5)  # every list page against the admin's list of the same rows
@@ -335,6 +427,9 @@ WRITES = [
     Operation("bulk_owner_sql", "Plain SQL UPDATE of the owner, every contact (peer)", WRITE, bulk_owner_sql),
     Operation("bulk_owner", "Bulk owner change of all matching contacts (audited)", WRITE, bulk_owner,
               targets=(Target("bulk_owner_sql", 0.5),)),
+    Operation("csv_import_peer", "django-import-export import of the same contacts file (peer)", WRITE, csv_import_peer),
+    Operation("csv_import", "CSV import, N contacts + 2.5N periods (N at most 100,000)", WRITE, csv_import,
+              targets=(Target("csv_import_peer", 20),)),
 ]
 
 OPERATIONS = [

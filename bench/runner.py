@@ -248,14 +248,35 @@ def measure_write(run, *, seconds: float) -> tuple[int, list[float]]:
     return rows, times
 
 
+def reset_own_peak_memory() -> bool:
+    """Reset this process's high-water mark (Linux: `echo 5 > /proc/self/clear_refs`)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def own_peak_memory_mb() -> float | None:
+    """This process's peak resident set (VmHWM) since the last reset."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def _measure_write(prepared, options, base):
     from bench.report import FAILED, OK, Result
 
+    problems = [] if reset_own_peak_memory() else ["peak memory since the bench started"]
     rows, runs = measure_write(prepared.run, seconds=options.duration)
     if not rows:
         return Result(**base, status=FAILED, note="the write changed no rows")
-    return Result(**base, status=OK, rate=rows / statistics.median(runs), rows=rows, requests=len(runs),
-                  **_percentiles(runs))
+    return Result(**base, status=OK, note="; ".join(problems), rate=rows / statistics.median(runs), rows=rows,
+                  requests=len(runs), peak_rss_mb=own_peak_memory_mb(), **_percentiles(runs))
 
 
 def _measure_users(workload, server, sessions, options, base):

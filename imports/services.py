@@ -115,7 +115,8 @@ def import_check(*, imp: Import) -> Import:
     """Check every row without writing: the counts, the first errors and the first rows for the preview."""
     checker = checker_for(imp)
     errors, preview, error_rows, total = [], [], 0, 0
-    with translation.override(imp.language or settings.LANGUAGE_CODE):
+    # One transaction, read only: the checker keeps what the rows so far said in TEMP tables.
+    with translation.override(imp.language or settings.LANGUAGE_CODE), transaction.atomic():
         for batch in _batches(imp):
             for checked in checker.check(batch):
                 total += 1
@@ -141,7 +142,7 @@ def rejected_csv(imp: Import) -> Iterator[bytes]:
     writer = csv.writer(out, delimiter=imp.delimiter, lineterminator="\r\n")
     writer.writerow([_("Line"), *imp.headers, _("Errors")])
     yield ("\ufeff" + out.getvalue()).encode()
-    with translation.override(imp.language or settings.LANGUAGE_CODE):
+    with translation.override(imp.language or settings.LANGUAGE_CODE), transaction.atomic():
         for batch in _batches(imp):
             out.seek(0)
             out.truncate()

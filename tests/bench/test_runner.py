@@ -173,3 +173,34 @@ def test_the_bulk_writes_change_the_same_rows_and_every_run_is_rolled_back():
         assert rows == 6 and len(runs) == 1
         assert Contact.objects.filter(owner=other).count() == 6  # rolled back: the next run meets the same rows
     assert not ContactChange.objects.exists()
+
+
+def test_the_csv_import_is_held_to_20x_django_import_export():
+    kinds = {operation.key: operation.kind for operation in OPERATIONS}
+    assert kinds["csv_import"] == kinds["csv_import_peer"] == "write"
+    assert targets("csv_import") == {("csv_import_peer", RATE, 20)}
+
+
+@pytest.mark.django_db
+def test_the_csv_import_and_its_peer_write_every_row_and_every_run_is_rolled_back(settings, tmp_path):
+    import datetime
+
+    from bench.generate import ADMIN_USERNAME, rep_username
+    from bench.operations import Context, csv_import, csv_import_peer
+    from bench.runner import measure_write
+    from crm.models import Contact, Feature, User
+    from imports.models import ImportEntry
+    from subscriptions.models import Period
+    from tests.factories import UserFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    Feature.objects.update_or_create(name="subscriptions", defaults={"is_active": True})
+    UserFactory(username=ADMIN_USERNAME, role=User.Role.ADMIN)
+    UserFactory(username=rep_username(1), role=User.Role.REP)
+    context = Context(contacts=20, today=datetime.date(2026, 1, 1))
+    rows, runs = measure_write(csv_import(context).run, seconds=0)
+    assert rows == 20 + 50 and len(runs) == 1
+    rows, runs = measure_write(csv_import_peer(context).run, seconds=0)
+    assert rows == 20 and len(runs) == 1
+    # rolled back: the next run creates the same rows again
+    assert not Contact.objects.exists() and not Period.objects.exists() and not ImportEntry.objects.exists()

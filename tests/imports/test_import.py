@@ -180,3 +180,17 @@ def test_another_users_import_is_not_found(client_as, rep, outsider, make_import
     assert client.get(f"/imports/{imp.pk}/").status_code == 404
     assert client.post(f"/imports/{imp.pk}/run/", {"mode": "all", "version": imp.version}).status_code == 404
     assert not Contact.objects.exists()
+
+
+def test_a_changed_tag_alone_updates_and_a_renamed_organisation_renames_it_on_its_people(rep, make_import):
+    first = make_import(rep, CONTACTS)
+    services.import_start(imp=first, mode=Import.Mode.ALL_OR_NOTHING, version=first.version)
+    changed = CONTACTS.replace("client, vip", "vip").replace("org-1;Acme S.p.A.", "org-1;Acme Group")
+    changed = changed.replace("p-1;Ada Lovelace;ada@acme.example;person;Acme S.p.A.", "p-1;Ada Lovelace;ada@acme.example;person;Acme Group")
+    again = make_import(rep, changed)
+    again = services.import_start(imp=again, mode=Import.Mode.ALL_OR_NOTHING, version=again.version)
+    assert (again.created_rows, again.updated_rows, again.unchanged_rows) == (0, 2, 1)
+    ada = Contact.objects.get(external_id="p-1")
+    assert list(ada.tags.values_list("name", flat=True)) == ["vip"]
+    assert (ada.organisation.name, ada.organisation_name_copy, ada.version) == ("Acme Group", "Acme Group", 2)
+    assert sorted(ImportEntry.objects.filter(import_run=again).values_list("line", "action")) == [(2, "updated"), (3, "updated")]

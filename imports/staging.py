@@ -1,0 +1,211 @@
+"""Set-based SQL for an import: the rows of a batch are streamed with COPY into a TEMP staging table
+and merged into their tables with a handful of statements whatever the batch's size.
+
+Every table here is `TEMP ... ON COMMIT DROP`, so it lives in the import's transaction only, is seen
+by no other session and is gone whatever happens (a rollback drops it too). Its name carries a
+random suffix: two imports in one transaction (tests do that) never share one.
+"""
+
+import uuid
+
+from django.db import connection
+from psycopg.types.json import Jsonb
+
+from crm.models import Contact, Tag
+from imports.models import ImportEntry
+
+
+def temp_name(prefix: str) -> str:
+    return f"tmp_import_{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+class SeenKeys:
+    """What the rows so far said, kept in a TEMP table rather than in Python so an import's memory
+    does not grow with its rows: the keys of the valid rows (external IDs, e-mails, names of new
+    organisations), each with the line that first gave it.
+
+    A batch asks once for the keys it names (`load`), checks its rows against those and the ones
+    before it in the batch (`get`, `add`), then stores its own (`store`): two queries per batch.
+    """
+
+    def __init__(self):
+        self.table = temp_name("seen")
+        self.batch: dict[str, int] = {}  # the keys the batch names that rows before it gave, then its own
+        self.new: dict[str, int] = {}  # the batch's own, to store
+        self.created = False
+
+    def _create(self, cursor) -> None:
+        if not self.created:
+            cursor.execute(f"CREATE TEMP TABLE {self.table} (key text PRIMARY KEY, line integer NOT NULL) ON COMMIT DROP")
+            self.created = True
+
+    def load(self, keys) -> None:
+        self.batch, self.new = {}, {}
+        keys = list(set(keys))
+        if not keys:
+            return
+        with connection.cursor() as cursor:
+            self._create(cursor)
+            cursor.execute(f"SELECT key, line FROM {self.table} WHERE key = ANY(%s)", [keys])
+            self.batch = dict(cursor.fetchall())
+
+    def get(self, key: str) -> int | None:
+        return self.batch.get(key)
+
+    def add(self, key: str, line: int) -> None:
+        if key not in self.batch:
+            self.batch[key] = line
+            self.new[key] = line
+
+    def store(self) -> None:
+        new = self.new
+        if new:
+            with connection.cursor() as cursor:
+                self._create(cursor)
+                with cursor.cursor.copy(f"COPY {self.table} (key, line) FROM STDIN") as copy:
+                    for key, line in new.items():
+                        copy.write_row((key, line))
+        self.new, self.batch = {}, {}
+
+
+CONTACT_COLUMNS = ["external_id", "kind", "name", "email", "phone", "website", "address"]
+
+
+class ContactMerge:
+    """Writes the valid rows of a checked batch of contacts: COPY into the staging table, then
+    organisations before people (people name them), as INSERT ... SELECT for the new rows and
+    UPDATE ... FROM for the matched ones that differ (IS DISTINCT FROM: an unchanged row is not
+    written, its version and `updated_at` stay), tags, and one audit row per row written."""
+
+    def __init__(self, *, imp, user, with_tags: bool, visible_organisations):
+        self.imp, self.user, self.with_tags = imp, user, with_tags
+        self.table = temp_name("contacts")
+        self.created = False
+        self.visible_organisations = visible_organisations
+
+    def _create(self, cursor) -> None:
+        if self.created:
+            cursor.execute(f"TRUNCATE {self.table}")
+            return
+        cursor.execute(
+            f"""CREATE TEMP TABLE {self.table} (
+                line integer NOT NULL, contact_id bigint, new_id bigint,
+                external_id text NOT NULL, kind text NOT NULL, name text NOT NULL, email text NOT NULL,
+                phone text NOT NULL, website text NOT NULL, address text NOT NULL, owner_id bigint NOT NULL,
+                organisation_key text NOT NULL, organisation_id bigint, organisation_name text NOT NULL DEFAULT '',
+                tags text[], "values" jsonb NOT NULL, action text
+            ) ON COMMIT DROP"""
+        )
+        self.created = True
+
+    def write(self, valid: list) -> dict:
+        """`valid`: the batch's valid `Checked` rows; returns the counts of created, updated, unchanged."""
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        if not valid:
+            return counts
+        contact, tag, entry = Contact._meta.db_table, Tag._meta.db_table, ImportEntry._meta.db_table
+        through = Contact.tags.through._meta.db_table
+        t = self.table
+        with connection.cursor() as cursor:
+            self._create(cursor)
+            with cursor.cursor.copy(
+                f"COPY {t} (line, contact_id, external_id, kind, name, email, phone, website, address, owner_id,"
+                f" organisation_key, tags, \"values\") FROM STDIN"
+            ) as copy:
+                for checked in valid:
+                    cleaned = checked.cleaned
+                    copy.write_row((
+                        checked.row.line, checked.existing.pk if checked.existing is not None else None,
+                        *(cleaned[name] for name in CONTACT_COLUMNS), cleaned["owner"].pk,
+                        cleaned["organisation"].casefold(), cleaned["tags"] if self.with_tags else None,
+                        Jsonb(checked.values),
+                    ))
+            cursor.execute(
+                f"UPDATE {t} SET new_id = nextval(pg_get_serial_sequence(%s, 'id')) WHERE contact_id IS NULL", [contact]
+            )
+            organisations_sql, organisations_params = self.visible_organisations.values("pk", "name").query.sql_with_params()
+            columns = ", ".join(CONTACT_COLUMNS)
+            differs = " OR ".join(f"c.{name} IS DISTINCT FROM t.{name}" for name in [*CONTACT_COLUMNS, "owner_id", "organisation_id"])
+            if self.with_tags:
+                differs += (
+                    f" OR (SELECT coalesce(array_agg(g.name::text ORDER BY g.name::text), '{{}}') FROM {through} ct"
+                    f" JOIN {tag} g ON g.id = ct.tag_id WHERE ct.contact_id = c.id)"
+                    f" IS DISTINCT FROM (SELECT coalesce(array_agg(n::text ORDER BY n::text), '{{}}') FROM unnest(t.tags) n)"
+                )
+            for kind in (Contact.Kind.ORGANISATION, Contact.Kind.PERSON):
+                if kind == Contact.Kind.PERSON:
+                    # The organisations each person names, among those the importer sees (written just before).
+                    cursor.execute(
+                        f"UPDATE {t} SET organisation_id = o.pk, organisation_name = o.name"
+                        f" FROM ({organisations_sql}) o(pk, name)"
+                        f" WHERE {t}.kind = %s AND {t}.organisation_key <> '' AND lower(o.name) = {t}.organisation_key",
+                        [*organisations_params, kind],
+                    )
+                cursor.execute(
+                    f"""INSERT INTO {contact} (id, {columns}, owner_id, organisation_id, organisation_name_copy,
+                            created_at, updated_at, version)
+                        SELECT new_id, {columns}, owner_id, organisation_id, organisation_name, now(), now(), 1
+                        FROM {t} WHERE kind = %s AND new_id IS NOT NULL ORDER BY line""",
+                    [kind],
+                )
+                cursor.execute(f"UPDATE {t} SET action = %s WHERE kind = %s AND new_id IS NOT NULL",
+                               [ImportEntry.Action.CREATED, kind])
+                sets = ", ".join(f"{name} = t.{name}" for name in CONTACT_COLUMNS)
+                cursor.execute(
+                    f"""WITH changed AS (
+                            UPDATE {contact} c SET {sets}, owner_id = t.owner_id, organisation_id = t.organisation_id,
+                                organisation_name_copy = t.organisation_name, version = c.version + 1, updated_at = now()
+                            FROM {t} t
+                            WHERE t.kind = %s AND c.id = t.contact_id AND ({differs})
+                            RETURNING c.id
+                        )
+                        UPDATE {t} SET action = %s FROM changed WHERE {t}.contact_id = changed.id""",
+                    [kind, ImportEntry.Action.UPDATED],
+                )
+                if kind == Contact.Kind.ORGANISATION:
+                    # As Contact.save does: a renamed organisation's people carry its new name for the search.
+                    cursor.execute(
+                        f"""UPDATE {contact} p SET organisation_name_copy = t.name FROM {t} t
+                            WHERE t.kind = %s AND t.action = %s AND p.organisation_id = t.contact_id
+                              AND p.organisation_name_copy <> t.name""",
+                        [kind, ImportEntry.Action.UPDATED],
+                    )
+            if self.with_tags:
+                cursor.execute(
+                    f"INSERT INTO {tag} (name) SELECT DISTINCT n FROM {t}, unnest({t}.tags) n"
+                    f" WHERE {t}.action IS NOT NULL ON CONFLICT DO NOTHING"
+                )
+                cursor.execute(
+                    f"DELETE FROM {through} WHERE contact_id IN (SELECT contact_id FROM {t} WHERE action = %s)",
+                    [ImportEntry.Action.UPDATED],
+                )
+                cursor.execute(
+                    f"""INSERT INTO {through} (contact_id, tag_id)
+                        SELECT coalesce(t.contact_id, t.new_id), g.id FROM {t} t, unnest(t.tags) n
+                        JOIN {tag} g ON g.name = n WHERE t.action IS NOT NULL"""
+                )
+            cursor.execute(
+                f"""INSERT INTO {entry} (import_run_id, file_name, line, target, object_id, action, "values", by_id, at)
+                    SELECT %s, %s, line, %s, coalesce(contact_id, new_id), action, "values", %s, now()
+                    FROM {t} WHERE action IS NOT NULL ORDER BY line""",
+                [self.imp.pk, self.imp.file_name, self.imp.kind, self.user.pk],
+            )
+            cursor.execute(f"SELECT action, count(*) FROM {t} WHERE action IS NOT NULL GROUP BY action")
+            for action, count in cursor.fetchall():
+                counts[action] = count
+        counts["unchanged"] = len(valid) - counts["created"] - counts["updated"]
+        return counts
+
+
+def copy_objects(model, objects: list) -> None:
+    """Insert unsaved `objects` of `model` with one COPY (their ids are not read back): for audit
+    rows, where `bulk_create`'s per-value SQL parameters cost more than the rows' own writing."""
+    if not objects:
+        return
+    columns = [f for f in model._meta.concrete_fields if not f.primary_key]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
+    with connection.cursor() as cursor, cursor.cursor.copy(
+        f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN"
+    ) as copy:
+        for obj in objects:
+            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in columns])
