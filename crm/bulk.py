@@ -14,12 +14,10 @@ app's list registered with `register_source` (smart lists), so a background job 
 same rows again from what it stored.
 """
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import ProtectedError, QuerySet, RestrictedError
 from django.http import QueryDict
@@ -28,11 +26,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.filters import ContactFilter
-from crm.jobs import enqueue_after_commit
+from crm.jobs import Progress, enqueue_after_commit
 from crm.models import BulkJob, Contact, ContactChange, Tag, User, assignable_owners
 from crm.submissions import create_once
 
-logger = logging.getLogger(__name__)
 
 OWNER, TAG_ADD, TAG_REMOVE, DELETE, EXPORT = "owner", "tag_add", "tag_remove", "delete", "export"
 ACTIONS = [
@@ -277,28 +274,11 @@ def job_create(*, by, plan: Plan, source: str, source_pk: int | None, query: str
     return job
 
 
-def progress_key(job_id: int) -> str:
-    return f"crm:bulk:{job_id}:rows"
-
-
 def job_progress(job: BulkJob) -> int:
     """Rows done so far; a running job reports through the cache (its transaction is not seen yet)."""
     if job.status != BulkJob.Status.RUNNING:
         return job.rows_done
-    try:
-        return min(cache.get(progress_key(job.pk), 0), job.total_rows)
-    except Exception:  # noqa: BLE001 — a cache outage only hides the progress
-        return 0
-
-
-def _report(job_id: int):
-    def report(rows: int) -> None:
-        try:
-            cache.set(progress_key(job_id), rows, timeout=24 * 3600)
-        except Exception:  # noqa: BLE001 — a cache outage never fails a job
-            logger.warning("Could not record the progress of bulk job %s", job_id)
-
-    return report
+    return Progress("crm:bulk", job.pk).rows(job.total_rows)
 
 
 def job_run(*, job_id: int, chunk_rows: int = CHUNK_ROWS) -> BulkJob | None:
@@ -310,7 +290,7 @@ def job_run(*, job_id: int, chunk_rows: int = CHUNK_ROWS) -> BulkJob | None:
             return job
         job.status, job.started_at, job.attempts = BulkJob.Status.RUNNING, timezone.now(), job.attempts + 1
         job.save(update_fields=["status", "started_at", "attempts"])
-    report = _report(job.pk)
+    report = Progress("crm:bulk", job.pk).report
     report(0)
     plan = Plan(job.action, owner=job.new_owner, tag=job.tag)
     try:

@@ -7,6 +7,7 @@ row stays pending, and the app's periodic sweep hands it over again later.
 
 import logging
 
+from django.core.cache import cache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -20,3 +21,26 @@ def enqueue_after_commit(task, *args) -> None:
             logger.warning("Could not hand %s%r to the broker; the periodic sweep will retry", task.name, args)
 
     transaction.on_commit(hand_over)
+
+
+class Progress:
+    """How many rows a running job has done, kept in the cache under `kind:job_id:rows`.
+
+    A job writes its rows inside one transaction, so a count on its own row would not be seen
+    before the end. A cache outage only hides the progress: it never fails the job or the page.
+    """
+
+    def __init__(self, kind: str, job_id: int):
+        self.key = f"{kind}:{job_id}:rows"
+
+    def rows(self, total: int) -> int:
+        try:
+            return min(cache.get(self.key, 0), total)
+        except Exception:  # noqa: BLE001 — a cache outage only hides the progress
+            return 0
+
+    def report(self, rows: int) -> None:
+        try:
+            cache.set(self.key, rows, timeout=24 * 3600)
+        except Exception:  # noqa: BLE001 — a cache outage never fails a job
+            logger.warning("Could not record the progress %s", self.key)

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -24,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm import fields
-from crm.jobs import enqueue_after_commit
+from crm.jobs import Progress, enqueue_after_commit
 from crm.submissions import create_once
 from imports import mapping, parsing
 from imports.checking import checker_for
@@ -175,26 +174,16 @@ def import_start(*, imp: Import, mode: str, version: int) -> Import:
 _RUNNABLE = [Import.Status.CHECKED, Import.Status.REFUSED, Import.Status.CANCELLED, Import.Status.FAILED]
 
 
-def progress_key(import_id: int) -> str:
-    return f"imports:{import_id}:rows"
-
-
 def import_progress(imp: Import) -> int:
     """Rows done so far: a running import reports through the cache (its writes are not visible
     before its transaction ends), as background exports do."""
     if imp.status != Import.Status.RUNNING:
         return imp.total_rows if imp.status == Import.Status.DONE else 0
-    try:
-        return min(cache.get(progress_key(imp.pk), 0), imp.total_rows)
-    except Exception:  # noqa: BLE001 — a cache outage only hides the progress
-        return 0
+    return Progress("imports", imp.pk).rows(imp.total_rows)
 
 
 def _report(import_id: int, rows: int) -> None:
-    try:
-        cache.set(progress_key(import_id), rows, timeout=24 * 3600)
-    except Exception:  # noqa: BLE001 — a cache outage never fails an import
-        logger.warning("Could not record the progress of import %s", import_id)
+    Progress("imports", import_id).report(rows)
 
 
 def import_run(*, import_id: int, on_batch=None) -> Import | None:

@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -16,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from crm.dates import today
-from crm.jobs import enqueue_after_commit
+from crm.jobs import Progress, enqueue_after_commit
 from crm.submissions import create_once
 from smartlists.export import csv_chunks
 from smartlists.models import DEFAULT_COLUMNS, ExportJob, SmartList
@@ -156,29 +155,12 @@ def export_path(job: ExportJob) -> Path:
     return Path(settings.MEDIA_ROOT) / EXPORT_DIR / f"{job.pk}.csv"
 
 
-def progress_key(job_id: int) -> str:
-    return f"smartlists:export:{job_id}:rows"
-
-
 def export_progress(job: ExportJob) -> int:
     """Rows written so far. A running job reports through the cache: its rows are read inside one
     transaction, so a database write of its progress would not be seen before the end."""
     if job.status != ExportJob.Status.RUNNING:
         return job.rows_done
-    try:
-        return min(cache.get(progress_key(job.pk), 0), job.total_rows)
-    except Exception:  # noqa: BLE001 — a cache outage only hides the progress
-        return 0
-
-
-def _report_progress(job_id: int):
-    def report(rows: int) -> None:
-        try:
-            cache.set(progress_key(job_id), rows, timeout=24 * 3600)
-        except Exception:  # noqa: BLE001 — a cache outage never fails an export
-            logger.warning("Could not record the progress of export %s", job_id)
-
-    return report
+    return Progress("smartlists:export", job.pk).rows(job.total_rows)
 
 
 def export_job_run(*, job_id: int, on_chunk=None) -> ExportJob | None:
@@ -196,7 +178,7 @@ def export_job_run(*, job_id: int, on_chunk=None) -> ExportJob | None:
     final.parent.mkdir(parents=True, exist_ok=True)
     partial = final.with_suffix(".csv.part")
     rows = {"written": 0}
-    report = _report_progress(job.pk)
+    report = Progress("smartlists:export", job.pk).report
     report(0)  # a retried job starts again from the first row
 
     def count_and_report(written: int) -> None:
