@@ -22,6 +22,7 @@ import time
 import urllib.parse
 import urllib.request
 
+import kombu.pools
 import pytest
 import time_machine
 from django.conf import settings as django_settings
@@ -65,9 +66,12 @@ def private_redis(settings):
 
 
 def _forget_broker_connections():
-    """Celery caches its connection pools; a changed broker URL needs new ones."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Celery caches its connection pools; a changed broker URL needs new ones.
+
+    The pools live in kombu's registry, keyed by broker URL: closing one there and leaving it in
+    place made every later task on this worker (eager ones acquire a producer too) fail with
+    "Acquire on closed pool". `kombu.pools.reset` closes them and empties the registry."""
+    kombu.pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
