@@ -1,7 +1,12 @@
 """What the contact page's subscription widget shows, read in two queries whatever the history.
 
-Current and upcoming come from the same annotations (`queries.with_subscription`) that smart
-lists sort and export, so the widget and a list can never disagree about them.
+Which period is current, which is upcoming and the MRR status come from the contact's stored
+summary row (`summary.py`) when that row is as of today: it is written from the same definitions
+(`queries.with_subscription`) that smart lists sort and export, in the transaction of every period
+write, so the widget and a list can never disagree about them. Without such a row (before the day's
+refresh, or a row written on another day) the widget asks the definitions themselves: eight
+subqueries, ~25 ms at 100,000 contacts, where reading the row is one primary-key lookup. A contact
+without periods needs neither.
 
 Rendering ten years of monthly periods (a table row and a chart point each) costs far more than
 reading them, so the template caches those two fragments under `Subscription.fingerprint`: a
@@ -18,7 +23,7 @@ from functools import cached_property
 
 from crm.models import Contact
 from subscriptions.history import Month, chart, monthly_mrr
-from subscriptions.models import Direction, Period, Tag
+from subscriptions.models import Direction, Period, SubscriptionSummary, Tag
 from subscriptions.money import accrued
 from subscriptions.queries import with_subscription
 
@@ -102,11 +107,22 @@ def tagged(periods: list[Period]) -> list[tuple[Period, str]]:
     return [(period, period.tag_against(periods[i - 1] if i else None)) for i, period in enumerate(periods)]
 
 
+FIGURES = ("current_start", "upcoming_start", "upcoming_direction")
+NO_FIGURES = dict.fromkeys(FIGURES)
+
+
+def figures_of(contact: Contact, *, today: datetime.date) -> dict:
+    """The start of the current and upcoming periods and the MRR status as of `today`: from the
+    stored summary row when it is as of `today`, else from the definitions."""
+    row = SubscriptionSummary.objects.filter(contact=contact, as_of=today).values(*FIGURES).first()
+    if row is not None:
+        return row
+    return with_subscription(Contact.objects.filter(pk=contact.pk), on=today).values(*FIGURES).get()
+
+
 def subscription_of(contact: Contact, *, today: datetime.date) -> Subscription:
-    figures = with_subscription(Contact.objects.filter(pk=contact.pk), on=today).values(
-        "current_start", "upcoming_start", "upcoming_direction"
-    ).get()
     periods = list(Period.objects.for_contact(contact))
+    figures = figures_of(contact, today=today) if periods else NO_FIGURES
     rows = [
         Row(period, tag, period.start_date == figures["current_start"], period.start_date == figures["upcoming_start"])
         for period, tag in tagged(periods)
