@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -23,7 +24,34 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class PeriodForm(forms.Form):
+class PricedMRR:
+    """The MRR that a price billed at a frequency makes, for a form with `price`, `billing_frequency`
+    and `billing_every_months`: the save and the live preview compute it here, with
+    `money.normalise_mrr`."""
+
+    def price_mrr(self, cleaned) -> Decimal | None:
+        """The computed MRR; None (with the errors added) when the price or frequency is missing or wrong."""
+        price, frequency = cleaned.get("price"), cleaned.get("billing_frequency")
+        if frequency != EVERY_N_MONTHS:
+            cleaned["billing_every_months"] = None
+        if price is None:
+            if "price" not in self.errors:
+                self.add_error("price", _("Give the price billed at this frequency."))
+            return None
+        if not frequency:
+            if "billing_frequency" not in self.errors:
+                self.add_error("billing_frequency", _("Choose how often the price is billed."))
+            return None
+        try:
+            return normalise_mrr(price, frequency, cleaned.get("billing_every_months"))
+        except ValidationError as error:
+            field = "billing_every_months" if error.code == "months_required" else "billing_frequency"
+            if field not in self.errors:
+                self.add_error(field, error)
+            return None
+
+
+class PeriodForm(PricedMRR, forms.Form):
     """A period as the rep types it: the end as a term, a date or never; MRR typed or computed."""
 
     AFTER, ON, NEVER = "after", "on", "never"
@@ -93,25 +121,13 @@ class PeriodForm(forms.Form):
         return cleaned
 
     def _clean_mrr(self, cleaned):
-        price, frequency = cleaned.get("price"), cleaned.get("billing_frequency")
-        if frequency != EVERY_N_MONTHS:
+        if cleaned.get("price") is None and not cleaned.get("billing_frequency"):
             cleaned["billing_every_months"] = None
-        if price is None and not frequency:
             if cleaned.get("mrr") is None and "mrr" not in self.errors:
                 self.add_error("mrr", _("Give the MRR, or a price and how often it is billed."))
             return
-        if price is None:
-            self.add_error("price", _("Give the price billed at this frequency."))
-            return
-        if not frequency:
-            if "billing_frequency" not in self.errors:
-                self.add_error("billing_frequency", _("Choose how often the price is billed."))
-            return
-        try:
-            computed = normalise_mrr(price, frequency, cleaned.get("billing_every_months"))
-        except ValidationError as error:
-            field = "billing_every_months" if error.code == "months_required" else "billing_frequency"
-            self.add_error(field, error)
+        computed = self.price_mrr(cleaned)
+        if computed is None:
             return
         typed = cleaned.get("mrr")
         if typed is not None and typed != computed:
@@ -142,6 +158,20 @@ class PeriodForm(forms.Form):
                 self.add_error("end_date", _("The end date cannot be before the effective date."))
         else:
             cleaned["term_months"] = cleaned["end_date"] = None
+
+    def mark_first_error(self) -> None:
+        """Mark the first visible field in error to take focus when the form comes back (static/js/app.js)."""
+        if self.non_field_errors():
+            return  # the form's own error list takes focus
+        for field in self.visible_fields():
+            if field.errors:
+                field.field.widget.attrs["data-focus-after-swap"] = ""
+                return
+
+    def mrr_preview(self) -> "MrrPreviewForm":
+        """The live MRR preview of what the form holds now (typed, or the period's saved values)."""
+        values = {name: self[name].value() for name in MrrPreviewForm.base_fields}
+        return MrrPreviewForm({name: value for name, value in values.items() if value is not None})
 
     def period_data(self) -> dict:
         """What the service functions take: the model's own fields, cleaned."""
@@ -191,6 +221,37 @@ def period_values(period: Period | None) -> list[tuple[str, object]]:
     if period.billing_frequency:
         values.append((_("Billing frequency"), period.get_billing_frequency_display()))
     return values
+
+
+class MrrPreviewForm(PricedMRR, forms.Form):
+    """The period form's price fields, read as they are typed: the MRR they make, or why none."""
+
+    price = PeriodForm.base_fields["price"]
+    billing_frequency = PeriodForm.base_fields["billing_frequency"]
+    billing_every_months = PeriodForm.base_fields["billing_every_months"]
+    currency = forms.CharField(required=False)
+
+    def clean_currency(self):
+        currency = self.cleaned_data["currency"].strip().upper()
+        return currency if len(currency) == 3 and currency.isalpha() and currency.isascii() else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        given = cleaned.get("price") is not None or cleaned.get("billing_frequency") or "price" in self.errors
+        cleaned["mrr"] = self.price_mrr(cleaned) if given else None
+        return cleaned
+
+
+class FormPartForm(forms.Form):
+    """Which part of the period form a live refresh asks for: the end fields, or the MRR preview."""
+
+    part = forms.ChoiceField(choices=[("end", "end"), ("mrr", "mrr")])
+
+
+class RefreshForm(forms.Form):
+    """The period form's no-JavaScript "Update the form" button: show the fields for the chosen end, save nothing."""
+
+    refresh = forms.BooleanField(required=False)
 
 
 class DeleteForm(forms.Form):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", views.contact_subscription, name="contact"),
     path("contacts/<int:pk>/history/", views.history, name="history"),
     path("contacts/<int:pk>/periods/new/", views.period_create, name="period_create"),
+    path("contacts/<int:pk>/periods/form-part/", views.period_form_part, name="period_form_part"),
     path("contacts/<int:pk>/periods/change/", views.period_change, name="period_change"),
     path("periods/<int:pk>/edit/", views.period_edit, name="period_edit"),
     path("periods/<int:pk>/delete/", views.period_delete, name="period_delete"),

@@ -3,9 +3,10 @@
 Every view is behind `feature_required("subscriptions")`, outermost: a switched-off feature has
 no URLs at all, for any method or visitor
 and fetches its contact or period through the contacts' visibility gate (404 otherwise).
-Forms post to the same URL with or without htmx: with it, a valid save answers the empty form
-slot and fires `periodsChanged`, which the widget's other regions listen for; an invalid one
-answers the form with its errors and status 422. Without it, a valid save redirects to the
+Forms post to the same URL with or without htmx: with it, a valid save answers the form slot
+with its message and the periods table (out of band, the saved row marked to take focus), and
+fires `periodsChanged`, which the summary listens for; an invalid one answers the form with its
+errors and status 422. Without it, a valid save redirects to the
 contact page.
 """
 
@@ -25,7 +26,9 @@ from crm.features import feature_required
 from crm.http import HtmxHttpRequest
 from crm.models import Contact, assignable_owners
 from subscriptions import services
-from subscriptions.forms import DeleteForm, PanelPartForm, PeriodChangeForm, PeriodForm, period_values
+from subscriptions.forms import (
+    DeleteForm, FormPartForm, MrrPreviewForm, PanelPartForm, PeriodChangeForm, PeriodForm, RefreshForm, period_values,
+)
 from subscriptions.models import Period, PeriodChange
 from subscriptions.pipeline import ENDING_WINDOWS, MOVEMENTS, build_report
 from subscriptions.widget import subscription_of
@@ -71,9 +74,12 @@ def contact_subscription(request: HtmxHttpRequest, pk: int):
     return render(request, "subscriptions/contact_subscription.html", context)
 
 
-def _saved(request: HtmxHttpRequest, contact, message):
+def _saved(request: HtmxHttpRequest, contact, message, *, saved: Period | None = None):
+    """With htmx: the slot with the message, the periods table with the `saved` row marked to take
+    focus (or, after a delete, the message), and `periodsChanged` for the summary."""
     if request.htmx:
-        response = render(request, f"{PANEL}#slot", {"contact": contact, "message": message})
+        context = {**_panel(request, contact), "message": message, "saved": saved.pk if saved else None}
+        response = render(request, f"{PANEL}#saved", context)
         response["HX-Trigger"] = EVENT
         return response
     messages.success(request, message)
@@ -86,18 +92,43 @@ def _form_page(request: HtmxHttpRequest, context, *, status=200):
 
 
 def _save_period(request, contact, form, save, context, message, *, theirs):
-    """Save through `save(form)`; refused as stale, the form comes back with `theirs()`: the saved values."""
-    if request.method == "POST" and form.is_valid():
+    """Save through `save(form)`; refused as stale, the form comes back with `theirs()`: the saved values.
+
+    Without JavaScript, "Update the form" posts the form to show the fields of the end chosen:
+    it comes back as typed, without errors, and nothing is saved."""
+    refresh = RefreshForm(request.POST or None)
+    refreshing = refresh.is_valid() and refresh.cleaned_data["refresh"]
+    if request.method == "POST" and not refreshing and form.is_valid():
         try:
-            save(form)
+            period = save(form)
         except ValidationError as error:
             form.add_error(None, error)
             if error.code == "stale":
                 context = {**context, "theirs": theirs()}
         else:
-            return _saved(request, contact, message)
-    status = 422 if request.method == "POST" else 200
-    return _form_page(request, {"contact": contact, "form": form, **context}, status=status)
+            return _saved(request, contact, message, saved=period)
+    status = 422 if request.method == "POST" and not refreshing else 200
+    if status == 422:
+        form.mark_first_error()
+    context = {"contact": contact, "form": form, "preview": form.mrr_preview(), "quiet": refreshing, **context}
+    return _form_page(request, context, status=status)
+
+
+@feature_required(FEATURE)
+@require_GET
+@login_required
+def period_form_part(request: HtmxHttpRequest, pk: int):
+    """A part of the period form that follows what is typed (htmx), for any of the contact's forms:
+    the end fields for the end chosen, or the MRR that the price and billing frequency make,
+    computed as the save computes it. Bad input answers 422 with the reason."""
+    contact = _visible_contact(request, pk)
+    part = FormPartForm(request.GET)
+    if not part.is_valid():
+        return HttpResponseBadRequest(_("Unknown part of the period form."))
+    if part.cleaned_data["part"] == "end":
+        return render(request, f"{FORM}#end_fields", {"contact": contact, "form": PeriodForm(request.GET), "quiet": True})
+    preview = MrrPreviewForm(request.GET)
+    return render(request, f"{FORM}#mrr_preview", {"preview": preview}, status=200 if preview.is_valid() else 422)
 
 
 @feature_required(FEATURE)

@@ -108,6 +108,9 @@ MATRIX = [
     # "change" follows the contact's last period as it was read: its id and version
     row("subscriptions:period_change", "POST", 302, 302, 302, 404, 404, 404, 302, 302, kwargs=CONTACT, features=SUBS,
         data={**PERIOD_POST, "last_period": "{period}"}, writes=VENDOR),
+    # the period form's live parts: no `part` asked for is a 400 (tests/subscriptions test the parts)
+    row("subscriptions:period_form_part", "GET", 400, 400, 400, 404, 404, 404, 302, 302, kwargs=CONTACT, features=SUBS),
+    row("subscriptions:period_form_part", "POST", 405, 405, 405, 405, 405, 405, 405, 405, kwargs=CONTACT, features=SUBS),
     row("subscriptions:period_edit", "GET", 200, 200, 200, 404, 404, 404, 302, 302, kwargs=PERIOD, features=SUBS),
     row("subscriptions:period_edit", "POST", 302, 302, 302, 404, 404, 404, 302, 302, kwargs=PERIOD, features=SUBS,
         data=PERIOD_POST, writes=VENDOR),
@@ -125,6 +128,8 @@ MATRIX = [
     row("subscriptions:period_create", "POST", 404, 404, 404, 404, 404, 404, 404, 404, kwargs=CONTACT, data=PERIOD_POST),
     row("subscriptions:period_change", "GET", 404, 404, 404, 404, 404, 404, 404, 404, kwargs=CONTACT),
     row("subscriptions:period_change", "POST", 404, 404, 404, 404, 404, 404, 404, 404, kwargs=CONTACT, data=PERIOD_POST),
+    row("subscriptions:period_form_part", "GET", 404, 404, 404, 404, 404, 404, 404, 404, kwargs=CONTACT),
+    row("subscriptions:period_form_part", "POST", 404, 404, 404, 404, 404, 404, 404, 404, kwargs=CONTACT),
     row("subscriptions:period_edit", "GET", 404, 404, 404, 404, 404, 404, 404, 404, kwargs=PERIOD),
     row("subscriptions:period_edit", "POST", 404, 404, 404, 404, 404, 404, 404, 404, kwargs=PERIOD, data=PERIOD_POST),
     row("subscriptions:period_delete", "GET", 404, 404, 404, 404, 404, 404, 404, 404, kwargs=PERIOD),

@@ -60,3 +60,48 @@ if (!CSS.supports("selector(::details-content)")) {
   wide.addEventListener("change", follow);
   follow();
 }
+
+// Focus after an htmx swap (the keyboard and screen reader user's place): an element marked
+// data-focus-after-swap in the content a swap brought in takes focus once it settles (a saved
+// row, a message, a form's heading or its first field in error). Elements that are not focusable
+// by nature are made focusable from script only (tabindex -1).
+document.addEventListener("htmx:afterSettle", (event) => {
+  const root = event.target;
+  if (!(root instanceof Element) || !root.isConnected) {
+    return;
+  }
+  const marked = root.matches("[data-focus-after-swap]") ? root : root.querySelector("[data-focus-after-swap]");
+  if (!marked) {
+    return;
+  }
+  if (marked.tabIndex < 0 && !marked.hasAttribute("tabindex")) {
+    marked.setAttribute("tabindex", "-1");
+  }
+  marked.focus();
+});
+
+// A region opened in place (a form in a slot) gives focus back when it closes: a request from an
+// element marked data-return-focus, once its answer settles with nothing marked
+// data-focus-after-swap, focuses the link or button whose request last filled the same target.
+const openers = new Map();
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const asker = event.detail.elt;
+  const target = event.detail.target;
+  if (target && target.id && asker.matches("a, button") && !asker.hasAttribute("data-return-focus")) {
+    openers.set(target.id, asker);
+  }
+});
+document.addEventListener("htmx:afterSettle", (event) => {
+  const asker = event.detail.requestConfig && event.detail.requestConfig.elt;
+  const root = event.target;
+  if (!asker || !asker.hasAttribute("data-return-focus") || !(root instanceof Element) || !root.id) {
+    return;
+  }
+  if (root.matches("[data-focus-after-swap]") || root.querySelector("[data-focus-after-swap]")) {
+    return;
+  }
+  const opener = openers.get(root.id);
+  if (opener && opener.isConnected) {
+    opener.focus();
+  }
+});
