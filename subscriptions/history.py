@@ -51,6 +51,7 @@ class Chart:
     points: list  # (x, y, Month)
     baseline: float
     left: int
+    yearly: bool  # x labels are years only (else month and year)
 
 
 def _nice_ceiling(value: Decimal) -> Decimal:
@@ -85,10 +86,35 @@ def chart(months: list[Month], *, width=640, height=220) -> Chart | None:
     baseline = top + plot_h
     area = f"{path} L{left + plot_w},{baseline} L{left},{baseline} Z"
     y_ticks = [(y(top_value * k / 4), top_value * k / 4) for k in range(5)]
-    every = max(1, len(months) // 8)
+    every, yearly = tick_interval(len(months), plot_w)
+    room = YEAR_LABEL if yearly else MONTH_LABEL
     x_ticks = [
         (round(left + i * step, 1), month.month)
         for i, month in enumerate(months)
-        if i % every == 0 and left + i * step < width - 56  # room for the label's text
+        if _labelled(month.month, every) and left + i * step + room - LABEL_GAP <= width  # the text fits
     ]
-    return Chart(width, height, path, area, y_ticks, x_ticks, points, baseline, left)
+    return Chart(width, height, path, area, y_ticks, x_ticks, points, baseline, left, yearly)
+
+
+# How many months apart the x axis's labels may be, and the room a label takes in the chart's units
+# (font size 11, with a gap): "Sep 2026" / "set 2026" (month and year) or "2026" (from a year apart).
+TICK_MONTHS = (1, 2, 3, 6, 12, 24, 60, 120, 600, 1200)
+MONTH_LABEL, YEAR_LABEL, LABEL_GAP = 62, 40, 12
+
+
+def tick_interval(count: int, plot_width: float) -> tuple[int, bool]:
+    """(months between labels, whether they are years only) for `count` months across
+    `plot_width`: the closest interval at which labels never overlap, aligned on calendar quarters
+    and years (every 3 months: January, April, July, October; every 24: even years)."""
+    month_width = plot_width / count
+    for every in TICK_MONTHS:
+        yearly = every >= 12
+        if every * month_width >= (YEAR_LABEL if yearly else MONTH_LABEL):
+            return every, yearly
+    return TICK_MONTHS[-1], True
+
+
+def _labelled(month: datetime.date, every: int) -> bool:
+    if every < 12:
+        return (month.month - 1) % every == 0
+    return month.month == 1 and month.year % (every // 12) == 0

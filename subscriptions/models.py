@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.template.defaultfilters import floatformat
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from crm.billing import BillingFrequency
@@ -167,13 +169,45 @@ class PeriodChange(models.Model):
         ordering = ["-changed_at", "-pk"]
 
     def differences(self) -> list[tuple[str, object, object]]:
-        """(field label, old, new) for each audited value this change touched."""
+        """(field label, old, new) for each audited value this change touched, as stored (JSON)."""
         names = list(dict.fromkeys([*self.old_values, *self.new_values]))
         return [
             (Period._meta.get_field(name).verbose_name, self.old_values.get(name), self.new_values.get(name))
             for name in names
             if self.old_values.get(name) != self.new_values.get(name)
         ]
+
+    def shown_differences(self) -> list[tuple[str, str | None, str | None]]:
+        """`differences` as the page shows values: dates in the language's short format, money
+        grouped with two places and its currency, choices by their label."""
+        names = list(dict.fromkeys([*self.old_values, *self.new_values]))
+        return [
+            (Period._meta.get_field(name).verbose_name,
+             audited_text(name, self.old_values), audited_text(name, self.new_values))
+            for name in names
+            if self.old_values.get(name) != self.new_values.get(name)
+        ]
+
+
+def audited_text(name: str, values: dict) -> str | None:
+    """One audited value of a period (`values`: a snapshot, as `services.snapshot` stores it) as
+    the page shows it, in the active language (`floatformat:"2g"`, `date:"SHORT_DATE_FORMAT"`)."""
+    value = values.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        if name in ("mrr", "price"):
+            text = floatformat(Decimal(value), "2g")
+            return f"{text} {values['currency']}" if values.get("currency") else text
+        if name in ("start_date", "end_date"):
+            return date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        if name == "billing_frequency":
+            return str(BillingFrequency(value).label)
+        if name in ("term_months", "billing_every_months"):
+            return number_format(int(value), force_grouping=True)
+    except (ArithmeticError, TypeError, ValueError):
+        pass  # a value stored in an older shape: shown as stored
+    return str(value)
 
 
 class SubscriptionSummary(models.Model):

@@ -32,7 +32,9 @@ def snapshot(period: Period) -> dict:
     values = {}
     for name in AUDITED:
         value = getattr(period, name)
-        if isinstance(value, datetime.date | Decimal):
+        if isinstance(value, Decimal):
+            value = f"{value:f}"  # never an exponent ("1E+3"): a Decimal typed as "1e3" keeps one
+        elif isinstance(value, datetime.date):
             value = str(value)
         values[name] = value if value != "" else None
     return values

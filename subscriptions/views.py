@@ -218,7 +218,10 @@ def history(request: HtmxHttpRequest, pk: int):
         page = Paginator(subscription.months[::-1], HISTORY_PAGE_SIZE).page(request.GET.get("page", 1))
     except InvalidPage:
         raise Http404("No such page") from None
-    changes = PeriodChange.objects.filter(contact=contact).select_related("changed_by")
+    changes = [
+        (change, change.shown_differences())
+        for change in PeriodChange.objects.filter(contact=contact).select_related("changed_by")
+    ]
     context = {"contact": contact, "subscription": subscription, "page": page, "changes": changes}
     template = "subscriptions/history.html#months" if request.htmx else "subscriptions/history.html"
     return render(request, template, context)

@@ -145,7 +145,7 @@ def test_the_preview_is_in_the_language_s_format(client_as, rep, contact):
     client.cookies["django_language"] = "it"
     response = client.get(part_url(contact, part="mrr", price="12345.6", billing_frequency="monthly", currency="EUR"),
                           headers={**HTMX, "Accept-Language": "it"})
-    assert "12.345,60 EUR" in response.text
+    assert "MRR da questo prezzo: <strong>12.345,60 EUR</strong>" in response.text
 
 
 def test_form_parts_are_behind_the_contact_s_visibility_and_the_feature(client_as, rep, outsider, contact, client):

@@ -210,7 +210,7 @@ def test_edit_records_old_and_new_values_and_bumps_the_version(client_as, rep, c
     assert change.action == "updated" and change.changed_by == rep
     assert (change.old_values["mrr"], change.new_values["mrr"]) == ("100.00", "120.50")
     history = client.get(reverse("subscriptions:history", args=[contact.pk])).text
-    assert "100.00 → 120.50" in history
+    assert "100.00 EUR → 120.50 EUR" in history
 
 
 def test_a_stale_edit_is_refused_with_a_clear_message(client_as, rep, manager, contact):
