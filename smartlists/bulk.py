@@ -9,7 +9,7 @@ from crm.dates import today
 from crm.models import Contact
 from smartlists.export import csv_chunks, file_name
 from smartlists.models import DEFAULT_COLUMNS, SmartList
-from smartlists.queries import listing, only_filters
+from smartlists.queries import listing, only_filters, parameter_label
 
 SOURCE = "smartlist"
 
@@ -23,8 +23,11 @@ def _listing(user, smartlist: SmartList, params: QueryDict, *, request=None):
     if request is not None:
         errors |= switched_off_state(request, smartlist, params, smartlist.sort)
     if errors:
-        raise bulk.BulkError(_("The list's filters are not valid: %(errors)s")
-                             % {"errors": "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items())})
+        labelled = [(parameter_label(result.filterset, name), messages) for name, messages in errors.items()]
+        raise bulk.BulkError(_("The list's filters are not valid: %(errors)s") % {
+            "errors": "; ".join(f"{label}: {' '.join(map(str, messages))}" if label else " ".join(map(str, messages))
+                                for label, messages in labelled)
+        })
     return result
 
 
@@ -51,7 +54,7 @@ def export_response(user, smartlist: SmartList, rows) -> StreamingHttpResponse:
     """The selected rows of a smart list as its CSV export: its columns, its sort."""
     result = listing(user=user, columns=smartlist.columns, params=QueryDict(), sort=smartlist.sort, today=today())
     selected = result.queryset.filter(pk__in=rows.values("pk"))
-    return _csv_response(selected, result.columns, smartlist.name)
+    return _csv_response(selected, result.columns, smartlist.display_name)
 
 
 def contacts_export_response(request, rows) -> StreamingHttpResponse:

@@ -8,7 +8,7 @@ from smartlists.models import SmartList
 
 def version_field(*, required: bool = True) -> forms.IntegerField:
     """The version of the list a form was read at: a save based on an older one is refused (see services)."""
-    return forms.IntegerField(widget=forms.HiddenInput, required=required, min_value=1)
+    return forms.IntegerField(label=_("Version"), widget=forms.HiddenInput, required=required, min_value=1)
 
 
 class SmartListForm(forms.ModelForm):
@@ -24,6 +24,8 @@ class SmartListForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
+            # A ready-made list's name, in the language of whoever renames it.
+            self.initial["name"] = self.instance.display_name
             self.initial["version"] = self.instance.version
             self.fields["version"].required = True
             del self.fields["submission"]
@@ -35,8 +37,8 @@ class SmartListForm(forms.ModelForm):
 class ListStateForm(forms.Form):
     """The page's filters and sort, carried by the forms that act on what is shown."""
 
-    query = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
-    sort = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    query = forms.CharField(label=_("Filters"), required=False, max_length=4000, widget=forms.HiddenInput)
+    sort = forms.CharField(label=_("Sort"), required=False, max_length=64, widget=forms.HiddenInput)
 
 
 class ListWriteForm(ListStateForm):
@@ -54,9 +56,9 @@ class ColumnsForm(ListWriteForm):
     """One step of the column picker: add a column, remove one, or move one up or down."""
 
     add = forms.ChoiceField(label=_("Add column"), required=False)
-    remove = forms.ChoiceField(required=False)
-    up = forms.ChoiceField(required=False)
-    down = forms.ChoiceField(required=False)
+    remove = forms.ChoiceField(label=_("Remove column"), required=False)
+    up = forms.ChoiceField(label=_("Move column up"), required=False)
+    down = forms.ChoiceField(label=_("Move column down"), required=False)
 
     def __init__(self, *args, smartlist: SmartList, request, **kwargs):
         super().__init__(*args, **kwargs)

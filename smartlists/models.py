@@ -1,10 +1,11 @@
 import datetime
+import functools
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Team
@@ -74,10 +75,30 @@ class SmartList(models.Model):
         ]
 
     def __str__(self) -> str:
+        return str(self.display_name)
+
+    @property
+    def display_name(self) -> str:
+        """The name to show: a ready-made list still called by its preset's name, in whichever
+        language it was made, is called by that name in the viewer's language; any other name
+        (one its owner chose) is shown as written."""
+        if self.preset and self.name in preset_names(self.preset):
+            return str(self.Preset(self.preset).label)
         return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("smartlists:detail", args=[self.pk])
+
+
+@functools.cache
+def preset_names(preset: str) -> frozenset[str]:
+    """A preset's name in every language of the product: the names a ready-made list is made with."""
+    label = SmartList.Preset(preset).label
+    names = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.add(str(label))
+    return frozenset(names)
 
 
 class ExportJobQuerySet(models.QuerySet):

@@ -10,7 +10,9 @@ import datetime
 from dataclasses import dataclass, field
 from functools import cache
 
+import django_filters
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.conf import settings
 from django.db.models import F, QuerySet, Sum
 from django.http import QueryDict
@@ -21,14 +23,61 @@ from crm.filters import ContactFilter
 from crm.models import Contact
 
 
+LOWER_BOUNDS, UPPER_BOUNDS = ("gt", "gte"), ("lt", "lte")
+
+
+class FilterForm(forms.Form):
+    """The filters' form: a range whose lower bound is above its upper one is an error, not an empty list."""
+
+    # (lower parameter, upper parameter) pairs bounding the same value
+    ranges: tuple[tuple[str, str], ...] = ()
+
+    def clean(self):
+        data = super().clean()
+        for lower, upper in self.ranges:
+            low, high = data.get(lower), data.get(upper)
+            if low not in (None, "") and high not in (None, "") and low > high:
+                self.add_error(upper, forms.ValidationError(
+                    _("Must not be less than “%(lower)s”."), code="range", params={"lower": self.fields[lower].label}
+                ))
+        return data
+
+
+def _ranges(filters: dict) -> tuple[tuple[str, str], ...]:
+    """The pairs of filters bounding one value from below and from above (MRR from/to, dates after/before)."""
+    ranges = []
+    for lower, low in filters.items():
+        if low.lookup_expr not in LOWER_BOUNDS:
+            continue
+        for upper, high in filters.items():
+            if high.field_name == low.field_name and high.lookup_expr in UPPER_BOUNDS:
+                ranges.append((lower, upper))
+    return tuple(ranges)
+
+
 @cache
 def filterset_class() -> type[ContactFilter]:
     """The contact filters plus every registered field's filters, as one FilterSet."""
     declared = {}
     for contact_field in fields.all_fields():
         declared.update(contact_field.filters())
-    meta = type("Meta", (ContactFilter.Meta,), {"fields": ContactFilter.Meta.fields})
+    for choice in declared.values():
+        # A select's empty choice reads as a word (not "---------"), unless its filter names its own.
+        if isinstance(choice, django_filters.ChoiceFilter) and "empty_label" not in choice.extra:
+            choice.extra["empty_label"] = _("Any")
+    form = type("SmartListFilterForm", (FilterForm,), {"ranges": _ranges({**ContactFilter.base_filters, **declared})})
+    meta = type("Meta", (ContactFilter.Meta,), {"fields": ContactFilter.Meta.fields, "form": form})
     return type("SmartListFilter", (ContactFilter,), {**declared, "Meta": meta})
+
+
+def parameter_label(filterset: ContactFilter, name: str):
+    """What people see for a parameter of the list's URL: the label beside its filter, never the
+    parameter's name; None for errors of the filters as a whole."""
+    if name == NON_FIELD_ERRORS:
+        return None
+    if name in filterset.form.fields:
+        return filterset.form.fields[name].label
+    return {"sort": _("Sort"), "after": _("Page"), "before": _("Page")}.get(name, name)
 
 
 @cache
@@ -83,6 +132,10 @@ class Listing:
     @property
     def is_valid(self) -> bool:
         return not self.errors
+
+    def labelled_errors(self) -> list[tuple[object, list]]:
+        """(label, messages) of each input in error, under the label people see beside it."""
+        return [(parameter_label(self.filterset, name), messages) for name, messages in self.errors.items()]
 
 
 def listing(*, user, columns: list[str], params: QueryDict, sort: str, today: datetime.date) -> Listing:

@@ -134,7 +134,7 @@ def export_job_create(
         job = ExportJob.objects.create(
             smartlist=smartlist,
             owner=by,
-            list_name=smartlist.name,
+            list_name=smartlist.display_name,
             query=query,
             columns=list(smartlist.columns),
             sort=sort,

@@ -18,7 +18,7 @@ from smartlists.models import SmartList
 def bulk(request: HtmxHttpRequest, pk: int):
     smartlist = get_object_or_404(SmartList.objects.visible_to(request.user), pk=pk)
     return bulk_action(
-        request, source=smartlist_bulk.SOURCE, source_pk=smartlist.pk, list_name=smartlist.name,
+        request, source=smartlist_bulk.SOURCE, source_pk=smartlist.pk, list_name=smartlist.display_name,
         list_url=smartlist.get_absolute_url(), action_url=request.path,
         matching=lambda params: smartlist_bulk.matching(request.user, smartlist, params, request=request),
         export=lambda rows: smartlist_bulk.export_response(request.user, smartlist, rows),

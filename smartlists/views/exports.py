@@ -37,7 +37,7 @@ def export_csv(request: HtmxHttpRequest, pk: int):
             reimport_chunks(result.queryset, fields.importable("contacts", request), bom=bom),
             content_type="text/csv; charset=utf-8",
         )
-        name = file_name(smartlist.name, today()).removesuffix(".csv") + "-reimport.csv"
+        name = file_name(smartlist.display_name, today()).removesuffix(".csv") + "-reimport.csv"
         response["Content-Disposition"] = content_disposition_header(True, name)
         return response
     total = result.queryset.count()
@@ -53,7 +53,7 @@ def export_csv(request: HtmxHttpRequest, pk: int):
     response = StreamingHttpResponse(
         csv_chunks(result.queryset, result.columns, bom=bom), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = content_disposition_header(True, file_name(smartlist.name, today()))
+    response["Content-Disposition"] = content_disposition_header(True, file_name(smartlist.display_name, today()))
     return response
 
 

@@ -52,7 +52,7 @@ def create(request: HtmxHttpRequest):
                 form.add_error(None, error)
             else:
                 # The same submission posted again lands here too, on the list the first one made.
-                messages.success(request, _("Smart list “%(name)s” created.") % {"name": smartlist.name})
+                messages.success(request, _("Smart list “%(name)s” created.") % {"name": smartlist.display_name})
                 return redirect(smartlist)
         return render(request, "smartlists/smartlist_form.html", {"form": form}, status=422)
     return render(request, "smartlists/smartlist_form.html", {"form": form})
@@ -94,13 +94,17 @@ def edit(request: HtmxHttpRequest, pk: int):
     return render(request, "smartlists/smartlist_form.html", {"form": form})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def delete(request: HtmxHttpRequest, pk: int):
+    """GET asks for confirmation (a page of its own, no script needed); only the POST of that page deletes."""
     smartlist = get_object_or_404(SmartList.objects.editable_by(request.user), pk=pk)
-    services.smartlist_delete(smartlist=smartlist)
-    messages.success(request, _("Smart list “%(name)s” deleted.") % {"name": smartlist.name})
-    return redirect("smartlists:index")
+    if request.method == "POST":
+        name = smartlist.display_name
+        services.smartlist_delete(smartlist=smartlist)
+        messages.success(request, _("Smart list “%(name)s” deleted.") % {"name": name})
+        return redirect("smartlists:index")
+    return render(request, "smartlists/smartlist_confirm_delete.html", {"smartlist": smartlist})
 
 
 @require_POST

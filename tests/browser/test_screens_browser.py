@@ -73,7 +73,8 @@ def _pages(role, data):
         pages += [("settings", reverse("settings_index")),
                   ("customize-subscriptions", reverse("customize_feature", args=["subscriptions"]))]
     if role == "rep":
-        pages += [("smartlist-edit", reverse("smartlists:edit", args=[smartlist.pk]))]
+        pages += [("smartlist-edit", reverse("smartlists:edit", args=[smartlist.pk])),
+                  ("smartlist-delete", reverse("smartlists:delete", args=[smartlist.pk]))]
     return pages
 
 

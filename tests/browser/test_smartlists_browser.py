@@ -1,14 +1,17 @@
 import csv
 import datetime
 import io
+import os
 import re
 from decimal import Decimal
 
 import pytest
+from django.templatetags.static import static
 from playwright.sync_api import expect
 
 from crm.dates import today
 from subscriptions.models import Period
+from tests.browser.test_screens_browser import AXE, AXE_RUN
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.browser
@@ -56,3 +59,98 @@ def test_manager_builds_saves_and_exports_a_list(page, log_in, manager, rep, sub
     rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8").read(), newline="")))
     assert rows[0] == ["Name", "Owner", "E-mail", "Current MRR", "Upcoming MRR"]
     assert [(row[0], row[3], row[4]) for row in rows[1:]] == [("Ending Soon S.r.l.", "120.00", "150.00")]
+
+
+OVERLAPS = """() => {
+  // Every pair of the filter form's visible boxes (labels, inputs, selects, help texts) that overlap.
+  const form = document.querySelector("#smartlist-filters");
+  const boxes = [...form.querySelectorAll("label, input, select, small")]
+    .filter(el => el.offsetParent !== null)
+    .map(el => ({el, r: el.getBoundingClientRect()}));
+  const name = el => `${el.tagName.toLowerCase()}#${el.id || el.htmlFor || ""}`;
+  const found = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i].r, b = boxes[j].r;
+    if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+      found.push(`${name(boxes[i].el)} / ${name(boxes[j].el)}`);
+  }
+  const after = document.querySelector("#smartlist-region").getBoundingClientRect().top;
+  if (form.getBoundingClientRect().bottom > after + 1) found.push("the form runs into the list");
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280, 1366])
+def test_the_filters_never_overlap_at_any_width(page, log_in, rep, subscriptions_on, width):
+    from smartlists.models import SmartList
+
+    sl = SmartList.objects.create(owner=rep, name="Every filter", columns=["name", "current_mrr", "upcoming_mrr"])
+    page.set_viewport_size({"width": width, "height": 800})
+    log_in(rep)
+    page.goto(sl.get_absolute_url())
+    expect(page.get_by_label("Current MRR from")).to_be_visible()
+    if os.environ.get("SCREENS_DIR"):
+        page.screenshot(path=f"{os.environ['SCREENS_DIR']}/smartlist-filters-{width}.png", full_page=True)
+    assert page.evaluate(OVERLAPS) == []
+
+    # An upside-down range, typed: the error names the field, and the page still fits and passes axe.
+    page.get_by_label("Current MRR from").fill("500")
+    page.get_by_label("Current MRR to").fill("100")
+    expect(page.get_by_role("alert")).to_have_text("Current MRR to: Must not be less than “Current MRR from”.")
+    assert page.evaluate(OVERLAPS) == []
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.add_script_tag(url=static(AXE))
+    assert page.evaluate(AXE_RUN) == []
+
+
+def test_sortable_headers_announce_their_order_and_what_a_click_does(page, log_in, rep, subscriptions_on):
+    from smartlists.models import SmartList
+
+    for name, mrr in [("Small Ltd", "10.00"), ("Big Ltd", "12345.50")]:
+        Period.objects.create(contact=ContactFactory(owner=rep, name=name), mrr=Decimal(mrr),
+                              start_date=today() - datetime.timedelta(days=10))
+    sl = SmartList.objects.create(owner=rep, name="By MRR", columns=["name", "current_mrr"])
+    log_in(rep)
+    page.goto(sl.get_absolute_url())
+    name = page.get_by_role("columnheader", name="Name")
+    mrr = page.get_by_role("columnheader", name="Current MRR")
+    expect(name).to_have_attribute("aria-sort", "ascending")
+    expect(mrr).not_to_have_attribute("aria-sort", re.compile(".*"))
+    expect(name.get_by_role("link")).to_have_accessible_name("Name, sort descending")
+    mrr_link = mrr.get_by_role("link")
+    expect(mrr_link).to_have_accessible_name("Current MRR, sort ascending")
+
+    mrr_link.focus()
+    page.keyboard.press("Enter")  # by keyboard, through htmx
+    mrr = page.get_by_role("columnheader", name="Current MRR")
+    expect(mrr).to_have_attribute("aria-sort", "ascending")
+    expect(page.get_by_role("columnheader", name="Name")).not_to_have_attribute("aria-sort", re.compile(".*"))
+    expect(mrr.get_by_role("link")).to_have_accessible_name("Current MRR, sort descending")
+    expect(page.get_by_role("row").nth(1)).to_contain_text("10.00")
+    mrr.get_by_role("link").click()
+    expect(page.get_by_role("columnheader", name="Current MRR")).to_have_attribute("aria-sort", "descending")
+    expect(page.get_by_role("columnheader", name="Current MRR").get_by_role("link")).to_have_accessible_name(
+        "Current MRR, sort ascending")
+    expect(page.get_by_role("row").nth(1)).to_contain_text("12,345.50")
+
+    # The contact list is always in name order: its header says so.
+    page.goto("/contacts/")
+    expect(page.get_by_role("columnheader", name="Name")).to_have_attribute("aria-sort", "ascending")
+
+
+def test_deleting_a_list_asks_first(page, log_in, rep):
+    from smartlists.models import SmartList
+
+    sl = SmartList.objects.create(owner=rep, name="Old list")
+    log_in(rep)
+    page.goto(sl.get_absolute_url())
+    page.get_by_role("button", name="Rename or share").click()
+    page.get_by_role("button", name="Delete this list").click()
+    expect(page.get_by_role("heading", name="Delete smart list")).to_be_visible()
+    expect(page.get_by_text("Delete the smart list “Old list”?")).to_be_visible()
+    page.get_by_role("button", name="Cancel").click()
+    assert SmartList.objects.filter(pk=sl.pk).exists()
+    page.get_by_role("button", name="Delete this list").click()
+    page.get_by_role("button", name="Delete", exact=True).click()
+    expect(page.get_by_text("Smart list “Old list” deleted.")).to_be_visible()
+    assert not SmartList.objects.filter(pk=sl.pk).exists()

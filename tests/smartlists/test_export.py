@@ -49,10 +49,12 @@ class TableParser(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.headings, self.rows, self._cell, self._in = [], [], None, None
+        self.headings, self.rows, self._cell, self._in, self._hidden = [], [], None, None, False
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("thead", "tbody", "tfoot"):
+        if tag == "span" and (("class", "visually-hidden") in attrs or ("aria-hidden", "true") in attrs):
+            self._hidden = True  # a sort link's words for screen readers, or its arrow: not the heading
+        elif tag in ("thead", "tbody", "tfoot"):
             self._in = tag
         elif tag == "tr" and self._in == "tbody":
             self.rows.append([])
@@ -60,15 +62,17 @@ class TableParser(HTMLParser):
             self._cell = []
 
     def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            text = "".join(self._cell).strip().removesuffix("▲").removesuffix("▼").strip()
+        if tag == "span":
+            self._hidden = False
+        elif tag in ("td", "th") and self._cell is not None:
+            text = "".join(self._cell).strip()
             (self.headings if self._in == "thead" else self.rows[-1]).append(text)
             self._cell = None
         elif tag in ("thead", "tbody", "tfoot"):
             self._in = None
 
     def handle_data(self, data):
-        if self._cell is not None:
+        if self._cell is not None and not self._hidden:
             self._cell.append(data)
 
 

@@ -127,7 +127,7 @@ def book(rep, subscriptions_on):
 def test_page_shows_the_chosen_columns_in_order(client_as, rep, book):
     sl = smartlist(rep, columns=["current_mrr", "name", "upcoming_direction", "current_end"])
     response = client_as(rep).get(detail(sl))
-    headings = re.findall(r'hx-push-url="true">([^<▲▼]*?)(?: [▲▼])?</a>\s*</th>', response.text)
+    headings = re.findall(r'hx-push-url="true" aria-label="[^"]*">([^<]*)(?:<span aria-hidden="true"> [▲▼]</span>)?</a>', response.text)
     assert headings == ["Current MRR", "Name", "MRR status", "Subscription end date"]
     assert "4 contacts" in response.text
     alpha_row = response.text.split(">Alpha<")[0].rsplit("<tr>", 1)[1]
@@ -154,7 +154,10 @@ def test_sorts_by_any_column_computed_ones_too(client_as, rep, book, sort, expec
 def test_sort_links_toggle_and_keep_the_filters(client_as, rep, book):
     sl = smartlist(rep)
     response = client_as(rep).get(detail(sl, "current_mrr_min=60&sort=current_mrr"))
-    link = re.search(r'href="(\?[^"]*)"[^>]*>Current MRR ▲', response.text).group(1)
+    # sorted ascending: the header says so, and its link is named for what a click does
+    assert re.search(r'<th scope="col" aria-sort="ascending" class="num">\s*<a ', response.text)
+    link = re.search(r'href="(\?[^"]*)"[^>]* aria-label="Current MRR, sort descending">Current MRR'
+                     r'<span aria-hidden="true"> ▲</span></a>', response.text).group(1)
     assert parse_qs(urlparse(link.replace("&amp;", "&")).query) == {"current_mrr_min": ["60"], "sort": ["-current_mrr"]}
 
 
