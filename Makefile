@@ -39,14 +39,22 @@ run: seed
 
 # Debian packages the tests drive, installed when missing (as the bench installs wrk): gettext to
 # compile the catalogues the language tests read, redis-server for the fault tests' private Redis,
-# Chromium for the browser tests.
-TEST_PACKAGES := msgfmt:gettext redis-server:redis-server chromium:chromium
+# Chromium for the browser tests, Java and npm for the Nu HTML checker.
+TEST_PACKAGES := msgfmt:gettext redis-server:redis-server chromium:chromium java:default-jre-headless npm:npm
+# The Nu HTML checker (npm's vnu-jar, a self-contained jar) that tests/test_html_valid.py runs, in a
+# git-ignored folder. Pinned: a new checker may find new errors; bump it on purpose.
+VNU_VERSION := 26.9.27
+VNU_DIR := .cache/vnu
 test-packages:
 	@missing=""; for pair in $(TEST_PACKAGES); do \
 		command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "installing$$missing (Debian packages)"; \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } \
 		|| { echo "could not install them: run 'sudo apt-get install$$missing' and try again"; exit 1; }; fi
+	@[ -f $(VNU_DIR)/installed-$(VNU_VERSION) ] || { echo "installing vnu-jar $(VNU_VERSION) (npm) into $(VNU_DIR)"; \
+		rm -rf $(VNU_DIR) && mkdir -p $(VNU_DIR) \
+		&& npm install --prefix $(VNU_DIR) --no-save --no-audit --no-fund --ignore-scripts --silent vnu-jar@$(VNU_VERSION) \
+		&& touch $(VNU_DIR)/installed-$(VNU_VERSION); }
 
 test: test-packages setup
 	$(PY) -m pytest -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
@@ -78,4 +86,4 @@ db-stop:
 
 # Everything `make run` and `make test` made, the embedded database's data included.
 clean: db-stop
-	rm -rf $(VENV) staticfiles .data
+	rm -rf $(VENV) staticfiles .data .cache

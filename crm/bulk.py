@@ -184,16 +184,20 @@ def _audit_action(action: str) -> str:
             TAG_REMOVE: ContactChange.Action.TAG_REMOVED}[action]
 
 
+# `User.__str__` (crm.models.person_name) in this module's SQL, cut to the audit columns' length.
+_OWNER_NAME = "LEFT(COALESCE(NULLIF(TRIM(u.first_name || ' ' || u.last_name), ''), u.username), 200)"
+
+
 def _owner_statement(owner: User):
     """CTEs `old` (the chunk's rows not owned by `owner` yet, locked, with their owner) and `changed`."""
     contacts, users = _table(Contact), _table(User)
     sql = (
-        f"old AS (SELECT c.id, u.username AS old_owner FROM {contacts} c JOIN chunk ON chunk.id = c.id "
+        f"old AS (SELECT c.id, {_OWNER_NAME} AS old_owner FROM {contacts} c JOIN chunk ON chunk.id = c.id "
         f"JOIN {users} u ON u.id = c.owner_id WHERE c.owner_id <> %s FOR UPDATE OF c), "
         f"changed AS (UPDATE {contacts} c SET owner_id = %s, version = c.version + 1, updated_at = %s FROM old "
         f"WHERE c.id = old.id RETURNING c.id, c.name, old.old_owner AS old_value, %s::varchar AS new_value)"
     )
-    return sql, lambda now: [owner.pk, owner.pk, now, owner.username]
+    return sql, lambda now: [owner.pk, owner.pk, now, str(owner)[:200]]
 
 
 def _tag_add_statement(tag: Tag):
@@ -232,7 +236,7 @@ def _delete(rows: QuerySet, *, by, job, chunk_rows: int, progress) -> int:
                 cursor.execute(
                     f"INSERT INTO {_table(ContactChange)} (contact_pk, contact_name, action, old_value, new_value, "
                     f"changed_by_id, changed_at, job_id) "
-                    f"SELECT c.id, c.name, %s, u.username, '', %s, %s, %s FROM {contacts} c "
+                    f"SELECT c.id, c.name, %s, {_OWNER_NAME}, '', %s, %s, %s FROM {contacts} c "
                     f"JOIN {users} u ON u.id = c.owner_id WHERE c.id = ANY(%s)",
                     [ContactChange.Action.DELETED, by.pk, now, job.pk if job else None, ids],
                 )

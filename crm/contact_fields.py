@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from crm.fields import ContactField, register
-from crm.models import Contact, Tag
+from crm.models import Contact, Tag, person_name
 
 
 def _tags_text(today):
@@ -39,7 +39,7 @@ def register_contact_fields():
             key="owner_name",
             label=_("Owner"),
             kind="text",
-            expression=lambda today: Coalesce("owner__username", Value("")),
+            expression=lambda today: Coalesce(person_name("owner__"), Value("")),
             filters=lambda: {
                 "owner": django_filters.CharFilter(field_name="owner__username", label=_("Owner"), max_length=150)
             },

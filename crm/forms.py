@@ -49,6 +49,7 @@ class ContactForm(forms.ModelForm):
         if self.instance.pk:
             organisations = organisations.exclude(pk=self.instance.pk)
         self.fields["organisation"].queryset = organisations
+        self.fields["organisation"].empty_label = _("No organisation")
         if self.instance.pk:
             self.initial["tags"] = [tag.name for tag in self.instance.tags.all()]
             self.initial["version"] = self.instance.version
@@ -106,7 +107,7 @@ class BulkForm(forms.Form):
         from crm import bulk
 
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = assignable_owners(user).order_by("first_name", "last_name", "username")
+        self.fields["owner"].queryset = assignable_owners(user)
         self.fields["action"].choices = [
             (key, label) for key, label in bulk.ACTIONS if can_export or key != bulk.EXPORT
         ]

@@ -5,7 +5,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db.models import Q
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
-from django.db.models.functions import Lower, Upper
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim, Upper
 from django.utils.translation import gettext_lazy as _
 
 from crm.links import object_url
@@ -46,6 +46,18 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+# How people are shown everywhere: `str(user)` in Python (forms' choices, templates) and this
+# expression in queries (list columns, exports, audit rows). One rule: the full name, else the
+# username.
+PERSON_ORDER = ("first_name", "last_name", "username")
+
+
+def person_name(prefix: str = "") -> Coalesce:
+    """`User.__str__` as a query expression; `prefix` reaches the user through a relation ("owner__")."""
+    full = Trim(Concat(models.F(f"{prefix}first_name"), models.Value(" "), models.F(f"{prefix}last_name")))
+    return Coalesce(NullIf(full, models.Value("")), models.F(f"{prefix}username"), output_field=models.CharField())
+
+
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     manager = models.ForeignKey(
@@ -73,15 +85,18 @@ class Team(models.Model):
 
 
 def assignable_owners(user) -> models.QuerySet:
-    """The users `user` may make the owner of a contact: the same people whose contacts they see."""
+    """The users `user` may make the owner of a contact: the same people whose contacts they see,
+    in the order of their names."""
     if user.is_admin:
-        return User.objects.filter(is_active=True).exclude(role=User.Role.PARTNER)
-    if user.is_manager:
+        people = User.objects.filter(is_active=True).exclude(role=User.Role.PARTNER)
+    elif user.is_manager:
         team_reps = Team.objects.filter(manager=user).values("members")
-        return User.objects.filter(Q(pk=user.pk) | Q(pk__in=team_reps), is_active=True)
-    if user.is_rep:
-        return User.objects.filter(pk=user.pk)
-    return User.objects.none()
+        people = User.objects.filter(Q(pk=user.pk) | Q(pk__in=team_reps), is_active=True)
+    elif user.is_rep:
+        people = User.objects.filter(pk=user.pk)
+    else:
+        people = User.objects.none()
+    return people.order_by(*PERSON_ORDER)
 
 
 class Tag(models.Model):

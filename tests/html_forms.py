@@ -21,7 +21,8 @@ class _FormsParser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            self._form = {"action": attrs.get("action"), "hx-post": attrs.get("hx-post"), "id": attrs.get("id"),
+            hx_post = attrs.get("data-hx-post") or attrs.get("hx-post")  # htmx reads both spellings
+            self._form = {"action": attrs.get("action"), "hx-post": hx_post, "id": attrs.get("id"),
                           "method": (attrs.get("method") or "get").lower(), "fields": []}
             self.forms.append(self._form)
             return

@@ -15,8 +15,10 @@ NOT_PAGES = {"renewals/email/notice.html"}
 
 INLINE = {
     "an on…= event handler": re.compile(r"\son[a-z]+\s*=", re.IGNORECASE),
-    "hx-on (run through eval)": re.compile(r"\shx-on\b", re.IGNORECASE),
-    "hx-vars or a js: value (run through eval)": re.compile(r"\shx-vars\b|\shx-vals\s*=\s*['\"]\s*(js|javascript):", re.IGNORECASE),
+    # htmx reads its attributes with or without the data- prefix
+    "hx-on (run through eval)": re.compile(r"\s(data-)?hx-on\b", re.IGNORECASE),
+    "hx-vars or a js: value (run through eval)": re.compile(
+        r"\s(data-)?hx-vars\b|\s(data-)?hx-vals\s*=\s*['\"]\s*(js|javascript):", re.IGNORECASE),
     "a javascript: URL": re.compile(r"javascript:", re.IGNORECASE),
     "an inline <script> (one without src)": re.compile(r"<script\b(?![^>]*\ssrc\s*=)[^>]*>", re.IGNORECASE),
     "a <style> element": re.compile(r"<style\b", re.IGNORECASE),
@@ -55,7 +57,7 @@ def test_the_check_finds_each_kind_of_inline_code():
     page = """{# an onclick="x()" in a comment is fine #}
 <select onchange="this.form.submit()">
 <form hx-on::before-swap="go()">
-<div hx-vals='js:{a: 1}'>
+<div data-hx-vals='js:{a: 1}'>
 <a href="javascript:void(0)">
 <script>alert(1)</script><script src="/static/js/app.js" defer></script>
 <style>p {}</style>

@@ -181,7 +181,7 @@ def test_partner_dashboard_every_optional_column(client, world, language):
         number("2000.25", language),
     ]
     # Translated questions in attributes: the name and the translation both escaped by the template.
-    confirms = re.findall(r'hx-confirm="([^"]*)"', actions)
+    confirms = re.findall(r'data-hx-confirm="([^"]*)"', actions)
     assert len(confirms) == 2
     for confirm in confirms:
         assert f"Acme {ESCAPED}" in confirm

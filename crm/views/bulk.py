@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -36,16 +37,16 @@ def _page(request, context: dict, *, status: int = 200):
 
 
 def _done_message(plan: bulk.Plan, changed: int) -> str:
+    values = {"count": formats.number_format(changed, force_grouping=True), "tag": plan.tag}
     if plan.action == bulk.OWNER:
-        return ngettext("Owner changed on %(count)d contact.", "Owner changed on %(count)d contacts.", changed) % {
-            "count": changed}
+        return ngettext("Owner changed on %(count)s contact.", "Owner changed on %(count)s contacts.", changed) % values
     if plan.action == bulk.TAG_ADD:
-        return ngettext("Tag “%(tag)s” added to %(count)d contact.", "Tag “%(tag)s” added to %(count)d contacts.",
-                        changed) % {"count": changed, "tag": plan.tag}
+        return ngettext("Tag “%(tag)s” added to %(count)s contact.", "Tag “%(tag)s” added to %(count)s contacts.",
+                        changed) % values
     if plan.action == bulk.TAG_REMOVE:
-        return ngettext("Tag “%(tag)s” removed from %(count)d contact.",
-                        "Tag “%(tag)s” removed from %(count)d contacts.", changed) % {"count": changed, "tag": plan.tag}
-    return ngettext("%(count)d contact deleted.", "%(count)d contacts deleted.", changed) % {"count": changed}
+        return ngettext("Tag “%(tag)s” removed from %(count)s contact.",
+                        "Tag “%(tag)s” removed from %(count)s contacts.", changed) % values
+    return ngettext("%(count)s contact deleted.", "%(count)s contacts deleted.", changed) % values
 
 
 def bulk_action(

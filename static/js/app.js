@@ -1,14 +1,6 @@
 // The product's few behaviours that need a script. They live in this file because the
 // Content-Security-Policy runs nothing inline: no on…= attributes, no hx-on, no eval.
 
-// A <select data-submit-on-change> sends its form once a choice is made (the language picker);
-// without JavaScript the form's own button does.
-document.addEventListener("change", (event) => {
-  if (event.target.matches("select[data-submit-on-change]")) {
-    event.target.form.requestSubmit();
-  }
-});
-
 // A request from an element marked data-swap-bad-request shows a 400 answer (a list's invalid
 // filters, with their errors) in its target, as a success would be. htmx fires beforeSwap on the
 // target, not on the element that asked, so it is caught here on the document.
@@ -70,6 +62,11 @@ document.addEventListener("htmx:afterSettle", (event) => {
   if (!(root instanceof Element) || !root.isConnected) {
     return;
   }
+  // Focus the person put elsewhere (typing in the search box while results change) stays there.
+  const active = document.activeElement;
+  if (active && active !== document.body && active.isConnected) {
+    return;
+  }
   const marked = root.matches("[data-focus-after-swap]") ? root : root.querySelector("[data-focus-after-swap]");
   if (!marked) {
     return;
@@ -105,3 +102,84 @@ document.addEventListener("htmx:afterSettle", (event) => {
     opener.focus();
   }
 });
+
+// Focus after an htmx swap. A swap that removes the focused element (a saved form, the results
+// after "Next", a row replaced by its new version) would leave the keyboard on <body>; focus moves
+// instead into what came in: its [data-focus-after-swap] element, else its first field in error
+// (a form answered 422), else its first heading or message, else the swapped element itself. Focus that was elsewhere stays where it is (typing in
+// the search box while results change, a progress bar polling), and htmx's own restoring of a
+// focused element by its id or [autofocus] wins.
+let focusLost = false;
+let opener = null;
+const USER_EVENTS = new Set(["click", "submit", "change", "keyup", "keydown", "input", "search"]);
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  const active = document.activeElement;
+  const config = event.detail.requestConfig || {};
+  const trigger = config.triggeringEvent;
+  opener = active && active !== document.body ? active : config.elt || null;
+  if (!target) {
+    focusLost = false;
+  } else if (active && active !== document.body) {
+    focusLost = target.contains(active);
+  } else {
+    // Nothing focused (Safari does not focus a clicked button): the element the person used counts.
+    focusLost = Boolean(config.elt && target.contains(config.elt) && trigger && USER_EVENTS.has(trigger.type));
+  }
+});
+
+const focusable = (element) => {
+  if (!element.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
+    element.setAttribute("tabindex", "-1");
+  }
+  return element;
+};
+
+document.addEventListener("htmx:afterSettle", (event) => {
+  const root = event.target;
+  openDialogs(root);
+  if (!focusLost) {
+    return;
+  }
+  focusLost = false;
+  const active = document.activeElement;
+  if (active && active !== document.body && document.body.contains(active)) {
+    return;
+  }
+  const main = document.getElementById("content");
+  if (!(root instanceof Element) || !root.isConnected) {
+    if (main) main.focus();
+    return;
+  }
+  const spot = (root.matches("[data-focus-after-swap]") ? root : root.querySelector("[data-focus-after-swap]"))
+    || root.querySelector("[aria-invalid=true]")
+    || root.querySelector("h1, h2, h3, h4, h5, h6, [role=alert], [role=status], .message")
+    || root;
+  focusable(spot).focus();
+});
+
+// A <dialog data-modal> brought in by a swap opens as a modal: the browser moves focus into it
+// (its [autofocus] element, else its first focusable one). When it closes (Esc, or a button of a
+// <form method="dialog">), focus goes back to what opened it, or to the page's content if that has
+// gone, and the dialog leaves the page.
+function openDialogs(root) {
+  if (!(root instanceof Element)) {
+    return;
+  }
+  const dialogs = [...root.querySelectorAll("dialog[data-modal]")];
+  if (root.matches("dialog[data-modal]")) {
+    dialogs.unshift(root);
+  }
+  const back = opener;
+  dialogs.filter((dialog) => !dialog.open).forEach((dialog) => {
+    dialog.addEventListener("close", () => {
+      const main = document.getElementById("content");
+      (back && back.isConnected ? back : main).focus();
+      dialog.remove();
+    }, { once: true });
+    dialog.showModal();
+  });
+  if (dialogs.length) {
+    focusLost = false;
+  }
+}

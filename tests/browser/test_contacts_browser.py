@@ -38,3 +38,59 @@ def test_rep_browses_contacts_and_cannot_reach_another_reps_contact(page, log_in
     response = page.goto(theirs.get_absolute_url())
     assert response.status == 404
     expect(page.get_by_text("Hidden Person")).to_have_count(0)
+
+
+def test_the_language_menu_waits_for_its_button_not_each_arrow_key(page, log_in, rep):
+    log_in(rep)
+    expect(page.get_by_role("heading", name="Contacts")).to_be_visible()
+    before = page.url
+    menu = page.get_by_label("Language")
+    menu.focus()
+    page.keyboard.press("ArrowDown")  # a closed <select> changes its value on each arrow key in Chromium
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(500)
+    assert menu.input_value() != "en"  # the choice moved...
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # ...and nothing was sent
+    assert page.url == before
+    menu.select_option("it")
+    page.get_by_role("button", name="Change").click()
+    expect(page.get_by_role("heading", name="Contatti")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "it")
+
+
+def _focused(page) -> str:
+    return page.evaluate("() => { const e = document.activeElement; return e === document.body ? 'body' :"
+                         " e.tagName.toLowerCase() + (e.dataset.testid ? '#' + e.dataset.testid : '') + ':' + e.textContent.trim().slice(0, 40) }")
+
+
+def test_after_each_htmx_swap_focus_lands_on_something_meaningful_never_the_body(page, log_in, rep):
+    for n in range(30):
+        ContactFactory(owner=rep, name=f"Customer {n:02d}", kind="organisation" if n % 2 else "person")
+    log_in(rep)
+    count = page.get_by_test_id("contact-count")
+    expect(count).to_have_text("30 contacts")
+
+    # Keyboard on "Next": the link goes away with the old results; focus goes to the new results' count.
+    page.get_by_role("link", name="Next").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(count).to_be_focused()
+    # A click does the same.
+    page.get_by_role("link", name="Previous").click()
+    expect(page).to_have_url(re.compile(r"page=1"))
+    expect(count).to_be_focused()
+
+    # A filter's own control is not swapped: focus stays on it while the results change.
+    kind = page.get_by_label("Kind", exact=True)
+    kind.focus()
+    kind.select_option("organisation")
+    expect(count).to_have_text("15 contacts")
+    expect(kind).to_be_focused()
+
+    # Typing in the search box: the results change under it, the caret stays in it.
+    search = page.get_by_label("Search")
+    search.click()
+    page.keyboard.type("Customer 1")
+    expect(count).to_have_text("5 contacts")
+    expect(search).to_be_focused()
+    assert _focused(page) != "body"

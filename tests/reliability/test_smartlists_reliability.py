@@ -52,8 +52,9 @@ def _set_organisation(contact, text):
 
 
 def _set_owner(contact, text):
-    # usernames may start with "+", "-" or "@" (Django's validator allows them); others are kept as usernames go
-    contact.owner = UserFactory(username=text.strip()[:150], role=User.Role.REP)
+    # the column shows the owner's full name (a name is free text); usernames may start with "+", "-"
+    # or "@" too (Django's validator allows them), so the payload goes in both
+    contact.owner = UserFactory(username=text.strip()[:150], first_name=text[:150], last_name="", role=User.Role.REP)
     contact.save()
 
 

@@ -56,8 +56,8 @@ def test_job_is_recorded_then_handed_over_after_commit_and_shows_progress(
     assert (job.status, job.total_rows, job.owner, job.query) == ("pending", 1500, rep, "q=customer")
 
     page = client.get(job.get_absolute_url())
-    assert "Waiting" in page.text and "0 of 1500 rows" in page.text
-    assert 'hx-trigger="every 1s"' in page.text  # polls while it waits
+    assert "Waiting" in page.text and "0 of 1,500 rows" in page.text
+    assert 'data-hx-trigger="every 1s"' in page.text  # polls while it waits
 
     callbacks[0]()  # the broker delivers it; the worker runs it
     job.refresh_from_db()
@@ -65,7 +65,7 @@ def test_job_is_recorded_then_handed_over_after_commit_and_shows_progress(
 
     progress = client.get(job.get_absolute_url(), headers={"HX-Request": "true"})
     assert progress.text.lstrip().startswith('<section id="export-progress"')
-    assert "1500 of 1500 rows" in progress.text and "every 1s" not in progress.text
+    assert "1,500 of 1,500 rows" in progress.text and "every 1s" not in progress.text
     download = client.get(reverse("smartlists:export_download", args=[job.pk]))
     assert download.status_code == 200
     assert download["Content-Disposition"] == 'attachment; filename="my-list-2026-11-22.csv"'
@@ -90,9 +90,9 @@ def test_progress_is_visible_while_the_job_runs(client_as, rep, big_list):
     with pytest.raises(WorkerKilled):
         export_job_run(job_id=job.pk, on_chunk=stop_after_first_chunk)
     page = client.get(job.get_absolute_url(), headers={"HX-Request": "true"})
-    assert "Running" in page.text and 'hx-trigger="every 1s"' in page.text
+    assert "Running" in page.text and 'data-hx-trigger="every 1s"' in page.text
     assert 0 < written[0] < 1500
-    assert f"{written[0]} of 1500 rows" in page.text and f'<progress value="{written[0]}" max="1500"' in page.text
+    assert f"{written[0]:,} of 1,500 rows" in page.text and f'<progress value="{written[0]}" max="1500"' in page.text
 
 
 def test_a_killed_and_retried_job_produces_one_complete_file(

@@ -127,7 +127,7 @@ def book(rep, subscriptions_on):
 def test_page_shows_the_chosen_columns_in_order(client_as, rep, book):
     sl = smartlist(rep, columns=["current_mrr", "name", "upcoming_direction", "current_end"])
     response = client_as(rep).get(detail(sl))
-    headings = re.findall(r'hx-push-url="true" aria-label="[^"]*">([^<]*)(?:<span aria-hidden="true"> [▲▼]</span>)?</a>', response.text)
+    headings = re.findall(r'data-hx-push-url="true" aria-label="[^"]*">([^<]*)(?:<span aria-hidden="true"> [▲▼]</span>)?</a>', response.text)
     assert headings == ["Current MRR", "Name", "MRR status", "Subscription end date"]
     assert "4 contacts" in response.text
     alpha_row = response.text.split(">Alpha<")[0].rsplit("<tr>", 1)[1]

@@ -173,7 +173,7 @@ def test_a_save_answers_the_periods_table_with_the_saved_row_taking_focus(client
     response = client_as(rep).post(reverse("subscriptions:period_create", args=[contact.pk]), form(), headers=HTMX)
     period = Period.objects.get(contact=contact)
     assert response.headers["HX-Trigger"] == "periodsChanged"
-    assert '<section id="subscription-periods" hx-swap-oob="true">' in response.text
+    assert '<section id="subscription-periods" data-hx-swap-oob="true">' in response.text
     row = re.search(rf'<tr id="period-{period.pk}"[^>]*>', response.text).group()
     assert "data-focus-after-swap" in row
     assert response.text.count("data-focus-after-swap") == 1  # the row, not the message too

@@ -43,7 +43,7 @@ def test_contact_page_shows_the_widget_with_its_actions(client_as, rep, contact)
 def test_add_with_htmx_answers_the_empty_slot_and_fires_periods_changed(client_as, rep, contact):
     client = client_as(rep)
     fragment = client.get(create_url(contact), headers=HTMX)
-    assert fragment.status_code == 200 and "<html" not in fragment.text and 'hx-post="' in fragment.text
+    assert fragment.status_code == 200 and "<html" not in fragment.text and 'data-hx-post="' in fragment.text
     response = client.post(create_url(contact), form(), headers=HTMX)
     assert response.status_code == 200
     assert response.headers["HX-Trigger"] == "periodsChanged"
