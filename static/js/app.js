@@ -20,6 +20,24 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   }
 });
 
+// After an htmx swap, focus goes where the answer says: the element of the swapped content it marks
+// data-focus-after-swap (a saved row's message, a refused form's errors, a menu's first field), never
+// the page body when the focused control was swapped away. The mark is used once. This runs after
+// htmx's own focus restoration (to an element with the id of the one that had focus): the mark wins.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const settled = event.target;
+  const mark = "[data-focus-after-swap]";
+  const target = settled.matches && settled.matches(mark) ? settled : settled.querySelector && settled.querySelector(mark);
+  if (!target) {
+    return;
+  }
+  target.removeAttribute("data-focus-after-swap");
+  if (!target.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
+    target.setAttribute("tabindex", "-1");
+  }
+  target.focus();
+});
+
 // Bulk actions on a list: "select all on this page" ticks every row's box and offers the banner
 // "Select all N contacts matching this filter"; unticking a row takes both back. Rows come and go
 // with htmx swaps, so this listens on the document.
