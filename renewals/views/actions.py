@@ -47,9 +47,10 @@ def _menu_context(request, change: ContractChange) -> dict:
 @login_required
 def change_menu(request: HtmxHttpRequest, pk: int):
     """The row's menu, read when it opens; without JavaScript, a page of its own."""
-    change = _visible_change(request, pk)
-    layout = layout_of(request.GET)
-    context = {"row": _read_row(request, change, _shown(request, layout)), "layout": layout} | _menu_context(request, change)
+    # One read through the gate, with no column: the menu shows none.
+    change = get_object_or_404(queries.changes_for(request.user, today=dates.today(), shown=[]), pk=pk)
+    row = ChangeRow(change, Formats(), today=dates.today())
+    context = {"row": row, "layout": layout_of(request.GET)} | _menu_context(request, change)
     return render(request, MENU_TEMPLATE if request.htmx else "renewals/change_menu.html", context)
 
 

@@ -154,3 +154,49 @@ def test_customer_page_shows_usage_products_and_contacts(client_as, partner, cha
 def test_partner_home_is_the_dashboard(client_as, partner):
     response = client_as(partner).get(reverse("home"))
     assert response.status_code == 302 and response["Location"] == reverse("renewals:dashboard")
+
+
+def test_each_row_has_one_menu_read_when_it_opens(client_as, partner, change):
+    page = client_as(partner).get(reverse("renewals:dashboard")).text
+    row = page[page.index(f'<tr id="change-{change.pk}"'):]
+    row = row[:row.index("</tr>")]
+    menu_url = reverse("renewals:change_menu", args=[change.pk]) + "?layout=dashboard"
+    assert row.count("<details") == 1 and "<button" not in row and "<select" not in row
+    assert f'hx-get="{menu_url}" hx-trigger="toggle once"' in row
+    assert 'aria-label="Actions for Helix Labs">Actions</summary>' in row
+    assert f'<a href="{menu_url}">' in row  # without JavaScript, the menu's own page
+
+
+def test_the_menu_saves_on_its_buttons_and_focuses_its_first_field(client_as, partner, change):
+    menu = client_as(partner).get(reverse("renewals:change_menu", args=[change.pk]), {"layout": "dashboard"},
+                                  headers=HTMX).text
+    assert f'<select id="owner-{change.pk}" name="owner" data-focus-after-swap>' in menu
+    assert 'hx-trigger' not in menu  # each form posts on its button (htmx's default for a form: submit)
+    for button in ("Save owner", "Save contact", "Customer agreed", "Cancellation requested"):
+        assert f">{button}</button>" in menu
+    assert menu.count(f'hx-target="#change-{change.pk}" hx-swap="outerHTML"') == 4
+    assert 'name="layout" value="dashboard"' in menu
+
+
+def test_without_javascript_the_menu_is_a_page_and_a_refusal_shows_it_again(client_as, partner, change):
+    client = client_as(partner)
+    page = client.get(reverse("renewals:change_menu", args=[change.pk]))
+    assert page.status_code == 200
+    assert "<h1>Actions for Helix Labs</h1>" in page.text and "<html" in page.text
+    response = client.post(reverse("renewals:change_communication_owner", args=[change.pk]),
+                           {"version": change.version, "owner": "nobody", "layout": "dashboard"})
+    assert response.status_code == 422
+    assert "<h1>Actions for Helix Labs</h1>" in response.text and "Select a valid choice" in response.text
+    saved = client.post(reverse("renewals:change_communication_owner", args=[change.pk]),
+                        {"version": change.version, "owner": "partner", "layout": "dashboard"})
+    assert saved.status_code == 302 and saved["Location"] == reverse("renewals:dashboard")
+
+
+def test_a_stale_save_reopens_the_menu_at_the_current_version(client_as, partner, rep, change):
+    post(client_as(rep), "renewals:change_communication_owner", change, owner="partner")
+    response = post(client_as(partner), "renewals:change_primary_contact", change, primary_contact="")
+    assert response.status_code == 422
+    assert '<details class="row-menu" open>' in response.text
+    assert "Someone else changed this contract change" in response.text
+    assert 'name="version" value="2"' in response.text and 'name="version" value="1"' not in response.text
+    assert '<option value="partner" selected>' in response.text
