@@ -1,17 +1,37 @@
 import datetime
+import os
 import re
 from decimal import Decimal
 
 import pytest
+from django.templatetags.static import static
 from playwright.sync_api import expect
 
 from crm import dates
 from renewals.models import Association, ColumnPreference, ContractChange
 from subscriptions.models import Period
 from tests.renewals.conftest import make_customer
+from tests.browser.test_screens_browser import AXE, AXE_RUN
 from tests.renewals.factories import ContractChangeFactory, PartnerOrganisationFactory
 
 pytestmark = pytest.mark.browser
+
+
+def _axe_and_fit(page, label):
+    """axe-core's violations and a sideways page scroll in the page's current htmx state, at a
+    phone's width and a laptop's (a screenshot of each in SCREENS_DIR when set)."""
+    problems = []
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(url=static(AXE))
+    for width in (390, 1366):
+        page.set_viewport_size({"width": width, "height": 800})
+        if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+            problems.append(f"{label} @{width}: the page scrolls sideways")
+        problems += [f"{label} @{width}: axe {v['id']} on {v['targets'][:3]}" for v in page.evaluate(AXE_RUN)]
+        if os.environ.get("SCREENS_DIR"):
+            page.screenshot(path=f"{os.environ['SCREENS_DIR']}/renewals-{label}-{width}.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    return problems
 
 
 def _posts(page):
@@ -96,6 +116,8 @@ def test_keyboard_opens_a_row_menu_and_arrow_keys_never_save(page, log_in, partn
     page.keyboard.press("Enter")
     owner = row.get_by_label("Communication owner")
     expect(owner).to_be_focused()  # the menu's first field, once it has loaded
+    assert _axe_and_fit(page, "menu-open") == []
+    owner.focus()
 
     # Arrow keys on the closed dropdown change its value, never save it.
     expect(owner).to_have_value("vendor")
@@ -119,6 +141,8 @@ def test_keyboard_opens_a_row_menu_and_arrow_keys_never_save(page, log_in, partn
     assert page.evaluate("document.activeElement !== document.body")
     change.refresh_from_db()
     assert change.communication_owner == "partner" and len(posts) == 1
+    assert _axe_and_fit(page, "row-saved") == []
+    message.focus()
 
     # Shift+Tab from the message goes back to the row's menu, closed again.
     page.keyboard.press("Shift+Tab")
@@ -143,6 +167,7 @@ def test_a_refused_save_keeps_the_menu_open_with_focus_on_the_error(page, log_in
     expect(alert).to_contain_text("Someone else changed this contract change")
     expect(alert).to_be_focused()
     expect(row.locator("details.row-menu")).to_have_attribute("open", "")
+    assert _axe_and_fit(page, "row-refused") == []
 
 
 def test_keyboard_sorts_and_configures_columns_without_losing_focus(page, log_in, partner, rep):
@@ -175,6 +200,7 @@ def test_keyboard_sorts_and_configures_columns_without_losing_focus(page, log_in
         page.keyboard.press("Enter")
     expect(page.get_by_text("Columns saved.")).to_be_focused()
     expect(page.get_by_role("columnheader", name="Website")).to_be_visible()
+    assert _axe_and_fit(page, "columns-saved") == []
     expect(page).to_have_url(re.compile(r"sort=customer"))
     # Taking the optional primary contact off works the same way.
     page.get_by_text("Configure columns").click()
