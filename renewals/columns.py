@@ -40,8 +40,9 @@ class Column:
 COLUMNS = [
     Column("customer", _("Customer"), "customer__contact__name", locked=True),
     Column("communication_owner", _("Communication owner"), "communication_owner_effective", locked=True),
-    # Not in the SPEC's list of optional columns, and the place where it is set: always shown.
-    Column("primary_contact", _("Primary customer contact"), "primary_contact__name", locked=True),
+    # Optional, as in HubSpot, and shown until a user takes it off (DEFAULT_CHOSEN); it is set in the
+    # row's menu, not in the cell.
+    Column("primary_contact", _("Primary customer contact"), "primary_contact__name"),
     Column("type", _("Contract type"), "type", locked=True),
     Column("status", _("Status"), "status", locked=True),
     Column("deadline", _("Renewal deadline"), "deadline", locked=True),
@@ -59,6 +60,8 @@ BY_KEY = {column.key: column for column in COLUMNS}
 LOCKED = [column for column in COLUMNS if column.locked]
 OPTIONAL = [column for column in COLUMNS if not column.locked]
 DEFAULT_SORT = "deadline"
+# The optional columns of a user who never saved a choice.
+DEFAULT_CHOSEN = ["primary_contact"]
 
 
 def is_available(column: Column, request) -> bool:
@@ -70,10 +73,17 @@ def is_available(column: Column, request) -> bool:
 
 
 def chosen_keys(user) -> list[str]:
-    """The optional columns `user` saved, in order, forgetting any that no longer exist."""
+    """The optional columns `user` saved, in order, forgetting any that no longer exist; the
+    defaults when they never saved any."""
     preference = getattr(user, "renewal_columns", None)
-    saved = preference.columns if preference is not None else []
+    saved = preference.columns if preference is not None else DEFAULT_CHOSEN
     return [key for key in saved if key in BY_KEY and not BY_KEY[key].locked and _exists(BY_KEY[key])]
+
+
+def saved_version(user) -> int:
+    """The version of the saved choice `chosen_keys` read (the same row, read once); 0: none saved."""
+    preference = getattr(user, "renewal_columns", None)
+    return preference.version if preference is not None else 0
 
 
 def _exists(column: Column) -> bool:
@@ -91,7 +101,8 @@ def pickable_columns(request) -> list[Column]:
 
 
 def shown_columns(chosen: list[str]) -> list[Column]:
-    return LOCKED + [BY_KEY[key] for key in chosen]
+    """The locked columns and the chosen ones, in the table's one order (`COLUMNS`)."""
+    return [column for column in COLUMNS if column.locked or column.key in chosen]
 
 
 def annotate_contact_fields(changes: QuerySet, keys, *, today: datetime.date) -> QuerySet:

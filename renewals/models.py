@@ -181,7 +181,14 @@ class ContractChangeQuerySet(models.QuerySet):
 
     def deadline_within(self, *, days: int, today: datetime.date) -> "ContractChangeQuerySet":
         """Changes whose renewal deadline is today or in the next `days` days (needs `with_status`)."""
-        return self.filter(deadline__gte=today, deadline__lte=today + datetime.timedelta(days=days))
+        return self.filter(_deadline_within(days=days, today=today))
+
+    def counts(self, *, urgent_days: int, today: datetime.date) -> dict[str, int]:
+        """How many changes there are ("total") and how many of them `deadline_within(urgent_days)`
+        ("urgent"), in one query (needs `with_status`)."""
+        return self.aggregate(
+            total=models.Count("pk"), urgent=models.Count("pk", filter=_deadline_within(days=urgent_days, today=today))
+        )
 
     def visible_to(self, user) -> "ContractChangeQuerySet":
         """The one gate: partners through their associations, vendor staff through the customer contact."""
@@ -264,6 +271,10 @@ class ContractChange(models.Model):
 
     def get_communication_owner_effective_display(self) -> str:
         return CommunicationOwner(self.communication_owner_effective).label
+
+
+def _deadline_within(*, days: int, today: datetime.date) -> Q:
+    return Q(deadline__gte=today, deadline__lte=today + datetime.timedelta(days=days))
 
 
 def status_expression(today: datetime.date) -> Case:

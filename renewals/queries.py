@@ -16,10 +16,14 @@ CUSTOMER_COLUMNS = [cols.BY_KEY[key] for key in ("type", "start_date", "deadline
 def people_visible_to(user) -> QuerySet:
     """The people renewals may list or offer to `user`: vendor staff through the contact gate,
     `Contact.objects.visible_to`; a partner, to whom that gate shows no contacts, the people of the
-    customers their organisations look after now (as `CustomerAccount.objects.visible_to`)."""
+    customers their organisations look after now (as `CustomerAccount.objects.visible_to`).
+
+    The partner's customers are a subquery here, not a list read first: this query is small
+    (a page's primary contacts, one customer's people), and the dashboard reads the list once already.
+    """
     if user.is_authenticated and user.is_active and user.is_partner:
-        customer_ids = Association.objects.customer_ids_looked_after_by(user)
-        return Contact.objects.people().filter(organisation__customer_account__in=customer_ids)
+        looked_after = Association.objects.active().filter(partner__users=user).values("customer_id")
+        return Contact.objects.people().filter(organisation__customer_account__in=looked_after)
     return Contact.objects.visible_to(user).people()
 
 
@@ -29,13 +33,19 @@ def customer_people(customer: CustomerAccount, user) -> QuerySet:
 
 
 def changes_for(user, *, today: datetime.date, shown: list[cols.Column]) -> QuerySet:
-    """Every contract change `user` may see, with what a table row shows, in a fixed number of queries."""
+    """Every contract change `user` may see, with what a table row shows, in a fixed number of queries.
+
+    The row names its primary contact only when `user` may see that person: read through the same
+    gate as the menu's choices (one query per page, and only while the column is shown). The
+    choices themselves are read when a row's menu opens, not for every row up front.
+    """
     changes = (
         ContractChange.objects.visible_to(user)
         .with_status(today=today)
-        .select_related("customer__contact", "primary_contact", "agreed_by", "cancellation_requested_by")
-        .prefetch_related(Prefetch("customer__contact__people", queryset=people_visible_to(user).order_by("name", "pk")))
+        .select_related("customer__contact", "agreed_by", "cancellation_requested_by")
     )
+    if cols.BY_KEY["primary_contact"] in shown:
+        changes = changes.prefetch_related(Prefetch("primary_contact", queryset=people_visible_to(user)))
     return cols.annotate_contact_fields(changes, [c.contact_field for c in shown if c.contact_field], today=today)
 
 

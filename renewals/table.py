@@ -3,8 +3,13 @@
 The row's markup is `renewals/_changes_table.html`; this reads each change once into the values
 its cells show: URLs reversed through `crm.links` (one per name, not ~11 `{% url %}`s a row), dates
 and numbers formatted by `crm.formats.Formats` (built once per table and language), and the
-confirmation questions as plain text, which the template escapes in their attributes.
+confirmation question as plain text, which the template escapes in its attribute.
+
+The row's owner and primary contact are shown as text; the choices to change them are read when
+the row's menu opens (`renewals.views.actions.change_menu`), not for every row up front.
 """
+
+import datetime
 
 from django.conf import settings
 from django.utils.translation import gettext
@@ -15,7 +20,7 @@ from crm.links import object_url
 
 
 class ChangeRow:
-    def __init__(self, change, fmt: Formats):
+    def __init__(self, change, fmt: Formats, *, today: datetime.date, shown_keys=()):
         customer = change.customer
         self.change = change
         self.pk = change.pk
@@ -26,10 +31,12 @@ class ChangeRow:
         self.primary_url = object_url("renewals:change_primary_contact", change.pk)
         self.agreed_url = object_url("renewals:change_agreed", change.pk)
         self.cancellation_url = object_url("renewals:change_cancellation", change.pk)
-        self.end_url = object_url("renewals:end_association", change.customer_id)
+        self.menu_url = object_url("renewals:change_menu", change.pk)
         self.owner = change.communication_owner_effective
-        self.people = customer.contact.people.all()
+        self.owner_display = change.get_communication_owner_effective_display()
         self.primary_contact_id = change.primary_contact_id
+        # Read through the viewer's gate (`queries.changes_for`): None for a person they may not see.
+        self.primary_contact = change.primary_contact if "primary_contact" in shown_keys else None
         self.type = change.get_type_display()
         self.status = change.status
         self.status_display = change.get_status_display()
@@ -44,6 +51,8 @@ class ChangeRow:
         )
         self.deadline = fmt.date(change.deadline)
         self.deadline_iso = fmt.iso_date(change.deadline)
+        # Days since the deadline passed (0: today is the deadline); None while it is ahead.
+        self.days_past_deadline = (today - change.deadline).days if change.deadline <= today else None
         self.start_date = fmt.date(change.start_date)
         self.start_date_iso = fmt.iso_date(change.start_date)
         self.website = customer.website
@@ -55,9 +64,6 @@ class ChangeRow:
         self.current_mrr = _money(change, "current_mrr", fmt)
         self.upcoming_mrr = _money(change, "upcoming_mrr", fmt)
         self.confirm_cancellation = gettext("Record that %(name)s requested cancellation?") % {"name": name}
-        self.confirm_end = gettext("End the association with %(name)s? The customer leaves your dashboard.") % {
-            "name": name
-        }
 
 
 def _money(change, key: str, fmt: Formats) -> str:
@@ -70,6 +76,7 @@ def _money(change, key: str, fmt: Formats) -> str:
     return fmt.money(amount) + (f" {currency}" if currency and currency != settings.CRM_CURRENCY else "")
 
 
-def change_rows(changes, fmt: Formats | None = None) -> list[ChangeRow]:
-    fmt = fmt or Formats()
-    return [ChangeRow(change, fmt) for change in changes]
+def change_rows(changes, *, today: datetime.date, shown) -> list[ChangeRow]:
+    fmt = Formats()
+    shown_keys = {column.key for column in shown}
+    return [ChangeRow(change, fmt, today=today, shown_keys=shown_keys) for change in changes]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("columns/", dashboard.columns_save, name="columns"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer"),
     path("customers/<int:pk>/end-association/", customers.association_end, name="end_association"),
+    path("changes/<int:pk>/menu/", actions.change_menu, name="change_menu"),
     path("changes/<int:pk>/primary-contact/", actions.change_primary_contact, name="change_primary_contact"),
     path("changes/<int:pk>/communication-owner/", actions.change_communication_owner, name="change_communication_owner"),
     path("changes/<int:pk>/agreed/", actions.change_agreed, name="change_agreed"),

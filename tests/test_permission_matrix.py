@@ -151,6 +151,9 @@ MATRIX = [
     row("renewals:end_association", "GET", 200, 404, 404, 200, 404, 200, 302, 302, kwargs=THEIRS),
     row("renewals:end_association", "POST", 302, 404, 404, 302, 404, 302, 302, 302, kwargs=THEIRS,
         writes=("admin", "other_rep", "other_partner")),
+    row("renewals:change_menu", "GET",      200, 200, 200, 404, 200, 404, 302, 302, kwargs=OUR_CHANGE),
+    row("renewals:change_menu", "POST",     405, 405, 405, 405, 405, 405, 405, 405, kwargs=OUR_CHANGE),
+    row("renewals:change_menu", "GET",      200, 404, 404, 200, 404, 200, 302, 302, kwargs=THEIR_CHANGE),
     *[
         r
         for name, extra in ACTIONS

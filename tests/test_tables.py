@@ -31,13 +31,16 @@ LANGUAGES = ["en", "it", "pt-br"]
 # What each language prints for the same values.
 TEXT = {
     "en": {"organisation": "Organisation", "person": "Person", "up": "Up", "ending": "Ending", "renewal": "Renewal",
-           "pending": "Pending", "monthly": "Monthly", "term": "12 months",
+           "pending": "Pending", "monthly": "Monthly", "term": "12 months", "vendor": "Vendor", "partner": "Partner",
+           "actions_for": "Actions for {name}",
            "select": "Select {name}", "select_row": "Select this contact"},
     "it": {"organisation": "Organizzazione", "person": "Persona", "up": "In aumento", "ending": "In scadenza", "renewal": "Rinnovo",
-           "pending": "In attesa", "monthly": "Mensile", "term": "12 mesi",
+           "pending": "In attesa", "monthly": "Mensile", "term": "12 mesi", "vendor": "Fornitore", "partner": "Partner",
+           "actions_for": "Azioni per {name}",
            "select": "Seleziona {name}", "select_row": "Seleziona questo contatto"},
     "pt-br": {"organisation": "Organização", "person": "Pessoa", "up": "Subindo", "ending": "Terminando", "renewal": "Renovação",
-              "pending": "Pendente", "monthly": "Mensal", "term": "12 meses",
+              "pending": "Pendente", "monthly": "Mensal", "term": "12 meses", "vendor": "Fornecedor", "partner": "Parceiro",
+              "actions_for": "Ações para {name}",
               "select": "Selecionar {name}", "select_row": "Selecionar este contato"},
 }
 
@@ -49,11 +52,6 @@ def day(value: datetime.date, language: str) -> str:
 
 def number(text: str, language: str) -> str:
     return text if language == "en" else text.replace(".", ",")
-
-
-def grouped(text: str, language: str) -> str:
-    """An English number with its thousands grouped ("1,234.50") as the language writes it."""
-    return text if language == "en" else text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def rows(html: str) -> list[list[str]]:
@@ -100,7 +98,7 @@ def world(db, monkeypatch):
         change = ContractChangeFactory(customer=customer, start_date=TODAY + datetime.timedelta(days=60),
                                        type=ContractChange.Type.RENEWAL, primary_contact=person)
         ColumnPreference.objects.create(user=partner, columns=[
-            "website", "account_id", "start_date", "max_contacts", "email_limit", "billing_frequency", "term",
+            "primary_contact", "website", "account_id", "start_date", "max_contacts", "email_limit", "billing_frequency", "term",
             "current_mrr", "upcoming_mrr",
         ])
         yield {"admin": admin, "partner": partner, "org": org, "person": person, "smartlist": smartlist,
@@ -144,13 +142,13 @@ def test_smart_list_every_column_kind(client, world, language, htmx):
     select = TEXT[language]["select_row"]
     assert rows(html) == [
         [f'{tick(org.pk, select)} <a href="/contacts/{org.pk}/">Acme {ESCAPED}</a>', TEXT[language]["organisation"], "",
-         grouped("1,234.50", language), day(datetime.date(2027, 1, 1), language), grouped("2,000.25", language),
-         day(datetime.date(2027, 1, 2), language), TEXT[language]["up"], grouped("-1,234.5", language)],
+         number("1234.50", language), day(datetime.date(2027, 1, 1), language), number("2000.25", language),
+         day(datetime.date(2027, 1, 2), language), TEXT[language]["up"], number("-1234.5", language)],
         # a period in another currency is named, never passed off as the installation's
         [f'{tick(person.pk, select)} <a href="/contacts/{person.pk}/">Zoë {ESCAPED}</a>', TEXT[language]["person"],
          f"Acme {ESCAPED}",
          number("99.99", language) + " USD", day(datetime.date(2026, 12, 2), language), "", "",
-         TEXT[language]["ending"], grouped("-1,234.5", language)],
+         TEXT[language]["ending"], number("-1234.5", language)],
     ]
     assert '<td class="num">' in html
 
@@ -161,11 +159,11 @@ def test_partner_dashboard_every_optional_column(client, world, language):
     change, customer, person = world["change"], world["customer"], world["person"]
     [row] = rows(html)
     customer_cell, owner_cell, primary_cell, *cells, actions = row
-    assert customer_cell == f'<a href="/renewals/customers/{customer.pk}/">Acme {ESCAPED}</a>'
-    assert f'action="/renewals/changes/{change.pk}/communication-owner/"' in owner_cell
-    assert f"Acme {ESCAPED}</label>" in owner_cell
-    assert f'<option value="{person.pk}" selected>Zoë {ESCAPED}</option>' in primary_cell
     text = TEXT[language]
+    assert customer_cell == f'<a href="/renewals/customers/{customer.pk}/">Acme {ESCAPED}</a>'
+    assert owner_cell == text["vendor"]
+    assert primary_cell == f"Zoë {ESCAPED}"
+    assert f'aria-label="{text["actions_for"].format(name=f"Acme {ESCAPED}")}"' in actions
     assert cells == [
         text["renewal"],
         f'<span class="badge status-pending">{text["pending"]}</span>',
@@ -180,9 +178,13 @@ def test_partner_dashboard_every_optional_column(client, world, language):
         number("1234.50", language),
         number("2000.25", language),
     ]
-    # Translated questions in attributes: the name and the translation both escaped by the template.
-    confirms = re.findall(r'data-hx-confirm="([^"]*)"', actions)
-    assert len(confirms) == 2
+    # The row's menu, read when it opens: its dropdowns and its translated question, escaped.
+    menu = get(client, world["partner"], f"/renewals/changes/{change.pk}/menu/?layout=dashboard", language,
+               HTTP_HX_REQUEST="true")
+    assert f'<option value="{person.pk}" selected>Zoë {ESCAPED}</option>' in menu
+    assert 'action="/renewals/changes/{pk}/communication-owner/"'.format(pk=change.pk) in menu
+    confirms = re.findall(r'data-hx-confirm="([^"]*)"', menu)
+    assert len(confirms) == 1
     for confirm in confirms:
         assert f"Acme {ESCAPED}" in confirm
         assert "'" not in confirm and "<" not in confirm
@@ -198,6 +200,6 @@ def test_an_action_answers_the_row_from_the_same_template(client, world, languag
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith(f'<tr id="change-{change.pk}"')
-    assert '<option value="partner" selected>' in html
+    assert f'<td>{TEXT[language]["partner"]}</td>' in html
     assert f'<a href="/renewals/customers/{world["customer"].pk}/">Acme {ESCAPED}</a>' in html
 

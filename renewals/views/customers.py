@@ -1,10 +1,9 @@
-"""The customer page, for partners and vendor staff, and ending an association."""
-
-from urllib.parse import urlsplit
+"""The customer page, for partners and vendor staff, and ending an association: on the customer
+(its page and the contact-page panel), as HubSpot has it, not on every dashboard row."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,7 +34,7 @@ def customer_context(request, customer: CustomerAccount) -> dict:
     return {
         "customer": customer,
         "changes": changes,
-        "rows": change_rows(changes),
+        "rows": change_rows(changes, today=today, shown=queries.CUSTOMER_COLUMNS),
         "shown": queries.CUSTOMER_COLUMNS,
         "layout": "customer",
         # Main points of contact: the primary contacts of upcoming changes first.
@@ -63,9 +62,6 @@ def association_end(request: HtmxHttpRequest, pk: int):
     if request.method == "GET":
         return render(request, "renewals/association_end.html", {"customer": customer, "association": association})
     services.association_end(association=association, by=request.user)
-    if request.htmx and urlsplit(request.htmx.current_url or "").path == reverse("renewals:dashboard"):
-        # The dashboard's results listen for this event and reload without the customer.
-        return HttpResponse(status=204, headers={"HX-Trigger": "renewalsChanged"})
     messages.success(request, _("The association with %(customer)s has ended.") % {"customer": customer.contact.name})
     # A partner can no longer see the customer; vendor staff stay on its page.
     destination = reverse("renewals:dashboard") if request.user.is_partner else reverse("renewals:customer", args=[pk])

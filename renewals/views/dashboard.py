@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +22,7 @@ PAGE_SIZE = 50
 TEMPLATE = "renewals/dashboard.html"
 
 
-def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, chosen, shown):
+def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, shown):
     today = dates.today()
     context = {
         "query": query,
@@ -35,9 +36,12 @@ def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, chos
         changes = queries.dashboard(
             request.user, today=today, shown=shown, search=query.cleaned_data["q"], sort=query.sort_key()
         )
-        context["page"] = page = Paginator(changes, PAGE_SIZE).get_page(query.cleaned_data["page"])
-        context["rows"] = change_rows(page.object_list)
-        context["urgent_count"] = changes.deadline_within(days=conf.urgent_days(), today=today).count()
+        counts = changes.counts(urgent_days=conf.urgent_days(), today=today)
+        paginator = Paginator(changes, PAGE_SIZE)
+        paginator.count = counts["total"]  # read with the urgent count: one query for both
+        context["page"] = page = paginator.get_page(query.cleaned_data["page"])
+        context["rows"] = change_rows(page.object_list, today=today, shown=shown)
+        context["urgent_count"] = counts["urgent"]
         context["sort"] = query.sort_key()
     return context
 
@@ -49,23 +53,40 @@ def dashboard(request: HtmxHttpRequest):
     chosen = cols.available_keys(request, cols.chosen_keys(request.user))
     shown = cols.shown_columns(chosen)
     query = DashboardQueryForm(request.GET, shown=shown)
-    columns_form = ColumnsForm(
-        pickable=cols.pickable_columns(request), chosen=chosen,
-        version=services.column_preference_version(request.user),
-    )
+    # The version of the same saved row `chosen_keys` read: the preference is read once.
+    columns_form = ColumnsForm(pickable=cols.pickable_columns(request), chosen=chosen, version=cols.saved_version(request.user))
     if query.is_valid():
         # Saving columns comes back to the same search and sort.
         columns_form.initial.update({"q": query.cleaned_data["q"], "sort": query.cleaned_data["sort"]})
-    context = _context(request, query, columns_form, chosen, shown)
+    context = _context(request, query, columns_form, shown)
     template = TEMPLATE + "#results" if request.htmx else TEMPLATE
     return render(request, template, context, status=200 if query.is_valid() else 400)
 
 
-def _columns_page(request, form: ColumnsForm, chosen, *, status):
+def _params(chosen, q: str, sort: str) -> dict:
+    """The dashboard's query string after a column change: the search, and the sort while its column is shown."""
+    params = {"q": q} if q else {}
+    if sort.removeprefix("-") in {c.key for c in cols.shown_columns(chosen)}:
+        params["sort"] = sort
+    return params
+
+
+def _columns_page(request, form: ColumnsForm, chosen, *, q: str, sort: str, status, saved=False):
+    """The dashboard after a column change, at the same search and sort: with htmx its results
+    (focus goes to the message, or to the errors in the reopened picker), else the whole page."""
     shown = cols.shown_columns(chosen)
-    query = DashboardQueryForm({}, shown=shown)
-    context = _context(request, query, form, chosen, shown) | {"columns_open": True}
-    return render(request, TEMPLATE, context, status=status)
+    params = _params(chosen, q, sort)
+    query = DashboardQueryForm(QueryDict(urlencode(params)), shown=shown)
+    context = _context(request, query, form, shown) | {"columns_open": not saved, "columns_saved": saved}
+    template = TEMPLATE + "#results" if request.htmx else TEMPLATE
+    response = render(request, template, context, status=status)
+    if request.htmx and saved:
+        response["HX-Replace-Url"] = _dashboard_url(params)
+    return response
+
+
+def _dashboard_url(params: dict) -> str:
+    return reverse("renewals:dashboard") + (f"?{urlencode(params)}" if params else "")
 
 
 @require_POST
@@ -75,33 +96,34 @@ def columns_save(request: HtmxHttpRequest):
     """Save the user's optional columns; a post without a locked column is refused (422), a stale one (409).
 
     Chosen columns of a switched-off feature are neither shown nor offered; they stay in the
-    saved choice, to come back when the feature does.
+    saved choice, to come back when the feature does. Without htmx a save redirects to the dashboard;
+    with htmx it answers the dashboard's results, as a search does.
     """
     saved = cols.chosen_keys(request.user)
     chosen = cols.available_keys(request, saved)
     form = ColumnsForm(request.POST, pickable=cols.pickable_columns(request), chosen=chosen)
     if not form.is_valid():
-        return _columns_page(request, form, chosen, status=422)
+        q, sort = form.cleaned_data.get("q", ""), form.cleaned_data.get("sort", "")
+        return _columns_page(request, form, chosen, q=q, sort=sort, status=422)
+    q, sort = form.cleaned_data["q"], form.cleaned_data["sort"]
     kept = [key for key in saved if key not in chosen]
     try:
-        services.column_preference_save(
+        preference = services.column_preference_save(
             user=request.user, columns=form.cleaned_data["columns"] + kept, version=form.cleaned_data["version"]
         )
     except ValidationError as error:
         # The saved choice (from the other tab) is shown, read at its version, so choosing again can save.
         request.user.refresh_from_db()
         chosen = cols.available_keys(request, cols.chosen_keys(request.user))
-        data = {
-            "columns": [c.key for c in cols.LOCKED] + chosen, "q": form.cleaned_data["q"],
-            "sort": form.cleaned_data["sort"], "version": services.column_preference_version(request.user),
-        }
+        data = {"columns": [c.key for c in cols.LOCKED] + chosen, "q": q, "sort": sort,
+                "version": cols.saved_version(request.user)}
         fresh = ColumnsForm(data, pickable=cols.pickable_columns(request), chosen=chosen)
         fresh.is_valid()
         fresh.add_error(None, error)
-        return _columns_page(request, fresh, chosen, status=409)
-    params = {"q": form.cleaned_data["q"]} if form.cleaned_data["q"] else {}
-    sort = form.cleaned_data["sort"]
-    if sort.removeprefix("-") in {c.key for c in cols.shown_columns(form.cleaned_data["columns"])}:
-        params["sort"] = sort
-    url = reverse("renewals:dashboard") + (f"?{urlencode(params)}" if params else "")
-    return redirect(url)
+        return _columns_page(request, fresh, chosen, q=q, sort=sort, status=409)
+    chosen = form.cleaned_data["columns"]
+    if request.htmx:
+        fresh = ColumnsForm(pickable=cols.pickable_columns(request), chosen=chosen, version=preference.version)
+        fresh.initial.update(_params(chosen, q, sort))
+        return _columns_page(request, fresh, chosen, q=q, sort=sort, status=200, saved=True)
+    return redirect(_dashboard_url(_params(chosen, q, sort)))

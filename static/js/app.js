@@ -53,25 +53,27 @@ if (!CSS.supports("selector(::details-content)")) {
   follow();
 }
 
-// Focus after an htmx swap (the keyboard and screen reader user's place): an element marked
-// data-focus-after-swap in the content a swap brought in takes focus once it settles (a saved
-// row, a message, a form's heading or its first field in error). Elements that are not focusable
-// by nature are made focusable from script only (tabindex -1).
+// Focus after an htmx swap (the keyboard and screen reader user's place): the element the answer
+// marks data-focus-after-swap (a saved row or its message, a refused form's errors, a form's
+// heading, an opened menu's first field) takes focus once it settles, and the mark is used once.
+// It runs after htmx's own restoring of focus by id. A person using a form control outside the
+// swapped content (typing in the search box, choosing a filter) keeps it: results that change
+// under them never pull them away. Elements not focusable by nature get tabindex -1.
 document.addEventListener("htmx:afterSettle", (event) => {
   const root = event.target;
   if (!(root instanceof Element) || !root.isConnected) {
     return;
   }
-  // Focus the person put elsewhere (typing in the search box while results change) stays there.
   const active = document.activeElement;
-  if (active && active !== document.body && active.isConnected) {
+  if (active && active.isConnected && active.matches("input, select, textarea") && !root.contains(active)) {
     return;
   }
   const marked = root.matches("[data-focus-after-swap]") ? root : root.querySelector("[data-focus-after-swap]");
   if (!marked) {
     return;
   }
-  if (marked.tabIndex < 0 && !marked.hasAttribute("tabindex")) {
+  marked.removeAttribute("data-focus-after-swap");
+  if (!marked.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
     marked.setAttribute("tabindex", "-1");
   }
   marked.focus();
@@ -94,7 +96,8 @@ document.addEventListener("htmx:afterSettle", (event) => {
   if (!asker || !asker.hasAttribute("data-return-focus") || !(root instanceof Element) || !root.id) {
     return;
   }
-  if (root.matches("[data-focus-after-swap]") || root.querySelector("[data-focus-after-swap]")) {
+  // Something in the answer already took focus (its data-focus-after-swap mark, used above).
+  if (root.contains(document.activeElement)) {
     return;
   }
   const opener = openers.get(root.id);

@@ -163,12 +163,13 @@ def person(change, index):
     return change.customer.people().order_by("name")[index]
 
 
-def on_customer_page(change):
-    return reverse("renewals:customer", args=[change.customer_id])
+def in_row_menu(change):
+    """A row's actions are in its menu (the customer page's row reads it when opened; this is its page)."""
+    return reverse("renewals:change_menu", args=[change.pk]) + "?layout=customer"
 
 
 def renewal_action(role, name, change) -> Writer:
-    return Writer(role, f"renewals:{name}", url(f"renewals:{name}"), change, page_url=on_customer_page, htmx=True)
+    return Writer(role, f"renewals:{name}", url(f"renewals:{name}"), change, page_url=in_row_menu, htmx=True)
 
 
 def columns_of(user):
@@ -257,7 +258,8 @@ EDIT_FORMS = [
                lambda obj, data: {**data, "columns": [*data["columns"], "term"]},
                page_url=lambda obj: reverse("renewals:dashboard")),
         409, STALE_RENEWAL_COLUMNS, lambda obj: 'value="website" checked',
-        lambda obj: list(ColumnPreference.objects.values_list("columns", flat=True)), lambda obj: [["website"]],
+        # the primary contact is shown (and ticked) until taken off
+        lambda obj: list(ColumnPreference.objects.values_list("columns", flat=True)), lambda obj: [["primary_contact", "website"]],
     ),
     TwoWriters(
         "primary customer contact", a_renewal,

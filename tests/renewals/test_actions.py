@@ -20,7 +20,10 @@ def test_set_primary_contact(client_as, partner, change):
     response = post(client_as(partner), "renewals:change_primary_contact", change, primary_contact=giulia.pk)
     assert response.status_code == 200
     assert response.text.lstrip().startswith(f'<tr id="change-{change.pk}"')
-    assert f'<option value="{giulia.pk}" selected>' in response.text
+    assert "<td>Giulia Esposito</td>" in response.text
+    # Focus goes to the message in the saved row (static/js/app.js), its menu closed again.
+    assert 'role="status" tabindex="-1" data-focus-after-swap>Primary customer contact saved.</p>' in response.text
+    assert "<details class=\"row-menu\" data-hx-get=" in response.text
     change.refresh_from_db()
     assert change.primary_contact == giulia and change.version == 2
     log = ContractChangeLog.objects.get(change=change)
@@ -30,7 +33,7 @@ def test_set_primary_contact(client_as, partner, change):
 def test_set_communication_owner_overrides_the_partner_default(client_as, partner, change):
     response = post(client_as(partner), "renewals:change_communication_owner", change, owner="partner")
     assert response.status_code == 200
-    assert '<option value="partner" selected>' in response.text
+    assert "<td>Partner</td>" in response.text and "Communication owner saved." in response.text
     change.refresh_from_db()
     assert change.communication_owner == "partner"
     assert ContractChangeLog.objects.get(change=change).by == partner
@@ -40,12 +43,18 @@ def test_communication_owner_follows_the_partner_default(client_as, partner, par
     partner_org.default_communication_owner = "partner"
     partner_org.save()
     page = client_as(partner).get(reverse("renewals:dashboard")).text
-    assert '<option value="partner" selected>' in page
+    assert "<td>Partner</td>" in page
+    menu = client_as(partner).get(reverse("renewals:change_menu", args=[change.pk]), headers=HTMX).text
+    assert '<option value="partner" selected>' in menu
 
 
 def test_bad_owner_is_a_422(client_as, partner, change):
     response = post(client_as(partner), "renewals:change_communication_owner", change, owner="nobody")
     assert response.status_code == 422
+    # The row comes back with its menu open on the error, which takes focus.
+    assert '<details class="row-menu" open>' in response.text
+    assert 'role="alert" tabindex="-1" data-focus-after-swap' in response.text
+    assert "Select a valid choice" in response.text
     change.refresh_from_db()
     assert change.communication_owner == "" and change.version == 1
 
@@ -90,13 +99,18 @@ def test_without_htmx_an_action_redirects_back(client_as, partner, change):
     assert response["Location"] == reverse("renewals:customer", args=[change.customer_id])
 
 
-def test_end_association_from_the_dashboard(client_as, partner, change):
+def test_end_association_is_on_the_customer_not_on_each_row(client_as, partner, change):
     client = client_as(partner)
+    assert "End association" not in client.get(reverse("renewals:dashboard")).text
+    customer_page = client.get(reverse("renewals:customer", args=[change.customer_id])).text
+    assert f'data-hx-post="{reverse("renewals:end_association", args=[change.customer_id])}"' in customer_page
     confirm = client.get(reverse("renewals:end_association", args=[change.customer_id]))
     assert confirm.status_code == 200 and "End the association between Northwind Partners and Helix Labs?" in confirm.text
-    response = client.post(reverse("renewals:end_association", args=[change.customer_id]), headers=HTMX)
-    assert response.status_code == 204
-    assert response["HX-Trigger"] == "renewalsChanged"
+    on_customer_page = {"HX-Request": "true", "HX-Current-URL": f"http://testserver/renewals/customers/{change.customer_id}/"}
+    response = client.post(reverse("renewals:end_association", args=[change.customer_id]), headers=on_customer_page)
+    # The partner can no longer see the customer: back to the dashboard, with a message.
+    assert response.status_code == 200 and response["HX-Redirect"] == reverse("renewals:dashboard")
+    assert "The association with Helix Labs has ended." in client.get(reverse("renewals:dashboard")).text
     association = Association.objects.get(customer=change.customer)  # kept, not deleted
     assert association.ended_by == partner and association.ended_at is not None
     assert "Helix Labs" not in client.get(reverse("renewals:dashboard")).text
@@ -113,7 +127,8 @@ def test_vendor_staff_manage_from_the_contact_page(client_as, rep, change):
     page = client.get(change.customer.contact.get_absolute_url()).text
     assert "Looked after by Northwind Partners" in page
     assert f'id="change-{change.pk}"' in page
-    assert 'name="layout" value="customer"' in page
+    assert f'{reverse("renewals:change_menu", args=[change.pk])}?layout=customer' in page
+    assert f'data-hx-post="{reverse("renewals:end_association", args=[change.customer_id])}"' in page
     response = post(client, "renewals:change_agreed", change, layout="customer")
     assert response.status_code == 200
     assert "Customer agreed, recorded by" in response.text
@@ -139,3 +154,49 @@ def test_customer_page_shows_usage_products_and_contacts(client_as, partner, cha
 def test_partner_home_is_the_dashboard(client_as, partner):
     response = client_as(partner).get(reverse("home"))
     assert response.status_code == 302 and response["Location"] == reverse("renewals:dashboard")
+
+
+def test_each_row_has_one_menu_read_when_it_opens(client_as, partner, change):
+    page = client_as(partner).get(reverse("renewals:dashboard")).text
+    row = page[page.index(f'<tr id="change-{change.pk}"'):]
+    row = row[:row.index("</tr>")]
+    menu_url = reverse("renewals:change_menu", args=[change.pk]) + "?layout=dashboard"
+    assert row.count("<details") == 1 and "<button" not in row and "<select" not in row
+    assert f'data-hx-get="{menu_url}" data-hx-trigger="toggle once"' in row
+    assert 'aria-label="Actions for Helix Labs">Actions</summary>' in row
+    assert f'<a href="{menu_url}">' in row  # without JavaScript, the menu's own page
+
+
+def test_the_menu_saves_on_its_buttons_and_focuses_its_first_field(client_as, partner, change):
+    menu = client_as(partner).get(reverse("renewals:change_menu", args=[change.pk]), {"layout": "dashboard"},
+                                  headers=HTMX).text
+    assert f'<select id="owner-{change.pk}" name="owner" data-focus-after-swap>' in menu
+    assert 'hx-trigger' not in menu  # each form posts on its button (htmx's default for a form: submit)
+    for button in ("Save owner", "Save contact", "Customer agreed", "Cancellation requested"):
+        assert f">{button}</button>" in menu
+    assert menu.count(f'data-hx-target="#change-{change.pk}" data-hx-swap="outerHTML"') == 4
+    assert 'name="layout" value="dashboard"' in menu
+
+
+def test_without_javascript_the_menu_is_a_page_and_a_refusal_shows_it_again(client_as, partner, change):
+    client = client_as(partner)
+    page = client.get(reverse("renewals:change_menu", args=[change.pk]))
+    assert page.status_code == 200
+    assert "<h1>Actions for Helix Labs</h1>" in page.text and "<html" in page.text
+    response = client.post(reverse("renewals:change_communication_owner", args=[change.pk]),
+                           {"version": change.version, "owner": "nobody", "layout": "dashboard"})
+    assert response.status_code == 422
+    assert "<h1>Actions for Helix Labs</h1>" in response.text and "Select a valid choice" in response.text
+    saved = client.post(reverse("renewals:change_communication_owner", args=[change.pk]),
+                        {"version": change.version, "owner": "partner", "layout": "dashboard"})
+    assert saved.status_code == 302 and saved["Location"] == reverse("renewals:dashboard")
+
+
+def test_a_stale_save_reopens_the_menu_at_the_current_version(client_as, partner, rep, change):
+    post(client_as(rep), "renewals:change_communication_owner", change, owner="partner")
+    response = post(client_as(partner), "renewals:change_primary_contact", change, primary_contact="")
+    assert response.status_code == 422
+    assert '<details class="row-menu" open>' in response.text
+    assert "Someone else changed this contract change" in response.text
+    assert 'name="version" value="2"' in response.text and 'name="version" value="1"' not in response.text
+    assert '<option value="partner" selected>' in response.text

@@ -89,12 +89,19 @@ def test_the_other_partner_cannot_open_our_customer(client_as, other_partner, wo
 
 
 def test_dropdown_offers_only_that_customers_people(client_as, partner, world):
-    page = client_as(partner).get(reverse("renewals:dashboard")).text
-    row = page[page.index(f'id="change-{world["ours"][1].pk}"'):]
-    row = row[: row.index("</tr>")]
-    assert "Giulia Esposito" in row and "Hugo Weber" in row
+    client = client_as(partner)
+    menu = client.get(reverse("renewals:change_menu", args=[world["ours"][1].pk]), headers={"HX-Request": "true"}).text
+    assert "Giulia Esposito" in menu and "Hugo Weber" in menu
+    page = client.get(reverse("renewals:dashboard")).text
     for stranger in ["Olga Other", "Eve Ended", "Dan Direct"]:
-        assert stranger not in page
+        assert stranger not in page and stranger not in menu
+
+
+@pytest.mark.parametrize("key", ["theirs", "ended", "direct"])
+def test_the_menu_of_others_changes_is_404(client_as, partner, world, key):
+    _, change = world[key]
+    for headers in ({}, {"HX-Request": "true"}):
+        assert client_as(partner).get(reverse("renewals:change_menu", args=[change.pk]), headers=headers).status_code == 404
 
 
 @pytest.mark.parametrize("action", ACTIONS)

@@ -42,16 +42,34 @@ def test_contact_page_dropdown_leaves_them_out(client_as, rep, customer, change,
     assert "Sven Stranger" not in response.text and f'value="{stranger.pk}"' not in response.text
 
 
-def test_htmx_row_dropdown_leaves_them_out(client_as, rep, customer, change, stranger):
+def test_the_row_menu_leaves_them_out(client_as, rep, customer, change, stranger):
     giulia = customer.people().get(name="Giulia Esposito")
-    response = client_as(rep).post(
+    client = client_as(rep)
+    response = client.post(
         reverse("renewals:change_primary_contact", args=[change.pk]),
         {"version": change.version, "layout": "customer", "primary_contact": giulia.pk},
         headers=HTMX,
     )
     assert response.status_code == 200
-    assert f'<option value="{giulia.pk}" selected>' in response.text
-    assert "Sven Stranger" not in response.text and f'value="{stranger.pk}"' not in response.text
+    assert "<td>Giulia Esposito</td>" in response.text
+    for headers in (HTMX, {}):
+        menu = client.get(reverse("renewals:change_menu", args=[change.pk]), {"layout": "customer"}, headers=headers)
+        assert menu.status_code == 200
+        assert f'<option value="{giulia.pk}" selected>Giulia Esposito</option>' in menu.text
+        assert "Sven Stranger" not in menu.text and f'value="{stranger.pk}"' not in menu.text
+
+
+def test_a_primary_contact_the_viewer_may_not_see_is_not_named(client_as, partner, rep, change, stranger):
+    """The partner may pick every person of their customer; the rep's row does not name one they may not see."""
+    response = client_as(partner).post(
+        reverse("renewals:change_primary_contact", args=[change.pk]),
+        {"version": change.version, "layout": "dashboard", "primary_contact": stranger.pk},
+        headers=HTMX,
+    )
+    assert response.status_code == 200 and "<td>Sven Stranger</td>" in response.text
+    page = client_as(rep).get(reverse("renewals:customer", args=[change.customer_id])).text
+    assert "Sven Stranger" not in page
+    assert 'class="muted">Not set</span>' in page
 
 
 def test_saving_them_as_primary_contact_is_refused(client_as, rep, change, stranger):
