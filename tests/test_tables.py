@@ -54,6 +54,11 @@ def number(text: str, language: str) -> str:
     return text if language == "en" else text.replace(".", ",")
 
 
+def grouped(text: str, language: str) -> str:
+    """An English number with its thousands grouped ("1,234.50") as the language writes it."""
+    return text if language == "en" else text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
 def rows(html: str) -> list[list[str]]:
     """The body rows' cells, inner HTML with runs of white space made one space."""
     body = re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)
@@ -142,13 +147,13 @@ def test_smart_list_every_column_kind(client, world, language, htmx):
     select = TEXT[language]["select_row"]
     assert rows(html) == [
         [f'{tick(org.pk, select)} <a href="/contacts/{org.pk}/">Acme {ESCAPED}</a>', TEXT[language]["organisation"], "",
-         number("1234.50", language), day(datetime.date(2027, 1, 1), language), number("2000.25", language),
-         day(datetime.date(2027, 1, 2), language), TEXT[language]["up"], number("-1234.5", language)],
+         grouped("1,234.50", language), day(datetime.date(2027, 1, 1), language), grouped("2,000.25", language),
+         day(datetime.date(2027, 1, 2), language), TEXT[language]["up"], grouped("-1,234.5", language)],
         # a period in another currency is named, never passed off as the installation's
         [f'{tick(person.pk, select)} <a href="/contacts/{person.pk}/">Zoë {ESCAPED}</a>', TEXT[language]["person"],
          f"Acme {ESCAPED}",
          number("99.99", language) + " USD", day(datetime.date(2026, 12, 2), language), "", "",
-         TEXT[language]["ending"], number("-1234.5", language)],
+         TEXT[language]["ending"], grouped("-1,234.5", language)],
     ]
     assert '<td class="num">' in html
 
