@@ -167,7 +167,7 @@ class PeriodStage:
         self.created = False
         self.batch = 0
         self.visible_sql, self.visible_params = (
-            Contact.objects.visible_to(user).values("pk", "external_id", "email").query.sql_with_params()
+            Contact.objects.visible_to(user).order_by().values("pk").query.sql_with_params()
         )
 
     def _create(self, cursor) -> None:
@@ -204,27 +204,30 @@ class PeriodStage:
             if self.batch == 2:
                 cursor.execute(f"ANALYZE {t}")
             # The contact: by external ID (then the e-mail is not looked at), else by e-mail among those seen.
+            contact = Contact._meta.db_table
             cursor.execute(
-                f"""WITH visible (id, external_id, email) AS ({self.visible_sql})
-                    UPDATE {t} s SET contact_id = m.id, error = m.error FROM (
+                f"""UPDATE {t} s SET contact_id = m.id, error = m.error FROM (
                         SELECT s2.line,
-                            CASE WHEN s2.contact_external_id <> '' THEN
-                                    (SELECT v.id FROM visible v WHERE v.external_id = s2.contact_external_id LIMIT 1)
+                            CASE WHEN s2.contact_external_id <> '' THEN x.id WHEN e.n = 1 THEN e.id END AS id,
+                            CASE WHEN s2.contact_external_id <> '' THEN CASE WHEN x.id IS NULL THEN 'no_id' END
                                  WHEN s2.contact_email <> '' THEN
-                                    (SELECT min(v.id) FROM visible v WHERE lower(v.email) = s2.contact_email
-                                     HAVING count(*) = 1)
-                            END AS id,
-                            CASE WHEN s2.contact_external_id <> '' THEN
-                                    CASE WHEN EXISTS (SELECT FROM visible v WHERE v.external_id = s2.contact_external_id)
-                                         THEN NULL ELSE 'no_id' END
-                                 WHEN s2.contact_email <> '' THEN
-                                    (SELECT CASE count(*) WHEN 1 THEN NULL WHEN 0 THEN 'no_email' ELSE 'two_emails' END
-                                     FROM visible v WHERE lower(v.email) = s2.contact_email)
+                                    CASE e.n WHEN 1 THEN NULL WHEN 0 THEN 'no_email' ELSE 'two_emails' END
                                  ELSE 'no_contact'
                             END AS error
-                        FROM {t} s2 WHERE s2.batch = %s
+                        FROM {t} s2
+                        LEFT JOIN LATERAL (
+                            SELECT c.id FROM {contact} c WHERE s2.contact_external_id <> ''
+                              AND c.external_id <> '' AND c.external_id = s2.contact_external_id
+                              AND c.id IN ({self.visible_sql})
+                        ) x ON true
+                        LEFT JOIN LATERAL (
+                            SELECT count(*) AS n, min(c.id) AS id FROM {contact} c
+                            WHERE s2.contact_external_id = '' AND s2.contact_email <> ''
+                              AND lower(c.email) = s2.contact_email AND c.id IN ({self.visible_sql})
+                        ) e ON true
+                        WHERE s2.batch = %s
                     ) m WHERE s.line = m.line""",
-                [*self.visible_params, b],
+                [*self.visible_params, *self.visible_params, b],
             )
             if self.for_update:
                 # As the period forms do: the contacts first, so a person adding a period waits for the import.

@@ -31,7 +31,7 @@ from imports.models import Import
 
 logger = logging.getLogger(__name__)
 
-BATCH_ROWS = 500
+BATCH_ROWS = 2000
 # A running import whose worker has said nothing for this long died: it may be run again.
 ABANDONED = datetime.timedelta(hours=2)
 REPORT_ERRORS = 200
