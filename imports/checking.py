@@ -98,6 +98,8 @@ def rows_form(form_class, *, without=()):
 class Checker:
     """Checks the rows of one import in file order; `target` decides which form and which matches."""
 
+    batch_rows: int | None = None  # rows checked and written at a time; None: `services.BATCH_ROWS`
+
     def __init__(self, imp: Import, *, for_update: bool = False):
         self.imp, self.user, self.for_update = imp, imp.uploaded_by, for_update
         self.mapping = {int(column): key for column, key in imp.mapping.items()}
@@ -346,6 +348,8 @@ class PeriodChecker(Checker):
 
     Cells are read by `periods.fast_period` (the form for any row it does not take), the rest is
     set-based SQL over the file's rows in a staging table (`periods.PeriodStage`)."""
+
+    batch_rows = 2000  # a batch costs the same dozen statements whatever its size
 
     def __init__(self, imp, **kwargs):
         super().__init__(imp, **kwargs)
