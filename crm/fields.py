@@ -154,3 +154,19 @@ def importable(target: str, request=None) -> list[ImportField]:
 def import_targets(request=None) -> list[str]:
     """The kinds of file that can be imported now (a kind all of whose fields are off is not)."""
     return [target for target in _importable if importable(target, request)]
+
+
+# Import hooks ------------------------------------------------------------------------------------
+#
+# What the importer needs from the app that owns a kind of row beyond its fields (its model, form,
+# audit and derived data), registered from that app's `AppConfig.ready()` like the fields above.
+
+_import_hooks: dict[str, object] = {}
+
+
+def register_import_hooks(target: str, hooks) -> None:
+    _import_hooks[target] = hooks
+
+
+def import_hooks(target: str):
+    return _import_hooks[target]

@@ -168,6 +168,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "imports.tasks.hand_over_imports",
         "schedule": 60.0,
     },
+    # Files of imports left untouched for a week are deleted.
+    "imports-forget-files": {
+        "task": "imports.tasks.forget_import_files",
+        "schedule": 3600.0,
+    },
     # Bulk-action jobs no worker is on go to Celery again.
     "crm-hand-over-bulk-jobs": {
         "task": "crm.tasks.hand_over_bulk_jobs",

@@ -1,7 +1,9 @@
 """A CSV import: the stored file, how its columns map to fields, its validation report and its outcome.
 
 Only the person who uploaded a file sees its import. The file stays in the default storage
-(`MEDIA_ROOT/imports/`) until the import is deleted; every step reads it again as a stream.
+(`MEDIA_ROOT/imports/`) while it may still be imported; every step reads it again as a stream. It is
+deleted once the import is done, when the import is deleted, and when it was left untouched
+for `services.KEEP_FILES` (`services.imports_forget_files`).
 """
 
 from django.conf import settings
@@ -34,6 +36,7 @@ class Import(models.Model):
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Columns to map")
+        CHECKING = "checking", _("Checking")
         CHECKED = "checked", _("Checked")
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Importing")
@@ -89,12 +92,35 @@ class Import(models.Model):
         return self.status in (self.Status.PENDING, self.Status.RUNNING)
 
     @property
+    def is_checking(self) -> bool:
+        return self.status == self.Status.CHECKING
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.file)
+
+    def delete_file(self) -> None:
+        """Forget the uploaded file once the transaction commits (a rollback keeps it)."""
+        from django.db import transaction
+
+        if not self.file:
+            return
+        storage, name = self.file.storage, self.file.name
+        transaction.on_commit(lambda: storage.delete(name))
+        Import.objects.filter(pk=self.pk).update(file="")
+        self.file = ""
+
+    def delete(self, *args, **kwargs):
+        self.delete_file()
+        return super().delete(*args, **kwargs)
+
+    @property
     def may_run(self) -> bool:
-        return self.status in (self.Status.CHECKED, self.Status.REFUSED, self.Status.CANCELLED, self.Status.FAILED)
+        return self.has_file and self.status in (self.Status.CHECKED, self.Status.REFUSED, self.Status.CANCELLED, self.Status.FAILED)
 
     @property
     def may_remap(self) -> bool:
-        return not self.is_running and self.status != self.Status.DONE
+        return not self.is_running and self.status != self.Status.DONE and self.has_file
 
     @property
     def valid_rows(self) -> int:

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 BATCH_ROWS = 500
 # A running import whose worker has said nothing for this long died: it may be run again.
 ABANDONED = datetime.timedelta(hours=2)
+# An import nobody has touched for this long is abandoned: its file is deleted.
+KEEP_FILES = datetime.timedelta(days=7)
 REPORT_ERRORS = 200
 PREVIEW_ROWS = 10
 
@@ -48,9 +50,9 @@ def _rows(imp: Import) -> Iterator[parsing.Row]:
         yield from rows
 
 
-def _batches(imp: Import):
+def _batches(imp: Import, size: int | None = None):
     rows = _rows(imp)
-    while batch := list(itertools.islice(rows, BATCH_ROWS)):
+    while batch := list(itertools.islice(rows, size or BATCH_ROWS)):
         yield batch
 
 
@@ -103,20 +105,37 @@ def import_set_mapping(*, imp: Import, chosen: dict, version: int) -> Import:
         )
         if not updated:
             raise _stale()
+        if imp.total_rows > settings.IMPORT_ASYNC_ROWS:
+            # A large file is checked by a background job, with progress, as imports are run.
+            from imports.tasks import check_import
+
+            Import.objects.filter(pk=imp.pk).update(status=Import.Status.CHECKING, started_at=timezone.now())
+            enqueue_after_commit(check_import, imp.pk)
     imp.refresh_from_db()
+    if imp.status == Import.Status.CHECKING:
+        return imp
     return import_check(imp=imp)
 
 
 _REMAPPABLE = [s for s in Import.Status.values if s not in (Import.Status.PENDING, Import.Status.RUNNING, Import.Status.DONE)]
 
 
+def import_check_job(*, import_id: int) -> Import | None:
+    """The background check of a large file; idempotent: only an import still waiting for it is checked."""
+    imp = Import.objects.filter(pk=import_id, status=Import.Status.CHECKING).first()
+    return import_check(imp=imp) if imp is not None else None
+
+
 def import_check(*, imp: Import) -> Import:
-    """Check every row without writing: the counts, the first errors and the first rows for the preview."""
+    """Check every row without writing: the counts, the first errors and the first rows for the preview.
+
+    The report is stored only if the mapping is still the one checked (`version`)."""
     checker = checker_for(imp)
+    _report(imp.pk, 0)
     errors, preview, error_rows, total = [], [], 0, 0
     # One transaction, read only: the checker keeps what the rows so far said in TEMP tables.
     with translation.override(imp.language or settings.LANGUAGE_CODE), transaction.atomic():
-        for batch in _batches(imp):
+        for batch in _batches(imp, checker.batch_rows):
             for checked in checker.check(batch):
                 total += 1
                 if len(preview) < PREVIEW_ROWS:
@@ -127,7 +146,8 @@ def import_check(*, imp: Import) -> Import:
                     for column, reason in checked.errors:
                         if len(errors) < REPORT_ERRORS:
                             errors.append({"line": checked.row.line, "column": column, "reason": reason})
-    Import.objects.filter(pk=imp.pk).update(
+            _report(imp.pk, total)
+    Import.objects.filter(pk=imp.pk, version=imp.version).update(
         errors=errors, preview=preview, error_rows=error_rows, total_rows=total, status=Import.Status.CHECKED
     )
     imp.refresh_from_db()
@@ -142,7 +162,7 @@ def rejected_csv(imp: Import) -> Iterator[bytes]:
     writer.writerow([_("Line"), *imp.headers, _("Errors")])
     yield ("\ufeff" + out.getvalue()).encode()
     with translation.override(imp.language or settings.LANGUAGE_CODE), transaction.atomic():
-        for batch in _batches(imp):
+        for batch in _batches(imp, checker.batch_rows):
             out.seek(0)
             out.truncate()
             for checked in checker.check(batch):
@@ -177,7 +197,7 @@ _RUNNABLE = [Import.Status.CHECKED, Import.Status.REFUSED, Import.Status.CANCELL
 def import_progress(imp: Import) -> int:
     """Rows done so far: a running import reports through the cache (its writes are not visible
     before its transaction ends), as background exports do."""
-    if imp.status != Import.Status.RUNNING:
+    if imp.status not in (Import.Status.RUNNING, Import.Status.CHECKING):
         return imp.total_rows if imp.status == Import.Status.DONE else 0
     return Progress("imports", imp.pk).rows(imp.total_rows)
 
@@ -211,6 +231,7 @@ def import_run(*, import_id: int, on_batch=None) -> Import | None:
     except Exception:
         logger.exception("Import %s failed; nothing was written", imp.pk)
         return _finish(imp, Import.Status.FAILED)
+    imp.delete_file()  # imported: the file is not needed any more
     return _finish(
         imp, Import.Status.DONE, created_rows=counts["created"], updated_rows=counts["updated"],
         unchanged_rows=counts["unchanged"], skipped_rows=counts["skipped"], error_rows=counts["skipped"],
@@ -227,7 +248,7 @@ def _write_all(imp: Import, counts: dict, on_batch) -> None:
     checker = checker_for(imp, for_update=True)
     all_or_nothing = imp.mode == Import.Mode.ALL_OR_NOTHING
     done, error_rows = 0, 0
-    for batch in _batches(imp):
+    for batch in _batches(imp, checker.batch_rows):
         if Import.objects.filter(pk=imp.pk, cancel_requested=True).exists():
             raise Cancelled
         checked = checker.check(batch)
@@ -275,3 +296,18 @@ def imports_hand_over(*, now) -> int:
     for import_id in ids:
         enqueue_after_commit(run_import, import_id)
     return len(ids)
+
+
+def imports_forget_files(*, now) -> int:
+    """Delete the files of imports nobody has touched for `KEEP_FILES` (never of a running one)."""
+    from django.db.models import Q
+
+    stale = Import.objects.exclude(file="").exclude(
+        status__in=[Import.Status.PENDING, Import.Status.RUNNING, Import.Status.CHECKING]
+    ).filter(Q(created_at__lt=now - KEEP_FILES), Q(started_at__isnull=True) | Q(started_at__lt=now - KEEP_FILES))
+    count = 0
+    for imp in stale.iterator():
+        with transaction.atomic():
+            imp.delete_file()
+        count += 1
+    return count

@@ -121,7 +121,7 @@ def cancel(request: HtmxHttpRequest, pk: int):
 def rejected(request: HtmxHttpRequest, pk: int):
     """The rows with errors, as CSV, each with its line and reasons: fix them and import that file."""
     imp = _import_of(request, pk)
-    if imp.status == Import.Status.UPLOADED:
+    if imp.status in (Import.Status.UPLOADED, Import.Status.CHECKING) or not imp.has_file:
         raise Http404
     response = StreamingHttpResponse(services.rejected_csv(imp), content_type="text/csv; charset=utf-8")
     name = imp.file_name.rsplit(".", 1)[0] or "import"

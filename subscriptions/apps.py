@@ -22,6 +22,9 @@ class SubscriptionsConfig(AppConfig):
         )
         register_subscription_fields()
         register_subscription_import_fields()
+        from subscriptions.importing import register_period_import_hooks
+
+        register_period_import_hooks()
         panels.register_panel("subscriptions/panel.html", context=panel_context, feature="subscriptions", order=10)
         panels.register_nav(
             _("Pipeline"),
