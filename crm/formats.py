@@ -97,6 +97,16 @@ class Formats:
         return f"{integer}{self.decimal_separator}{fraction}" if dot else integer
 
 
+def short_month_format(lang=None) -> str:
+    """The `date` format of a month and year in little room (a chart's axis): the language's format
+    module's `SHORT_MONTH_FORMAT` ("b Y": "dic 2026" in Italian), else "M Y" ("Dec 2026").
+    Django has no such format setting, so it is read from the same modules `get_format` reads."""
+    for module in formats.get_format_modules(lang):
+        if hasattr(module, "SHORT_MONTH_FORMAT"):
+            return module.SHORT_MONTH_FORMAT
+    return "M Y"
+
+
 def _group(digits: str, grouping, separator: str) -> str:
     """Django's `numberformat.format` grouping of an integer's digits (same loop)."""
     intervals = [grouping, 0] if isinstance(grouping, int) else list(grouping)
