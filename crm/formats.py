@@ -1,5 +1,10 @@
 """Numbers, money and dates as plain text in the active language, for the rows of a table.
 
+Displayed numbers are always grouped as the language writes them (1,234.50 in English, 1.234,50 in
+Italian and Brazilian Portuguese), whatever `USE_THOUSAND_SEPARATOR` says: that setting stays off
+so ids, versions and attribute values are never grouped, and templates group with
+`floatformat:"2g"` / `intcomma` the way this class does.
+
 Django's `{{ value }}`, `floatformat` and `date` filters look up the language's formats on every
 call (~5 µs each): over a 50-row table that was most of the page. `Formats()` reads them once (per
 request and language) and then formats a value with plain string work. Its output is what those
@@ -9,7 +14,6 @@ filters print, as text: the template escapes it like any other value.
 import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.conf import settings
 from django.utils import dateformat, formats
 from django.utils.timezone import template_localtime
 
@@ -31,14 +35,13 @@ class Formats:
     def __init__(self):
         self.decimal_separator = formats.get_format("DECIMAL_SEPARATOR")
         self.thousand_separator = formats.get_format("THOUSAND_SEPARATOR")
-        grouping = formats.get_format("NUMBER_GROUPING")
-        self.grouping = grouping if settings.USE_THOUSAND_SEPARATOR else 0
+        self.grouping = formats.get_format("NUMBER_GROUPING")
         self.short_date_format = formats.get_format("SHORT_DATE_FORMAT")
         self.short_datetime_format = formats.get_format("SHORT_DATETIME_FORMAT")
         self._short_date = _compile(self.short_date_format)
 
     def number(self, value) -> str:
-        """`{{ value }}` of a number: grouped and with the decimal separator as the language has them."""
+        """A number grouped and with the decimal separator as the language has them (`intcomma`)."""
         if value is None:
             return ""
         if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
@@ -47,11 +50,11 @@ class Formats:
             return self._grouped(str(value))
         text = f"{value:f}" if isinstance(value, Decimal) else repr(value)
         if "e" in text or "inf" in text or "nan" in text:
-            return formats.number_format(value)  # rare shapes: Django's own rules
+            return formats.number_format(value, force_grouping=True)  # rare shapes: Django's own rules
         return self._localised(text)
 
     def money(self, value) -> str:
-        """`{{ value|floatformat:2 }}`: two places, rounded half up."""
+        """`{{ value|floatformat:"2g" }}`: two places, rounded half up, grouped."""
         if value is None:
             return ""
         try:
@@ -92,6 +95,16 @@ class Formats:
         integer, dot, fraction = text.partition(".")
         integer = self._grouped(integer)
         return f"{integer}{self.decimal_separator}{fraction}" if dot else integer
+
+
+def short_month_format(lang=None) -> str:
+    """The `date` format of a month and year in little room (a chart's axis): the language's format
+    module's `SHORT_MONTH_FORMAT` ("b Y": "dic 2026" in Italian), else "M Y" ("Dec 2026").
+    Django has no such format setting, so it is read from the same modules `get_format` reads."""
+    for module in formats.get_format_modules(lang):
+        if hasattr(module, "SHORT_MONTH_FORMAT"):
+            return module.SHORT_MONTH_FORMAT
+    return "M Y"
 
 
 def _group(digits: str, grouping, separator: str) -> str:

@@ -5,6 +5,9 @@ Pages come from the URLconf (tests/reliability/catalogue.py `routes()`), their i
 permission matrix's objects, the roles from the screens test; each page any of these roles may open
 is rendered through the test client, written to a file, and the checker runs once over all of them.
 htmx attributes are written `data-hx-*`: the checker knows no `hx-*` attribute.
+
+The same pages, in each language, never show Django's `---------` empty choice: each form names it
+with a word ("Any", "Nobody", "No organisation").
 """
 
 import json
@@ -24,6 +27,8 @@ from tests.test_permission_matrix import MATRIX, cast, objects  # noqa: F401 (fi
 ROOT = Path(__file__).resolve().parents[1]
 VNU = Path(os.environ.get("VNU_JAR", ROOT / ".cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar"))
 ROLES = ("admin", "manager", "rep", "partner", "anonymous")  # as tests/browser/test_screens_browser.py
+LANGUAGES = ("en", "it", "pt-br")
+EMPTY_CHOICE = b"---------"
 # Django's own admin pages are Django's markup, not the product's.
 NOT_OURS = ("admin:",)
 
@@ -64,20 +69,28 @@ def test_every_page_for_every_role_is_valid_html(cast, objects, tmp_path, subscr
     Feature.objects.update_or_create(name="subscriptions", defaults={"is_active": True})
     placeholders = {key: getattr(value, "pk", value) for key, value in objects.items()}
     written: dict[str, str] = {}
-    for role in ROLES:
-        client = Client()
-        if cast[role] is not None:
-            client.force_login(cast[role])
-        for name, path in _pages(placeholders):
-            response = client.get(path)
-            if response.status_code not in (200, 404) or not response["Content-Type"].startswith("text/html"):
-                continue
-            if response.status_code == 404 and name != "404":
-                continue  # the same 404 page, already checked under its own name
-            file = tmp_path / f"{role}--{name.replace(':', '-')}.html"
-            file.write_bytes(b"".join(response) if response.streaming else response.content)
-            written[file.name] = f"{role} {name} {path}"
+    empty_choices = []
+    for language in LANGUAGES:
+        for role in ROLES:
+            client = Client(HTTP_ACCEPT_LANGUAGE=language)
+            if cast[role] is not None:
+                client.force_login(cast[role])
+            for name, path in _pages(placeholders):
+                response = client.get(path)
+                if response.status_code not in (200, 404) or not response["Content-Type"].startswith("text/html"):
+                    continue
+                if response.status_code == 404 and name != "404":
+                    continue  # the same 404 page, already checked under its own name
+                content = b"".join(response) if response.streaming else response.content
+                if EMPTY_CHOICE in content:
+                    empty_choices.append(f"{language} {role} {name} {path}")
+                if language != "en":
+                    continue  # the markup is the same in every language: checked once
+                file = tmp_path / f"{role}--{name.replace(':', '-')}.html"
+                file.write_bytes(content)
+                written[file.name] = f"{role} {name} {path}"
     assert len(written) >= 60, sorted(written.values())  # every role's pages, not a handful
+    assert empty_choices == [], "a page shows the empty choice as ---------:\n" + "\n".join(empty_choices)
     errors = [f"{written.get(Path(m.get('url', '')).name, m.get('url'))} line {m.get('lastLine')}: {m['message']}"
               for m in _vnu([tmp_path / name for name in written])
               if m["type"] == "error" or m.get("subType") == "fatal"]

@@ -176,12 +176,12 @@ def test_partner_dashboard_every_optional_column(client, world, language):
         '<a href="https://acme.example/?a=1&amp;b=2" rel="noopener noreferrer">https://acme.example/?a=1&amp;b=2</a>',
         f"ACC-{ESCAPED}",
         f'<time datetime="2027-01-21">{day(datetime.date(2027, 1, 21), language)}</time>',
-        "1500000",
-        "25000",
+        grouped("1,500,000", language),
+        grouped("25,000", language),
         text["monthly"],
         text["term"],
-        number("1234.50", language),
-        number("2000.25", language),
+        grouped("1,234.50", language),
+        grouped("2,000.25", language),
     ]
     # The row's menu, read when it opens: its dropdowns and its translated question, escaped.
     menu = get(client, world["partner"], f"/renewals/changes/{change.pk}/menu/?layout=dashboard", language,
@@ -208,3 +208,22 @@ def test_an_action_answers_the_row_from_the_same_template(client, world, languag
     assert f'<td>{TEXT[language]["partner"]}</td>' in html
     assert f'<a href="/renewals/customers/{world["customer"].pk}/">Acme {ESCAPED}</a>' in html
 
+
+
+OF = {"en": "of", "it": "di", "pt-br": "de"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_customer_usage_grouped_on_the_customer_and_contact_pages(client, world, language):
+    customer = world["customer"]
+    customer.contacts_used, customer.emails_sent_this_month = 1600000, 12345
+    customer.save(update_fields=["contacts_used", "emails_sent_this_month"])
+    used = f'{grouped("1,600,000", language)} {OF[language]} {grouped("1,500,000", language)}'
+    sent = f'{grouped("12,345", language)} {OF[language]} {grouped("25,000", language)}'
+    customer_page = get(client, world["partner"], f"/renewals/customers/{customer.pk}/", language)
+    contact_page = get(client, world["admin"], f"/contacts/{world['org'].pk}/", language)
+    for html in (customer_page, contact_page):
+        assert used in html and sent in html
+    # Over its limit, the bar is full: its value never passes its max (the Nu checker's error).
+    assert '<progress value="1600000" max="1600000"' in customer_page
+    assert '<progress value="12345" max="25000"' in customer_page

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from crm import features, fields
@@ -129,17 +128,8 @@ class Row:
     cells: list[Cell]
 
 
-class GroupedFormats(Formats):
-    """The language's formats with its digit grouping on whatever `USE_THOUSAND_SEPARATOR` says:
-    a list's amounts and counts read 12,345.50 in English, 12.345,50 in Italian."""
-
-    def __init__(self):
-        super().__init__()
-        self.grouping = formats.get_format("NUMBER_GROUPING")
-
-
 def _rows(contacts, columns, currency: str) -> list[Row]:
-    fmt = GroupedFormats()
+    fmt = Formats()
     return [Row(contact.pk, [_cell(contact, f, currency, fmt) for f in columns]) for contact in contacts]
 
 

@@ -37,3 +37,21 @@ def test_manager_selects_all_matching_contacts_and_changes_their_owner(page, log
     assert Contact.objects.get(name="Other Customer").owner == rep
     assert Contact.objects.get(pk=hidden.pk).owner == outsider
     assert ContactChange.objects.filter(action="owner", changed_by=manager).count() == 30
+
+
+@pytest.mark.parametrize("width", [390, 1280, 1366])
+def test_the_bulk_toolbar_button_reads_on_one_line_and_the_count_is_grouped(page, log_in, rep, width):
+    Contact.objects.bulk_create([Contact(name=f"Bulk {i:04}", owner=rep, kind=Contact.Kind.PERSON) for i in range(1234)])
+    page.set_viewport_size({"width": width, "height": 800})
+    log_in(rep)
+    page.goto("/contacts/")
+    page.get_by_label("Select all on this page").check()
+    expect(page.get_by_text("Select all 1,234 contacts matching this filter")).to_be_visible()
+    button = page.get_by_role("button", name="Apply to selected")
+    height = button.evaluate("b => b.getBoundingClientRect().height")
+    line = button.evaluate("b => parseFloat(getComputedStyle(b).lineHeight)")
+    chrome = button.evaluate("b => { const s = getComputedStyle(b);"
+                             " return parseFloat(s.paddingTop) + parseFloat(s.paddingBottom)"
+                             " + parseFloat(s.borderTopWidth) + parseFloat(s.borderBottomWidth); }")
+    assert height - chrome < 1.5 * line, f"{height} px high for a {line} px line at {width} px"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -125,3 +125,25 @@ def test_month_names_are_written_as_the_language_writes_them(client_as, rep, sub
     page = client_as(rep).get(reverse("subscriptions:pipeline"), headers={"Accept-Language": language}).text
     assert date in page
     assert "Dicembre" not in page and "Dezembro" not in page
+
+
+def test_crm_s_histories_show_people_dates_and_values_as_the_page_does(client_as, manager, named_rep, rep2):
+    """The audit rows crm shows (a feature's switches on its settings page) and keeps (a bulk
+    owner change): people by full name, dates in the language's format, actions in words."""
+    import time_machine
+
+    from crm.models import FeatureChange
+
+    admin = UserFactory(username="root", first_name="Ada", last_name="Rossi", role=User.Role.ADMIN,
+                        is_staff=True, is_superuser=True)
+    client = client_as(admin)
+    with time_machine.travel(datetime.datetime(2026, 12, 4, 9, 5, tzinfo=datetime.UTC), tick=False):
+        client.post(reverse("customize_feature", args=["subscriptions"]), {"active": "1"})
+    assert FeatureChange.objects.get().changed_by == admin
+    page = client.get(reverse("customize_feature", args=["subscriptions"]), headers={"Accept-Language": "it"}).text
+    assert "<li>Attivata · Ada Rossi · 04/12/2026 09:05</li>" in page
+    contact = ContactFactory(owner=named_rep)
+    client_as(manager).post(reverse("contact_bulk"), {"action": "owner", "owner": rep2.pk, "ids": contact.pk,
+                                                      "query": "", "confirmed": "1"})
+    change = ContactChange.objects.get(contact_pk=contact.pk)
+    assert (change.get_action_display(), change.old_value, change.new_value) == ("Owner changed", "Rosa Bianchi", "Marco Verdi")

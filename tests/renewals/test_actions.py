@@ -146,7 +146,7 @@ def test_no_panel_for_contacts_without_an_account(client_as, rep, contact):
 
 def test_customer_page_shows_usage_products_and_contacts(client_as, partner, change):
     page = client_as(partner).get(reverse("renewals:customer", args=[change.customer_id])).text
-    assert "250 of 1000" in page and "4000 of 10000" in page
+    assert "250 of 1,000" in page and "4,000 of 10,000" in page
     assert "E-mail marketing" in page
     assert "Giulia Esposito" in page and "Hugo Weber" in page
 

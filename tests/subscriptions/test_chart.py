@@ -2,6 +2,7 @@
 calendar months (quarters, then years) far enough apart for their text."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -34,3 +35,19 @@ def test_sixteen_months_are_labelled_every_other_month_and_a_few_months_every_mo
     labels = [label.month for _, label in chart(months(16)).x_ticks]
     assert labels == [3, 5, 7, 9, 11, 1, 3, 5] and not chart(months(16)).yearly
     assert [label.month for _, label in chart(months(6)).x_ticks] == [3, 4, 5, 6, 7, 8]
+
+
+@pytest.mark.parametrize(("language", "labels", "tooltip"), [
+    ("en", ["Oct 2026", "Nov 2026", "Dec 2026"], "December 2026"),
+    # Italian and Portuguese write month names in lower case; Django's "M" would print "Dic 2026".
+    ("it", ["ott 2026", "nov 2026", "dic 2026"], "dicembre 2026"),
+    ("pt-br", ["out 2026", "nov 2026", "dez 2026"], "dezembro 2026"),
+])
+def test_month_labels_as_each_language_writes_them(language, labels, tooltip):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        html = render_to_string("subscriptions/_chart.html", {"chart": chart(months(3, datetime.date(2026, 10, 1)))})
+    assert re.findall(r'fill="#5d6b7d">([^<\d][^<]*)</text>', html) == labels
+    assert f"<title>{tooltip}: " in html

@@ -208,6 +208,6 @@ def test_a_refused_overlap_marks_the_form_s_error_list(client_as, rep, contact):
     response = client_as(rep).post(reverse("subscriptions:period_create", args=[contact.pk]),
                                    form(start_date="2026-06-01"), headers=HTMX)
     assert response.status_code == 422
-    assert re.search(r'<ul class="errorlist" role="alert" tabindex="-1" data-focus-after-swap><li>This period overlaps',
+    assert re.search(r'<div role="alert" tabindex="-1" data-focus-after-swap><ul class="errorlist"><li>This period overlaps',
                      response.text)
     assert response.text.count("data-focus-after-swap") == 1

@@ -2,3 +2,6 @@
 # comes from crm's catalogue).
 DATE_FORMAT = "j F Y"
 DATETIME_FORMAT = "j F Y H:i"
+# A month and year in little room (a chart's axis): "dic 2026", the month in lower case as Italian
+# writes it ("M" would title-case it). Read by `crm.formats.short_month_format`.
+SHORT_MONTH_FORMAT = "b Y"
