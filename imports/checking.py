@@ -4,7 +4,9 @@ Each batch of rows costs the same handful of queries whatever its size (the cont
 organisations and periods it refers to are read once per batch), so an import's queries grow with
 its batches, not its rows. A row is checked by the form a person would fill in (`ContactForm`,
 `PeriodForm`): the same required fields, date range, money precision, currency codes and owners the
-importer may assign. On top of that, rows are checked against each other (the same contact twice,
+importer may assign. The plain rows most files are made of are read by a cheap check that takes only
+what the form surely accepts, with the same values (`contacts.fast_contact`, `periods.fast_period`);
+any other row goes through the form, whose messages are the ones reported. On top of that, rows are checked against each other (the same contact twice,
 overlapping periods) as they are read; `Checker` keeps what the rows so far have said.
 
 The keys and organisations of the valid contact rows so far are kept in a TEMP table, read and
@@ -13,8 +15,7 @@ extended once per batch (`staging.SeenKeys`), so memory stays flat however long 
 Checking never writes. Writing (`write`) re-checks each batch inside the import's transaction and
 writes its valid rows set-based, nothing at all for a row that already holds the same values, and
 one audit entry per row written: contacts with COPY into a TEMP staging table, INSERT ... SELECT
-and UPDATE ... FROM (`staging.ContactMerge`); periods with `bulk_create` / `bulk_update` and their
-audit rows with COPY.
+and UPDATE ... FROM (`staging.ContactMerge`); periods the same way (`periods.PeriodStage`).
 """
 
 import copy
