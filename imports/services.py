@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 BATCH_ROWS = 500
 # A running import whose worker has said nothing for this long died: it may be run again.
 ABANDONED = datetime.timedelta(hours=2)
+# A check not done after this long lost its worker (the largest file is checked in a few minutes).
+CHECK_ABANDONED = datetime.timedelta(minutes=15)
 # An import nobody has touched for this long is abandoned: its file is deleted.
 KEEP_FILES = datetime.timedelta(days=7)
 REPORT_ERRORS = 200
@@ -231,7 +233,10 @@ def import_run(*, import_id: int, on_batch=None) -> Import | None:
     except Exception:
         logger.exception("Import %s failed; nothing was written", imp.pk)
         return _finish(imp, Import.Status.FAILED)
-    imp.delete_file()  # imported: the file is not needed any more
+    if not counts["skipped"]:
+        # Imported: the file is not needed any more. With rows left out it is kept for their CSV
+        # (`rejected_csv`) until the clean-up forgets it (`imports_forget_files`).
+        imp.delete_file()
     return _finish(
         imp, Import.Status.DONE, created_rows=counts["created"], updated_rows=counts["updated"],
         unchanged_rows=counts["unchanged"], skipped_rows=counts["skipped"], error_rows=counts["skipped"],
@@ -283,10 +288,12 @@ def import_cancel(*, imp: Import) -> Import:
 
 
 def imports_hand_over(*, now) -> int:
-    """Hand again to Celery the imports no worker is on (the broker was down, or a worker died)."""
+    """Hand again to Celery the imports and checks no worker is on (the broker was down, or a worker
+    died). A check only reads, and stores its report only for the mapping it checked: running it
+    twice is harmless."""
     from django.db.models import Q
 
-    from imports.tasks import run_import
+    from imports.tasks import check_import, run_import
 
     due = Import.objects.filter(
         Q(status=Import.Status.PENDING, started_at__lt=now - datetime.timedelta(minutes=1))
@@ -295,7 +302,11 @@ def imports_hand_over(*, now) -> int:
     ids = list(due.values_list("pk", flat=True))
     for import_id in ids:
         enqueue_after_commit(run_import, import_id)
-    return len(ids)
+    checks = list(Import.objects.filter(status=Import.Status.CHECKING, started_at__lt=now - CHECK_ABANDONED)
+                  .values_list("pk", flat=True))
+    for import_id in checks:
+        enqueue_after_commit(check_import, import_id)
+    return len(ids) + len(checks)
 
 
 def imports_forget_files(*, now) -> int:

@@ -37,6 +37,23 @@ def test_checking_a_large_file_is_a_background_job_with_progress(
     assert "3 rows: 2 valid, 1 with errors." in client.get(f"/imports/{imp.pk}/").content.decode()
 
 
+def test_a_check_whose_worker_died_is_handed_over_again(
+    client_as, rep, settings, celery_eager, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_ASYNC_ROWS = 2
+    client = client_as(rep)
+    client.post("/imports/", {"kind": "contacts", "file": csv_file("name,email\nA,a@example.com\nB,nope\nC,\n")})
+    imp = Import.objects.get()
+    client.post(f"/imports/{imp.pk}/columns/", {"column_0": "name", "column_1": "email", "version": imp.version})
+    assert Import.objects.get().status == Import.Status.CHECKING  # enqueued, but no worker took it
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.imports_hand_over(now=timezone.now()) == 0  # too fresh: it may still be on its way
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.imports_hand_over(now=timezone.now() + datetime.timedelta(hours=1)) == 1
+    imp.refresh_from_db()
+    assert (imp.status, imp.total_rows, imp.error_rows) == (Import.Status.CHECKED, 3, 1)
+
+
 def test_the_file_is_deleted_once_imported(rep, make_import, media, django_capture_on_commit_callbacks):
     imp = make_import(rep, "name\nA\nB\n")
     assert len(_files(media)) == 1
@@ -44,6 +61,23 @@ def test_the_file_is_deleted_once_imported(rep, make_import, media, django_captu
         imp = services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
     assert imp.status == Import.Status.DONE and Contact.objects.count() == 2
     assert _files(media) == [] and not imp.has_file
+
+
+def test_after_importing_the_valid_rows_the_rejected_rows_can_still_be_downloaded(
+    client_as, rep, make_import, media, django_capture_on_commit_callbacks
+):
+    imp = make_import(rep, "name,email\nA,a@example.com\nB,nope\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        imp = services.import_start(imp=imp, mode=Import.Mode.VALID_ROWS, version=imp.version)
+    assert (imp.status, imp.created_rows, imp.error_rows) == (Import.Status.DONE, 1, 1)
+    client = client_as(rep)
+    assert "Download the rejected rows" in client.get(f"/imports/{imp.pk}/").content.decode()
+    rejected = b"".join(client.get(f"/imports/{imp.pk}/rejected.csv").streaming_content).decode()
+    assert rejected.splitlines()[1:] == ["3,B,nope,email: Enter a valid email address."]
+    # Kept until the clean-up forgets it, as any file nobody uses any more.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.imports_forget_files(now=timezone.now() + datetime.timedelta(days=8)) == 1
+    assert _files(media) == []
 
 
 def test_a_refused_import_keeps_its_file_to_be_fixed_and_run_again(rep, make_import, media, django_capture_on_commit_callbacks):
