@@ -26,6 +26,8 @@ UNVERSIONED = {
     "crm.views.customize.FeatureSwitchForm": "sets a feature to a state: idempotent (test_form_inventory.ACTIONS)",
     "crm.admin_versions.SubmissionForm": "reads the admin add form's token, never shown on its own",
     "smartlists.queries.SortForm": "reads a smart list page's sort from the query string (GET), writes nothing",
+    "smartlists.queries.FilterForm": "the base of a smart list's filter form, read from the query string (GET)",
+    "subscriptions.forms.RefreshForm": "the period form's no-JavaScript 'Update the form' button: shows fields, saves nothing",
     "smartlists.forms.ListStateForm": "the list's state posted with ExportForm's token (one job per submission)",
 }
 

@@ -216,6 +216,14 @@ def _smartlist_pages(scene, smartlist):
     return [(logged_in(user), page) for user in (scene["rep"], scene["manager"]) for page in pages]
 
 
+def _mrr_preview(scene, contact, field, value):
+    """The period form's live MRR, asked as the form asks it while a price is typed."""
+    query = {"part": "mrr", "price": "120", "billing_frequency": "monthly", "currency": "EUR", field: value}
+    if field == "billing_every_months":
+        query["billing_frequency"] = "every_n_months"
+    return logged_in(scene["rep"]).get(reverse("subscriptions:period_form_part", args=[contact.pk]), query)
+
+
 def _dashboard_page(scene, _obj, field, value):
     return logged_in(scene["partner"]).get(reverse("renewals:dashboard"), {field: value})
 
@@ -230,6 +238,9 @@ HARNESSES = {h.form: h for h in [
     Harness("filterset:SmartListFilter", _smartlist, _save_filter,
             lambda smartlist: [SmartList.objects.filter(pk=smartlist.pk)], _smartlist_pages, refused=(400, 409, 422),
             saved=(200, 302), message=lambda response: bool(response.text.strip())),
+    # Reads only: a far price or month count is a 422 with its reason, never a 500.
+    Harness("subscriptions.forms.MrrPreviewForm", lambda scene: scene["contact"], _mrr_preview, _periods, lambda scene, obj: [],
+            refused=(422,), saved=(200,), message=lambda response: bool(response.text.strip())),
     Harness("renewals.forms.DashboardQueryForm", lambda scene: None, _dashboard_page, lambda obj: [], lambda scene, obj: [],
             refused=(400,), saved=(200,), message=lambda response: "error" in response.text),
 ]}
@@ -310,10 +321,14 @@ PARAMETER_PAGES = {
     "before": [("rep", "smartlists:detail", "smartlist")],
     "sort": [("rep", "smartlists:detail", "smartlist"), ("partner", "renewals:dashboard", None)],
     "q": [("partner", "renewals:dashboard", None), ("rep", "contact_list", None)],
-    "part": [("rep", "subscriptions:contact", "contact")],
+    "part": [("rep", "subscriptions:contact", "contact"), ("rep", "subscriptions:period_form_part", "contact")],
+    # The period form's fields, read back by the part of the form that follows what is typed
+    **{field: [("rep", "subscriptions:period_form_part", "contact")]
+       for field in ("price", "billing_frequency", "billing_every_months", "currency", "mrr", "start_date", "end",
+                     "term_months", "end_date", "description", "version")},
     "bom": [("rep", "smartlists:export", "smartlist")],
     "reimport": [("rep", "smartlists:export", "smartlist")],
-    "submission": [("rep", "smartlists:export", "smartlist")],
+    "submission": [("rep", "smartlists:export", "smartlist"), ("rep", "subscriptions:period_form_part", "contact")],
     # The MRR ranges in a smart list's URL, with and without their currency
     "current_mrr_min": [("rep", "smartlists:detail", "smartlist")],
     "upcoming_mrr_max": [("rep", "smartlists:detail", "smartlist")],
@@ -351,9 +366,13 @@ def test_far_query_parameters(scene):
             query["currency"] = "EUR"
         if sort and parameter in ("after", "before"):
             query["sort"] = sort
+        if name == "subscriptions:period_form_part" and parameter != "part":
+            query["part"] = "mrr" if parameter in ("price", "billing_frequency", "billing_every_months", "currency") else "end"
         response = clients[role].get(url, query, headers=HTMX if htmx else {})
         # a page number no page has is a 404 where the list is numbered (the subscription history)
-        allowed = (200, 302, 400, 404) if name == "subscriptions:history" else (200, 302, 400)
+        # and the live MRR of a price it cannot read is a 422 with its reason
+        allowed = {"subscriptions:history": (200, 302, 400, 404), "subscriptions:period_form_part": (200, 400, 422)}.get(
+            name, (200, 302, 400))
         assert response.status_code in allowed, (url, query, response.status_code)
 
     run()
