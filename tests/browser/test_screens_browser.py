@@ -13,10 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.templatetags.static import static
 from django.urls import reverse
 
 from crm import dates
+from imports import services as import_services
+from imports.models import Import
 from smartlists.models import SmartList
 from subscriptions.models import Period
 from tests.factories import ContactFactory
@@ -67,6 +70,9 @@ def _pages(role, data):
         ("smartlists-index", reverse("smartlists:index")),
         ("smartlist-create", reverse("smartlists:create")),
         ("smartlist", reverse("smartlists:detail", args=[smartlist.pk])),
+        ("imports", reverse("imports:index")),
+        ("import-report", reverse("imports:detail", args=[data["imports"][role].pk])),
+        ("import-mapping", reverse("imports:mapping", args=[data["imports"][role].pk])),
         *missing,
     ]
     if role == "admin":
@@ -102,7 +108,13 @@ def screens_data(admin_user, manager, rep, partner, subscriptions_on):
         Period.objects.create(contact=other, mrr=Decimal(100 + n), start_date=today - datetime.timedelta(days=30 * n),
                               term_months=12)
     smartlist = SmartList.objects.create(owner=rep, name="Team list with every column", shared=True, columns=COLUMNS)
-    return {"customer": customer, "person": person, "period": period, "smartlist": smartlist}
+    # Each person's own import, checked, one row refused: its report, its mapping.
+    imports = {role: import_services.import_check(imp=import_services.import_create(
+        by=user, kind=Import.Kind.CONTACTS, upload=SimpleUploadedFile(
+            f"{role}-contacts-{UNBROKEN}.csv", f"name,email,kind\nAda Imported,ada@example.com,person\n,{UNBROKEN},robot\n".encode(),
+            content_type="text/csv")))
+        for role, user in (("admin", admin_user), ("manager", manager), ("rep", rep))}
+    return {"customer": customer, "person": person, "period": period, "smartlist": smartlist, "imports": imports}
 
 
 def _check(page, role, label, path):
