@@ -27,7 +27,7 @@ def test_checking_a_large_file_is_a_background_job_with_progress(
     imp.refresh_from_db()
     assert imp.status == Import.Status.CHECKING
     page = client.get(f"/imports/{imp.pk}/").content.decode()
-    assert "<progress" in page and "rows checked" in page
+    assert "<progress" in page and 'aria-label="Rows checked"' in page and "when the check is done" in page
     assert client.get(f"/imports/{imp.pk}/rejected.csv").status_code == 404
     # With a worker it runs after the commit and the report is there.
     with django_capture_on_commit_callbacks(execute=True):
