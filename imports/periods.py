@@ -179,7 +179,7 @@ class PeriodStage:
                 contact_external_id text NOT NULL, contact_email text NOT NULL, contact_id bigint,
                 currency text, mrr numeric(12, 2), start_date date, end_date date, term_months integer,
                 description text, price numeric(12, 2), billing_frequency text, billing_every_months integer,
-                "values" jsonb NOT NULL, error text, error_line integer, period_id bigint, new_id bigint, action text
+                "values" jsonb NOT NULL, error text, error_line integer, period_id bigint
             ) ON COMMIT DROP"""
         )
         cursor.execute(f"CREATE INDEX ON {self.table} (contact_id, start_date)")
@@ -285,31 +285,45 @@ class PeriodStage:
             return {line: (error, error_line) for line, error, error_line in cursor.fetchall()}
 
     def write(self) -> dict:
-        """Write the valid rows of the last checked batch; the counts of created, updated, unchanged."""
+        """Write the valid rows of the last checked batch; the counts of created, updated, unchanged.
+
+        Two statements: the new periods (their ids drawn in line order, the period, its audit row
+        and its import entry written together) and the changed ones; the staging rows are not
+        written again."""
         t, b = self.table, self.batch
         period, change, entry = (self.hooks.model._meta.db_table, self.hooks.audit_model._meta.db_table,
                                  ImportEntry._meta.db_table)
         columns = ", ".join(self.COLUMNS)
+        s_columns = ", ".join(f"s.{name}" for name in self.COLUMNS)
         valid = f"s.batch = {int(b)} AND s.ok AND s.error IS NULL"
         snapshot = self.hooks.snapshot_sql
-        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        entry_columns = 'import_run_id, file_name, line, target, object_id, action, "values", by_id, at'
+        entry_params = [self.imp.pk, self.imp.file_name, self.imp.kind]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {t} s SET new_id = nextval(pg_get_serial_sequence(%s, 'id')), action = %s"
-                f" WHERE {valid} AND s.period_id IS NULL",
-                [period, ImportEntry.Action.CREATED],
+                f"""WITH n AS (
+                        SELECT s.line, nextval(pg_get_serial_sequence(%s, 'id')) AS id FROM {t} s
+                        WHERE {valid} AND s.period_id IS NULL ORDER BY s.line
+                    ), created AS (
+                        INSERT INTO {period} (id, contact_id, {columns}, version, created_at, updated_at)
+                        SELECT n.id, s.contact_id, {s_columns}, 1, now(), now() FROM n JOIN {t} s ON s.line = n.line
+                        ORDER BY n.line
+                    ), audited AS (
+                        INSERT INTO {change} (contact_id, period_id_value, action, old_values, new_values, changed_by_id,
+                                              changed_at)
+                        SELECT s.contact_id, n.id, %s, '{{}}'::jsonb, {snapshot('s')}, %s, now()
+                        FROM n JOIN {t} s ON s.line = n.line ORDER BY n.line
+                    ), entries AS (
+                        INSERT INTO {entry} ({entry_columns})
+                        SELECT %s, %s, n.line, %s, n.id, %s, s."values", %s, now() FROM n JOIN {t} s ON s.line = n.line
+                        ORDER BY n.line
+                    )
+                    SELECT (SELECT count(*) FROM n), (SELECT count(*) FROM {t} s WHERE {valid}),
+                        ARRAY(SELECT DISTINCT s.contact_id FROM n JOIN {t} s ON s.line = n.line)""",
+                [period, self.hooks.audit_model.Action.CREATED, self.user.pk,
+                 *entry_params, ImportEntry.Action.CREATED, self.user.pk],
             )
-            cursor.execute(
-                f"""INSERT INTO {period} (id, contact_id, {columns}, version, created_at, updated_at)
-                    SELECT new_id, contact_id, {columns}, 1, now(), now() FROM {t} s
-                    WHERE {valid} AND s.new_id IS NOT NULL ORDER BY s.line"""
-            )
-            cursor.execute(
-                f"""INSERT INTO {change} (contact_id, period_id_value, action, old_values, new_values, changed_by_id, changed_at)
-                    SELECT s.contact_id, s.new_id, %s, '{{}}'::jsonb, {snapshot('s')}, %s, now() FROM {t} s
-                    WHERE {valid} AND s.new_id IS NOT NULL ORDER BY s.line""",
-                [self.hooks.audit_model.Action.CREATED, self.user.pk],
-            )
+            created, valid_rows, touched = cursor.fetchone()
             differs = " OR ".join(f"p.{name} IS DISTINCT FROM s.{name}" for name in self.COLUMNS)
             sets = ", ".join(f"{name} = s.{name}" for name in self.COLUMNS)
             cursor.execute(
@@ -319,34 +333,26 @@ class PeriodStage:
                     ), changed AS (
                         UPDATE {period} p SET {sets}, version = p.version + 1, updated_at = now()
                         FROM {t} s, old WHERE s.line = old.line AND p.id = old.id
-                        RETURNING p.id, p.contact_id, s.line, {snapshot('p')} AS new_values
+                        RETURNING p.id, p.contact_id, s.line, s."values", {snapshot('p')} AS new_values
                     ), audited AS (
                         INSERT INTO {change} (contact_id, period_id_value, action, old_values, new_values, changed_by_id,
                                               changed_at)
                         SELECT changed.contact_id, changed.id, %s, old.old_values, changed.new_values, %s, now()
                         FROM changed JOIN old ON old.line = changed.line
+                    ), entries AS (
+                        INSERT INTO {entry} ({entry_columns})
+                        SELECT %s, %s, changed.line, %s, changed.id, %s, changed."values", %s, now() FROM changed
+                        ORDER BY changed.line
                     )
-                    UPDATE {t} s SET action = %s FROM changed WHERE s.line = changed.line""",
-                [self.hooks.audit_model.Action.UPDATED, self.user.pk, ImportEntry.Action.UPDATED],
+                    SELECT count(*), ARRAY(SELECT DISTINCT contact_id FROM changed) FROM changed""",
+                [self.hooks.audit_model.Action.UPDATED, self.user.pk,
+                 *entry_params, ImportEntry.Action.UPDATED, self.user.pk],
             )
-            cursor.execute(
-                f"""INSERT INTO {entry} (import_run_id, file_name, line, target, object_id, action, "values", by_id, at)
-                    SELECT %s, %s, line, %s, coalesce(period_id, new_id), action, "values", %s, now()
-                    FROM {t} s WHERE s.batch = %s AND s.action IS NOT NULL ORDER BY line""",
-                [self.imp.pk, self.imp.file_name, self.imp.kind, self.user.pk, b],
-            )
-            cursor.execute(f"SELECT action, count(*) FROM {t} s WHERE {valid} GROUP BY action")
-            valid_rows = 0
-            for action, count in cursor.fetchall():
-                valid_rows += count
-                if action:
-                    counts[action] = count
-            cursor.execute(f"SELECT DISTINCT contact_id FROM {t} s WHERE {valid} AND s.action IS NOT NULL")
-            touched = [contact_id for contact_id, in cursor.fetchall()]
+            updated, changed_contacts = cursor.fetchone()
+        touched = set(touched) | set(changed_contacts)
         if touched:
             self.hooks.refresh_summaries(touched, today=today())
-        counts["unchanged"] = valid_rows - counts["created"] - counts["updated"]
-        return counts
+        return {"created": created, "updated": updated, "unchanged": valid_rows - created - updated}
 
 
 def hooks():
