@@ -201,8 +201,10 @@ class PeriodStage:
                     cells = [period[name] for name in self.COLUMNS] if period else [None] * len(self.COLUMNS)
                     copy.write_row((line, b, period is not None, values.get("contact_external_id", ""),
                                     values.get("contact_email", "").casefold(), *cells, Jsonb(values)))
-            if self.batch == 2:
-                cursor.execute(f"ANALYZE {t}")
+            if self.batch & (self.batch - 1) == 0 and self.batch > 1:
+                # The table grows with the file: its statistics are renewed as it doubles (2, 4, 8...
+                # batches), or the planner takes it for the first batches' size and scans it whole.
+                cursor.execute(f"ANALYZE {t} (line, batch, ok, contact_id, start_date, error)")
             # The contact: by external ID (then the e-mail is not looked at), else by e-mail among those seen.
             contact = Contact._meta.db_table
             cursor.execute(
@@ -301,25 +303,24 @@ class PeriodStage:
         entry_params = [self.imp.pk, self.imp.file_name, self.imp.kind]
         with connection.cursor() as cursor:
             cursor.execute(
+                # `n` carries the rows it needs (materialised once): the staging table, which holds
+                # the whole file, is read once.
                 f"""WITH n AS (
-                        SELECT s.line, nextval(pg_get_serial_sequence(%s, 'id')) AS id FROM {t} s
+                        SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id, s.* FROM {t} s
                         WHERE {valid} AND s.period_id IS NULL ORDER BY s.line
                     ), created AS (
                         INSERT INTO {period} (id, contact_id, {columns}, version, created_at, updated_at)
-                        SELECT n.id, s.contact_id, {s_columns}, 1, now(), now() FROM n JOIN {t} s ON s.line = n.line
-                        ORDER BY n.line
+                        SELECT s.id, s.contact_id, {s_columns}, 1, now(), now() FROM n s ORDER BY s.line
                     ), audited AS (
                         INSERT INTO {change} (contact_id, period_id_value, action, old_values, new_values, changed_by_id,
                                               changed_at)
-                        SELECT s.contact_id, n.id, %s, '{{}}'::jsonb, {snapshot('s')}, %s, now()
-                        FROM n JOIN {t} s ON s.line = n.line ORDER BY n.line
+                        SELECT s.contact_id, s.id, %s, '{{}}'::jsonb, {snapshot('s')}, %s, now() FROM n s ORDER BY s.line
                     ), entries AS (
                         INSERT INTO {entry} ({entry_columns})
-                        SELECT %s, %s, n.line, %s, n.id, %s, s."values", %s, now() FROM n JOIN {t} s ON s.line = n.line
-                        ORDER BY n.line
+                        SELECT %s, %s, n.line, %s, n.id, %s, n."values", %s, now() FROM n ORDER BY n.line
                     )
                     SELECT (SELECT count(*) FROM n), (SELECT count(*) FROM {t} s WHERE {valid}),
-                        ARRAY(SELECT DISTINCT s.contact_id FROM n JOIN {t} s ON s.line = n.line)""",
+                        ARRAY(SELECT DISTINCT contact_id FROM n)""",
                 [period, self.hooks.audit_model.Action.CREATED, self.user.pk,
                  *entry_params, ImportEntry.Action.CREATED, self.user.pk],
             )
