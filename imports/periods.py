@@ -186,6 +186,45 @@ class PeriodStage:
         cursor.execute(f"CREATE INDEX ON {self.table} (batch)")
         self.created = True
 
+    def _contacts(self, cursor, rows):
+        """The batch's contacts, read with two queries before its rows are staged: a function of a
+        row's external ID and e-mail giving (its contact's id or None, an error code or None). By
+        external ID (then the e-mail is not looked at), else by e-mail, among the contacts the
+        importer sees."""
+        contact = Contact._meta.db_table
+        external_ids, emails = set(), set()
+        for _line, values, _period in rows:
+            if external_id := values.get("contact_external_id", ""):
+                external_ids.add(external_id)
+            elif email := values.get("contact_email", ""):
+                emails.add(email.casefold())
+        by_id, by_email = {}, {}
+        if external_ids:
+            cursor.execute(
+                f"SELECT c.external_id, c.id FROM {contact} c WHERE c.external_id <> '' AND c.external_id = ANY(%s)"
+                f" AND c.id IN ({self.visible_sql})",
+                [list(external_ids), *self.visible_params],
+            )
+            by_id = dict(cursor.fetchall())
+        if emails:
+            cursor.execute(
+                f"SELECT lower(c.email), count(*), min(c.id) FROM {contact} c WHERE lower(c.email) = ANY(%s)"
+                f" AND c.id IN ({self.visible_sql}) GROUP BY 1",
+                [list(emails), *self.visible_params],
+            )
+            by_email = {email: (count, contact_id) for email, count, contact_id in cursor.fetchall()}
+
+        def found(external_id: str, email: str) -> tuple[int | None, str | None]:
+            if external_id:
+                contact_id = by_id.get(external_id)
+                return contact_id, None if contact_id is not None else "no_id"
+            if email:
+                count, contact_id = by_email.get(email, (0, None))
+                return (contact_id, None) if count == 1 else (None, "no_email" if count == 0 else "two_emails")
+            return None, "no_contact"
+
+        return found
+
     def check(self, rows) -> dict[int, tuple[str, int | None]]:
         """`rows`: (line, values, period or None if its cells are wrong); {line: (error code, line)}."""
         self.batch += 1
@@ -193,44 +232,20 @@ class PeriodStage:
         period_table = self.hooks.model._meta.db_table
         with connection.cursor() as cursor:
             self._create(cursor)
+            contacts = self._contacts(cursor, rows)
             with cursor.cursor.copy(
-                f"COPY {t} (line, batch, ok, contact_external_id, contact_email, {', '.join(self.COLUMNS)}, \"values\")"
-                " FROM STDIN"
+                f"COPY {t} (line, batch, ok, contact_external_id, contact_email, contact_id, error,"
+                f" {', '.join(self.COLUMNS)}, \"values\") FROM STDIN"
             ) as copy:
                 for line, values, period in rows:
                     cells = [period[name] for name in self.COLUMNS] if period else [None] * len(self.COLUMNS)
-                    copy.write_row((line, b, period is not None, values.get("contact_external_id", ""),
-                                    values.get("contact_email", "").casefold(), *cells, Jsonb(values)))
+                    external_id, email = values.get("contact_external_id", ""), values.get("contact_email", "").casefold()
+                    copy.write_row((line, b, period is not None, external_id, email,
+                                    *contacts(external_id, email), *cells, Jsonb(values)))
             if self.batch & (self.batch - 1) == 0 and self.batch > 1:
                 # The table grows with the file: its statistics are renewed as it doubles (2, 4, 8...
                 # batches), or the planner takes it for the first batches' size and scans it whole.
                 cursor.execute(f"ANALYZE {t} (line, batch, ok, contact_id, start_date, error)")
-            # The contact: by external ID (then the e-mail is not looked at), else by e-mail among those seen.
-            contact = Contact._meta.db_table
-            cursor.execute(
-                f"""UPDATE {t} s SET contact_id = m.id, error = m.error FROM (
-                        SELECT s2.line,
-                            CASE WHEN s2.contact_external_id <> '' THEN x.id WHEN e.n = 1 THEN e.id END AS id,
-                            CASE WHEN s2.contact_external_id <> '' THEN CASE WHEN x.id IS NULL THEN 'no_id' END
-                                 WHEN s2.contact_email <> '' THEN
-                                    CASE e.n WHEN 1 THEN NULL WHEN 0 THEN 'no_email' ELSE 'two_emails' END
-                                 ELSE 'no_contact'
-                            END AS error
-                        FROM {t} s2
-                        LEFT JOIN LATERAL (
-                            SELECT c.id FROM {contact} c WHERE s2.contact_external_id <> ''
-                              AND c.external_id <> '' AND c.external_id = s2.contact_external_id
-                              AND c.id IN ({self.visible_sql})
-                        ) x ON true
-                        LEFT JOIN LATERAL (
-                            SELECT count(*) AS n, min(c.id) AS id FROM {contact} c
-                            WHERE s2.contact_external_id = '' AND s2.contact_email <> ''
-                              AND lower(c.email) = s2.contact_email AND c.id IN ({self.visible_sql})
-                        ) e ON true
-                        WHERE s2.batch = %s
-                    ) m WHERE s.line = m.line""",
-                [*self.visible_params, *self.visible_params, b],
-            )
             if self.for_update:
                 # As the period forms do: the contacts first, so a person adding a period waits for the import.
                 cursor.execute(
