@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection
 from django.db.models.functions import Lower
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -37,7 +37,7 @@ from imports.mapping import normalise
 from imports.models import Import, ImportEntry
 from imports.parsing import Row
 from imports import contacts, periods
-from imports.staging import ContactMerge, SeenKeys
+from imports.staging import ARRAY_PARAMETER, ContactMerge, SeenKeys
 
 
 @dataclass
@@ -203,13 +203,24 @@ class ContactChecker(Checker):
     def _matches(self, values_list: list[dict]):
         ids = {v["external_id"] for v in values_list if v.get("external_id")}
         emails = {v["email"].casefold() for v in values_list if v.get("email")}
-        contacts = Contact.objects.annotate(email_key=Lower("email")).filter(
-            # `external_id <> ''` spelled out: the planner then uses the partial unique index.
-            (Q(external_id__in=ids) & ~Q(external_id="")) | (Q(email_key__in=emails) & ~Q(email=""))
-        ).select_related("owner")  # a row without an owner keeps it: no query per row
-        if self.for_update:
-            contacts = contacts.select_for_update(of=("self",))
-        contacts = list(contacts)
+        table = Contact._meta.db_table
+        with connection.cursor() as cursor:
+            # The ids first, each key list one array parameter whatever the batch's size (`external_id
+            # <> ''` spelled out: the planner then uses the partial unique index); a batch of new
+            # contacts stops here.
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE external_id <> '' AND external_id = ANY({ARRAY_PARAMETER})"
+                f" UNION SELECT id FROM {table} WHERE email <> '' AND lower(email) = ANY({ARRAY_PARAMETER})",
+                [list(ids), list(emails)],
+            )
+            found = [pk for pk, in cursor.fetchall()]
+        contacts = []
+        if found:
+            # A row without an owner keeps it: the owners come with the contacts, no query per row.
+            contacts = Contact.objects.filter(pk__in=found).select_related("owner")
+            if self.for_update:
+                contacts = contacts.select_for_update(of=("self",))
+            contacts = list(contacts)
         visible = set(self.visible.filter(pk__in=[c.pk for c in contacts]).values_list("pk", flat=True))
         by_id = {c.external_id: c for c in contacts if c.external_id}
         by_email: dict[str, list[Contact]] = {}

@@ -29,7 +29,7 @@ from crm.dates import EARLIEST, LATEST, today
 from crm.models import Contact
 from imports.mapping import normalise
 from imports.models import ImportEntry
-from imports.staging import temp_name
+from imports.staging import ARRAY_PARAMETER, temp_name
 
 CENTS = Decimal("0.01")
 MONEY = re.compile(r"^\d{1,10}(?:\.\d{1,2})?$")  # max_digits=12, decimal_places=2, not negative
@@ -179,12 +179,51 @@ class PeriodStage:
                 contact_external_id text NOT NULL, contact_email text NOT NULL, contact_id bigint,
                 currency text, mrr numeric(12, 2), start_date date, end_date date, term_months integer,
                 description text, price numeric(12, 2), billing_frequency text, billing_every_months integer,
-                "values" jsonb NOT NULL, error text, error_line integer, period_id bigint, new_id bigint, action text
+                "values" jsonb NOT NULL, error text, error_line integer, period_id bigint
             ) ON COMMIT DROP"""
         )
         cursor.execute(f"CREATE INDEX ON {self.table} (contact_id, start_date)")
         cursor.execute(f"CREATE INDEX ON {self.table} (batch)")
         self.created = True
+
+    def _contacts(self, cursor, rows):
+        """The batch's contacts, read with two queries before its rows are staged: a function of a
+        row's external ID and e-mail giving (its contact's id or None, an error code or None). By
+        external ID (then the e-mail is not looked at), else by e-mail, among the contacts the
+        importer sees."""
+        contact = Contact._meta.db_table
+        external_ids, emails = set(), set()
+        for _line, values, _period in rows:
+            if external_id := values.get("contact_external_id", ""):
+                external_ids.add(external_id)
+            elif email := values.get("contact_email", ""):
+                emails.add(email.casefold())
+        by_id, by_email = {}, {}
+        if external_ids:
+            cursor.execute(
+                f"SELECT c.external_id, c.id FROM {contact} c"
+                f" WHERE c.external_id <> '' AND c.external_id = ANY({ARRAY_PARAMETER}) AND c.id IN ({self.visible_sql})",
+                [list(external_ids), *self.visible_params],
+            )
+            by_id = dict(cursor.fetchall())
+        if emails:
+            cursor.execute(
+                f"SELECT lower(c.email), count(*), min(c.id) FROM {contact} c"
+                f" WHERE lower(c.email) = ANY({ARRAY_PARAMETER}) AND c.id IN ({self.visible_sql}) GROUP BY 1",
+                [list(emails), *self.visible_params],
+            )
+            by_email = {email: (count, contact_id) for email, count, contact_id in cursor.fetchall()}
+
+        def found(external_id: str, email: str) -> tuple[int | None, str | None]:
+            if external_id:
+                contact_id = by_id.get(external_id)
+                return contact_id, None if contact_id is not None else "no_id"
+            if email:
+                count, contact_id = by_email.get(email, (0, None))
+                return (contact_id, None) if count == 1 else (None, "no_email" if count == 0 else "two_emails")
+            return None, "no_contact"
+
+        return found
 
     def check(self, rows) -> dict[int, tuple[str, int | None]]:
         """`rows`: (line, values, period or None if its cells are wrong); {line: (error code, line)}."""
@@ -193,42 +232,20 @@ class PeriodStage:
         period_table = self.hooks.model._meta.db_table
         with connection.cursor() as cursor:
             self._create(cursor)
+            contacts = self._contacts(cursor, rows)
             with cursor.cursor.copy(
-                f"COPY {t} (line, batch, ok, contact_external_id, contact_email, {', '.join(self.COLUMNS)}, \"values\")"
-                " FROM STDIN"
+                f"COPY {t} (line, batch, ok, contact_external_id, contact_email, contact_id, error,"
+                f" {', '.join(self.COLUMNS)}, \"values\") FROM STDIN"
             ) as copy:
                 for line, values, period in rows:
                     cells = [period[name] for name in self.COLUMNS] if period else [None] * len(self.COLUMNS)
-                    copy.write_row((line, b, period is not None, values.get("contact_external_id", ""),
-                                    values.get("contact_email", "").casefold(), *cells, Jsonb(values)))
-            if self.batch == 2:
-                cursor.execute(f"ANALYZE {t}")
-            # The contact: by external ID (then the e-mail is not looked at), else by e-mail among those seen.
-            contact = Contact._meta.db_table
-            cursor.execute(
-                f"""UPDATE {t} s SET contact_id = m.id, error = m.error FROM (
-                        SELECT s2.line,
-                            CASE WHEN s2.contact_external_id <> '' THEN x.id WHEN e.n = 1 THEN e.id END AS id,
-                            CASE WHEN s2.contact_external_id <> '' THEN CASE WHEN x.id IS NULL THEN 'no_id' END
-                                 WHEN s2.contact_email <> '' THEN
-                                    CASE e.n WHEN 1 THEN NULL WHEN 0 THEN 'no_email' ELSE 'two_emails' END
-                                 ELSE 'no_contact'
-                            END AS error
-                        FROM {t} s2
-                        LEFT JOIN LATERAL (
-                            SELECT c.id FROM {contact} c WHERE s2.contact_external_id <> ''
-                              AND c.external_id <> '' AND c.external_id = s2.contact_external_id
-                              AND c.id IN ({self.visible_sql})
-                        ) x ON true
-                        LEFT JOIN LATERAL (
-                            SELECT count(*) AS n, min(c.id) AS id FROM {contact} c
-                            WHERE s2.contact_external_id = '' AND s2.contact_email <> ''
-                              AND lower(c.email) = s2.contact_email AND c.id IN ({self.visible_sql})
-                        ) e ON true
-                        WHERE s2.batch = %s
-                    ) m WHERE s.line = m.line""",
-                [*self.visible_params, *self.visible_params, b],
-            )
+                    external_id, email = values.get("contact_external_id", ""), values.get("contact_email", "").casefold()
+                    copy.write_row((line, b, period is not None, external_id, email,
+                                    *contacts(external_id, email), *cells, Jsonb(values)))
+            if self.batch & (self.batch - 1) == 0 and self.batch > 1:
+                # The table grows with the file: its statistics are renewed as it doubles (2, 4, 8...
+                # batches), or the planner takes it for the first batches' size and scans it whole.
+                cursor.execute(f"ANALYZE {t} (line, batch, ok, contact_id, start_date, error)")
             if self.for_update:
                 # As the period forms do: the contacts first, so a person adding a period waits for the import.
                 cursor.execute(
@@ -285,31 +302,44 @@ class PeriodStage:
             return {line: (error, error_line) for line, error, error_line in cursor.fetchall()}
 
     def write(self) -> dict:
-        """Write the valid rows of the last checked batch; the counts of created, updated, unchanged."""
+        """Write the valid rows of the last checked batch; the counts of created, updated, unchanged.
+
+        Two statements: the new periods (their ids drawn in line order, the period, its audit row
+        and its import entry written together) and the changed ones; the staging rows are not
+        written again."""
         t, b = self.table, self.batch
         period, change, entry = (self.hooks.model._meta.db_table, self.hooks.audit_model._meta.db_table,
                                  ImportEntry._meta.db_table)
         columns = ", ".join(self.COLUMNS)
+        s_columns = ", ".join(f"s.{name}" for name in self.COLUMNS)
         valid = f"s.batch = {int(b)} AND s.ok AND s.error IS NULL"
         snapshot = self.hooks.snapshot_sql
-        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        entry_columns = 'import_run_id, file_name, line, target, object_id, action, "values", by_id, at'
+        entry_params = [self.imp.pk, self.imp.file_name, self.imp.kind]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {t} s SET new_id = nextval(pg_get_serial_sequence(%s, 'id')), action = %s"
-                f" WHERE {valid} AND s.period_id IS NULL",
-                [period, ImportEntry.Action.CREATED],
+                # `n` carries the rows it needs (materialised once): the staging table, which holds
+                # the whole file, is read once.
+                f"""WITH n AS (
+                        SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id, s.* FROM {t} s
+                        WHERE {valid} AND s.period_id IS NULL ORDER BY s.line
+                    ), created AS (
+                        INSERT INTO {period} (id, contact_id, {columns}, version, created_at, updated_at)
+                        SELECT s.id, s.contact_id, {s_columns}, 1, now(), now() FROM n s ORDER BY s.line
+                    ), audited AS (
+                        INSERT INTO {change} (contact_id, period_id_value, action, old_values, new_values, changed_by_id,
+                                              changed_at)
+                        SELECT s.contact_id, s.id, %s, '{{}}'::jsonb, {snapshot('s')}, %s, now() FROM n s ORDER BY s.line
+                    ), entries AS (
+                        INSERT INTO {entry} ({entry_columns})
+                        SELECT %s, %s, n.line, %s, n.id, %s, n."values", %s, now() FROM n ORDER BY n.line
+                    )
+                    SELECT (SELECT count(*) FROM n), (SELECT count(*) FROM {t} s WHERE {valid}),
+                        ARRAY(SELECT DISTINCT contact_id FROM n)""",
+                [period, self.hooks.audit_model.Action.CREATED, self.user.pk,
+                 *entry_params, ImportEntry.Action.CREATED, self.user.pk],
             )
-            cursor.execute(
-                f"""INSERT INTO {period} (id, contact_id, {columns}, version, created_at, updated_at)
-                    SELECT new_id, contact_id, {columns}, 1, now(), now() FROM {t} s
-                    WHERE {valid} AND s.new_id IS NOT NULL ORDER BY s.line"""
-            )
-            cursor.execute(
-                f"""INSERT INTO {change} (contact_id, period_id_value, action, old_values, new_values, changed_by_id, changed_at)
-                    SELECT s.contact_id, s.new_id, %s, '{{}}'::jsonb, {snapshot('s')}, %s, now() FROM {t} s
-                    WHERE {valid} AND s.new_id IS NOT NULL ORDER BY s.line""",
-                [self.hooks.audit_model.Action.CREATED, self.user.pk],
-            )
+            created, valid_rows, touched = cursor.fetchone()
             differs = " OR ".join(f"p.{name} IS DISTINCT FROM s.{name}" for name in self.COLUMNS)
             sets = ", ".join(f"{name} = s.{name}" for name in self.COLUMNS)
             cursor.execute(
@@ -319,34 +349,26 @@ class PeriodStage:
                     ), changed AS (
                         UPDATE {period} p SET {sets}, version = p.version + 1, updated_at = now()
                         FROM {t} s, old WHERE s.line = old.line AND p.id = old.id
-                        RETURNING p.id, p.contact_id, s.line, {snapshot('p')} AS new_values
+                        RETURNING p.id, p.contact_id, s.line, s."values", {snapshot('p')} AS new_values
                     ), audited AS (
                         INSERT INTO {change} (contact_id, period_id_value, action, old_values, new_values, changed_by_id,
                                               changed_at)
                         SELECT changed.contact_id, changed.id, %s, old.old_values, changed.new_values, %s, now()
                         FROM changed JOIN old ON old.line = changed.line
+                    ), entries AS (
+                        INSERT INTO {entry} ({entry_columns})
+                        SELECT %s, %s, changed.line, %s, changed.id, %s, changed."values", %s, now() FROM changed
+                        ORDER BY changed.line
                     )
-                    UPDATE {t} s SET action = %s FROM changed WHERE s.line = changed.line""",
-                [self.hooks.audit_model.Action.UPDATED, self.user.pk, ImportEntry.Action.UPDATED],
+                    SELECT count(*), ARRAY(SELECT DISTINCT contact_id FROM changed) FROM changed""",
+                [self.hooks.audit_model.Action.UPDATED, self.user.pk,
+                 *entry_params, ImportEntry.Action.UPDATED, self.user.pk],
             )
-            cursor.execute(
-                f"""INSERT INTO {entry} (import_run_id, file_name, line, target, object_id, action, "values", by_id, at)
-                    SELECT %s, %s, line, %s, coalesce(period_id, new_id), action, "values", %s, now()
-                    FROM {t} s WHERE s.batch = %s AND s.action IS NOT NULL ORDER BY line""",
-                [self.imp.pk, self.imp.file_name, self.imp.kind, self.user.pk, b],
-            )
-            cursor.execute(f"SELECT action, count(*) FROM {t} s WHERE {valid} GROUP BY action")
-            valid_rows = 0
-            for action, count in cursor.fetchall():
-                valid_rows += count
-                if action:
-                    counts[action] = count
-            cursor.execute(f"SELECT DISTINCT contact_id FROM {t} s WHERE {valid} AND s.action IS NOT NULL")
-            touched = [contact_id for contact_id, in cursor.fetchall()]
+            updated, changed_contacts = cursor.fetchone()
+        touched = set(touched) | set(changed_contacts)
         if touched:
             self.hooks.refresh_summaries(touched, today=today())
-        counts["unchanged"] = valid_rows - counts["created"] - counts["updated"]
-        return counts
+        return {"created": created, "updated": updated, "unchanged": valid_rows - created - updated}
 
 
 def hooks():
