@@ -38,6 +38,9 @@ class Prepared:
     params: tuple = ()
     workload: object = None  # USERS: a bench.mixed.Workload
     run: Callable[[], int] | None = None  # WRITE: does the write once and returns the rows it changed
+    # WRITE: the tables its rolled-back runs leave dead rows in, vacuumed before each run so that
+    # every run (and every later bench) meets the same tables, not ones bloated by the runs before
+    vacuum: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -256,6 +259,24 @@ def _bulk_rows():
     return admin, rows, User.objects.get(username=rep_username(1))
 
 
+def _tables(*models: str) -> tuple[str, ...]:
+    """The quoted tables of `models` ("app.Model"), and of their many-to-many fields."""
+    from django.apps import apps
+    from django.db import connection
+
+    tables = []
+    for label in models:
+        meta = apps.get_model(label)._meta
+        tables += [meta.db_table] + [field.remote_field.through._meta.db_table for field in meta.local_many_to_many]
+    return tuple(connection.ops.quote_name(table) for table in tables)
+
+
+# What a bulk owner change writes, and what an import writes: vacuumed before each run of either peer.
+BULK_TABLES = ("crm.Contact", "crm.ContactChange")
+IMPORT_TABLES = ("crm.Contact", "subscriptions.Period", "subscriptions.PeriodChange", "subscriptions.SubscriptionSummary",
+                 "imports.ImportEntry")
+
+
 def bulk_owner(context: Context) -> Prepared:
     """The product's bulk owner change of every matching contact: the visibility gate and filter,
     chunked set-based UPDATEs with one audit row per changed contact (crm.bulk.apply)."""
@@ -263,7 +284,7 @@ def bulk_owner(context: Context) -> Prepared:
 
     admin, rows, new_owner = _bulk_rows()
     plan = bulk.Plan(bulk.OWNER, owner=new_owner)
-    return Prepared(run=lambda: bulk.apply(rows, plan, by=admin))
+    return Prepared(run=lambda: bulk.apply(rows, plan, by=admin), vacuum=_tables(*BULK_TABLES))
 
 
 def bulk_owner_sql(context: Context) -> Prepared:
@@ -282,7 +303,7 @@ def bulk_owner_sql(context: Context) -> Prepared:
                            [new_owner.pk, *selected_params])
             return cursor.rowcount
 
-    return Prepared(run=run)
+    return Prepared(run=run, vacuum=_tables(*BULK_TABLES))
 
 
 # CSV import: N contacts (at most IMPORT_CONTACTS) and 2.5 periods each, imported by the admin.
@@ -347,7 +368,7 @@ def csv_import(context: Context) -> Prepared:
             rows += done.created_rows + done.updated_rows
         return rows
 
-    return Prepared(run=run)
+    return Prepared(run=run, vacuum=_tables(*IMPORT_TABLES))
 
 
 def csv_import_peer(context: Context) -> Prepared:
@@ -374,7 +395,7 @@ def csv_import_peer(context: Context) -> Prepared:
         result = ContactResource().import_data(dataset, dry_run=False, raise_errors=True, use_transactions=False)
         return result.totals["new"] + result.totals["update"]
 
-    return Prepared(run=run)
+    return Prepared(run=run, vacuum=_tables(*IMPORT_TABLES))
 
 
 FLOOR_PAGE = Target("floor", 0.3)  # rendered afresh, as a share of the floor's requests/s

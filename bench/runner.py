@@ -231,21 +231,33 @@ def _measure(operation, context, server, sessions, options, base):
     )
 
 
-def measure_write(run, *, seconds: float) -> tuple[int, list[float]]:
+def measure_write(run, *, seconds: float, before_each=None) -> tuple[int, list[float]]:
     """Run `run()` again and again for about `seconds`, each run in a transaction rolled back (so
-    every run meets the same rows); (rows a run changed, the runs' times)."""
+    every run meets the same rows), `before_each()` untimed before each; (rows a run changed, the
+    runs' times)."""
     from django.db import transaction
 
     times: list[float] = []
     rows = 0
     deadline = time.monotonic() + seconds
     while not times or time.monotonic() < deadline:
+        if before_each is not None:
+            before_each()
         with transaction.atomic():
             started = time.perf_counter()
             rows = run()
             times.append(time.perf_counter() - started)
             transaction.set_rollback(True)
     return rows, times
+
+
+def vacuum(tables: tuple[str, ...]) -> None:
+    """VACUUM ANALYZE `tables` (outside any transaction): a rolled-back write leaves its rows
+    behind dead, and autovacuum may not have come by before the next run."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
 
 
 def reset_own_peak_memory() -> bool:
@@ -272,7 +284,8 @@ def _measure_write(prepared, options, base):
     from bench.report import FAILED, OK, Result
 
     problems = [] if reset_own_peak_memory() else ["peak memory since the bench started"]
-    rows, runs = measure_write(prepared.run, seconds=options.duration)
+    rows, runs = measure_write(prepared.run, seconds=options.duration,
+                               before_each=(lambda: vacuum(prepared.vacuum)) if prepared.vacuum else None)
     if not rows:
         return Result(**base, status=FAILED, note="the write changed no rows")
     return Result(**base, status=OK, note="; ".join(problems), rate=rows / statistics.median(runs), rows=rows,
