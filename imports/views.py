@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from crm import fields
 from crm.access import role_required
@@ -77,6 +78,10 @@ def mapping(request: HtmxHttpRequest, pk: int):
 def detail(request: HtmxHttpRequest, pk: int):
     """The preview and validation report before the import; its progress and outcome after."""
     imp = _import_of(request, pk)
+    if request.htmx and imp.status in (Import.Status.UPLOADED, Import.Status.CHECKED):
+        # The check the progress bar was polling has ended: the whole page changes (its report, or
+        # the mapping again), not just the bar.
+        return HttpResponseClientRefresh()
     if imp.status == Import.Status.UPLOADED:
         return redirect("imports:mapping", pk=imp.pk)
     template = "imports/detail.html#progress" if request.htmx else "imports/detail.html"

@@ -28,6 +28,9 @@ def test_checking_a_large_file_is_a_background_job_with_progress(
     assert imp.status == Import.Status.CHECKING
     page = client.get(f"/imports/{imp.pk}/").content.decode()
     assert "<progress" in page and 'aria-label="Rows checked"' in page and "when the check is done" in page
+    # The bar polls (htmx) and, while the check runs, gets the bar again.
+    polled = client.get(f"/imports/{imp.pk}/", headers={"HX-Request": "true"})
+    assert "<progress" in polled.content.decode() and "HX-Refresh" not in polled
     assert client.get(f"/imports/{imp.pk}/rejected.csv").status_code == 404
     # With a worker it runs after the commit and the report is there.
     with django_capture_on_commit_callbacks(execute=True):
@@ -35,6 +38,8 @@ def test_checking_a_large_file_is_a_background_job_with_progress(
     imp.refresh_from_db()
     assert (imp.status, imp.total_rows, imp.error_rows) == (Import.Status.CHECKED, 3, 1)
     assert "3 rows: 2 valid, 1 with errors." in client.get(f"/imports/{imp.pk}/").content.decode()
+    # The bar's next poll reloads the page, so the report shows without the person reloading it.
+    assert client.get(f"/imports/{imp.pk}/", headers={"HX-Request": "true"})["HX-Refresh"] == "true"
 
 
 def test_a_check_whose_worker_died_is_handed_over_again(
