@@ -111,7 +111,7 @@ def read(binary, delimiter: str | None = None) -> tuple[str, list[str], Iterator
                 continue  # a blank line, as spreadsheets leave at the end
             if len(row.cells) != len(header):
                 raise FileError(
-                    _("Line %(line)d has %(cells)d cells but the header has %(columns)d columns.")
+                    _("Line %(line)d has a different number of cells from the header: %(cells)d, not %(columns)d.")
                     % {"line": row.line, "cells": len(row.cells), "columns": len(header)}
                 )
             yield row

@@ -47,8 +47,8 @@ def test_line_numbers_count_a_quoted_line_break(rep):
 HOSTILE = {
     "latin-1": ("name,email\nJosé,jose@example.com\n".encode("latin-1"), "is not UTF-8"),
     "utf-16": ("name,email\nJosé,jose@example.com\n".encode("utf-16"), "is not UTF-8"),
-    "ragged-long": ("name,email\nAda,ada@example.com,extra\n", "Line 2 has 3 cells but the header has 2 columns"),
-    "ragged-short": ("name,email\nAda,ada@example.com\nAlan\n", "Line 3 has 1 cells but the header has 2 columns"),
+    "ragged-long": ("name,email\nAda,ada@example.com,extra\n", "Line 2 has a different number of cells from the header: 3, not 2."),
+    "ragged-short": ("name,email\nAda,ada@example.com\nAlan\n", "Line 3 has a different number of cells from the header: 1, not 2."),
     "10-MB-cell": ("name,email\n" + "A" * 10_000_000 + ",a@example.com\n", "has a cell longer than 10000 characters"),
     "long-cell": ("name,email\n" + "A" * 10_001 + ",a@example.com\n", "Line 2 has a cell longer than 10000 characters"),
     "NUL-byte": ("name,email\nAda\x00,ada@example.com\n", "Line 2 contains a NUL character"),
