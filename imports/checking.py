@@ -19,7 +19,6 @@ and UPDATE ... FROM (`staging.ContactMerge`); periods the same way (`periods.Per
 """
 
 import copy
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -34,7 +33,7 @@ from crm import fields
 from crm.forms import ContactForm
 from crm.models import Contact, assignable_owners
 from imports.mapping import normalise
-from imports.models import Import, ImportEntry
+from imports.models import Import
 from imports.parsing import Row
 from imports import contacts, periods
 from imports.staging import ARRAY_PARAMETER, ContactMerge, SeenKeys
@@ -357,12 +356,6 @@ class ContactChecker(Checker):
                 visible_organisations=self.visible.organisations(),
             )
         return self.merge.write([c for c in batch if c.is_valid])
-
-    def _entry(self, checked: Checked, object_id: int, action: str) -> ImportEntry:
-        return ImportEntry(
-            import_run=self.imp, file_name=self.imp.file_name, line=checked.row.line, target=self.imp.kind,
-            object_id=object_id, action=action, values=checked.values, by=self.user,
-        )
 
 
 # Subscription periods ----------------------------------------------------------------------------

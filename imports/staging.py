@@ -203,16 +203,3 @@ class ContactMerge:
         counts["unchanged"] = len(valid) - counts["created"] - counts["updated"]
         return counts
 
-
-def copy_objects(model, objects: list) -> None:
-    """Insert unsaved `objects` of `model` with one COPY (their ids are not read back): for audit
-    rows, where `bulk_create`'s per-value SQL parameters cost more than the rows' own writing."""
-    if not objects:
-        return
-    columns = [f for f in model._meta.concrete_fields if not f.primary_key]
-    names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN"
-    ) as copy:
-        for obj in objects:
-            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in columns])
