@@ -53,12 +53,21 @@ if (!CSS.supports("selector(::details-content)")) {
   follow();
 }
 
-// Focus after an htmx swap (the keyboard and screen reader user's place): the element the answer
-// marks data-focus-after-swap (a saved row or its message, a refused form's errors, a form's
-// heading, an opened menu's first field) takes focus once it settles, and the mark is used once.
-// It runs after htmx's own restoring of focus by id. A person using a form control outside the
-// swapped content (typing in the search box, choosing a filter) keeps it: results that change
-// under them never pull them away. Elements not focusable by nature get tabindex -1.
+// Focus after an htmx swap (the keyboard and screen reader user's place). Elements not focusable
+// by nature are given tabindex -1 before they take it.
+const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+const focusOn = (element) => {
+  if (!element.matches(FOCUSABLE)) {
+    element.setAttribute("tabindex", "-1");
+  }
+  element.focus();
+};
+
+// The element the answer marks data-focus-after-swap (a saved row or its message, a refused form's
+// errors, a form's heading, an opened menu's first field) takes focus once it settles, and the
+// mark is used once. It runs after htmx's own restoring of focus by id. A person using a form
+// control outside the swapped content (typing in the search box, choosing a filter) keeps it:
+// results that change under them never pull them away.
 document.addEventListener("htmx:afterSettle", (event) => {
   const root = event.target;
   if (!(root instanceof Element) || !root.isConnected) {
@@ -73,10 +82,7 @@ document.addEventListener("htmx:afterSettle", (event) => {
     return;
   }
   marked.removeAttribute("data-focus-after-swap");
-  if (!marked.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
-    marked.setAttribute("tabindex", "-1");
-  }
-  marked.focus();
+  focusOn(marked);
 });
 
 // A region opened in place (a form in a slot) gives focus back when it closes: a request from an
@@ -106,21 +112,17 @@ document.addEventListener("htmx:afterSettle", (event) => {
   }
 });
 
-// Focus after an htmx swap. A swap that removes the focused element (a saved form, the results
-// after "Next", a row replaced by its new version) would leave the keyboard on <body>; focus moves
-// instead into what came in: its [data-focus-after-swap] element, else its first field in error
-// (a form answered 422), else its first heading or message, else the swapped element itself. Focus that was elsewhere stays where it is (typing in
-// the search box while results change, a progress bar polling), and htmx's own restoring of a
-// focused element by its id or [autofocus] wins.
+// An answer with no mark that removed the focused element (the results after "Next", a row
+// replaced by its new version) would leave the keyboard on <body>: focus moves into what came in,
+// its first field in error (a form answered 422), else its first heading or message, else the
+// swapped element itself. Focus that was elsewhere stays where it is (a progress bar polling).
 let focusLost = false;
-let opener = null;
 const USER_EVENTS = new Set(["click", "submit", "change", "keyup", "keydown", "input", "search"]);
 document.addEventListener("htmx:beforeSwap", (event) => {
   const target = event.detail.target;
   const active = document.activeElement;
   const config = event.detail.requestConfig || {};
   const trigger = config.triggeringEvent;
-  opener = active && active !== document.body ? active : config.elt || null;
   if (!target) {
     focusLost = false;
   } else if (active && active !== document.body) {
@@ -130,59 +132,22 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     focusLost = Boolean(config.elt && target.contains(config.elt) && trigger && USER_EVENTS.has(trigger.type));
   }
 });
-
-const focusable = (element) => {
-  if (!element.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
-    element.setAttribute("tabindex", "-1");
-  }
-  return element;
-};
-
 document.addEventListener("htmx:afterSettle", (event) => {
   const root = event.target;
-  openDialogs(root);
   if (!focusLost) {
     return;
   }
   focusLost = false;
   const active = document.activeElement;
   if (active && active !== document.body && document.body.contains(active)) {
-    return;
+    return;  // a mark above, or htmx's restoring by id, already placed it
   }
-  const main = document.getElementById("content");
   if (!(root instanceof Element) || !root.isConnected) {
+    const main = document.getElementById("content");
     if (main) main.focus();
     return;
   }
-  const spot = (root.matches("[data-focus-after-swap]") ? root : root.querySelector("[data-focus-after-swap]"))
-    || root.querySelector("[aria-invalid=true]")
+  focusOn(root.querySelector("[aria-invalid=true]")
     || root.querySelector("h1, h2, h3, h4, h5, h6, [role=alert], [role=status], .message")
-    || root;
-  focusable(spot).focus();
+    || root);
 });
-
-// A <dialog data-modal> brought in by a swap opens as a modal: the browser moves focus into it
-// (its [autofocus] element, else its first focusable one). When it closes (Esc, or a button of a
-// <form method="dialog">), focus goes back to what opened it, or to the page's content if that has
-// gone, and the dialog leaves the page.
-function openDialogs(root) {
-  if (!(root instanceof Element)) {
-    return;
-  }
-  const dialogs = [...root.querySelectorAll("dialog[data-modal]")];
-  if (root.matches("dialog[data-modal]")) {
-    dialogs.unshift(root);
-  }
-  const back = opener;
-  dialogs.filter((dialog) => !dialog.open).forEach((dialog) => {
-    dialog.addEventListener("close", () => {
-      const main = document.getElementById("content");
-      (back && back.isConnected ? back : main).focus();
-      dialog.remove();
-    }, { once: true });
-    dialog.showModal();
-  });
-  if (dialogs.length) {
-    focusLost = false;
-  }
-}
