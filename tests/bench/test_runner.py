@@ -204,3 +204,25 @@ def test_the_csv_import_and_its_peer_write_every_row_and_every_run_is_rolled_bac
     assert rows == 20 and len(runs) == 1
     # rolled back: the next run creates the same rows again
     assert not Contact.objects.exists() and not Period.objects.exists() and not ImportEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_write_is_timed_with_the_foreign_key_checks_its_commit_would_make():
+    """Django's foreign keys are checked at commit, which the rolled-back runs never reach: a run
+    that breaks one must fail, as its commit would."""
+    from django.db import IntegrityError, connection
+
+    from bench.runner import measure_write
+    from crm.models import Contact
+
+    def run() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Contact._meta.db_table} (kind, name, email, phone, website, address, external_id,"
+                " owner_id, organisation_name_copy, version, created_at, updated_at)"
+                " VALUES ('person', 'Nobody', '', '', '', '', '', 987654321, '', 1, now(), now())"
+            )
+        return 1
+
+    with pytest.raises(IntegrityError):
+        measure_write(run, seconds=0)
