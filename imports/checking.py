@@ -116,6 +116,9 @@ class Checker:
     def values(self, row: Row) -> dict:
         return {key: row.cells[column].strip() for column, key in self.mapping.items()}
 
+    def finish(self) -> None:
+        """After the last batch is written (not called when nothing is)."""
+
     def form_errors(self, checked: Checked, form: forms.BaseForm) -> None:
         for name, messages in form.errors.items():
             column = "" if name == forms.forms.NON_FIELD_ERRORS else self.column(name)
@@ -417,6 +420,9 @@ class PeriodChecker(Checker):
 
     def write(self, batch: list[Checked]) -> dict:
         return self.stage.write()
+
+    def finish(self) -> None:
+        self.stage.finish()
 
 
 def checker_for(imp: Import, *, for_update: bool = False) -> Checker:

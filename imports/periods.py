@@ -8,7 +8,8 @@ whatever the batch's size: the contact each row names (its external ID or e-mail
 importer sees), the file's earlier rows it overlaps (`daterange &&`), the stored period it updates
 (same contact and start date) or overlaps. Writing is INSERT ... SELECT and UPDATE ... FROM (only
 rows whose values differ), with the period audit and the import's audit entries written the same
-way, and the subscription summary of the touched contacts refreshed once per batch.
+way. The subscription summaries of the contacts whose periods were written are refreshed once, at
+the end of the import (`finish`), from a TEMP table of their ids: one statement, not one a batch.
 
 What the importer needs from `subscriptions` comes through its hooks (`crm.fields.import_hooks`).
 """
@@ -164,6 +165,7 @@ class PeriodStage:
     def __init__(self, *, imp, user, hooks, for_update: bool):
         self.imp, self.user, self.hooks, self.for_update = imp, user, hooks, for_update
         self.table = temp_name("periods")
+        self.touched = temp_name("touched")  # the contacts whose periods were written
         self.created = False
         self.batch = 0
         self.visible_sql, self.visible_params = (
@@ -184,6 +186,7 @@ class PeriodStage:
         )
         cursor.execute(f"CREATE INDEX ON {self.table} (contact_id, start_date)")
         cursor.execute(f"CREATE INDEX ON {self.table} (batch)")
+        cursor.execute(f"CREATE TEMP TABLE {self.touched} (contact_id bigint NOT NULL) ON COMMIT DROP")
         self.created = True
 
     def _contacts(self, cursor, rows):
@@ -333,13 +336,14 @@ class PeriodStage:
                     ), entries AS (
                         INSERT INTO {entry} ({entry_columns})
                         SELECT %s, %s, n.line, %s, n.id, %s, n."values", %s, now() FROM n ORDER BY n.line
+                    ), touched AS (
+                        INSERT INTO {self.touched} (contact_id) SELECT DISTINCT contact_id FROM n
                     )
-                    SELECT (SELECT count(*) FROM n), (SELECT count(*) FROM {t} s WHERE {valid}),
-                        ARRAY(SELECT DISTINCT contact_id FROM n)""",
+                    SELECT (SELECT count(*) FROM n), (SELECT count(*) FROM {t} s WHERE {valid})""",
                 [period, self.hooks.audit_model.Action.CREATED, self.user.pk,
                  *entry_params, ImportEntry.Action.CREATED, self.user.pk],
             )
-            created, valid_rows, touched = cursor.fetchone()
+            created, valid_rows = cursor.fetchone()
             differs = " OR ".join(f"p.{name} IS DISTINCT FROM s.{name}" for name in self.COLUMNS)
             sets = ", ".join(f"{name} = s.{name}" for name in self.COLUMNS)
             cursor.execute(
@@ -359,16 +363,24 @@ class PeriodStage:
                         INSERT INTO {entry} ({entry_columns})
                         SELECT %s, %s, changed.line, %s, changed.id, %s, changed."values", %s, now() FROM changed
                         ORDER BY changed.line
+                    ), touched AS (
+                        INSERT INTO {self.touched} (contact_id) SELECT DISTINCT contact_id FROM changed
                     )
-                    SELECT count(*), ARRAY(SELECT DISTINCT contact_id FROM changed) FROM changed""",
+                    SELECT count(*) FROM changed""",
                 [self.hooks.audit_model.Action.UPDATED, self.user.pk,
                  *entry_params, ImportEntry.Action.UPDATED, self.user.pk],
             )
-            updated, changed_contacts = cursor.fetchone()
-        touched = set(touched) | set(changed_contacts)
-        if touched:
-            self.hooks.refresh_summaries(touched, today=today())
+            updated, = cursor.fetchone()
         return {"created": created, "updated": updated, "unchanged": valid_rows - created - updated}
+
+    def finish(self) -> None:
+        """After the last batch is written: refresh the subscription summaries of the contacts whose
+        periods were written."""
+        if not self.created:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {self.touched}")  # a TEMP table has no statistics until asked
+        self.hooks.refresh_summaries(f"SELECT DISTINCT contact_id FROM {self.touched}", today=today())
 
 
 def hooks():

@@ -271,6 +271,7 @@ def _write_all(imp: Import, counts: dict, on_batch) -> None:
             on_batch(done)
     if all_or_nothing and error_rows:
         raise _Refused(error_rows)
+    checker.finish()
 
 
 def _finish(imp: Import, status: str, **values) -> Import:

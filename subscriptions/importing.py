@@ -3,6 +3,8 @@ rows by `SubscriptionsConfig.ready()` (the importer never imports this app)."""
 
 import datetime
 
+from django.db.models.expressions import RawSQL
+
 from subscriptions.forms import PeriodForm
 from subscriptions.models import Period, PeriodChange
 from subscriptions.services import AUDITED
@@ -32,8 +34,9 @@ class PeriodImportHooks:
         return f"jsonb_build_object({', '.join(parts)})"
 
     @staticmethod
-    def refresh_summaries(contact_ids, *, today: datetime.date) -> None:
-        refresh_contacts(contact_ids, today=today)
+    def refresh_summaries(contacts_sql: str, *, today: datetime.date) -> None:
+        """Refresh the summaries of the contacts whose ids `contacts_sql` (a SELECT) gives."""
+        refresh_contacts(RawSQL(contacts_sql, ()), today=today)
 
 
 def register_period_import_hooks() -> None:

@@ -60,8 +60,10 @@ def _upsert(contacts: QuerySet, *, today: datetime.date) -> None:
 
 
 def refresh_contacts(contact_ids, *, today: datetime.date) -> None:
-    """Rewrite the rows of these contacts (after a write to their periods, in its transaction)."""
-    _upsert(Contact.objects.filter(pk__in=list(contact_ids)), today=today)
+    """Rewrite the rows of these contacts (after a write to their periods, in its transaction):
+    `contact_ids` is ids, or an expression giving them (a subquery: an import's thousands)."""
+    ids = contact_ids if hasattr(contact_ids, "resolve_expression") else list(contact_ids)
+    _upsert(Contact.objects.filter(pk__in=ids), today=today)
 
 
 @transaction.atomic

@@ -194,3 +194,31 @@ def test_a_changed_tag_alone_updates_and_a_renamed_organisation_renames_it_on_it
     assert list(ada.tags.values_list("name", flat=True)) == ["vip"]
     assert (ada.organisation.name, ada.organisation_name_copy, ada.version) == ("Acme Group", "Acme Group", 2)
     assert sorted(ImportEntry.objects.filter(import_run=again).values_list("line", "action")) == [(2, "updated"), (3, "updated")]
+
+
+def test_the_stored_subscription_figures_follow_every_batch_of_a_periods_import(rep, make_import, subscriptions_on,
+                                                                                monkeypatch):
+    """The summaries are refreshed once, after the last batch: every contact whose periods any
+    batch created or changed is brought up to date, and no other."""
+    from crm.dates import today
+    from imports.checking import PeriodChecker
+    from subscriptions.queries import with_subscription
+
+    monkeypatch.setattr(PeriodChecker, "batch_rows", 1)
+    contacts = [ContactFactory(owner=rep, external_id=f"c{i}") for i in range(3)]
+    untouched = ContactFactory(owner=rep, external_id="other")
+    year = today().year
+    content = "contact_external_id;currency;mrr;start_date;term_months\n" + "".join(
+        f"c{i};EUR;{10 * (i + 1)};{year}-01-01;24\n" for i in range(3)
+    )
+    imp = make_import(rep, content, kind=Import.Kind.PERIODS)
+    services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
+    changed = make_import(rep, content.replace("c1;EUR;20", "c1;EUR;25"), kind=Import.Kind.PERIODS)
+    changed = services.import_start(imp=changed, mode=Import.Mode.ALL_OR_NOTHING, version=changed.version)
+    assert (changed.updated_rows, changed.unchanged_rows) == (1, 2)
+
+    stored = dict(SubscriptionSummary.objects.values_list("contact_id", "current_mrr"))
+    assert stored == {contacts[0].pk: 10, contacts[1].pk: 25, contacts[2].pk: 30}
+    assert untouched.pk not in stored
+    definitions = with_subscription(Contact.objects.filter(pk__in=stored), on=today())
+    assert dict(definitions.values_list("pk", "current_mrr")) == stored
