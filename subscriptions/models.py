@@ -63,7 +63,8 @@ class PeriodQuerySet(models.QuerySet):
 
 
 class Period(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="periods")
+    # Its own index would repeat the first column of (contact, start_date), which serves the same lookups.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="periods", db_index=False)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     mrr = models.DecimalField(
         _("MRR"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
