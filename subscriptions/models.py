@@ -98,7 +98,7 @@ class Period(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="period_ends_on_or_after_start",
             ),
-            # The no-overlap rule is an exclusion constraint added by migration 0002.
+            # The no-overlap rule is an exclusion constraint, `period_no_overlap` (migrations 0002 and 0010).
         ]
 
     def __str__(self) -> str:

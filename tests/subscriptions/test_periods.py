@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -151,6 +152,64 @@ def test_overlap_is_refused_by_the_database_itself(contact):
         second.save()
     assert list(Period.objects.filter(contact=contact).values_list("pk", flat=True))[:1] == [first.pk]
     assert not Period.objects.filter(start_date=datetime.date(2026, 6, 1)).exists()
+
+
+def _database_accepts(contact, start, end) -> bool:
+    """Whether the database takes a period of `contact`, written past every Python check."""
+    try:
+        with transaction.atomic():
+            Period.objects.create(contact=contact, mrr=Decimal("5"), start_date=start, end_date=end)
+    except IntegrityError:
+        return False
+    return True
+
+
+D = datetime.date
+
+
+@pytest.mark.parametrize("start, end, accepted", [
+    (D(2025, 1, 1), D(2025, 12, 31), True),  # ends the day before
+    (D(2025, 1, 1), D(2026, 1, 1), False),  # ends on its first day
+    (D(2026, 12, 31), None, False),  # starts on its last day, open-ended
+    (D(2027, 1, 1), None, True),  # starts the day after, open-ended
+    (D(2026, 5, 5), D(2026, 5, 5), False),  # one day inside
+    (D(1900, 1, 1), None, False),  # open-ended from the earliest day
+    (D(1900, 1, 1), D(2025, 12, 31), True),
+    (D(2200, 12, 31), D(2200, 12, 31), True),  # the last day the forms accept
+])
+def test_the_database_refuses_exactly_the_periods_that_share_a_day(contact, start, end, accepted):
+    PeriodFactory(contact=contact, start_date=D(2026, 1, 1), end_date=D(2026, 12, 31))
+    assert _database_accepts(contact, start, end) is accepted
+    # Another contact, and the next contact id, may have any dates.
+    from tests.factories import ContactFactory
+
+    assert _database_accepts(ContactFactory(), D(2026, 1, 1), None)
+
+
+def test_an_open_ended_period_blocks_every_later_one_in_the_database(contact):
+    PeriodFactory(contact=contact, start_date=D(2026, 1, 1), end_date=None)
+    assert not _database_accepts(contact, D(2200, 12, 31), None)
+    assert not _database_accepts(contact, D(2025, 1, 1), D(2026, 1, 1))
+    assert _database_accepts(contact, D(2025, 1, 1), D(2025, 12, 31))
+    with pytest.raises(IntegrityError), transaction.atomic():  # backwards: refused, never read as its reverse
+        Period.objects.create(contact=contact, mrr=Decimal("5"), start_date=D(2024, 2, 1), end_date=D(2024, 1, 1))
+
+
+periods = st.tuples(st.dates(D(1900, 1, 1), D(2200, 12, 31)), st.one_of(st.none(), st.integers(0, 3000)))
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=periods, second=periods)
+def test_the_database_agrees_with_inclusive_date_ranges(contact, first, second):
+    """Two periods of a contact are refused together exactly when their days, ends included, meet."""
+    (start_a, days_a), (start_b, days_b) = first, second
+    end_a = None if days_a is None else min(start_a + datetime.timedelta(days=days_a), D(2200, 12, 31))
+    end_b = None if days_b is None else min(start_b + datetime.timedelta(days=days_b), D(2200, 12, 31))
+    meet = start_a <= (end_b or D.max) and start_b <= (end_a or D.max)
+    with transaction.atomic():
+        assert _database_accepts(contact, start_a, end_a)
+        assert _database_accepts(contact, start_b, end_b) is not meet
+        transaction.set_rollback(True)
 
 
 def test_change_adds_the_next_period_where_the_current_one_ends(client_as, rep, contact):
