@@ -129,20 +129,29 @@ class Import(models.Model):
 
 class ImportEntry(models.Model):
     """The audit of an import: one row per contact or period it created or changed, naming the
-    import and its file (kept when the import is deleted)."""
+    import and its file (kept when the import is deleted).
+
+    Its import and its importer are foreign keys without a database constraint: checked row by
+    row at commit they were 2 of every imported row's 5 checks (2.4 s of a 350,000-row import).
+    The import locks both rows once instead (`services.lock_named_rows`), so neither can go while
+    it writes, and deleting either later sets these to null as any foreign key's `on_delete` does
+    (Django applies it, not the database).
+    """
 
     class Action(models.TextChoices):
         CREATED = "created", _("Created")
         UPDATED = "updated", _("Updated")
 
-    import_run = models.ForeignKey(Import, on_delete=models.SET_NULL, null=True, related_name="entries")
+    import_run = models.ForeignKey(Import, on_delete=models.SET_NULL, null=True, related_name="entries",
+                                   db_constraint=False)
     file_name = models.CharField(max_length=255)
     line = models.PositiveIntegerField()
     target = models.CharField(max_length=16)
     object_id = models.BigIntegerField()
     action = models.CharField(max_length=8, choices=Action.choices)
     values = models.JSONField(default=dict)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                           db_constraint=False)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

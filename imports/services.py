@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -251,7 +251,17 @@ class _Refused(Exception):
         self.error_rows = error_rows
 
 
+def lock_named_rows(imp: Import) -> None:
+    """Hold the import's and the importer's rows until the import's transaction ends, as the
+    foreign keys of its audit entries would (FOR KEY SHARE: they may be changed, not deleted;
+    asking to cancel still goes through)."""
+    with connection.cursor() as cursor:
+        for model, pk in ((Import, imp.pk), (type(imp.uploaded_by), imp.uploaded_by_id)):
+            cursor.execute(f"SELECT 1 FROM {model._meta.db_table} WHERE id = %s FOR KEY SHARE", [pk])
+
+
 def _write_all(imp: Import, counts: dict, on_batch) -> None:
+    lock_named_rows(imp)
     checker = checker_for(imp, for_update=True)
     all_or_nothing = imp.mode == Import.Mode.ALL_OR_NOTHING
     done, error_rows = 0, 0

@@ -222,3 +222,46 @@ def test_the_stored_subscription_figures_follow_every_batch_of_a_periods_import(
     assert untouched.pk not in stored
     definitions = with_subscription(Contact.objects.filter(pk__in=stored), on=today())
     assert dict(definitions.values_list("pk", "current_mrr")) == stored
+
+
+def test_the_audit_entries_outlive_their_import_and_importer(rep, make_import):
+    imp = make_import(rep, CONTACTS)
+    imp = services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
+    from tests.factories import UserFactory
+
+    Contact.objects.update(owner=UserFactory())  # no contact of rep's left to protect
+    imp.delete()
+    rep.delete()
+    entries = ImportEntry.objects.order_by("line")
+    assert [(e.line, e.file_name, e.import_run, e.by) for e in entries] == [
+        (2, "people.csv", None, None), (3, "people.csv", None, None), (4, "people.csv", None, None)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_import_holds_its_importer_and_itself_so_neither_can_be_deleted(rep, make_import):
+    """The entries' import and importer have no foreign key constraint: the running import locks
+    both rows instead, and still lets its cancel through."""
+    import psycopg
+    from psycopg.errors import LockNotAvailable
+
+    from crm.models import User
+
+    imp = make_import(rep, "name\nA\nB\n")
+    Import.objects.filter(pk=imp.pk).update(status=Import.Status.PENDING)
+    server = connection.get_connection_params()
+    server.pop("cursor_factory", None)
+    server.pop("context", None)
+    seen = []
+
+    def from_another_session(rows):
+        with psycopg.connect(**server, autocommit=True) as other:
+            for table, pk in ((User._meta.db_table, rep.pk), (Import._meta.db_table, imp.pk)):
+                with pytest.raises(LockNotAvailable):
+                    other.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE NOWAIT", [pk])
+            other.execute("SET lock_timeout = '2s'")
+            other.execute(f"UPDATE {Import._meta.db_table} SET cancel_requested = false WHERE id = %s", [imp.pk])
+        seen.append(rows)
+
+    imp = services.import_run(import_id=imp.pk, on_batch=from_another_session)
+    assert imp.status == Import.Status.DONE and seen == [2]
