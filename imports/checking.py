@@ -382,7 +382,7 @@ class PeriodChecker(Checker):
     def cells(self, values: dict) -> tuple[dict | None, list[tuple[str, str]]]:
         """(the period's values, []) or (None, the form's errors) for a row's cells."""
         data = periods.form_data(values, self.frequencies, self.hooks.form)
-        period = periods.fast_period(data)
+        period = periods.fast_period(data, hooks=self.hooks)
         if period is not None:
             return period, []
         form = self.period_form(data)

@@ -81,9 +81,9 @@ def read(binary, delimiter: str | None = None) -> tuple[str, list[str], Iterator
             raise FileError(
                 _("Line %(line)d cannot be read as CSV (%(reason)s).") % {"line": start, "reason": error}
             ) from error
-        if any(len(cell) > limit for cell in cells):
+        if cells and max(map(len, cells)) > limit:
             raise too_long(start, limit)
-        if any("\x00" in cell for cell in cells):  # no text column can hold one
+        if "\x00" in "".join(cells):  # no text column can hold one
             raise FileError(_("Line %(line)d contains a NUL character: this is not a text file.") % {"line": start})
         return Row(start, cells)
 
@@ -107,7 +107,7 @@ def read(binary, delimiter: str | None = None) -> tuple[str, list[str], Iterator
                 row = next_row()
             except StopIteration:
                 return
-            if not any(cell.strip() for cell in row.cells):
+            if not "".join(row.cells).strip():
                 continue  # a blank line, as spreadsheets leave at the end
             if len(row.cells) != len(header):
                 raise FileError(

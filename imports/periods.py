@@ -37,6 +37,7 @@ MONEY = re.compile(r"^\d{1,10}(?:\.\d{1,2})?$")  # max_digits=12, decimal_places
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MONTHS = re.compile(r"^\d{1,3}$")
 CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a description is one line
 DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 FREQUENCIES = {value for value, _label in BillingFrequency.choices}
 
@@ -76,12 +77,10 @@ def _date(text: str) -> datetime.date | None:
     return day if EARLIEST <= day <= LATEST else None
 
 
-def fast_period(data: dict) -> dict | None:
+def fast_period(data: dict, *, hooks) -> dict | None:
     """The period the form would clean from `data` (see `form_data`), when the cells are the
-    common, surely valid kind; None for anything else: the form decides it then."""
-    from subscriptions.dates import end_after_months
-    from subscriptions.money import normalise_mrr
-
+    common, surely valid kind; None for anything else: the form decides it then. `hooks` give the
+    subscriptions app's own arithmetic (`normalise_mrr`, `end_after_months`)."""
     currency = data.get("currency", "")
     if not CURRENCY.match(currency):
         return None
@@ -106,7 +105,7 @@ def fast_period(data: dict) -> dict | None:
         return None
     else:
         try:
-            computed = normalise_mrr(money["price"], frequency, None)
+            computed = hooks.normalise_mrr(money["price"], frequency, None)
         except ValidationError:
             return None
         if money["mrr"] is not None and money["mrr"] != computed:
@@ -126,14 +125,14 @@ def fast_period(data: dict) -> dict | None:
         term = int(data["term_months"])
         if not 1 <= term <= 600:
             return None
-        end = end_after_months(start, term)
+        end = hooks.end_after_months(start, term)
         if end > LATEST:
             return None
     elif data["end"] == "on":
         if end < start:
             return None
     description = data.get("description", "")
-    if len(description) > 200 or re.search(r"[\x00-\x1f\x7f]", description):
+    if len(description) > 200 or CONTROL.search(description):
         return None
     return {
         "currency": currency.upper(), "mrr": money["mrr"].quantize(CENTS), "start_date": start, "end_date": end,

@@ -5,8 +5,10 @@ import datetime
 
 from django.db.models.expressions import RawSQL
 
+from subscriptions.dates import end_after_months
 from subscriptions.forms import PeriodForm
 from subscriptions.models import Period, PeriodChange
+from subscriptions.money import normalise_mrr
 from subscriptions.services import AUDITED
 from subscriptions.summary import refresh_contacts
 
@@ -16,6 +18,8 @@ class PeriodImportHooks:
     audit_model = PeriodChange
     form = PeriodForm
     audited = AUDITED
+    end_after_months = staticmethod(end_after_months)
+    normalise_mrr = staticmethod(normalise_mrr)
 
     @staticmethod
     def snapshot_sql(alias: str) -> str:
