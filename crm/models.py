@@ -187,7 +187,8 @@ class Contact(models.Model):
     # Bumped by every save through `crm.services`: an edit read at an older version is refused.
     version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
     # The one-time token of the create form that made this row: the same submission twice makes one.
-    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # Unique where given (`contact_creation_token_unique`): an imported row has none to index.
+    creation_token = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = ContactQuerySet.as_manager()
 
@@ -210,6 +211,10 @@ class Contact(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="person") | Q(organisation__isnull=True),
                 name="contact_only_people_belong_to_organisations",
+            ),
+            models.UniqueConstraint(
+                fields=["creation_token"], condition=Q(creation_token__isnull=False),
+                name="contact_creation_token_unique",
             ),
             models.UniqueConstraint(
                 fields=["external_id"], condition=~Q(external_id=""), name="contact_external_id_unique"

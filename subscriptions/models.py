@@ -80,8 +80,9 @@ class Period(models.Model):
     billing_every_months = models.PositiveSmallIntegerField(_("every N months"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     # The one-time token of the form that added this period ("Add" or "Change subscription"): the
-    # same submission twice adds one period.
-    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # same submission twice adds one period. Unique where given (`period_creation_token_unique`): an
+    # imported period has none to index.
+    creation_token = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -94,6 +95,10 @@ class Period(models.Model):
         indexes = [models.Index(fields=["contact", "start_date"])]
         constraints = [
             models.CheckConstraint(condition=Q(mrr__gte=0), name="period_mrr_not_negative"),
+            models.UniqueConstraint(
+                fields=["creation_token"], condition=Q(creation_token__isnull=False),
+                name="period_creation_token_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="period_ends_on_or_after_start",
