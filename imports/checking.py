@@ -36,7 +36,7 @@ from imports.mapping import normalise
 from imports.models import Import
 from imports.parsing import Row
 from imports import contacts, periods
-from imports.staging import ARRAY_PARAMETER, ContactMerge, SeenKeys
+from imports.staging import ARRAY_PARAMETER, ContactMerge, SeenKeys, keys_parameter
 
 
 @dataclass
@@ -213,7 +213,7 @@ class ContactChecker(Checker):
             cursor.execute(
                 f"SELECT id FROM {table} WHERE external_id <> '' AND external_id = ANY({ARRAY_PARAMETER})"
                 f" UNION SELECT id FROM {table} WHERE email <> '' AND lower(email) = ANY({ARRAY_PARAMETER})",
-                [list(ids), list(emails)],
+                [keys_parameter(ids), keys_parameter(emails)],
             )
             found = [pk for pk, in cursor.fetchall()]
         contacts = []

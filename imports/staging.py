@@ -6,6 +6,7 @@ by no other session and is gone whatever happens (a rollback drops it too). Its 
 random suffix: two imports in one transaction (tests do that) never share one.
 """
 
+import json
 import uuid
 
 from django.db import connection
@@ -15,9 +16,16 @@ from crm.models import Contact, Tag
 from imports.models import ImportEntry
 
 
-# A list of keys as one text[] parameter, in `= ANY(...)`: read through a sub-select, so the planner
-# does not estimate the selectivity of its thousands of values one by one (tens of ms a statement).
-ARRAY_PARAMETER = "ARRAY(SELECT unnest(%s::text[]))"
+# A list of keys as one parameter, in `= ANY(...)`: read through a sub-select, so the planner does
+# not estimate the selectivity of its thousands of values one by one (tens of ms a statement), and
+# sent as a JSON array (`keys_parameter`): psycopg writes a Python list as an array value element
+# by element in Python, json.dumps in C (0.4 s of a 100,000-contact import).
+ARRAY_PARAMETER = "ARRAY(SELECT jsonb_array_elements_text(%s::jsonb))"
+
+
+def keys_parameter(keys) -> str:
+    """`keys` (strings) as the parameter of `ARRAY_PARAMETER`."""
+    return json.dumps(list(keys))
 
 
 def temp_name(prefix: str) -> str:
@@ -51,7 +59,8 @@ class SeenKeys:
             return
         with connection.cursor() as cursor:
             self._create(cursor)
-            cursor.execute(f"SELECT key, line FROM {self.table} WHERE key = ANY({ARRAY_PARAMETER})", [keys])
+            cursor.execute(f"SELECT key, line FROM {self.table} WHERE key = ANY({ARRAY_PARAMETER})",
+                           [keys_parameter(keys)])
             self.batch = dict(cursor.fetchall())
 
     def get(self, key: str) -> int | None:

@@ -265,3 +265,25 @@ def test_a_running_import_holds_its_importer_and_itself_so_neither_can_be_delete
 
     imp = services.import_run(import_id=imp.pk, on_batch=from_another_session)
     assert imp.status == Import.Status.DONE and seen == [2]
+
+
+def test_keys_with_quotes_braces_and_accents_match_their_contacts_and_periods(rep, make_import, subscriptions_on):
+    """Keys go to the database as one JSON array a batch: any character in them must round-trip."""
+    keys = ['a"1', "b\\2", "c,{3}", "dé-ü 4", "e'5", "NULL"]
+    content = "external_id;name;email\n" + "".join(
+        f'"{key.replace(chr(34), chr(34) * 2)}";Name {i};u{i}@exämple.com\n' for i, key in enumerate(keys)
+    )
+    first = make_import(rep, content)
+    assert first.error_rows == 0, first.errors
+    assert services.import_start(imp=first, mode=Import.Mode.ALL_OR_NOTHING, version=first.version).created_rows == 6
+    again = make_import(rep, content.replace("Name ", "New name "))
+    again = services.import_start(imp=again, mode=Import.Mode.ALL_OR_NOTHING, version=again.version)
+    assert (again.created_rows, again.updated_rows) == (0, 6)
+    assert sorted(Contact.objects.values_list("external_id", flat=True)) == sorted(keys)
+    periods = "contact_external_id;contact_email;mrr;start_date\n" + "".join(
+        f'"{key.replace(chr(34), chr(34) * 2)}";;10;2026-01-01\n' for key in keys[:3]
+    ) + "".join(f";U{i}@exämple.com;10;2026-01-01\n" for i in range(3, 6))
+    imp = make_import(rep, periods, kind=Import.Kind.PERIODS)
+    assert imp.error_rows == 0, imp.errors
+    imp = services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
+    assert imp.created_rows == 6 and Period.objects.values("contact").distinct().count() == 6
