@@ -30,7 +30,7 @@ from crm.dates import EARLIEST, LATEST, today
 from crm.models import Contact
 from imports.mapping import normalise
 from imports.models import ImportEntry
-from imports.staging import ARRAY_PARAMETER, keys_parameter, temp_name
+from imports.staging import ARRAY_PARAMETER, id_sequence, keys_parameter, temp_name
 
 CENTS = Decimal("0.01")
 MONEY = re.compile(r"^\d{1,10}(?:\.\d{1,2})?$")  # max_digits=12, decimal_places=2, not negative
@@ -165,6 +165,7 @@ class PeriodStage:
         self.imp, self.user, self.hooks, self.for_update = imp, user, hooks, for_update
         self.table = temp_name("periods")
         self.touched = temp_name("touched")  # the contacts whose periods were written
+        self.ids = ""  # the periods' id sequence
         self.created = False
         self.batch = 0
         self.visible_sql, self.visible_params = (
@@ -312,6 +313,7 @@ class PeriodStage:
         t, b = self.table, self.batch
         period, change, entry = (self.hooks.model._meta.db_table, self.hooks.audit_model._meta.db_table,
                                  ImportEntry._meta.db_table)
+        self.ids = self.ids or id_sequence(period)
         columns = ", ".join(self.COLUMNS)
         s_columns = ", ".join(f"s.{name}" for name in self.COLUMNS)
         valid = f"s.batch = {int(b)} AND s.ok AND s.error IS NULL"
@@ -323,7 +325,7 @@ class PeriodStage:
                 # `n` carries the rows it needs (materialised once): the staging table, which holds
                 # the whole file, is read once.
                 f"""WITH n AS (
-                        SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id, s.* FROM {t} s
+                        SELECT nextval(%s::regclass) AS id, s.* FROM {t} s
                         WHERE {valid} AND s.period_id IS NULL ORDER BY s.line
                     ), created AS (
                         INSERT INTO {period} (id, contact_id, {columns}, version, created_at, updated_at)
@@ -339,7 +341,7 @@ class PeriodStage:
                         INSERT INTO {self.touched} (contact_id) SELECT DISTINCT contact_id FROM n
                     )
                     SELECT (SELECT count(*) FROM n), (SELECT count(*) FROM {t} s WHERE {valid})""",
-                [period, self.hooks.audit_model.Action.CREATED, self.user.pk,
+                [self.ids, self.hooks.audit_model.Action.CREATED, self.user.pk,
                  *entry_params, ImportEntry.Action.CREATED, self.user.pk],
             )
             created, valid_rows = cursor.fetchone()
