@@ -27,6 +27,15 @@ class ProratedValue(Func):
     arg_joiner = " * "
 
 
+DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """`calendar.monthrange(year, month)[1]`, without the weekday it also works out (half the time
+    of adding months to 250,000 imported periods)."""
+    return 29 if month == 2 and calendar.isleap(year) else DAYS_IN_MONTH[month - 1]
+
+
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` later, or the month's last day when it is shorter (31 Jan + 1 = 28 Feb).
 
@@ -38,7 +47,7 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
         return datetime.date.max
     if year < datetime.MINYEAR:
         return datetime.date.min
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return datetime.date(year, month, min(day.day, days_in_month(year, month)))
 
 
 def next_day(day: datetime.date) -> datetime.date:
@@ -52,7 +61,7 @@ def end_after_months(start: datetime.date, months: int) -> datetime.date:
 
 
 def month_end(day: datetime.date) -> datetime.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    return day.replace(day=days_in_month(day.year, day.month))
 
 
 def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:

@@ -76,3 +76,12 @@ def test_month_arithmetic_never_overflows(day, months):
 def test_months_between_ends_at_the_calendars_last_month():
     months = months_between(datetime.date(9999, 1, 15), datetime.date.max)
     assert months[0] == datetime.date(9999, 1, 1) and months[-1] == datetime.date(9999, 12, 1) and len(months) == 12
+
+
+def test_days_in_month_is_the_calendars_for_every_month_of_every_year():
+    import calendar
+
+    from subscriptions.dates import days_in_month
+
+    assert all(days_in_month(year, month) == calendar.monthrange(year, month)[1]
+               for year in range(1, 10000) for month in range(1, 13))
