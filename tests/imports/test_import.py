@@ -287,3 +287,18 @@ def test_keys_with_quotes_braces_and_accents_match_their_contacts_and_periods(re
     assert imp.error_rows == 0, imp.errors
     imp = services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
     assert imp.created_rows == 6 and Period.objects.values("contact").distinct().count() == 6
+
+
+def test_each_entry_keeps_the_cells_its_row_had_in_the_file(rep, make_import, subscriptions_on):
+    imp = make_import(rep, CONTACTS)
+    services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
+    ada = ImportEntry.objects.get(import_run=imp, line=3)
+    assert ada.values == {"external_id": "p-1", "name": "Ada Lovelace", "email": "ada@acme.example", "kind": "person",
+                          "organisation": "Acme S.p.A.", "tags": "client, vip", "phone": "+39 02 000"}
+    periods = make_import(rep, "Contact external ID;MRR;Effective date;Term in months\np-1; 12,50 ;2026-01-01;12\n",
+                          kind=Import.Kind.PERIODS, name="mrr.csv")
+    periods = services.import_start(imp=periods, mode=Import.Mode.ALL_OR_NOTHING, version=periods.version)
+    entry = ImportEntry.objects.get(import_run=periods)
+    assert (entry.file_name, entry.target, entry.action, entry.by) == ("mrr.csv", "periods", "created", rep)
+    assert entry.values == {"contact_external_id": "p-1", "mrr": "12,50", "start_date": "2026-01-01", "term_months": "12"}
+    assert Period.objects.get(pk=entry.object_id).mrr == 12.5  # the cell as written, the value as read
