@@ -85,9 +85,11 @@ class SeenKeys:
         if new:
             with connection.cursor() as cursor:
                 self._create(cursor)
-                with cursor.cursor.copy(f"COPY {self.table} (key, line) FROM STDIN") as copy:
-                    for key, line in new.items():
-                        copy.write_row((key, line))
+                # One JSON object ({key: line}), as the keys are read (`keys_parameter`).
+                cursor.execute(
+                    f"INSERT INTO {self.table} (key, line) SELECT key, value::integer FROM json_each_text(%s::json)",
+                    [json.dumps(new)],
+                )
         self.new, self.batch = {}, {}
 
 
