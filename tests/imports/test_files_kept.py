@@ -15,16 +15,22 @@ def _files(media) -> list:
     return sorted(path.name for path in (media / "imports").iterdir()) if (media / "imports").exists() else []
 
 
+def _uploaded_and_mapped(client) -> Import:
+    """A 3-row file, uploaded and mapped: above `IMPORT_ASYNC_ROWS`, its check is left to a worker."""
+    client.post("/imports/", {"kind": "contacts", "file": csv_file("name,email\nA,a@example.com\nB,nope\nC,\n")})
+    imp = Import.objects.get()
+    client.post(f"/imports/{imp.pk}/columns/", {"column_0": "name", "column_1": "email", "version": imp.version})
+    imp.refresh_from_db()
+    return imp
+
+
 def test_checking_a_large_file_is_a_background_job_with_progress(
     client_as, rep, settings, celery_eager, django_capture_on_commit_callbacks
 ):
     settings.IMPORT_ASYNC_ROWS = 2
     client = client_as(rep)
-    client.post("/imports/", {"kind": "contacts", "file": csv_file("name,email\nA,a@example.com\nB,nope\nC,\n")})
-    imp = Import.objects.get()
+    imp = _uploaded_and_mapped(client)
     # Without a worker the check waits: the page shows its progress instead of a report.
-    client.post(f"/imports/{imp.pk}/columns/", {"column_0": "name", "column_1": "email", "version": imp.version})
-    imp.refresh_from_db()
     assert imp.status == Import.Status.CHECKING
     page = client.get(f"/imports/{imp.pk}/").content.decode()
     assert "<progress" in page and 'aria-label="Rows checked"' in page and "when the check is done" in page
@@ -46,11 +52,8 @@ def test_a_check_whose_worker_died_is_handed_over_again(
     client_as, rep, settings, celery_eager, django_capture_on_commit_callbacks
 ):
     settings.IMPORT_ASYNC_ROWS = 2
-    client = client_as(rep)
-    client.post("/imports/", {"kind": "contacts", "file": csv_file("name,email\nA,a@example.com\nB,nope\nC,\n")})
-    imp = Import.objects.get()
-    client.post(f"/imports/{imp.pk}/columns/", {"column_0": "name", "column_1": "email", "version": imp.version})
-    assert Import.objects.get().status == Import.Status.CHECKING  # enqueued, but no worker took it
+    imp = _uploaded_and_mapped(client_as(rep))
+    assert imp.status == Import.Status.CHECKING  # enqueued, but no worker took it
     with django_capture_on_commit_callbacks(execute=True):
         assert services.imports_hand_over(now=timezone.now()) == 0  # too fresh: it may still be on its way
     with django_capture_on_commit_callbacks(execute=True):
