@@ -82,3 +82,9 @@ def test_the_apps_connections_plan_for_ssd_storage_and_compile_nothing():
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('random_page_cost'), current_setting('jit')")
         assert cursor.fetchone() == ("1.1", "off")
+
+
+def test_collectstatic_gathers_into_static_root(tmp_path):
+    result = _manage("collectstatic", "--noinput", "-v0", env_extra={**PRODUCTION, "STATIC_ROOT": str(tmp_path)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "js" / "app.js").exists() and (tmp_path / "staticfiles.json").exists()
