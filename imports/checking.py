@@ -117,7 +117,7 @@ class Checker:
         return {key: row.cells[column].strip() for column, key in self.mapping.items()}
 
     def finish(self) -> None:
-        """After the last batch is written (not called when nothing is)."""
+        """After the last batch is written (not when the import is refused, cancelled or fails)."""
 
     def form_errors(self, checked: Checked, form: forms.BaseForm) -> None:
         for name, messages in form.errors.items():

@@ -256,7 +256,7 @@ def lock_named_rows(imp: Import) -> None:
     foreign keys of its audit entries would (FOR KEY SHARE: they may be changed, not deleted;
     asking to cancel still goes through)."""
     with connection.cursor() as cursor:
-        for model, pk in ((Import, imp.pk), (type(imp.uploaded_by), imp.uploaded_by_id)):
+        for model, pk in ((Import, imp.pk), (Import.uploaded_by.field.related_model, imp.uploaded_by_id)):
             cursor.execute(f"SELECT 1 FROM {model._meta.db_table} WHERE id = %s FOR KEY SHARE", [pk])
 
 
