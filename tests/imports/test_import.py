@@ -7,7 +7,7 @@ from crm.models import Contact
 from imports import services
 from imports.models import Import, ImportEntry
 from subscriptions.models import Period, PeriodChange, SubscriptionSummary
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, UserFactory
 
 CONTACTS = (
     "External ID;Name;E-mail;Kind;Organisation;Tags;Phone\r\n"
@@ -227,8 +227,6 @@ def test_the_stored_subscription_figures_follow_every_batch_of_a_periods_import(
 def test_the_audit_entries_outlive_their_import_and_importer(rep, make_import):
     imp = make_import(rep, CONTACTS)
     imp = services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
-    from tests.factories import UserFactory
-
     Contact.objects.update(owner=UserFactory())  # no contact of rep's left to protect
     imp.delete()
     rep.delete()
@@ -246,16 +244,14 @@ def test_a_running_import_holds_its_importer_and_itself_so_neither_can_be_delete
     from psycopg.errors import LockNotAvailable
 
     from crm.models import User
+    from tests.reliability.processes import server_params
 
     imp = make_import(rep, "name\nA\nB\n")
     Import.objects.filter(pk=imp.pk).update(status=Import.Status.PENDING)
-    server = connection.get_connection_params()
-    server.pop("cursor_factory", None)
-    server.pop("context", None)
     seen = []
 
     def from_another_session(rows):
-        with psycopg.connect(**server, autocommit=True) as other:
+        with psycopg.connect(**server_params(), autocommit=True) as other:
             for table, pk in ((User._meta.db_table, rep.pk), (Import._meta.db_table, imp.pk)):
                 with pytest.raises(LockNotAvailable):
                     other.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE NOWAIT", [pk])

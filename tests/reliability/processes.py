@@ -181,15 +181,22 @@ def manage(*args, env: dict, timeout: float = 180) -> subprocess.CompletedProces
     return result
 
 
+def server_params(**override) -> dict:
+    """`psycopg.connect()` arguments for the PostgreSQL server this test run uses (the embedded one,
+    or DATABASE_URL's): a session of its own, beside Django's."""
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return {**params, **override}
+
+
 @contextlib.contextmanager
 def scratch_database(tmp_path: Path):
     """A fresh, migrated database on the PostgreSQL server this test run uses (the embedded one, or
     DATABASE_URL's), dropped afterwards. Yields its URL."""
-    from django.db import connection
-
-    server = {**connection.get_connection_params(), "dbname": "postgres"}
-    server.pop("cursor_factory", None)
-    server.pop("context", None)
+    server = server_params(dbname="postgres")
     name = f"crm_fault_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(**server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from subscriptions import services
 from subscriptions.models import Period, PeriodChange
+from tests.factories import ContactFactory
 from tests.subscriptions.factories import PeriodFactory
 
 TODAY = datetime.date(2026, 11, 22)
@@ -181,8 +182,6 @@ def test_the_database_refuses_exactly_the_periods_that_share_a_day(contact, star
     PeriodFactory(contact=contact, start_date=D(2026, 1, 1), end_date=D(2026, 12, 31))
     assert _database_accepts(contact, start, end) is accepted
     # Another contact, and the next contact id, may have any dates.
-    from tests.factories import ContactFactory
-
     assert _database_accepts(ContactFactory(), D(2026, 1, 1), None)
 
 
