@@ -138,8 +138,11 @@ def test_the_period_form_shows_the_end_field_chosen_and_the_mrr_as_you_type_then
 
     # A refused save puts focus on the first field in error.
     edit.click()
+    expect(page.get_by_role("heading", name="Edit period")).to_be_focused()  # the form is in, and settled
     form = page.locator("#period-form-slot form")
     form.get_by_label("Price").fill("")
+    # As a person reads it before saving: a Save within the preview's 400 ms raced its request.
+    expect(page.locator("#mrr-preview")).to_have_text("Give the price billed at this frequency.")
     form.get_by_role("button", name="Save").click()
     expect(form.get_by_label("Price")).to_be_focused()
     page.locator("#period-form-slot").get_by_role("button", name="Cancel").click()
