@@ -10,7 +10,7 @@ from crm.fields import ContactField, register
 from crm.models import Contact, Tag, person_name
 
 
-def _tags_text(today):
+def _tags_text(reading):
     """The contact's tags joined by ", " in name order, as one text value."""
     tags = Tag.objects.filter(contacts=OuterRef("pk")).order_by().values("contacts")
     joined = Subquery(tags.annotate(text=StringAgg("name", ", ", order_by="name")).values("text"))
@@ -31,7 +31,7 @@ def register_contact_fields():
             key="organisation_name",
             label=_("Organisation"),
             kind="text",
-            expression=lambda today: Coalesce("organisation__name", Value("")),
+            expression=lambda reading: Coalesce("organisation__name", Value("")),
         )
     )
     register(
@@ -39,7 +39,7 @@ def register_contact_fields():
             key="owner_name",
             label=_("Owner"),
             kind="text",
-            expression=lambda today: Coalesce(person_name("owner__"), Value("")),
+            expression=lambda reading: Coalesce(person_name("owner__"), Value("")),
             filters=lambda: {
                 "owner": django_filters.CharFilter(field_name="owner__username", label=_("Owner"), max_length=150)
             },

@@ -5,8 +5,10 @@
 (smart lists, the renewals dashboard) never import the app that defined a field: they ask here,
 and a switched-off feature's fields leave every picker in one place.
 
-A field's value is one query expression (`expression(today)`), so a list page, its sort, its
-filters, its totals and its CSV export all read the same definition.
+A field's value is one query expression (`expression(reading)`), so a list page, its sort, its
+filters, its totals and its CSV export all read the same definition. The `Reading` is what one
+query's expressions are built for: the day, and whatever a feature looked up to build them (asked
+once per query, not once per field).
 
 Money is compared only within a currency: a money field with a currency is annotated with its
 currency beside it (`currency_key`), sorts by currency first (`sort_terms`), and its filters and
@@ -22,14 +24,28 @@ from django.db.models import F, QuerySet
 from crm import features
 
 
+@dataclass
+class Reading:
+    """The day a query's fields are read as of, and a memo for what building them looked up."""
+
+    today: datetime.date
+    _looked_up: dict = field(default_factory=dict, repr=False)
+
+    def once(self, key: str, look_up: Callable[[], object]):
+        """`look_up()`, asked once for this reading (a feature's "are my stored figures fresh?")."""
+        if key not in self._looked_up:
+            self._looked_up[key] = look_up()
+        return self._looked_up[key]
+
+
 @dataclass(frozen=True)
 class ContactField:
     key: str
     label: str
     # text, number, money, date or choice: decides alignment, CSV formatting and filters
     kind: str
-    # `(today) -> expression` for computed fields; None for a plain column of the same name
-    expression: Callable[[datetime.date], object] | None = None
+    # `(reading) -> expression` for computed fields; None for a plain column of the same name
+    expression: Callable[[Reading], object] | None = None
     # other computed fields this one's expression refers to by name
     requires: tuple[str, ...] = ()
     # `() -> {query parameter: django_filters.Filter}`
@@ -37,11 +53,8 @@ class ContactField:
     feature: str | None = None
     choices: tuple[tuple[str, str], ...] = ()
     summable: bool = False
-    # `(today) -> expression` of a money field's currency, annotated beside it as `currency_key`
-    currency: Callable[[datetime.date], object] | None = None
-
-    def value_expression(self, today: datetime.date):
-        return self.expression(today) if self.expression else F(self.key)
+    # `(reading) -> expression` of a money field's currency, annotated beside it as `currency_key`
+    currency: Callable[[Reading], object] | None = None
 
     @property
     def has_currency(self) -> bool:
@@ -87,9 +100,11 @@ def pickable(request=None) -> list[ContactField]:
     return [f for f in _fields.values() if f.feature is None or features.is_active(f.feature, request)]
 
 
-def annotate(contacts: QuerySet, keys: Iterable[str], *, today: datetime.date) -> QuerySet:
+def annotate(contacts: QuerySet, keys: Iterable[str], *, today: datetime.date, reading: Reading | None = None) -> QuerySet:
     """Annotate the computed fields among `keys` (and what they require), each once, in order; a
-    money field with a currency also gets its currency (`currency_key`)."""
+    money field with a currency also gets its currency (`currency_key`). Pass one `reading` to
+    calls that build parts of the same query."""
+    reading = reading or Reading(today)
     done: set[str] = set()
 
     def add(qs, key):
@@ -100,14 +115,37 @@ def annotate(contacts: QuerySet, keys: Iterable[str], *, today: datetime.date) -
         for required in contact_field.requires:
             qs = add(qs, required)
         if contact_field.expression is not None:
-            qs = qs.annotate(**{key: contact_field.expression(today)})
+            qs = qs.annotate(**{key: contact_field.expression(reading)})
         if contact_field.has_currency:
-            qs = qs.annotate(**{contact_field.currency_key: contact_field.currency(today)})
+            qs = qs.annotate(**{contact_field.currency_key: contact_field.currency(reading)})
         return qs
 
     for key in keys:
         contacts = add(contacts, key)
     return contacts
+
+
+# Stored rows -------------------------------------------------------------------------------------
+#
+# A feature that stores its fields one row per contact (the subscriptions summary) may offer those
+# rows, keyed by the contact (`pk`) and carrying each field and currency under its key. A count or a
+# total that reads only such fields, over every contact, then scans that table alone instead of
+# joining every contact to it.
+
+_stored_rows: dict[str, Callable[[Reading], QuerySet | None]] = {}
+
+
+def register_stored_rows(feature: str, rows: Callable[[Reading], QuerySet | None]) -> None:
+    _stored_rows[feature] = rows
+
+
+def stored_rows(keys: Iterable[str], reading: Reading) -> QuerySet | None:
+    """The stored rows that carry every field among `keys` as of the reading, or None: a field is
+    not stored, the fields belong to more than one feature, or the rows are not fresh."""
+    owners = {_fields[key].feature for key in keys}
+    if len(owners) != 1 or None in owners or next(iter(owners)) not in _stored_rows:
+        return None
+    return _stored_rows[next(iter(owners))](reading)
 
 
 # Importable fields ------------------------------------------------------------------------------

@@ -108,9 +108,11 @@ def shown_columns(chosen: list[str]) -> list[Column]:
 def annotate_contact_fields(changes: QuerySet, keys, *, today: datetime.date) -> QuerySet:
     """Each registry field among `keys`, computed on the customer's organisation contact, and the
     currency of a money one (`ContactField.currency_key`)."""
+    reading = contact_fields.Reading(today)  # what the fields look up, once for all of them
     for key in keys:
         contact_field = contact_fields.get(key)
-        contact = contact_fields.annotate(Contact.objects.filter(pk=OuterRef("customer__contact_id")), [key], today=today)
+        contact = contact_fields.annotate(Contact.objects.filter(pk=OuterRef("customer__contact_id")), [key],
+                                          today=today, reading=reading)
         changes = changes.annotate(**{key: Subquery(contact.values(key)[:1], output_field=DecimalField(max_digits=14, decimal_places=2))})
         if contact_field.has_currency:
             currency = contact_field.currency_key

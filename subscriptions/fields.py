@@ -1,11 +1,9 @@
 """Subscription fields for the contact field registry; imported by `SubscriptionsConfig.ready()`.
 
-Each is a query expression over the contact's current and upcoming periods, so smart lists,
-the renewals dashboard and CSV exports sort, filter and total exactly what the widget shows.
-While today's stored summaries are complete (`subscriptions.summary.stored_is_fresh`), the
-expression reads the stored, indexed column through the contact's summary row of today
-(`subscriptions.summary.stored`) instead of the subquery that defines it
-(`subscriptions.queries`); tests hold the two equal.
+Each is one of the contact's subscription figures, read the one way `subscriptions.summary`
+reads them (`figure`): the stored, indexed column while today's summaries are recorded, else the
+definition over the periods. Smart lists, the renewals dashboard and CSV exports sort, filter and
+total exactly what the widget shows; tests hold the two equal.
 """
 
 import math
@@ -14,17 +12,16 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
-from django.db.models import F, Value
+from django.db.models import F
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from crm import fields
-from crm.fields import ContactField, register
-from subscriptions.dates import DaysBetween, ProratedValue
-from subscriptions.models import Direction, Period
-from subscriptions.queries import current_value, direction_expression, ends_within_q, upcoming_value
-from subscriptions.summary import stored, stored_is_fresh
+from crm.fields import ContactField, register, register_stored_rows
+from subscriptions.models import Direction, Period, SubscriptionSummary
+from subscriptions.queries import ends_within_q
+from subscriptions.summary import figure, is_fresh
 
 FEATURE = "subscriptions"
 
@@ -116,16 +113,28 @@ def _mrr_range(key, label):
     }
 
 
-def _stored_or(column, definition):
-    """`(today) -> expression`: the stored column while today's summaries are complete, else the definition."""
+# The stored currency of each money figure.
+CURRENCY_OF = {"current_mrr": "current_currency", "upcoming_mrr": "upcoming_currency", "remaining_value": "current_currency"}
 
-    def expression(today):
-        return stored(column, today) if stored_is_fresh(today) else definition(today)
+
+def _stored_rows(reading):
+    """The summary rows, each figure and currency under its field's key (`fields.stored_rows`):
+    only while they are today's."""
+    if not reading.once("subscriptions.fresh", lambda: is_fresh(reading.today)):
+        return None
+    return SubscriptionSummary.objects.annotate(
+        **{fields.get(key).currency_key: F(currency) for key, currency in CURRENCY_OF.items()}
+    )
+
+
+def _figure(name):
+    """`(reading) -> expression` of the figure `name`, fresh or not asked once per reading."""
+
+    def expression(reading):
+        fresh = reading.once("subscriptions.fresh", lambda: is_fresh(reading.today))
+        return figure(name, today=reading.today, fresh=fresh)
 
     return expression
-
-
-upcoming_start_expression = _stored_or("upcoming_start", lambda today: upcoming_value("start_date", today))
 
 
 class EndsWithinFilter(django_filters.NumberFilter):
@@ -139,54 +148,51 @@ class EndsWithinFilter(django_filters.NumberFilter):
 
         # A date range rather than a day count, so the stored end date's index serves it.
         first = today()
-        if "upcoming_start" not in qs.query.annotations:
-            qs = qs.alias(upcoming_start=upcoming_start_expression(first))
+        if "upcoming_start" not in qs.query.annotations and qs.model is not SubscriptionSummary:
+            qs = qs.alias(upcoming_start=_figure("upcoming_start")(fields.Reading(first)))
         return qs.filter(ends_within_q(math.floor(value), first))
 
 
-def remaining_value_expression(today):
-    """MRR x 12 / 365 for each day left in the current period, today included; none if open-ended."""
-    return ProratedValue(F("current_mrr"), DaysBetween(Value(today), F("current_end")) + 1)
-
-
 def register_subscription_fields():
+    register_stored_rows(FEATURE, _stored_rows)
     register(
         ContactField(
             key="current_mrr", label=_("Current MRR"), kind="money", feature=FEATURE, summable=True,
-            expression=_stored_or("current_mrr", lambda today: current_value("mrr", today)), filters=_mrr_range("current_mrr", _("Current MRR")),
-            currency=_stored_or("current_currency", lambda today: current_value("currency", today)),
+            expression=_figure("current_mrr"), filters=_mrr_range("current_mrr", _("Current MRR")),
+            currency=_figure(CURRENCY_OF["current_mrr"]),
         )
     )
     register(ContactField(key="current_currency", label=_("Currency"), kind="text", feature=FEATURE,
-                          expression=_stored_or("current_currency", lambda today: current_value("currency", today))))
+                          expression=_figure("current_currency")))
+    # Its filter, "ends within N days", also reads the upcoming start (`queries.ending_q`).
     register(ContactField(key="current_end", label=_("Subscription end date"), kind="date", feature=FEATURE,
-                          expression=_stored_or("current_end", lambda today: current_value("end_date", today)),
+                          requires=("upcoming_start",), expression=_figure("current_end"),
                           filters=lambda: {"ends_within_days": EndsWithinFilter(label=_("Ends within (days)"), min_value=0, max_value=36500)}))
     register(
         ContactField(
             key="upcoming_mrr", label=_("Upcoming MRR"), kind="money", feature=FEATURE, summable=True,
-            expression=_stored_or("upcoming_mrr", lambda today: upcoming_value("mrr", today)), filters=_mrr_range("upcoming_mrr", _("Upcoming MRR")),
-            currency=_stored_or("upcoming_currency", lambda today: upcoming_value("currency", today)),
+            expression=_figure("upcoming_mrr"), filters=_mrr_range("upcoming_mrr", _("Upcoming MRR")),
+            currency=_figure(CURRENCY_OF["upcoming_mrr"]),
         )
     )
     register(ContactField(key="upcoming_currency", label=_("Upcoming currency"), kind="text", feature=FEATURE,
-                          expression=_stored_or("upcoming_currency", lambda today: upcoming_value("currency", today))))
+                          expression=_figure("upcoming_currency")))
     register(ContactField(key="upcoming_start", label=_("Upcoming start date"), kind="date", feature=FEATURE,
-                          expression=upcoming_start_expression))
+                          expression=_figure("upcoming_start")))
     register(
         ContactField(
             key="upcoming_direction", label=_("MRR status"), kind="choice", feature=FEATURE,
             choices=tuple(Direction.choices),
             requires=("current_mrr", "current_currency", "current_end", "upcoming_mrr", "upcoming_currency", "upcoming_start"),
-            expression=_stored_or("upcoming_direction", lambda today: direction_expression()),
+            expression=_figure("upcoming_direction"),
             filters=lambda: {"direction": django_filters.ChoiceFilter(field_name="upcoming_direction", choices=Direction.choices, label=_("MRR status"))},
         )
     )
     register(
         ContactField(
             key="remaining_value", label=_("Remaining contract value"), kind="money", feature=FEATURE, summable=True,
-            requires=("current_mrr", "current_end"), expression=remaining_value_expression,
-            currency=_stored_or("current_currency", lambda today: current_value("currency", today)),
+            requires=("current_mrr", "current_end"), expression=_figure("remaining_value"),
+            currency=_figure(CURRENCY_OF["remaining_value"]),
         )
     )
 

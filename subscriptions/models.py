@@ -235,6 +235,10 @@ class SubscriptionSummary(models.Model):
     upcoming_start = models.DateField(null=True)
     upcoming_end = models.DateField(null=True)
     upcoming_direction = models.CharField(max_length=8, choices=Direction.choices, null=True)
+    # A period ended before `as_of` (the pipeline's reactivation, not new business).
+    had_earlier = models.BooleanField(default=False)
+    # What is left of the current period's contract as of `as_of` (`Period.remaining_value`).
+    remaining_value = models.DecimalField(max_digits=14, decimal_places=2, null=True)
 
     class Meta:
         indexes = [
@@ -244,7 +248,13 @@ class SubscriptionSummary(models.Model):
             # migration 0007 adds the descending current MRR sort's index (NULLS LAST).
             models.Index(fields=["current_currency", "current_mrr", "contact"], name="summary_current_money"),
             models.Index(fields=["upcoming_currency", "upcoming_mrr", "contact"], name="summary_upcoming_money"),
-            models.Index(fields=["current_end", "contact"], name="summary_current_end"),
+            # "Ends within N days" and the pipeline's ending soon: the smart list's count and totals
+            # read every column they need from this index alone (an index-only scan).
+            models.Index(
+                fields=["current_end", "contact"], name="summary_current_end",
+                include=["upcoming_start", "current_currency", "current_mrr", "upcoming_currency", "upcoming_mrr",
+                         "remaining_value"],
+            ),
             models.Index(fields=["upcoming_start", "contact"], name="summary_upcoming_start"),
         ]
 
@@ -262,3 +272,47 @@ class SummaryRun(models.Model):
 
     def __str__(self) -> str:
         return f"summaries as of {self.as_of}"
+
+
+class OwnerPipeline(models.Model):
+    """An owner's pipeline figures, stored: the day they were computed for (`pipeline_store`)."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    as_of = models.DateField()
+
+
+class OwnerPipelineGroup(models.Model):
+    """One `pipeline.Group` of an owner's contacts, stored: those alike in every way the pipeline's
+    arithmetic branches on, their MRR summed (`pipeline.groups`)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    current_currency = models.CharField(max_length=3, null=True)
+    upcoming_currency = models.CharField(max_length=3, null=True)
+    has_end = models.BooleanField()
+    upcoming_direction = models.CharField(max_length=8, null=True)
+    had_earlier = models.BooleanField()
+    ending_days = models.PositiveSmallIntegerField(null=True)
+    # The group's current and upcoming MRR summed, and how many contacts it has.
+    current = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    upcoming = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    contacts = models.PositiveIntegerField()
+
+
+class OwnerPipelineEnding(models.Model):
+    """A contact of the owner's among the first `pipeline.ENDING_SHOWN` to end (ties included): a
+    team's soonest endings are among its owners' ones, read by key instead of walking every
+    contact ending within the window. Names are read live: they only order a day's ties."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    contact_id = models.BigIntegerField()  # no constraint: a contact deleted marks its owner out of date
+
+
+class OwnerPipelineStale(models.Model):
+    """An owner whose stored pipeline may be out of date, from the moment a change commits.
+
+    Written by period writes (`summary.refresh_contacts`) and, through triggers of this app on
+    `crm_contact` (migration 0013), by every statement that changes a contact's owner or deletes a
+    contact, whichever code runs it. Rows are only ever added, so writers never wait for each
+    other; a reader that recomputes an owner removes the marks it has seen (by id)."""
+
+    owner_id = models.BigIntegerField(db_index=True)

@@ -1,6 +1,7 @@
 """Pipeline MRR: from each contact's current MRR to its next known MRR, per owner and currency.
 
-A contact's position is read from the subscription annotations (`queries.with_subscription`).
+A contact's position is read from its subscription figures (`summary.with_figures`); the report
+adds up each owner's groups of alike contacts, stored per owner (`pipeline_store`).
 Its next MRR is the upcoming period's when one is known, 0 when the current period ends and
 nothing follows, and the current MRR otherwise. The step from one to the other is split into
 movements so that, for every owner and currency,
@@ -15,11 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, Count, Exists, ExpressionWrapper, OuterRef, Q, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Q, Sum, Value, When, Window
+from django.db.models.functions import Rank
 
-from subscriptions.models import Direction, Period
-from subscriptions.queries import ends_within_q, has_periods, with_subscription
-from subscriptions.summary import run_is_recorded, with_stored_subscription
+from subscriptions.models import Direction
+from subscriptions.queries import ends_within_q, has_periods
+from subscriptions.summary import with_figures
 
 ZERO = Decimal("0.00")
 MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
@@ -44,9 +46,6 @@ class Position:
     @property
     def has_end(self) -> bool:
         return self.current_end is not None
-
-    def ends_within(self, days: int, today: datetime.date) -> bool:
-        return ends_within(self, days, today)
 
 
 @dataclass(frozen=True)
@@ -105,12 +104,6 @@ def next_mrr(position: Position) -> tuple[str, Decimal] | None:
     return None
 
 
-def ends_within(position: Position, days: int, today: datetime.date) -> bool:
-    """Ending (`Position.ending`) on a day within `days` days of today, today included."""
-    p = position
-    return p.ending and today <= p.current_end <= today + datetime.timedelta(days=days)
-
-
 @dataclass
 class Totals:
     current: Decimal = ZERO
@@ -119,7 +112,7 @@ class Totals:
     ending: dict = field(default_factory=lambda: dict.fromkeys(ENDING_WINDOWS, ZERO))
     contacts: int = 0
 
-    def add(self, position: Position | Group, today: datetime.date, currency: str) -> None:
+    def add(self, position: Group, today: datetime.date, currency: str) -> None:
         counted = False
         if position.current_mrr is not None and position.current_currency == currency:
             self.current += position.current_mrr
@@ -161,57 +154,54 @@ FIGURES = (
 )
 
 
-def _figures(contacts, *, today: datetime.date):
-    """`contacts` with a period, annotated with FIGURES, `upcoming_direction` and `had_earlier`.
-
-    While today's refresh of the stored summaries is recorded (`subscriptions.summary`) the figures
-    come from them through one join, and from the definitions for any row that is not as of today;
-    otherwise from the definitions, eight subqueries a contact (a manager's team at a million
-    contacts: ~650 ms a pipeline)."""
-    if run_is_recorded(today):
-        rows = with_stored_subscription(contacts.filter(subscription_summary__isnull=False), today=today)
-    else:
-        rows = with_subscription(contacts, on=today).filter(has_periods())
-    return rows.annotate(had_earlier=Exists(Period.objects.filter(contact=OuterRef("pk"), end_date__lt=today)))
+def _figures(contacts, *, today: datetime.date, fresh: bool):
+    """`contacts` with a period, annotated with FIGURES, `upcoming_direction` and `had_earlier`."""
+    with_periods = contacts.filter(subscription_summary__isnull=False) if fresh else contacts.filter(has_periods())
+    return with_figures(with_periods, (*FIGURES, "upcoming_direction", "had_earlier"), today=today, fresh=fresh)
 
 
 def _position(values: list, direction: str | None, had_earlier: bool) -> Position:
     return Position(*values, ending=direction == Direction.ENDING, had_earlier=had_earlier)
 
 
-def positions(contacts, *, today: datetime.date):
-    """(owner id, contact id, contact name, Position) for every contact of `contacts` with a period."""
-    rows = _figures(contacts, today=today).order_by()
-    for owner_id, pk, name, *values, direction, had_earlier in rows.values_list(
-        "owner_id", "pk", "name", *FIGURES, "upcoming_direction", "had_earlier"
-    ):
-        yield owner_id, pk, name, _position(values, direction, had_earlier)
+GROUP_KEYS = ("owner_id", "current_currency", "upcoming_currency", "has_end", "upcoming_direction", "had_earlier",
+              "ending_days")
+SUMS = ("current", "upcoming", "contacts")  # each group's current and upcoming MRR summed, and its size
 
 
-def groups(contacts, *, today: datetime.date):
-    """(owner id, Group) for `contacts`: one GROUP BY instead of a row per contact in Python."""
-    rows = _figures(contacts, today=today).annotate(
+def grouped(contacts, *, today: datetime.date, fresh: bool):
+    """`contacts` grouped by GROUP_KEYS, with their MRR summed and counted: one GROUP BY (a values
+    queryset, which `pipeline_store` also writes straight into its table)."""
+    rows = _figures(contacts, today=today, fresh=fresh).annotate(
         has_end=ExpressionWrapper(Q(current_end__isnull=False), output_field=BooleanField()),
         ending_days=Case(*(When(ends_within_q(days, today), then=Value(days)) for days in ENDING_WINDOWS)),
     )
-    keys = ("owner_id", "current_currency", "upcoming_currency", "has_end", "upcoming_direction", "had_earlier",
-            "ending_days")
-    rows = rows.order_by().values(*keys).annotate(
+    return rows.order_by().values(*GROUP_KEYS).annotate(
         current=Sum("current_mrr"), upcoming=Sum("upcoming_mrr"), contacts=Count("pk")
     )
-    for row in rows:
-        yield row["owner_id"], Group(
-            current_mrr=row["current"], current_currency=row["current_currency"], has_end=row["has_end"],
-            upcoming_mrr=row["upcoming"], upcoming_currency=row["upcoming_currency"],
-            ending=row["upcoming_direction"] == Direction.ENDING, had_earlier=row["had_earlier"],
-            ending_days=row["ending_days"], count=row["contacts"],
-        )
 
 
-def ending_soon(contacts, *, today: datetime.date, limit: int):
+def group_of(row: dict) -> Group:
+    return Group(
+        current_mrr=row["current"], current_currency=row["current_currency"], has_end=row["has_end"],
+        upcoming_mrr=row["upcoming"], upcoming_currency=row["upcoming_currency"],
+        ending=row["upcoming_direction"] == Direction.ENDING, had_earlier=row["had_earlier"],
+        ending_days=row["ending_days"], count=row["contacts"],
+    )
+
+
+def ending_first(contacts, *, today: datetime.date, fresh: bool):
+    """`contacts` ending within the widest window, each with its `rank` among its owner's by end date
+    (ties share one): the first ENDING_SHOWN of each owner hold the first of any set of owners."""
+    ranked = Window(Rank(), partition_by=F("owner_id"), order_by=F("current_end").asc())
+    return (_figures(contacts, today=today, fresh=fresh).filter(ends_within_q(ENDING_WINDOWS[-1], today))
+            .annotate(rank=ranked).order_by().values("owner_id", "pk", "rank"))
+
+
+def ending_soon(contacts, *, today: datetime.date, fresh: bool, limit: int):
     """(contact id, name, owner id, Position) of the `limit` contacts whose subscription ends soonest."""
     rows = (
-        _figures(contacts, today=today)
+        _figures(contacts, today=today, fresh=fresh)
         .filter(ends_within_q(ENDING_WINDOWS[-1], today))
         .order_by("current_end", "name", "pk")
         .values_list("pk", "name", "owner_id", *FIGURES, "upcoming_direction", "had_earlier")[:limit]
@@ -256,11 +246,16 @@ class Report:
         return max(self.ending_count - len(self.ending_soon), 0)
 
 
-def build_report(contacts, owners, *, currency: str, today: datetime.date) -> Report:
+def build_report(owner_ids: list[int] | None, owners, *, currency: str, today: datetime.date) -> Report:
+    """The pipeline of the contacts owned by `owner_ids` (None: everyone's), with a row for each
+    of `owners`; the totals count every owner's contacts, listed or not."""
+    from subscriptions.pipeline_store import ending_candidates, owner_groups
+
+    fresh, groups = owner_groups(owner_ids, today=today)
     by_owner: dict = defaultdict(dict)
     team: dict = {}
     ending_count = 0
-    for owner_id, group in groups(contacts, today=today):
+    for owner_id, group in groups:
         for code in currencies_of(group):
             by_owner[owner_id].setdefault(code, Totals()).add(group, today, code)
             team.setdefault(code, Totals()).add(group, today, code)
@@ -271,6 +266,7 @@ def build_report(contacts, owners, *, currency: str, today: datetime.date) -> Re
         currency=currency,
         owners=[(owner, by_owner.get(owner.pk, {})) for owner in owners],
         team=team,
-        ending_soon=ending_soon(contacts, today=today, limit=ENDING_SHOWN) if ending_count else [],
+        ending_soon=ending_soon(ending_candidates(owner_ids), today=today, fresh=fresh, limit=ENDING_SHOWN)
+        if ending_count else [],
         ending_count=ending_count,
     )

@@ -5,52 +5,111 @@ every period write (`refresh_contacts`), and once a day for every contact as dat
 (`refresh_stale`, the beat task); `rebuild` rewrites every row. All three are one set-based
 `INSERT ... SELECT ... ON CONFLICT DO UPDATE` over the definitions, never a loop in Python.
 
-A row is read as today's only when it is: every read of a stored figure requires the row's own
-`as_of` to be today, in the statement that reads it.
-- Lists, their filters, sorts and exports (the registry fields, `stored`) read the stored columns
-  only while `stored_is_fresh(today)`: a full refresh for today is recorded (`SummaryRun`) and no
-  row is of another day (a write that began before midnight and committed after the day's task).
-  Otherwise (before the day's task has run, if it never has, or while such a row exists) they read
-  the definitions: a figure is never stale, only slower. The stored columns come through a join
-  that itself requires `as_of = today`, so a row that turns stale between that check and the read
-  is still not served (the contact shows no figures for that one request).
-  Why not fall back to the definitions row by row: a sort or filter over `CASE WHEN as_of = today
-  THEN stored ELSE definition END` cannot use the stored columns' indexes. On 200,000 bench contacts
-  the admin's "ends within 90 days by current MRR" page went from 20 ms to 1.3 s.
-- The pipeline reads every row anyway, so while today's refresh is recorded it reads the stored
-  row where that is as of today and the definitions where it is not, row by row
-  (`with_stored_subscription`).
+Reading them has one path, `with_figures` (and `figure` for one expression): while today's
+refresh is recorded (`is_fresh`), a figure is the plain stored column, which the planner can
+filter, sort and sum through its indexes; before it (the daily task has not run yet, or never
+has) it is the definition, slower but never stale.
+
+That rests on one invariant: once today's run is recorded, every contact with periods has its row
+and every row is as of today. A period write and the daily run could break it only by crossing:
+a write that read "today" before midnight and commits after the next day's run. So writes take a
+shared advisory lock and the run an exclusive one (`_DAY_LOCK`), and a write stamps its rows with
+the latest recorded day when that is later than its own "today".
 """
 
 import datetime
-import threading
 import time
 
-from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
-from django.db.models import Case, CharField, DateField, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, DateField, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from crm.models import Contact
-from subscriptions.models import SubscriptionSummary, SummaryRun
-from subscriptions.queries import definitions, direction_expression, has_periods, with_subscription
+from subscriptions.dates import DaysBetween, ProratedValue
+from subscriptions.models import Period, SubscriptionSummary, SummaryRun
+from subscriptions.queries import definitions, direction_expression, has_periods
 
 COLUMNS = (
     "current_mrr", "current_currency", "current_start", "current_end",
-    "upcoming_mrr", "upcoming_currency", "upcoming_start", "upcoming_end", "upcoming_direction",
+    "upcoming_mrr", "upcoming_currency", "upcoming_start", "upcoming_end",
 )
+# Figures derived from COLUMNS (and the day), stored beside them so lists test and sum them per row
+# without arithmetic: the MRR status, whether a period ended before the day (new business or
+# reactivation, for the pipeline) and the contract value left as of the day.
+DERIVED = ("upcoming_direction", "had_earlier", "remaining_value")
+FIGURES = COLUMNS + DERIVED
+# What each derived figure's definition reads.
+_NEEDS = {
+    "upcoming_direction": ("current_mrr", "current_currency", "current_end", "upcoming_mrr", "upcoming_currency", "upcoming_start"),
+    "had_earlier": (),
+    "remaining_value": ("current_mrr", "current_end"),
+}
+# pg_advisory_xact_lock key: shared by period writes, exclusive for the daily run ("summ").
+_DAY_LOCK = 0x73756D6D
+
+
+def remaining_value(today: datetime.date):
+    """MRR x 12 / 365 for each day left in the current period, today included; none if open-ended
+    (`Period.remaining_value`, as an expression over `current_mrr` and `current_end`)."""
+    return ProratedValue(F("current_mrr"), DaysBetween(Value(today), F("current_end")) + 1)
+
+
+def _derived(name: str, today: datetime.date):
+    if name == "upcoming_direction":
+        return direction_expression()
+    if name == "had_earlier":
+        return Exists(Period.objects.filter(contact=OuterRef("pk"), end_date__lt=today))
+    return remaining_value(today)
+
+
+def is_fresh(today: datetime.date) -> bool:
+    """Whether today's refresh is recorded, so the stored columns hold today's figures (one query)."""
+    return SummaryRun.objects.filter(as_of=today).exists()
+
+
+def figure(name: str, *, today: datetime.date, fresh: bool):
+    """One figure as an expression: the stored column when `fresh`, else its definition (a derived
+    one reads its inputs by name: `with_figures` puts them beside it)."""
+    if fresh:
+        return F(f"subscription_summary__{name}")
+    return definitions(today)[name] if name in COLUMNS else _derived(name, today)
+
+
+def with_figures(contacts: QuerySet, names=FIGURES, *, today: datetime.date, fresh: bool | None) -> QuerySet:
+    """`contacts` annotated with the figures `names` as of `today`: the one way to read them.
+
+    `fresh` is `is_fresh(today)`, asked once by the caller for everything it builds. None decides
+    row by row in the statement: the stored row where it is as of today (a write today stores it so
+    before the day's run), the definitions where not. That is for a few rows read by key, as the
+    contact page does (one query, no freshness check); never for a list, whose filters and sorts
+    could then not use the stored columns' indexes."""
+    if fresh:
+        return contacts.annotate(**{name: figure(name, today=today, fresh=True) for name in names})
+
+    def chosen(name, definition):
+        if fresh is not None:
+            return definition
+        stored = figure(name, today=today, fresh=True)
+        return Case(When(subscription_summary__as_of=today, then=stored), default=definition,
+                    output_field=definition.output_field)
+
+    needed = [c for c in COLUMNS if c in names or any(c in _NEEDS[d] for d in DERIVED if d in names)]
+    base = definitions(today)
+    contacts = contacts.alias(**{c: chosen(c, base[c]) for c in needed if c not in names})
+    contacts = contacts.annotate(**{c: chosen(c, base[c]) for c in needed if c in names})
+    return contacts.annotate(**{d: chosen(d, _derived(d, today)) for d in DERIVED if d in names})
 
 
 def _upsert(contacts: QuerySet, *, today: datetime.date) -> None:
     """Write the summary rows of `contacts` from the definitions as of `today`."""
     rows = (
-        with_subscription(contacts.order_by(), on=today)
+        with_figures(contacts.order_by(), today=today, fresh=False)
         .annotate(summary_as_of=Value(today, output_field=DateField()))
-        .values_list("pk", "summary_as_of", *COLUMNS)
+        .values_list("pk", "summary_as_of", *FIGURES)
     )
     sql, params = rows.query.sql_with_params()
     table = SubscriptionSummary._meta.db_table
-    columns = ", ".join(("contact_id", "as_of", *COLUMNS))
-    updates = ", ".join(f"{column} = excluded.{column}" for column in ("as_of", *COLUMNS))
+    columns = ", ".join(("contact_id", "as_of", *FIGURES))
+    updates = ", ".join(f"{column} = excluded.{column}" for column in ("as_of", *FIGURES))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT * FROM ({sql}) AS fresh "
@@ -59,11 +118,26 @@ def _upsert(contacts: QuerySet, *, today: datetime.date) -> None:
         )
 
 
+def _lock_day(*, exclusive: bool) -> None:
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [_DAY_LOCK])
+
+
 def refresh_contacts(contact_ids, *, today: datetime.date) -> None:
     """Rewrite the rows of these contacts (after a write to their periods, in its transaction):
-    `contact_ids` is ids, or an expression giving them (a subquery: an import's thousands)."""
+    `contact_ids` is ids, or an expression giving them (a subquery: an import's thousands).
+    Their owners' stored pipelines are marked out of date in the same transaction."""
+    from subscriptions.pipeline_store import mark_stale
+
     ids = contact_ids if hasattr(contact_ids, "resolve_expression") else list(contact_ids)
-    _upsert(Contact.objects.filter(pk__in=ids), today=today)
+    with transaction.atomic():
+        _lock_day(exclusive=False)
+        latest = SummaryRun.objects.order_by("-as_of").values_list("as_of", flat=True).first()
+        day = max(today, latest) if latest else today
+        contacts = Contact.objects.filter(pk__in=ids)
+        _upsert(contacts, today=day)
+        mark_stale(contacts)
 
 
 @transaction.atomic
@@ -72,15 +146,19 @@ def refresh_stale(*, today: datetime.date) -> SummaryRun:
 
     A row's figures can only change when its current period has ended, its upcoming one has
     started, or it was computed for a later day; those rows (and contacts with periods but no row
-    yet) are recomputed, every other stale row only has its date moved on.
+    yet) are recomputed. Every other stale row has its date moved on and its remaining value
+    counted down, in one UPDATE.
     """
     started = time.monotonic()
+    _lock_day(exclusive=True)
     summaries = SubscriptionSummary.objects.filter(contact=OuterRef("pk"))
     changed = summaries.filter(
         Q(as_of__lt=today) & (Q(current_end__lt=today) | Q(upcoming_start__lte=today)) | Q(as_of__gt=today)
     )
     _upsert(Contact.objects.filter(Exists(changed) | (~Exists(summaries) & has_periods())), today=today)
-    SubscriptionSummary.objects.filter(as_of__lt=today).update(as_of=today)
+    # Whether a period ended before the day cannot change on a row that is not recomputed: such a
+    # period was the current or a later one on the row's day, and then the row counts as changed.
+    SubscriptionSummary.objects.filter(as_of__lt=today).update(as_of=today, remaining_value=remaining_value(today))
     return _record(today, started)
 
 
@@ -88,6 +166,7 @@ def refresh_stale(*, today: datetime.date) -> SummaryRun:
 def rebuild(*, today: datetime.date) -> SummaryRun:
     """Rewrite every row from the definitions."""
     started = time.monotonic()
+    _lock_day(exclusive=True)
     SubscriptionSummary.objects.all().delete()
     _upsert(Contact.objects.filter(has_periods()), today=today)
     return _record(today, started)
@@ -98,81 +177,3 @@ def _record(today: datetime.date, started: float) -> SummaryRun:
     SummaryRun.objects.exclude(as_of=today).delete()
     run, _ = SummaryRun.objects.update_or_create(as_of=today, defaults={"seconds": time.monotonic() - started})
     return run
-
-
-class _StoredColumn(F):
-    """A column of the contact's summary row through a join that requires the row's `as_of` to be
-    `today` (`LEFT JOIN ... ON contact_id = id AND as_of = today`): without such a row it is null.
-    The expression adds the join to the query it is resolved in, once per day."""
-
-    def __init__(self, column: str, today: datetime.date):
-        self.relation, self.today = f"summary_as_of_{today:%Y%m%d}", today
-        super().__init__(f"{self.relation}__{column}")
-
-    def resolve_expression(self, query=None, *args, **kwargs):
-        if self.relation not in query._filtered_relations:
-            condition = Q(subscription_summary__as_of=self.today)
-            query.add_filtered_relation(FilteredRelation("subscription_summary", condition=condition), self.relation)
-        return super().resolve_expression(query, *args, **kwargs)
-
-
-def stored(column: str, today: datetime.date) -> F:
-    """The stored `column` of the contact's row as of `today` (null if the row is of another day)."""
-    return _StoredColumn(column, today)
-
-
-def with_stored_subscription(contacts: QuerySet, *, today: datetime.date) -> QuerySet:
-    """`queries.with_subscription`'s annotations, each read from the contact's stored row where that
-    row is as of `today` and from the definitions where it is not: one statement, whose subqueries
-    run only for the rows of another day."""
-    as_of_today = Q(subscription_summary__as_of=today)
-    columns = {
-        name: Case(When(as_of_today, then=F(f"subscription_summary__{name}")), default=definition,
-                   output_field=definition.output_field)
-        for name, definition in definitions(today).items()
-    }
-    direction = Case(When(as_of_today, then=F("subscription_summary__upcoming_direction")),
-                     default=direction_expression(), output_field=CharField())
-    return contacts.annotate(**columns).annotate(upcoming_direction=direction)
-
-
-# Whether today's rows may be read: asked once per request, and every time outside one.
-_state = threading.local()
-
-
-def stored_is_fresh(today: datetime.date) -> bool:
-    """Whether lists may read the stored columns: today's refresh is recorded and every row is as
-    of today."""
-    return _freshness(today) == (True, False)
-
-
-def run_is_recorded(today: datetime.date) -> bool:
-    """Whether today's refresh is recorded: every contact with periods has a row (as of today, or
-    of another day when a write crossed midnight: `with_stored_subscription` reads past those)."""
-    return _freshness(today)[0]
-
-
-def _freshness(today: datetime.date) -> tuple[bool, bool]:
-    """(today's refresh is recorded, a row of another day exists): one query, asked once per request."""
-    known = getattr(_state, "fresh", None)
-    if known is not None and known[0] == today:
-        return known[1]
-    other_day = SubscriptionSummary.objects.filter(Q(as_of__lt=today) | Q(as_of__gt=today))
-    found = SummaryRun.objects.filter(as_of=today).annotate(other_day=Exists(other_day)).values_list("other_day", flat=True)
-    found = next(iter(found), None)
-    fresh = (found is not None, bool(found))
-    if getattr(_state, "in_request", False):
-        _state.fresh = (today, fresh)
-    return fresh
-
-
-def _request_started(**kwargs):
-    _state.in_request, _state.fresh = True, None
-
-
-def _request_finished(**kwargs):
-    _state.in_request, _state.fresh = False, None
-
-
-request_started.connect(_request_started, dispatch_uid="subscriptions.summary.started")
-request_finished.connect(_request_finished, dispatch_uid="subscriptions.summary.finished")

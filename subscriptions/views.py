@@ -24,7 +24,7 @@ from crm.access import vendor_staff_required
 from crm.dates import today
 from crm.features import feature_required
 from crm.http import HtmxHttpRequest
-from crm.models import Contact, assignable_owners
+from crm.models import Contact, assignable_owners, visible_owner_ids
 from subscriptions import services
 from subscriptions.forms import (
     DeleteForm, FormPartForm, MrrPreviewForm, PanelPartForm, PeriodChangeForm, PeriodForm, RefreshForm, period_values,
@@ -234,9 +234,7 @@ def history(request: HtmxHttpRequest, pk: int):
 def pipeline(request: HtmxHttpRequest):
     """Current vs upcoming MRR and the movements between them, per owner the user can see."""
     owners = list(assignable_owners(request.user).order_by("first_name", "last_name", "username"))
-    report = build_report(
-        Contact.objects.visible_to(request.user), owners, currency=settings.CRM_CURRENCY, today=today()
-    )
+    report = build_report(visible_owner_ids(request.user), owners, currency=settings.CRM_CURRENCY, today=today())
     return render(
         request,
         "subscriptions/pipeline.html",

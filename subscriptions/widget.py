@@ -1,12 +1,10 @@
 """What the contact page's subscription widget shows, read in two queries whatever the history.
 
-Which period is current, which is upcoming and the MRR status come from the contact's stored
-summary row (`summary.py`) when that row is as of today: it is written from the same definitions
-(`queries.with_subscription`) that smart lists sort and export, in the transaction of every period
-write, so the widget and a list can never disagree about them. Without such a row (before the day's
-refresh, or a row written on another day) the widget asks the definitions themselves: eight
-subqueries, ~25 ms at 100,000 contacts, where reading the row is one primary-key lookup. A contact
-without periods needs neither.
+Which period is current, which is upcoming and the MRR status come from the contact's
+subscription figures, read the one way lists read them (`summary.with_figures`): the stored row
+while today's refresh is recorded, else the definitions (`queries`). The row is written from the
+same definitions in the transaction of every period write, so the widget and a list can never
+disagree about them. A contact without periods needs neither.
 
 Rendering ten years of monthly periods (a table row and a chart point each) costs far more than
 reading them, so the template caches those two fragments under `Subscription.fingerprint`: a
@@ -23,9 +21,9 @@ from functools import cached_property
 
 from crm.models import Contact
 from subscriptions.history import Month, chart, monthly_mrr
-from subscriptions.models import Direction, Period, SubscriptionSummary, Tag
+from subscriptions.models import Direction, Period, Tag
 from subscriptions.money import accrued
-from subscriptions.queries import with_subscription
+from subscriptions.summary import with_figures
 
 
 @dataclass(frozen=True)
@@ -112,12 +110,8 @@ NO_FIGURES = dict.fromkeys(FIGURES)
 
 
 def figures_of(contact: Contact, *, today: datetime.date) -> dict:
-    """The start of the current and upcoming periods and the MRR status as of `today`: from the
-    stored summary row when it is as of `today`, else from the definitions."""
-    row = SubscriptionSummary.objects.filter(contact=contact, as_of=today).values(*FIGURES).first()
-    if row is not None:
-        return row
-    return with_subscription(Contact.objects.filter(pk=contact.pk), on=today).values(*FIGURES).get()
+    """The start of the current and upcoming periods and the MRR status as of `today`."""
+    return with_figures(Contact.objects.filter(pk=contact.pk), FIGURES, today=today, fresh=None).values(*FIGURES).get()
 
 
 def subscription_of(contact: Contact, *, today: datetime.date) -> Subscription:

@@ -95,7 +95,9 @@ MATRIX = [
     row("admin:index", "GET",               200, 302, 302, 302, 302, 302, 302, 302),
     row("admin:index", "POST",              200, 302, 302, 302, 302, 302, 302, 302),
     # subscriptions, switched on: the contact's visibility decides
-    row("subscriptions:pipeline", "GET",    200, 200, 200, 200, 404, 404, 302, 302, features=SUBS),
+    # A report stores the pipeline it computed for the owners it shows (`subscriptions.pipeline_store`).
+    row("subscriptions:pipeline", "GET",    200, 200, 200, 200, 404, 404, 302, 302, features=SUBS,
+        writes=("admin", "manager", "rep", "other_rep")),
     row("subscriptions:pipeline", "POST",   405, 405, 405, 405, 405, 405, 405, 405, features=SUBS),
     row("subscriptions:contact", "GET",     200, 200, 200, 404, 404, 404, 302, 302, kwargs=CONTACT, features=SUBS),
     row("subscriptions:contact", "POST",    405, 405, 405, 405, 405, 405, 405, 405, kwargs=CONTACT, features=SUBS),

@@ -15,6 +15,10 @@ from tests.reliability.test_two_writers import EDIT_FORMS, VERSION_FIELDS
 COMPUTED = {
     "subscriptions.SubscriptionSummary": "computed from periods by the summary job",
     "subscriptions.SummaryRun": "the summary job's own record",
+    "subscriptions.OwnerPipeline": "an owner's stored pipeline, computed from the summaries when a report reads it",
+    "subscriptions.OwnerPipelineGroup": "an owner's stored pipeline, computed from the summaries when a report reads it",
+    "subscriptions.OwnerPipelineEnding": "an owner's stored pipeline, computed from the summaries when a report reads it",
+    "subscriptions.OwnerPipelineStale": "a mark written by period writes and by triggers on contacts",
     "smartlists.ExportJob": "the export job's progress",
     "renewals.Notice": "the notice sweep's record",
     "subscriptions.PeriodChange": "the audit row of a period's change, written by the services",

@@ -22,7 +22,7 @@ from crm.fields import ContactField
 from crm.models import Contact
 from smartlists.export import csv_chunks
 from smartlists.queries import listing
-from subscriptions.summary import rebuild, stored_is_fresh
+from subscriptions.summary import is_fresh, rebuild
 from tests.factories import ContactFactory, OrganisationFactory
 from tests.smartlists.conftest import TODAY, days, period, smartlist
 
@@ -258,7 +258,7 @@ def test_the_csv_is_these_exact_bytes(rep, subscriptions_on, stored):
     ContactFactory(owner=rep, name="=cmd")
     if stored:  # the MRR columns are then the summary's numeric(12, 2) ones, written without ROUND
         rebuild(today=TODAY)
-        assert stored_is_fresh(TODAY)
+        assert is_fresh(TODAY)
     sl = smartlist(rep, columns=["name", "current_mrr", "current_end", "upcoming_direction", "tags_text", "kind"])
     assert csv_output(rep, sl) == GOLDEN
 

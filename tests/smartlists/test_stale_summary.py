@@ -1,18 +1,18 @@
-"""A stored summary row of another day is never served as today's, even while today's refresh is
-recorded: the smart list (its rows, filters and sort), its CSV export and the pipeline show what
-the periods say for that contact."""
+"""A stored figure is never served as today's unless it is: before today's refresh is recorded,
+the smart list (its rows, filters and sort), its CSV export and the pipeline show what the periods
+say; and a period write that crosses midnight cannot leave a row of another day behind today's run."""
 
 import datetime
 import re
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from django.urls import reverse
 
-from crm import fields
-from crm.models import Contact
 from subscriptions.models import SubscriptionSummary, SummaryRun
-from subscriptions.summary import rebuild, run_is_recorded, stored_is_fresh
+from subscriptions.summary import is_fresh, rebuild, refresh_contacts, refresh_stale
 from tests.factories import ContactFactory
 from tests.smartlists.conftest import TODAY, days, period, smartlist
 from tests.smartlists.test_export import export, page_table, parse
@@ -25,19 +25,19 @@ COLUMNS = ["name", "current_mrr", "current_end", "upcoming_mrr", "upcoming_direc
 
 @pytest.fixture
 def stale(rep, subscriptions_on):
-    """Today's refresh is recorded, but one contact's row was left as of yesterday, with figures
-    that are not (or no longer) its own: 999 a month, ending in 5 days with nothing after."""
+    """Yesterday's refresh is recorded, today's not yet; one contact's row holds figures that are
+    not (or no longer) its own: 999 a month, ending in 5 days with nothing after."""
     fresh = ContactFactory(owner=rep, name="Fresh row")
     period(fresh, "100.00", days(-10), days(20))
     left = ContactFactory(owner=rep, name="Row of yesterday")
     period(left, "300.00", days(-10), days(40))
     period(left, "350.00", days(41))
-    rebuild(today=TODAY)
+    rebuild(today=YESTERDAY)
     SubscriptionSummary.objects.filter(contact=left).update(
-        as_of=YESTERDAY, current_mrr=Decimal("999.00"), current_end=days(5),
-        upcoming_mrr=None, upcoming_start=None, upcoming_direction="ending",
+        current_mrr=Decimal("999.00"), current_end=days(5), upcoming_mrr=None, upcoming_start=None,
+        upcoming_direction="ending",
     )
-    assert SummaryRun.objects.filter(as_of=TODAY).exists()
+    assert not is_fresh(TODAY)
     return left
 
 
@@ -84,20 +84,49 @@ def test_the_pipeline_counts_the_computed_figures(client_as, rep, stale):
     assert "Fresh row" in ending and "Row of yesterday" not in ending
 
 
-def test_while_a_row_is_of_another_day_lists_read_the_definitions_and_the_pipeline_reads_past_it(stale):
-    assert run_is_recorded(TODAY) and not stored_is_fresh(TODAY)
-    SubscriptionSummary.objects.filter(contact=stale).update(as_of=TODAY)
-    assert stored_is_fresh(TODAY)
-
-
-def test_a_row_that_turns_stale_after_the_check_is_not_served_either(rep, subscriptions_on):
-    """The stored column is read through a join that requires the row to be as of today: a row
-    written for another day between the freshness check and the read shows no figure, never its own."""
+def test_a_write_that_read_yesterday_stores_its_row_as_of_the_recorded_day(rep, subscriptions_on):
+    """A write that took "today" before midnight and runs after today's refresh: its row is
+    computed for today, so every row stays as of today and lists may read the stored columns."""
     contact = ContactFactory(owner=rep)
     period(contact, "300.00", days(-10), days(40))
     rebuild(today=TODAY)
-    contacts = fields.annotate(Contact.objects.filter(pk=contact.pk), ["current_mrr", "upcoming_direction"], today=TODAY)
-    assert "subscriptionsummary" in str(contacts.query).lower()  # built while fresh: the stored columns
-    assert contacts.values_list("current_mrr", flat=True).get() == Decimal("300.00")
-    SubscriptionSummary.objects.filter(contact=contact).update(as_of=YESTERDAY, current_mrr=Decimal("999.00"))
-    assert contacts.values_list("current_mrr", "upcoming_direction").get() == (None, None)
+    refresh_contacts([contact.pk], today=YESTERDAY)
+    assert SubscriptionSummary.objects.get(contact=contact).as_of == TODAY
+    assert is_fresh(TODAY)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_run_waits_for_a_period_write_in_flight(rep, subscriptions_on):
+    contact = ContactFactory(owner=rep)
+    period(contact, "300.00", days(-10), days(40))
+    rebuild(today=YESTERDAY)
+    written, release, ran = threading.Event(), threading.Event(), threading.Event()
+
+    def write_as_of_yesterday():
+        try:
+            with transaction.atomic():
+                refresh_contacts([contact.pk], today=YESTERDAY)
+                written.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def daily_run():
+        try:
+            refresh_stale(today=TODAY)
+            ran.set()
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=write_as_of_yesterday)
+    writer.start()
+    assert written.wait(10)
+    runner = threading.Thread(target=daily_run)
+    runner.start()
+    assert not ran.wait(1)  # the run waits for the write's transaction
+    release.set()
+    writer.join(10)
+    runner.join(10)
+    assert ran.is_set()
+    assert set(SubscriptionSummary.objects.values_list("as_of", flat=True)) == {TODAY}
+    assert SummaryRun.objects.get().as_of == TODAY

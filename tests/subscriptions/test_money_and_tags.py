@@ -13,7 +13,7 @@ from crm.models import Contact
 from subscriptions.dates import end_after_months
 from subscriptions.models import Period, Tag
 from subscriptions.money import accrued, normalise_mrr
-from subscriptions.pipeline import MOVEMENTS, Position, Totals, currencies_of, movements, next_mrr
+from subscriptions.pipeline import MOVEMENTS, Group, Position, Totals, currencies_of, movements, next_mrr
 from tests.factories import ContactFactory
 
 D = Decimal
@@ -199,8 +199,10 @@ def positions_strategy():
 def test_movements_reconcile_per_currency(book):
     totals = {}
     for position in book:
-        for currency in currencies_of(position):
-            totals.setdefault(currency, Totals()).add(position, TODAY, currency)
+        group = Group(position.current_mrr, position.current_currency, position.has_end, position.upcoming_mrr,
+                      position.upcoming_currency, position.ending, position.had_earlier, ending_days=None, count=1)
+        for currency in currencies_of(group):
+            totals.setdefault(currency, Totals()).add(group, TODAY, currency)
     for currency, total in totals.items():
         m = total.moves
         assert total.upcoming == total.current + m["new"] + m["expansion"] + m["reactivation"] - m["contraction"] - m["churn"], currency

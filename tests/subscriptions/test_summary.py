@@ -1,7 +1,9 @@
 """Stored subscription summaries equal the query definitions: after a rebuild, after each write,
-and after the days roll over and the daily task runs; before it runs, lists read the definitions."""
+and after the days roll over and the daily task runs; before it runs, lists read the definitions.
+Each owner's stored pipeline equals the pipeline computed from the definitions, whatever changed."""
 
 import datetime
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -12,12 +14,10 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 from crm import fields
 from crm.models import Contact
 from subscriptions import pipeline, services
-from subscriptions.fields import remaining_value_expression
-from subscriptions.models import Period, SubscriptionSummary, SummaryRun
-from subscriptions.queries import with_subscription
-from subscriptions.summary import rebuild, refresh_stale, stored_is_fresh
+from subscriptions.models import OwnerPipelineStale, Period, SubscriptionSummary, SummaryRun
+from subscriptions.summary import FIGURES, is_fresh, rebuild, refresh_stale, with_figures
 from subscriptions.tasks import refresh_summaries
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,20 +31,48 @@ def registry_values(today):
     return list(fields.annotate(Contact.objects.order_by("pk"), KEYS, today=today).values_list("pk", *KEYS))
 
 
-def definition_values(today):
+def definition_values(today, keys=KEYS):
     """The definitions: subqueries over the periods."""
-    contacts = with_subscription(Contact.objects.order_by("pk"), on=today)
-    return list(contacts.annotate(remaining_value=remaining_value_expression(today)).values_list("pk", *KEYS))
+    return list(with_figures(Contact.objects.order_by("pk"), keys, today=today, fresh=False).values_list("pk", *keys))
 
 
-def pipeline_positions(today):
-    """The pipeline's figures per contact: from the stored rows while they are fresh, else the definitions."""
-    return sorted(pipeline.positions(Contact.objects.all(), today=today), key=lambda row: row[1])
+def stored_values(today):
+    """Every stored figure of every contact with periods, as the stored rows hold them."""
+    contacts = Contact.objects.filter(subscription_summary__isnull=False).order_by("pk")
+    return list(with_figures(contacts, FIGURES, today=today, fresh=True).values_list("pk", *FIGURES))
+
+
+def defined_values_of_stored(today):
+    contacts = Contact.objects.filter(subscription_summary__isnull=False).order_by("pk")
+    return list(with_figures(contacts, FIGURES, today=today, fresh=False).values_list("pk", *FIGURES))
 
 
 def reads_stored(today) -> bool:
     sql = str(fields.annotate(Contact.objects.all(), ["current_mrr"], today=today).query)
-    return stored_is_fresh(today) and "subscriptionsummary" in sql.lower()
+    return is_fresh(today) and "subscriptionsummary" in sql.lower()
+
+
+def defined_groups(today, contacts=None):
+    """The pipeline's groups computed from the definitions (no stored row read)."""
+    rows = pipeline.grouped(contacts if contacts is not None else Contact.objects.all(), today=today, fresh=False)
+    return Counter(tuple(sorted(row.items())) for row in rows)
+
+
+def report(owners, today):
+    return pipeline.build_report([owner.pk for owner in owners], owners, currency="EUR", today=today)
+
+
+def defined_report(owners, today):
+    """What the report must say: its totals added up from groups computed from the definitions,
+    contact by contact."""
+    team: dict = {}
+    for contact in Contact.objects.filter(owner__in=owners):
+        for row in pipeline.grouped(Contact.objects.filter(pk=contact.pk), today=today, fresh=False):
+            group = pipeline.group_of(row)
+            for code in pipeline.currencies_of(group):
+                team.setdefault(code, pipeline.Totals()).add(group, today, code)
+    team.setdefault("EUR", pipeline.Totals())
+    return team
 
 
 # One contact's periods: (gap in days before it, length in days or None for open-ended, MRR, currency).
@@ -85,22 +113,22 @@ def test_stored_values_equal_the_definitions_before_and_after_a_day_rolls_over(r
     make_contacts(rep, shapes)
     today = BASE + first_day * DAY
     SummaryRun.objects.all().delete()
-    defined = pipeline_positions(today)
+    defined = defined_groups(today)
     rebuild(today=today)
     assert reads_stored(today)
     assert registry_values(today) == definition_values(today)
-    assert pipeline_positions(today) == defined
+    assert stored_values(today) == defined_values_of_stored(today)
+    assert Counter(tuple(sorted(r.items())) for r in pipeline.grouped(Contact.objects.all(), today=today, fresh=True)) == defined
 
     later = today + rolled * DAY
     if rolled:
         # Before the day's task runs, the registry reads the definitions: never a stale figure.
-        assert not stored_is_fresh(later)
+        assert not is_fresh(later)
         assert registry_values(later) == definition_values(later)
-    defined_later = pipeline_positions(later) if rolled else defined
     refresh_stale(today=later)
     assert reads_stored(later)
     assert registry_values(later) == definition_values(later)
-    assert pipeline_positions(later) == defined_later
+    assert stored_values(later) == defined_values_of_stored(later)
     assert set(SubscriptionSummary.objects.values_list("as_of", flat=True)) <= {later}
 
 
@@ -157,31 +185,69 @@ def test_contacts_with_periods_but_no_row_yet_get_one_from_the_daily_task(rep):
     assert SubscriptionSummary.objects.get(contact=contact).current_mrr == Decimal("10")
 
 
-def per_contact_report(today):
-    """The pipeline's totals added up contact by contact in Python: what the GROUP BY must equal."""
-    team: dict = {}
-    for _, _, _, position in pipeline.positions(Contact.objects.all(), today=today):
-        for code in pipeline.currencies_of(position):
-            team.setdefault(code, pipeline.Totals()).add(position, today, code)
-    return team
-
-
 @hypothesis_settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(shapes=st.lists(period_shapes, min_size=1, max_size=6), first_day=st.integers(-30, 500), stored=st.booleans())
-def test_the_pipeline_grouped_in_the_database_equals_the_sum_of_its_contacts(rep, shapes, first_day, stored):
+def test_the_stored_pipeline_equals_the_sum_of_its_contacts_from_the_definitions(rep, shapes, first_day, stored):
     make_contacts(rep, shapes)
     today = BASE + first_day * DAY
     SummaryRun.objects.all().delete()
     if stored:
         rebuild(today=today)
-    report = pipeline.build_report(Contact.objects.all(), [rep], currency="EUR", today=today)
-    expected = per_contact_report(today)
-    expected.setdefault("EUR", pipeline.Totals())
-    assert report.team == expected
-    assert dict(report.owners[0][1]) == {code: totals for code, totals in expected.items() if totals.contacts}
-    ending = [row for row in pipeline.positions(Contact.objects.all(), today=today)
-              if pipeline.ends_within(row[3], pipeline.ENDING_WINDOWS[-1], today)]
-    assert report.ending_count == len(ending)
-    shown = report.ending()  # soonest first (names order a day's ties, in the database's collation)
-    assert {row["contact_id"] for row in shown} == {pk for _, pk, _, _ in ending}
-    assert [row["position"].current_end for row in shown] == sorted(row[3].current_end for row in ending)
+    built = report([rep], today)
+    expected = defined_report([rep], today)
+    assert built.team == expected
+    assert dict(built.owners[0][1]) == {code: totals for code, totals in expected.items() if totals.contacts}
+    ending = [pk for pk, *_ in pipeline.ending_soon(Contact.objects.all(), today=today, fresh=False, limit=10**6)]
+    assert built.ending_count == len(ending)
+    shown = built.ending()  # soonest first (names order a day's ties, in the database's collation)
+    assert {row["contact_id"] for row in shown} == set(ending)
+    ends = with_figures(Contact.objects.filter(pk__in=ending), ["current_end"], today=today, fresh=False)
+    assert [row["position"].current_end for row in shown] == sorted(ends.values_list("current_end", flat=True))
+
+
+def test_the_stored_pipeline_follows_every_change_of_its_contacts(rep, manager, celery_eager):
+    """Period writes, a contact given to another owner (a form, a bulk statement), a contact deleted
+    and a new day: each report equals the one computed from the definitions."""
+    other = UserFactory(username="other-rep")
+    today = BASE + 40 * DAY
+    with time_machine.travel(today, tick=False):
+        contacts = [ContactFactory(owner=rep) for _ in range(3)]
+        rebuild(today=today)
+
+        def check(day=today):
+            for owners in ([rep], [other], [rep, other, manager]):
+                assert report(owners, day).team == defined_report(owners, day)
+
+        for i, contact in enumerate(contacts):
+            services.period_create(contact=contact, data={"mrr": Decimal(10 * (i + 1)), "currency": "EUR",
+                                                          "start_date": BASE, "end_date": today + (20 * i) * DAY}, by=rep)
+        check()
+        services.period_change(contact=contacts[0], data={"mrr": Decimal("99"), "currency": "EUR",
+                                                          "start_date": today + DAY, "end_date": None}, by=rep)
+        check()
+        contacts[1].owner = other
+        contacts[1].save()
+        check()
+        Contact.objects.filter(pk=contacts[2].pk).update(owner=other)  # as a bulk action's statement does
+        check()
+        contacts[0].delete()
+        check()
+    later = today + 30 * DAY
+    with time_machine.travel(later, tick=False):
+        refresh_stale(today=later)
+        check(later)
+
+
+def test_a_report_reads_stored_rows_and_removes_only_the_marks_it_saw(rep, django_assert_max_num_queries):
+    contact = ContactFactory(owner=rep)
+    Period.objects.create(contact=contact, mrr=Decimal("10"), start_date=BASE, end_date=None)
+    rebuild(today=BASE)
+    report([rep], BASE)  # computes and stores the owner's rows
+    assert not OwnerPipelineStale.objects.exists()
+    with django_assert_max_num_queries(2):  # freshness and what is out of date, then the groups
+        assert report([rep], BASE).team["EUR"].current == Decimal("10")
+    contact.owner = UserFactory(username="new-owner")
+    contact.save()
+    assert set(OwnerPipelineStale.objects.values_list("owner_id", flat=True)) == {rep.pk, contact.owner_id}
+    assert report([rep], BASE).team["EUR"].current == Decimal("0")
+    assert list(OwnerPipelineStale.objects.values_list("owner_id", flat=True)) == [contact.owner_id]
