@@ -31,7 +31,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from crm.pagination import count_cap
 
 PAGE_SIZE = 50
 
@@ -42,13 +41,6 @@ class InvalidCursor(ValueError):
     def __init__(self, parameter: str):
         self.parameter = parameter
         super().__init__(_("This page link does not belong to the list in its current order: open the list at its first page."))
-
-
-def capped_count(queryset: QuerySet) -> tuple[int, bool]:
-    """(rows, exact): the number of rows, or the cap + 1 and False when there are more."""
-    cap = count_cap()
-    rows = queryset.order_by().values("pk")[: cap + 1].count()
-    return (rows, True) if rows <= cap else (cap + 1, False)
 
 
 def encode(values, pk: int) -> str:

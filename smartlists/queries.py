@@ -14,13 +14,14 @@ import django_filters
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.conf import settings
-from django.db.models import F, QuerySet, Sum
+from django.db import connection
+from django.db.models import F, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from crm import fields
 from crm.filters import ContactFilter
-from crm.models import Contact
+from crm.models import Contact, visible_owner_ids
 
 
 LOWER_BOUNDS, UPPER_BOUNDS = ("gt", "gte"), ("lt", "lte")
@@ -128,6 +129,8 @@ class Listing:
     errors: dict
     # (annotation, descending) pairs the rows are ordered by, before the primary key (`ContactField.sort_terms`)
     order: list[tuple[str, bool]] = field(default_factory=list)
+    # The same rows with only what the filters and the totals read: what the count and totals scan.
+    counted: QuerySet | None = None
 
     @property
     def is_valid(self) -> bool:
@@ -154,8 +157,8 @@ def listing(*, user, columns: list[str], params: QueryDict, sort: str, today: da
         if name in _field_of_parameter() and any(value != "" for value in params.getlist(name))
     ]
     keys = [f.key for f in column_fields] + filtered_on + [sort.removeprefix("-")]
-    contacts = fields.annotate(contacts, keys, today=today)
-    filterset = filterset_class()(params, queryset=contacts)
+    reading = fields.Reading(today)
+    filterset = filterset_class()(params, queryset=fields.annotate(contacts, keys, today=today, reading=reading))
     errors = {} if filterset.is_valid() else dict(filterset.errors)
     if not sort_ok:
         errors.update(sort_form.errors)
@@ -163,7 +166,21 @@ def listing(*, user, columns: list[str], params: QueryDict, sort: str, today: da
         return Listing(column_fields, filterset, sort, None, errors)
     order = fields.get(sort.removeprefix("-")).sort_terms(sort.startswith("-"))
     terms = [F(key).desc(nulls_last=True) if descending else F(key).asc(nulls_last=True) for key, descending in order]
-    return Listing(column_fields, filterset, sort, filterset.qs.order_by(*terms, "pk"), {}, order)
+    counted = filterset.filter_queryset(_counted_rows(user, contacts, params, filtered_on, column_fields, reading))
+    return Listing(column_fields, filterset, sort, filterset.qs.order_by(*terms, "pk"), {}, order, counted)
+
+
+def _counted_rows(user, contacts: QuerySet, params: QueryDict, filtered_on: list[str], columns, reading) -> QuerySet:
+    """What the count and totals scan, before the filters: no column that is only shown (an owner's
+    name joins the users), only what the filters and the summed columns read. When those are all
+    one feature's stored fields and the viewer sees every contact, its stored rows alone."""
+    keys = filtered_on + [f.key for f in columns if f.summable]
+    other_filters = [name for name in params if name not in _field_of_parameter() and any(params.getlist(name))]
+    if keys and not other_filters and visible_owner_ids(user) is None:
+        rows = fields.stored_rows(keys, reading)
+        if rows is not None:
+            return rows
+    return fields.annotate(contacts, keys, today=reading.today, reading=reading)
 
 
 def currency_of(contact, contact_field) -> str | None:
@@ -174,26 +191,46 @@ def currency_of(contact, contact_field) -> str | None:
     return settings.CRM_CURRENCY
 
 
-def totals(queryset: QuerySet, columns) -> dict[str, list[dict]]:
-    """For each summable column, one total per currency: the installation's first (0 when it has
-    none), then the others A to Z. Amounts are never converted, never added across currencies.
-    One query, grouped by the columns' currencies."""
-    summable = [f for f in columns if f.summable]
-    if not summable:
-        return {}
-    main = settings.CRM_CURRENCY
-    sums = {f"{f.key}__sum": Sum(f.key) for f in summable}
+@dataclass(frozen=True)
+class Counted:
+    rows: int  # the number of rows, or the cap + 1 when there are more
+    exact: bool
+    # For each summable column, one total per currency, the installation's first: only while exact.
+    totals: dict[str, list[dict]]
+
+
+def count_and_totals(result: Listing, *, cap: int) -> Counted:
+    """The list's size up to `cap` and, while it is within the cap, each summable column's totals
+    per currency (the installation's first, 0 when it has none, then the others A to Z; never
+    converted, never added across currencies): one statement over the capped rows, which carry
+    only what the filters and the summed columns read (`Listing.counted`)."""
+    summable = [f for f in result.columns if f.summable]
     groups = list(dict.fromkeys(f.currency_key for f in summable if f.has_currency))
-    queryset = queryset.order_by()
-    rows = queryset.values(*groups).annotate(**sums) if groups else [queryset.aggregate(**sums)]
+    capped = result.counted.order_by().values("pk", *groups, *(f.key for f in summable))[: cap + 1]
+    sql, params = capped.query.sql_with_params()
+    name = connection.ops.quote_name
+    grouped = ", ".join(name(key) for key in groups)
+    sums = "".join(f", SUM({name(f.key)})" for f in summable)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {grouped}{', ' if groups else ''}COUNT(*){sums} FROM ({sql}) AS capped"
+            + (f" GROUP BY {grouped}" if groups else ""),
+            params,
+        )
+        rows = cursor.fetchall()
+    count = sum(row[len(groups)] for row in rows)
+    if count > cap:
+        return Counted(cap + 1, False, {})
+    main = settings.CRM_CURRENCY
     by_currency: dict[str, dict] = {f.key: {main: 0} for f in summable}
     for row in rows:
-        for f in summable:
-            amount = row[f"{f.key}__sum"]
+        currency_of_group = dict(zip(groups, row))
+        for f, amount in zip(summable, row[len(groups) + 1:]):
             if amount is not None:
-                code = row[f.currency_key] if f.has_currency else main
+                code = currency_of_group[f.currency_key] if f.has_currency else main
                 by_currency[f.key][code] = by_currency[f.key].get(code, 0) + amount
-    return {
+    totals = {
         key: [{"currency": code, "sum": found[code]} for code in [main, *sorted(c for c in found if c != main)]]
         for key, found in by_currency.items()
     }
+    return Counted(count, True, totals)

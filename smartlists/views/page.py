@@ -15,15 +15,15 @@ from crm.forms import BulkForm
 from crm.http import HtmxHttpRequest
 from crm.pagination import count_cap
 from smartlists.models import SmartList
-from smartlists.paging import InvalidCursor, capped_count, page_of
+from smartlists.paging import InvalidCursor, page_of
 from smartlists.queries import (
     Listing,
+    count_and_totals,
     currency_of,
     feature_of_parameter,
     has_filter_parameters,
     listing,
     only_filters,
-    totals,
 )
 
 TEMPLATE = "smartlists/smartlist_detail.html"
@@ -167,20 +167,19 @@ def render_list(
     if not result.is_valid:
         return render(request, template, context, status=400)
     currency = settings.CRM_CURRENCY
-    count, exact = capped_count(result.queryset)
+    # Totals read every row: given while the count is within the cap, not over a list past it.
+    counted = count_and_totals(result, cap=count_cap())
     try:
-        page = page_of(result.queryset, order=result.order, params=request.GET, count=count, exact=exact)
+        page = page_of(result.queryset, order=result.order, params=request.GET, count=counted.rows, exact=counted.exact)
     except InvalidCursor as error:  # never a 500, never a silent first page
         context["listing"] = replace(result, errors={error.parameter: [str(error)]})
         return render(request, template, context, status=400)
-    # Totals read every row: shown while the count is exact (cheap), not over a list past the cap.
-    sums = totals(result.queryset, result.columns) if exact else {}
     context.update(
         page=page,
         count_cap=count_cap(),
-        bulk_capped=not exact,
+        bulk_capped=not counted.exact,
         rows=_rows(page.rows, result.columns, currency),
-        footer=_footer(result.columns, sums),
-        totals_left_out=not exact and any(f.summable for f in result.columns),
+        footer=_footer(result.columns, counted.totals),
+        totals_left_out=not counted.exact and any(f.summable for f in result.columns),
     )
     return render(request, template, context, status=409 if refused else 200)
