@@ -42,11 +42,15 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with `workers` sync workers on a free loopback port, as the Dockerfile runs it."""
+    """gunicorn with `workers` workers of `worker_class` (`threads` threads each) on a free loopback
+    port; 2 sync workers are how the Dockerfile runs it."""
 
-    def __init__(self, *, environment: dict[str, str], workers: int, log_path: Path):
+    def __init__(self, *, environment: dict[str, str], workers: int, log_path: Path, worker_class: str = "sync",
+                 threads: int = 1):
         self.environment = environment
         self.workers = workers
+        self.worker_class = worker_class
+        self.threads = threads
         self.log_path = log_path
         self.port = free_port()
         self.process: subprocess.Popen | None = None
@@ -55,7 +59,7 @@ class Server:
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--bind", f"{HOST}:{self.port}",
-             "--workers", str(self.workers)],
+             "--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads)],
             cwd=ROOT, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self._wait_until_serving()

@@ -9,7 +9,8 @@ as a browser does. A change starts on time whether or not earlier ones have fini
 `MOST_CHANGES_AT_ONCE` at once).
 
 The client is Python threads, one per browsing person, each with its own keep-alive connection
-(gunicorn's sync workers close it after each response; http.client opens it again). Every loop
+(gunicorn's sync workers close it after each response and http.client opens it again; its gthread
+workers keep it). The same client loads either server. Every loop
 stops at its deadline and after `MOST_REQUESTS`; everything stays on 127.0.0.1.
 """
 
@@ -152,6 +153,7 @@ class Timings:
     browsing: list[float] = field(default_factory=list)
     writing: list[float] = field(default_factory=list)  # a whole change: form, POST, redirect
     changes_started: int = 0
+    changes_made: int = 0  # of those started: the ones whose form, POST and redirect all answered
     errors: int = 0
     first_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -236,6 +238,8 @@ def run(workload: Workload, *, port: int, cookies: dict[str, dict[str, str]], se
             timings.writing.append(took)
             if problem:
                 timings.failed(f"{made.form_path} as {person.username}: {problem}")
+            else:
+                timings.changes_made += 1
 
     def write() -> None:
         """Start a change every 1/CHANGES_PER_SECOND s, the writers in turn, whether or not the

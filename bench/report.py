@@ -1,25 +1,38 @@
 """The bench's output: each operation's figures, the ratios the issue sets as targets, and a
 markdown table of both. Pure functions of the numbers, so the arithmetic is tested on its own."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 OK = "ok"
 NOT_WIRED = "not wired yet"
 FAILED = "failed"
 
+# The figures a target compares.
+RATE = "rate"  # requests/s or rows/s: higher is better
+P95 = "p95_ms"  # p95 latency: lower is better
+TIME = "time"  # what one request (or row) takes at the bench's load, 1 / rate: lower is better
+PEAK_RSS = "peak_rss_mb"  # the workers' peak memory: lower is better
+CHANGES = "changes"  # the changes made of those started, in the same operation: all must be made
+HIGHER_IS_BETTER = (RATE, CHANGES)
 
-RATE = "rate"  # higher is better: at least `bound` times the reference's
-P95 = "p95_ms"  # lower is better: under `bound` times the reference's
+SELF = ""  # a target's reference when it is the operation itself (its counts, or its figure at another size)
 
 
 @dataclass(frozen=True)
 class Target:
-    """This operation's rate must reach `bound` times the rate of operation `reference`; or, for
-    `figure` P95, its p95 latency must stay under `bound` times the reference's."""
+    """This operation's `figure` must reach (RATE, CHANGES) or stay within (the others) `bound`
+    times the same figure of operation `reference` in this run; with `across_sizes`, of this same
+    operation in the reference run (bench/reference.py: at 1,000,000 contacts, the latest run at
+    100,000). A `bound` of 0 reports the ratio without holding the operation to it."""
 
     reference: str
     bound: float
     figure: str = RATE
+    across_sizes: bool = False
+
+
+# Every operation's time is compared with the reference run's, whether or not it is held to it.
+REPORTED_TIME_ACROSS_SIZES = Target(SELF, 0, TIME, across_sizes=True)
 
 
 @dataclass
@@ -37,74 +50,104 @@ class Result:
     queries: int | None = None
     requests: int | None = None
     rows: int | None = None
+    changes_started: int | None = None  # the mixed workload's changes through the forms
+    changes_made: int | None = None
     targets: tuple[Target, ...] = field(default=())
 
 
 @dataclass(frozen=True)
 class Ratio:
     operation: str
-    reference: str
-    figure: str  # RATE or P95
-    bound: float
+    reference: str  # the operation compared with; across sizes, the reference run ("100,000 contacts")
+    figure: str
+    bound: float  # 0: reported, not a target
+    across_sizes: bool
+    value: float | None  # the operation's figure (CHANGES: the changes made)
+    reference_value: float | None  # the reference's (CHANGES: the changes started)
     ratio: float | None  # None when either side has no figure
-    met: bool | None
-    missed_by: float | None  # how far the ratio is on the wrong side of the bound, when missed
-    speedup_needed: float | None  # how many times faster the operation must get, when missed
+    met: bool | None  # None when not a target, or not measured
+    off_percent: float | None  # when missed: how far past the bound, in percent of it ("-20" for 0.12x of 0.15x)
 
 
-def ratios(results: list[Result]) -> list[Ratio]:
-    measured = {result.key: result for result in results if result.status == OK}
+def ratios(results: list[Result], earlier: list[Result] | None = None,
+           earlier_label: str = "the reference run") -> list[Ratio]:
+    """The ratios of `results` against their targets; `earlier` is the reference run's results
+    (None when there is none: each comparison across sizes is then n/a), `earlier_label` its name."""
+    measured = _ok_by_key(results)
+    measured_earlier = _ok_by_key(earlier or [])
     found = []
     for result in results:
-        for target in result.targets:
-            mine, theirs = (getattr(measured.get(key), target.figure, None) for key in (result.key, target.reference))
-            if not mine or not theirs:
-                found.append(Ratio(result.key, target.reference, target.figure, target.bound, None, None, None, None))
-                continue
-            ratio = mine / theirs
-            if target.figure == RATE:
-                met = ratio >= target.bound
-                missed_by, speedup = target.bound - ratio, target.bound / ratio
+        targets = result.targets
+        if not any(target.across_sizes and target.figure == TIME for target in targets):
+            targets = (REPORTED_TIME_ACROSS_SIZES, *targets)
+        for target in targets:
+            if target.across_sizes:
+                reference, theirs_from = earlier_label, measured_earlier.get(result.key)
             else:
-                met = ratio < target.bound
-                missed_by, speedup = ratio - target.bound, ratio / target.bound
-            found.append(Ratio(result.key, target.reference, target.figure, target.bound, ratio, met,
-                               None if met else missed_by, None if met else speedup))
+                reference = target.reference or result.key
+                theirs_from = measured.get(reference)
+            mine = _figure(measured.get(result.key), target.figure)
+            theirs = _figure(theirs_from, target.figure, as_reference=True)
+            ratio = met = off = None
+            if mine is not None and theirs:
+                ratio = mine / theirs
+                if target.bound:
+                    met = ratio >= target.bound if target.figure in HIGHER_IS_BETTER else ratio <= target.bound
+                    off = None if met else (ratio / target.bound - 1) * 100
+            found.append(Ratio(result.key, reference, target.figure, target.bound, target.across_sizes,
+                               mine, theirs, ratio, met, off))
     return found
 
 
+def _ok_by_key(results) -> dict[str, Result]:
+    return {result.key: result for result in results if result.status == OK}
+
+
+def _figure(result: Result | None, figure: str, *, as_reference: bool = False) -> float | None:
+    if result is None:
+        return None
+    if figure == TIME:
+        return 1 / result.rate if result.rate else None
+    if figure == CHANGES:
+        return result.changes_started if as_reference else result.changes_made
+    return getattr(result, figure)
+
+
 def missed_lines(found: list[Ratio]) -> list[str]:
+    """A line for each missed target, with its size; and for each target of this run that could
+    not be compared (a comparison across sizes without a reference run is only n/a in the table)."""
     lines = []
     for ratio in found:
+        if not ratio.bound:
+            continue
         if ratio.met is False:
-            needs = "its rate" if ratio.figure == RATE else "less p95 latency"
-            lines.append(
-                f"MISSED {ratio.operation}: {_what(ratio)}{_ratio(ratio.ratio)}x {ratio.reference}, target "
-                f"{_wanted(ratio)}: missed by {ratio.missed_by:.2f} (needs {ratio.speedup_needed:.2f}x {needs})"
-            )
-        elif ratio.met is None:
-            lines.append(
-                f"NOT MEASURED {ratio.operation} vs {ratio.reference} (target {_wanted(ratio)}): "
-                "one of the two has no figure yet"
-            )
+            lines.append(f"MISSED {ratio.operation}: {_compared(ratio)}, target {_wanted(ratio)}: "
+                         f"{_percent(ratio.off_percent)}")
+        elif ratio.met is None and not ratio.across_sizes:
+            lines.append(f"NOT MEASURED {ratio.operation} vs {ratio.reference} (target {_wanted(ratio)}): "
+                         "one of the two has no figure")
     return lines
 
 
-def markdown(results: list[Result], found: list[Ratio]) -> str:
+def markdown(results: list[Result], found: list[Ratio], earlier_label: str = "the reference run") -> str:
+    """The table: figures, the targets in this run, and the time (and memory) against the reference run."""
     by_operation: dict[str, list[Ratio]] = {}
     for ratio in found:
         by_operation.setdefault(ratio.operation, []).append(ratio)
     lines = [
-        "| operation | rate | p50 | p95 | p99 | peak RSS | queries | vs target |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        f"| operation | rate | p50 | p95 | p99 | peak RSS | queries | vs target | time vs {earlier_label} |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for result in results:
+        mine = by_operation.get(result.key, [])
+        this_run = _cell([ratio for ratio in mine if not ratio.across_sizes])
+        across_sizes = _across_sizes_cell([ratio for ratio in mine if ratio.across_sizes])
         if result.status != OK:
             status = f"{result.status}: {result.note}" if result.note else result.status
-            lines.append(f"| {result.label} | {status} | – | – | – | – | – | {_targets_text(by_operation.get(result.key, []))} |")
+            lines.append(f"| {result.label} | {status} | – | – | – | – | – | {this_run} | {across_sizes} |")
             continue
         lines.append(
-            "| {label} | {rate} | {p50} | {p95} | {p99} | {rss} | {queries} | {vs} |".format(
+            "| {label} | {rate} | {p50} | {p95} | {p99} | {rss} | {queries} | {vs} | {across} |".format(
                 label=result.label,
                 rate=_rate(result.rate, result.unit),
                 p50=_ms(result.p50_ms),
@@ -112,23 +155,61 @@ def markdown(results: list[Result], found: list[Ratio]) -> str:
                 p99=_ms(result.p99_ms),
                 rss="–" if result.peak_rss_mb is None else f"{result.peak_rss_mb:.1f} MB",
                 queries="–" if result.queries is None else str(result.queries),
-                vs=_with_note(_targets_text(by_operation.get(result.key, [])), result.note),
+                vs=_with_note(this_run, result.note),
+                across=across_sizes,
             )
         )
     return "\n".join(lines)
 
 
-def _targets_text(found: list[Ratio]) -> str:
+def _cell(found: list[Ratio]) -> str:
     parts = []
     for ratio in found:
         if ratio.ratio is None:
-            parts.append(f"{_what(ratio)}{_wanted(ratio)}: n/a")
-        elif not ratio.bound:  # reported beside the operation, not a target
-            parts.append(f"{_what(ratio)}{_ratio(ratio.ratio)}x {ratio.reference}")
+            what = "changes made" if ratio.figure == CHANGES else f"{_prefix(ratio)}{ratio.reference}"
+            parts.append(f"{what} ({_wanted(ratio)}): n/a")
         else:
-            verdict = "met" if ratio.met else f"MISSED by {ratio.missed_by:.2f}"
-            parts.append(f"{_what(ratio)}{_ratio(ratio.ratio)}x {ratio.reference} ({_wanted(ratio)}: {verdict})")
+            parts.append(_compared(ratio) + _verdict(ratio))
     return "; ".join(parts) or "–"
+
+
+def _across_sizes_cell(found: list[Ratio]) -> str:
+    """The time first, without its name (the column's), then any other figure named."""
+    if all(ratio.ratio is None for ratio in found):
+        return "n/a"
+    parts = []
+    for ratio in found:
+        name = "" if ratio.figure == TIME else _prefix(ratio)
+        figure = "n/a" if ratio.ratio is None else f"{_ratio(ratio.ratio)}x{_verdict(ratio)}"
+        parts.append(f"{name}{figure}")
+    return "; ".join(parts)
+
+
+def _verdict(ratio: Ratio) -> str:
+    if ratio.met is None:
+        return ""
+    return f" ({_wanted(ratio)}: {'met' if ratio.met else f'MISSED {_percent(ratio.off_percent)}'})"
+
+
+def _compared(ratio: Ratio) -> str:
+    if ratio.figure == CHANGES:
+        return f"{ratio.value:.0f} of {ratio.reference_value:.0f} changes made"
+    at = "at " if ratio.across_sizes else ""
+    return f"{_prefix(ratio)}{_ratio(ratio.ratio)}x {at}{ratio.reference}"
+
+
+def _prefix(ratio: Ratio) -> str:
+    return {P95: "p95 ", TIME: "time ", PEAK_RSS: "peak RSS "}.get(ratio.figure, "")
+
+
+def _wanted(ratio: Ratio) -> str:
+    if ratio.figure == CHANGES:
+        return "all"
+    return f"{'>=' if ratio.figure in HIGHER_IS_BETTER else '<='} {ratio.bound:g}x"
+
+
+def _percent(value: float) -> str:
+    return f"{value:+.0f}%" if abs(value) >= 1 else f"{value:+.1f}%"
 
 
 def _with_note(text: str, note: str) -> str:
@@ -137,20 +218,8 @@ def _with_note(text: str, note: str) -> str:
     return note if text == "–" else f"{text}; {note}"
 
 
-def _what(ratio: Ratio) -> str:
-    return "" if ratio.figure == RATE else "p95 "
-
-
-def _wanted(ratio: Ratio) -> str:
-    return f"{'>=' if ratio.figure == RATE else '<'} {_times(ratio.bound)} {ratio.reference}"
-
-
 def _ratio(value: float) -> str:
     return f"{value:.2f}" if value >= 0.01 else f"{value:.4f}"
-
-
-def _times(value: float) -> str:
-    return f"{value:g}x"
 
 
 def _rate(rate: float | None, unit: str) -> str:
@@ -171,3 +240,10 @@ def as_json(results: list[Result], found: list[Ratio]) -> dict:
         "ratios": [asdict(ratio) for ratio in found],
         "missed": missed_lines(found),
     }
+
+
+def results_from_json(document: dict) -> list[Result]:
+    """The results a run wrote (`as_json`), without their targets: the figures a later run compares with."""
+    names = {attribute.name for attribute in fields(Result)} - {"targets"}
+    return [Result(**{name: value for name, value in operation.items() if name in names})
+            for operation in document.get("operations", [])]

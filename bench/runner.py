@@ -1,6 +1,8 @@
 """`python -m bench`: generate (or reuse) the data, serve it with gunicorn, measure, report."""
 
 import argparse
+import contextlib
+import dataclasses
 import datetime
 import json
 import os
@@ -28,6 +30,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=2, help="seconds of warm-up load per operation")
     parser.add_argument("--connections", type=int, default=4, help="concurrent connections for pages")
     parser.add_argument("--only", default="", help="comma-separated operation keys to run")
+    parser.add_argument("--reference", type=Path, default=None, metavar="FILE",
+                        help="an earlier result (JSON) to compare times with; default: above 100,000 contacts, "
+                             "the latest 100,000-contact result in --out")
     options = parser.parse_args(argv)
     if options.contacts < 10:
         parser.error("--contacts must be at least 10")
@@ -102,7 +107,7 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import harness
+    from bench import harness, reference
     from bench.generate import ensure_data
     from bench.operations import OPERATIONS, Context
     from bench.report import FAILED, NOT_WIRED, Result, as_json, markdown, missed_lines, ratios
@@ -115,6 +120,10 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
     if unknown:
         raise BenchError(f"unknown operation(s) {', '.join(sorted(unknown))} in --only")
     operations = [operation for operation in OPERATIONS if not only or operation.key in only]
+    # read before the long part, so that a reference that cannot be read fails now
+    earlier = reference.find(options.out, options.contacts, options.reference)
+    compared = reference.describe(earlier, options.contacts, options.out)
+    _progress(compared)
 
     call_command("migrate", interactive=False, verbosity=0)
     generated = ensure_data(contacts=options.contacts, regenerate=options.regenerate)
@@ -133,7 +142,8 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
     context = Context(contacts=options.contacts, today=today())
     results: list[Result] = []
     sessions: dict[str, harness.Cookies] = {}
-    with harness.Server(environment=environment, workers=2, log_path=options.out / "gunicorn.log") as server:
+    with contextlib.ExitStack() as stack:
+        servers = Servers(stack, environment, options.out)
         for operation in operations:
             base = {"key": operation.key, "label": operation.label, "unit": operation.unit,
                     "targets": operation.targets}
@@ -142,7 +152,7 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
                 _progress(f"{operation.key}: {NOT_WIRED} ({operation.waits_for})")
                 continue
             try:
-                result = _measure(operation, context, server, sessions, options, base)
+                result = _measure(operation, context, servers, sessions, options, base)
             except Exception as error:  # one broken operation must not cost the whole table
                 traceback.print_exc()
                 result = Result(**base, status=FAILED, note=f"{type(error).__name__}: {error}".splitlines()[0])
@@ -150,8 +160,9 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
             _progress(f"{operation.key}: {result.status} {result.rate or 0:,.1f} {result.unit} {result.note}")
     Session.objects.filter(session_key__in=[cookies.session_key for cookies in sessions.values()]).delete()
 
-    found = ratios(results)
-    table = markdown(results, found)
+    label = earlier.label if earlier else f"{reference.REFERENCE_CONTACTS:,} contacts"
+    found = ratios(results, earlier.results if earlier else None, label)
+    table = markdown(results, found, label)
     missed = missed_lines(found)
     elapsed = time.monotonic() - started
     with connection.cursor() as cursor:
@@ -159,11 +170,12 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
         postgresql, jit = cursor.fetchone()
     header = (
         f"bench: {options.contacts:,} contacts on {connection.settings_dict['NAME']} ({postgresql}, jit {jit}), "
-        f"gunicorn 2 workers, {options.duration:g} s per operation after {options.warmup:g} s warm-up, "
+        f"gunicorn {' / '.join(map(str, servers.used)) or 'not started'}, "
+        f"{options.duration:g} s per operation after {options.warmup:g} s warm-up, "
         f"{options.connections} connections; data {'reused' if generated.reused else 'generated'} "
         f"({generated.seconds:.1f} s to generate); run took {elapsed:.0f} s"
     )
-    print(header, table, "\n".join(missed or ["Every measured target is met."]), sep="\n\n")
+    print(header, compared, table, "\n".join(missed or ["Every measured target is met."]), sep="\n\n")
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     document = {
         "contacts": options.contacts,
@@ -173,19 +185,44 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
         "postgresql_jit": jit,
         "cpus": os.cpu_count(),
         "settings": {"duration_s": options.duration, "warmup_s": options.warmup,
-                     "connections": options.connections, "gunicorn_workers": 2},
+                     "connections": options.connections,
+                     "gunicorn": [dataclasses.asdict(serving) for serving in servers.used]},
+        "reference": str(earlier.path) if earlier else None,
         "generation": {"reused": generated.reused, "seconds": generated.seconds,
                        "generated_at": generated.generated_at.isoformat(), "periods": generated.periods},
         **as_json(results, found),
         "table": table,
     }
-    path = options.out / f"bench-{options.contacts}-{stamp}.json"
+    path = reference.result_path(options.out, options.contacts, stamp)
     path.write_text(json.dumps(document, indent=2) + "\n")
     print(f"\nresults: {path}")
     return 1 if any(result.status == FAILED for result in results) else 0
 
 
-def _measure(operation, context, server, sessions, options, base):
+class Servers:
+    """One gunicorn for each way of serving (bench.operations.Serving), started when an operation
+    first needs it; `stack` stops them all."""
+
+    def __init__(self, stack: contextlib.ExitStack, environment: dict[str, str], out: Path):
+        self.stack, self.environment, self.out = stack, environment, out
+        self.started = {}
+
+    @property
+    def used(self) -> list:
+        return list(self.started)
+
+    def __call__(self, serving):
+        from bench import harness
+
+        if serving not in self.started:
+            self.started[serving] = self.stack.enter_context(harness.Server(
+                environment=self.environment, workers=serving.workers, worker_class=serving.worker_class,
+                threads=serving.threads, log_path=self.out / f"gunicorn-{serving.worker_class}.log",
+            ))
+        return self.started[serving]
+
+
+def _measure(operation, context, servers, sessions, options, base):
     from bench import harness
     from bench.operations import COPY, EXPORT, USERS, WRITE
     from bench.report import FAILED, OK, Result
@@ -199,6 +236,7 @@ def _measure(operation, context, server, sessions, options, base):
             **base, rate=copied.rows_per_second, rows=copied.rows, requests=len(copied.runs), queries=1,
             **_percentiles(copied.runs), note=f"{copied.bytes / 1e6:.1f} MB of CSV a run",
         )
+    server = servers(operation.serving)
     if operation.kind == USERS:
         return _measure_users(prepared.workload, server, sessions, options, base)
     cookies = _session(sessions, prepared.username)
@@ -312,16 +350,16 @@ def _measure_users(workload, server, sessions, options, base):
     problems = [] if server.reset_peak_memory() else ["peak memory since the workers started"]
     timings = mixed.run(workload, port=server.port, cookies=cookies, seconds=options.duration)
     notes = [f"{len(workload.browsers)} users"]
-    if workload.writers:
-        notes.append(f"{len(timings.writing)} of {timings.changes_started} changes started at {mixed.CHANGES_PER_SECOND}/s made"
-                     + (f" (p95 {harness.percentile_ms(timings.writing, 95):.0f} ms for form, POST and redirect)"
-                        if timings.writing else ""))
+    if timings.writing:
+        notes.append(f"a change's p95 {harness.percentile_ms(timings.writing, 95):.0f} ms (form, POST and redirect)")
     if timings.errors:
         notes.append(f"{timings.errors} errors, e.g. {timings.first_errors[0]}")
     return Result(
         **base, status=FAILED if timings.errors or not timings.browsing else OK, note="; ".join(notes + problems),
         rate=len(timings.browsing) / timings.seconds, **_percentiles(timings.browsing),
         peak_rss_mb=server.peak_memory_mb(), requests=len(timings.browsing),
+        changes_started=timings.changes_started if workload.writers else None,
+        changes_made=timings.changes_made if workload.writers else None,
     )
 
 
