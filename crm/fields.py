@@ -16,12 +16,13 @@ totals read that currency.
 """
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import F, QuerySet
 
 from crm import features
+from crm.formats import Formats
 
 
 @dataclass
@@ -55,6 +56,30 @@ class ContactField:
     summable: bool = False
     # `(reading) -> expression` of a money field's currency, annotated beside it as `currency_key`
     currency: Callable[[Reading], object] | None = None
+
+    @property
+    def numeric(self) -> bool:
+        """Right-aligned in a table."""
+        return self.kind in ("money", "number")
+
+    def shown(self, row: Mapping, fmt: Formats, currency: str) -> str:
+        """This field's value in `row` (a values() row, a money value's currency beside it under
+        `currency_key`) as a table cell shows it, in every table that has it as a column: money with
+        two places and its currency when it is not the installation's (`currency`), numbers grouped,
+        dates short, a choice by its label."""
+        value = row[self.key]
+        if self.kind == "money":
+            if value is None:
+                return ""
+            code = row[self.currency_key] if self.has_currency else currency
+            return fmt.money(value) + (f" {code}" if code and code != currency else "")
+        if self.kind == "number":
+            return fmt.number(value)
+        if self.kind == "date":
+            return fmt.date(value)
+        if self.kind == "choice":
+            value = dict(self.choices).get(value)
+        return "" if value is None else value
 
     @property
     def has_currency(self) -> bool:

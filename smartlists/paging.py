@@ -252,8 +252,8 @@ def _reversed(term):
 def _page(rows, order: Order, number, count, exact, *, has_next, has_previous) -> Page:
     first, last = (rows[0], rows[-1]) if rows else (None, None)
 
-    def cursor(row):
-        return encode([getattr(row, key) for key, _descending in order], row.pk)
+    def cursor(row):  # a values() row
+        return encode([row[key] for key, _descending in order], row["pk"])
 
     return Page(
         rows=rows,

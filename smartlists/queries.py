@@ -183,14 +183,6 @@ def _counted_rows(user, contacts: QuerySet, params: QueryDict, filtered_on: list
     return fields.annotate(contacts, keys, today=reading.today, reading=reading)
 
 
-def currency_of(contact, contact_field) -> str | None:
-    """The currency of a money field's value on a row of a listing (the installation's for a
-    money field without one)."""
-    if contact_field.has_currency:
-        return getattr(contact, contact_field.currency_key)
-    return settings.CRM_CURRENCY
-
-
 @dataclass(frozen=True)
 class Counted:
     rows: int  # the number of rows, or the cap + 1 when there are more

@@ -13,13 +13,13 @@ from crm.dates import today
 from crm.formats import Formats
 from crm.forms import BulkForm
 from crm.http import HtmxHttpRequest
+from crm.links import object_url
 from crm.pagination import count_cap
 from smartlists.models import SmartList
 from smartlists.paging import InvalidCursor, page_of
 from smartlists.queries import (
     Listing,
     count_and_totals,
-    currency_of,
     feature_of_parameter,
     has_filter_parameters,
     listing,
@@ -101,25 +101,6 @@ class Cell:
     url: str | None = None
 
 
-def _cell(contact, f, currency: str, fmt: Formats) -> Cell:
-    value = getattr(contact, f.key)
-    if f.kind == "money":
-        if value is None:
-            return Cell("", num=True)
-        row_currency = currency_of(contact, f)
-        foreign = f" {row_currency}" if row_currency and row_currency != currency else ""
-        return Cell(fmt.money(value) + foreign, num=True)
-    if f.kind == "number":
-        return Cell(fmt.number(value), num=True)
-    if f.kind == "date":
-        return Cell(fmt.date(value))
-    if f.kind == "choice":
-        value = dict(f.choices).get(value)
-    if f.key == "name":
-        return Cell(value, url=contact.get_absolute_url())
-    return Cell("" if value is None else value)
-
-
 @dataclass(frozen=True, slots=True)
 class Row:
     """A table row: the contact's id (for its bulk-action checkbox) and its cells."""
@@ -128,9 +109,23 @@ class Row:
     cells: list[Cell]
 
 
-def _rows(contacts, columns, currency: str) -> list[Row]:
+def _rows(rows, columns, currency: str) -> list[Row]:
+    """The page's rows (values() rows) as cells, each shown as its field says (`ContactField.shown`)."""
     fmt = Formats()
-    return [Row(contact.pk, [_cell(contact, f, currency, fmt) for f in columns]) for contact in contacts]
+    return [
+        Row(row["pk"], [
+            Cell(f.shown(row, fmt, currency), num=f.numeric,
+                 url=object_url("contact_detail", row["pk"]) if f.key == "name" else None)
+            for f in columns
+        ])
+        for row in rows
+    ]
+
+
+def _shown_values(result: Listing) -> list[str]:
+    """What a page row reads: its id, the columns with their currencies, and the sort's terms (its cursor)."""
+    currencies = [f.currency_key for f in result.columns if f.has_currency]
+    return list(dict.fromkeys(["pk", *(f.key for f in result.columns), *currencies, *(key for key, _ in result.order)]))
 
 
 def render_list(
@@ -170,7 +165,8 @@ def render_list(
     # Totals read every row: given while the count is within the cap, not over a list past it.
     counted = count_and_totals(result, cap=count_cap())
     try:
-        page = page_of(result.queryset, order=result.order, params=request.GET, count=counted.rows, exact=counted.exact)
+        page = page_of(result.queryset.values(*_shown_values(result)), order=result.order, params=request.GET,
+                       count=counted.rows, exact=counted.exact)
     except InvalidCursor as error:  # never a 500, never a silent first page
         context["listing"] = replace(result, errors={error.parameter: [str(error)]})
         return render(request, template, context, status=400)
