@@ -8,7 +8,8 @@ every period write (`refresh_contacts`), and once a day for every contact as dat
 Reading them has one path, `with_figures` (and `figure` for one expression): while today's
 refresh is recorded (`is_fresh`), a figure is the plain stored column, which the planner can
 filter, sort and sum through its indexes; before it (the daily task has not run yet, or never
-has) it is the definition, slower but never stale.
+has) it is the definition, slower but never stale. One contact's figures (`figures_of`) are its
+row when that row is as of today, else the same definitions.
 
 That rests on one invariant: once today's run is recorded, every contact with periods has its row
 and every row is as of today. A period write and the daily run could break it only by crossing:
@@ -21,7 +22,7 @@ import datetime
 import time
 
 from django.db import connection, transaction
-from django.db.models import Case, DateField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet, Value
 
 from crm.models import Contact
 from subscriptions.dates import DaysBetween, ProratedValue
@@ -74,29 +75,25 @@ def figure(name: str, *, today: datetime.date, fresh: bool):
     return definitions(today)[name] if name in COLUMNS else _derived(name, today)
 
 
-def with_figures(contacts: QuerySet, names=FIGURES, *, today: datetime.date, fresh: bool | None) -> QuerySet:
-    """`contacts` annotated with the figures `names` as of `today`: the one way to read them.
-
-    `fresh` is `is_fresh(today)`, asked once by the caller for everything it builds. None decides
-    row by row in the statement: the stored row where it is as of today (a write today stores it so
-    before the day's run), the definitions where not. That is for a few rows read by key, as the
-    contact page does (one query, no freshness check); never for a list, whose filters and sorts
-    could then not use the stored columns' indexes."""
+def with_figures(contacts: QuerySet, names=FIGURES, *, today: datetime.date, fresh: bool) -> QuerySet:
+    """`contacts` annotated with the figures `names` as of `today`: the one way lists read them.
+    `fresh` is `is_fresh(today)`, asked once by the caller for everything it builds."""
     if fresh:
         return contacts.annotate(**{name: figure(name, today=today, fresh=True) for name in names})
-
-    def chosen(name, definition):
-        if fresh is not None:
-            return definition
-        stored = figure(name, today=today, fresh=True)
-        return Case(When(subscription_summary__as_of=today, then=stored), default=definition,
-                    output_field=definition.output_field)
-
     needed = [c for c in COLUMNS if c in names or any(c in _NEEDS[d] for d in DERIVED if d in names)]
     base = definitions(today)
-    contacts = contacts.alias(**{c: chosen(c, base[c]) for c in needed if c not in names})
-    contacts = contacts.annotate(**{c: chosen(c, base[c]) for c in needed if c in names})
-    return contacts.annotate(**{d: chosen(d, _derived(d, today)) for d in DERIVED if d in names})
+    contacts = contacts.alias(**{c: base[c] for c in needed if c not in names})
+    contacts = contacts.annotate(**{c: base[c] for c in needed if c in names})
+    return contacts.annotate(**{d: _derived(d, today) for d in DERIVED if d in names})
+
+
+def figures_of(contact_id: int, names=FIGURES, *, today: datetime.date) -> dict:
+    """One contact's figures as of `today`: its stored row when that row is as of today (written
+    today by a period write, or by today's run), read by key; else the definitions."""
+    row = SubscriptionSummary.objects.filter(contact_id=contact_id, as_of=today).values(*names).first()
+    if row is not None:
+        return row
+    return with_figures(Contact.objects.filter(pk=contact_id), names, today=today, fresh=False).values(*names).get()
 
 
 def _upsert(contacts: QuerySet, *, today: datetime.date) -> None:

@@ -1,8 +1,8 @@
 """What the contact page's subscription widget shows, read in two queries whatever the history.
 
 Which period is current, which is upcoming and the MRR status come from the contact's
-subscription figures, read the one way lists read them (`summary.with_figures`): the stored row
-while today's refresh is recorded, else the definitions (`queries`). The row is written from the
+subscription figures (`summary.figures_of`): its stored row, read by key, when that row is as of
+today, else the definitions (`queries`) that lists read too. The row is written from the
 same definitions in the transaction of every period write, so the widget and a list can never
 disagree about them. A contact without periods needs neither.
 
@@ -23,7 +23,7 @@ from crm.models import Contact
 from subscriptions.history import Month, chart, monthly_mrr
 from subscriptions.models import Direction, Period, Tag
 from subscriptions.money import accrued
-from subscriptions.summary import with_figures
+from subscriptions.summary import figures_of
 
 
 @dataclass(frozen=True)
@@ -109,14 +109,9 @@ FIGURES = ("current_start", "upcoming_start", "upcoming_direction")
 NO_FIGURES = dict.fromkeys(FIGURES)
 
 
-def figures_of(contact: Contact, *, today: datetime.date) -> dict:
-    """The start of the current and upcoming periods and the MRR status as of `today`."""
-    return with_figures(Contact.objects.filter(pk=contact.pk), FIGURES, today=today, fresh=None).values(*FIGURES).get()
-
-
 def subscription_of(contact: Contact, *, today: datetime.date) -> Subscription:
     periods = list(Period.objects.for_contact(contact))
-    figures = figures_of(contact, today=today) if periods else NO_FIGURES
+    figures = figures_of(contact.pk, FIGURES, today=today) if periods else NO_FIGURES
     rows = [
         Row(period, tag, period.start_date == figures["current_start"], period.start_date == figures["upcoming_start"])
         for period, tag in tagged(periods)
