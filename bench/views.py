@@ -25,7 +25,7 @@ def import_export(request, pk: int):
     from import_export import fields, resources
 
     from smartlists.models import SmartList
-    from smartlists.views.page import list_listing, list_state
+    from smartlists.listing import list_listing, list_state
 
     smartlist = get_object_or_404(SmartList.objects.visible_to(request.user), pk=pk)
     params, sort = list_state(request, smartlist)

@@ -9,14 +9,13 @@ from crm.dates import today
 from crm.models import Contact
 from smartlists.export import csv_chunks, file_name
 from smartlists.models import DEFAULT_COLUMNS, SmartList
+from smartlists.listing import switched_off_state
 from smartlists.queries import listing, only_filters, parameter_label
 
 SOURCE = "smartlist"
 
 
 def _listing(user, smartlist: SmartList, params: QueryDict, *, request=None):
-    from smartlists.views.page import switched_off_state
-
     params = only_filters(params)
     result = listing(user=user, columns=smartlist.columns, params=params, sort=smartlist.sort, today=today())
     errors = dict(result.errors)

@@ -16,7 +16,8 @@ from smartlists.export import csv_chunks, file_name, reimport_chunks
 from smartlists.forms import ExportForm, ListStateForm
 from smartlists.models import ExportJob, SmartList
 from smartlists.queries import only_filters
-from smartlists.views.page import list_listing, list_state, render_list
+from smartlists.listing import list_listing, list_state
+from smartlists.views.page import render_list
 
 
 @require_GET

@@ -15,7 +15,8 @@ from smartlists import services
 from smartlists.forms import ColumnsForm, ListWriteForm, SmartListForm
 from smartlists.models import ExportJob, SmartList
 from smartlists.queries import only_filters
-from smartlists.views.page import list_listing, list_state, render_list
+from smartlists.listing import list_listing, list_state
+from smartlists.views.page import render_list
 
 
 @require_GET

@@ -1,0 +1,115 @@
+"""What a smart list shows, whoever asks (its page, its forms, its export, its bulk actions): the
+filters and sort in force, what a switched-off feature refuses, which filters are offered, the
+column headings and each row's cells. The views only render it.
+"""
+
+from dataclasses import dataclass
+
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from crm import features, fields
+from crm.dates import today
+from crm.formats import Formats
+from crm.links import object_url
+from smartlists.models import SmartList
+from smartlists.queries import Listing, feature_of_parameter, has_filter_parameters, listing, only_filters
+
+
+def list_state(request, smartlist: SmartList) -> tuple[QueryDict, str]:
+    """The filters and sort to show: the URL's when it has any, else the ones saved with the list."""
+    params = only_filters(request.GET) if has_filter_parameters(request.GET) else QueryDict(smartlist.query)
+    return params, request.GET.get("sort") or smartlist.sort
+
+
+def list_listing(request, smartlist: SmartList, params: QueryDict, sort: str) -> Listing:
+    result = listing(user=request.user, columns=smartlist.columns, params=params, sort=sort, today=today())
+    if refused := switched_off_state(request, smartlist, params, sort):
+        return Listing(result.columns, result.filterset, result.sort, None, result.errors | refused)
+    return result
+
+
+def switched_off_state(request, smartlist: SmartList, params: QueryDict, sort: str) -> dict:
+    """Filters and a sort of a switched-off feature that the list did not save: refused as errors.
+
+    What the list saved keeps applying while its feature is off (a switch never widens a list),
+    and the page's own links repeat it; anything else of that feature is new input, typed into
+    a URL or posted, and answered 400 rather than quietly used or dropped.
+    """
+    saved = QueryDict(smartlist.query)
+    errors = {}
+    for name in params:
+        feature = feature_of_parameter(name)
+        if feature is None or features.is_active(feature, request):
+            continue
+        if any(value != "" for value in params.getlist(name)) and params.getlist(name) != saved.getlist(name):
+            errors[name] = [_("This filter belongs to %(feature)s, which is switched off.") % _feature_label(feature)]
+    key = sort.removeprefix("-")
+    if fields.exists(key) and sort != smartlist.sort:
+        feature = fields.get(key).feature
+        if feature is not None and not features.is_active(feature, request):
+            errors["sort"] = [_("This sort belongs to %(feature)s, which is switched off.") % _feature_label(feature)]
+    return errors
+
+
+def _feature_label(feature: str) -> dict:
+    return {"feature": features.get(feature).label}
+
+
+def shown_filters(request, filterset, params):
+    """The filter fields to offer: contact ones, those of active features, and any already in use."""
+    shown = []
+    for name in filterset.form.fields:
+        feature = feature_of_parameter(name)
+        if feature is None or features.is_active(feature, request) or params.get(name):
+            shown.append(filterset.form[name])
+    return shown
+
+
+def header(f, sort: str, params: QueryDict, *, sortable: bool = True) -> dict:
+    """A column heading: its label, the link that sorts by it (or reverses it), and its state."""
+    state = "ascending" if sort == f.key else "descending" if sort == f"-{f.key}" else None
+    link = params.copy()
+    link["sort"] = f"-{f.key}" if state == "ascending" else f.key
+    return {"field": f, "state": state, "link": "?" + link.urlencode(), "sortable": sortable}
+
+
+def footer(columns, sums: dict) -> list[dict | None]:
+    return [sums.get(f.key) for f in columns] if sums else []
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One table cell as the template prints it: plain text (escaped there), right-aligned for
+    numbers, a link for the contact's name."""
+
+    text: object
+    num: bool = False
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A table row: the contact's id (for its bulk-action checkbox) and its cells."""
+
+    pk: int
+    cells: list[Cell]
+
+
+def table_rows(rows, columns, currency: str) -> list[Row]:
+    """The page's rows (values() rows) as cells, each shown as its field says (`ContactField.shown`)."""
+    fmt = Formats()
+    return [
+        Row(row["pk"], [
+            Cell(f.shown(row, fmt, currency), num=f.numeric,
+                 url=object_url("contact_detail", row["pk"]) if f.key == "name" else None)
+            for f in columns
+        ])
+        for row in rows
+    ]
+
+
+def shown_values(result: Listing) -> list[str]:
+    """What a page row reads: its id, the columns with their currencies, and the sort's terms (its cursor)."""
+    currencies = [f.currency_key for f in result.columns if f.has_currency]
+    return list(dict.fromkeys(["pk", *(f.key for f in result.columns), *currencies, *(key for key, _ in result.order)]))
