@@ -54,3 +54,12 @@ def test_a_session_the_server_ended_is_replaced_before_the_request_needs_it(roun
     assert _serve("/healthz") == 200  # not 503: the check saw the goodbye and reconnected
     assert round_trip_checks == [1] and _backend_pid() != pid
 
+
+def test_a_notice_that_arrives_between_requests_costs_one_check_and_keeps_the_connection(round_trip_checks):
+    assert _serve("/healthz") == 200
+    pid = _backend_pid()
+    with psycopg.connect(**server_params(), autocommit=True) as other:
+        other.execute("NOTIFY crm_features")  # every connection of the project listens on it
+    wait_until(lambda: not connections["default"].nothing_arrived(), timeout=5, what="the notification")
+    assert _serve("/healthz") == 200
+    assert round_trip_checks == [1] and _backend_pid() == pid
