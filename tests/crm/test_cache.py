@@ -46,6 +46,15 @@ def test_contact_page_with_its_cached_widget_answers_while_redis_is_down(
     assert "10.00" in response.text
 
 
+def test_logged_in_pages_answer_while_redis_is_down_reading_sessions_from_the_database(
+    dead_redis_cache, client_as, rep, settings
+):
+    settings.SESSION_ENGINE = "crm.sessions"  # as crm.settings with REDIS_URL
+    client = client_as(rep)
+    for _ in range(2):
+        assert client.get(reverse("contact_list")).status_code == 200
+
+
 @pytest.fixture
 def hung_redis_cache():
     """A Redis that takes connections and never answers (a hung server, a lost network)."""
