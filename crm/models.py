@@ -251,11 +251,32 @@ class Contact(models.Model):
         return self.kind == self.Kind.ORGANISATION
 
 
+class FeatureQuerySet(models.QuerySet):
+    """Writes that send no model signals still tell every process to read the features again
+    (`crm.features`; saves and deletes are announced by their signals)."""
+
+    def update(self, **kwargs):
+        from crm.features import announce_change
+
+        rows = super().update(**kwargs)
+        announce_change(self.db)
+        return rows
+
+    def bulk_create(self, *args, **kwargs):
+        from crm.features import announce_change
+
+        created = super().bulk_create(*args, **kwargs)
+        announce_change(self.db)
+        return created
+
+
 class Feature(models.Model):
     """A switchable part of the product. A missing row means the feature is off."""
 
     name = models.SlugField(primary_key=True, max_length=50)
     is_active = models.BooleanField(default=False)
+
+    objects = FeatureQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.name

@@ -7,6 +7,9 @@ switched-off feature disappears from every page in one place.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+
+from django.urls import get_script_prefix, reverse
 
 from crm import features
 
@@ -26,6 +29,17 @@ class NavEntry:
     allowed: Callable  # (user) -> bool
     feature: str | None = None
     order: int = 100
+
+    @property
+    def url(self) -> str:
+        return _reversed(self.url_name, get_script_prefix())
+
+
+@cache
+def _reversed(url_name: str, script_prefix: str) -> str:
+    """The navigation's URLs, reversed once per process rather than on every page (about 30 µs
+    each); they depend on nothing but the prefix the site is served under (no language prefix)."""
+    return reverse(url_name)
 
 
 _panels: list[Panel] = []

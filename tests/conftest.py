@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from crm import features
 from crm.models import User
 from tests.factories import ContactFactory, TeamFactory, UserFactory
 
@@ -16,6 +17,13 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.register_profile("fuzz", parent=hypothesis_settings.get_profile("default"), max_examples=1000)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(autouse=True)
+def features_read_afresh():
+    """Each process keeps a copy of the switched-on features, forgotten when a change commits
+    (`crm.features`). A test's changes are rolled back, never committed: no copy outlives its test."""
+    features._changed()
 
 
 @pytest.fixture

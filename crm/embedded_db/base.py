@@ -1,9 +1,8 @@
-"""Django's PostgreSQL backend, connecting through the socket of the embedded server
-(`crm.embedded_db`), which the first connection starts."""
-
-from django.db.backends.postgresql import base
+"""The project's PostgreSQL backend (`crm.postgresql`), connecting through the socket of the
+embedded server (`crm.embedded_db`), which the first connection starts."""
 
 from crm import embedded_db
+from crm.postgresql import base
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

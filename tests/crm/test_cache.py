@@ -1,11 +1,14 @@
 """A Redis outage costs the cache, never a page."""
 
 import socket
+import time
 
 import pytest
 from django.core.cache import caches
 from django.test import override_settings
 from django.urls import reverse
+
+from crm import cache as cache_module
 
 pytestmark = pytest.mark.services
 
@@ -41,3 +44,40 @@ def test_contact_page_with_its_cached_widget_answers_while_redis_is_down(
     response = client_as(rep).get(reverse("contact_detail", args=[contact.pk]))
     assert response.status_code == 200
     assert "10.00" in response.text
+
+
+def test_logged_in_pages_answer_while_redis_is_down_reading_sessions_from_the_database(
+    dead_redis_cache, client_as, rep, settings
+):
+    settings.SESSION_ENGINE = "crm.sessions"  # as crm.settings with REDIS_URL
+    client = client_as(rep)
+    for _ in range(2):
+        assert client.get(reverse("contact_list")).status_code == 200
+
+
+@pytest.fixture
+def hung_redis_cache():
+    """A Redis that takes connections and never answers (a hung server, a lost network)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)  # the kernel completes the connections; nothing ever reads them
+        location = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+        config = {"default": {"BACKEND": "crm.cache.ResilientRedisCache", "LOCATION": location,
+                              "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+        with override_settings(CACHES=config):
+            yield caches["default"]
+
+
+def _seconds(call) -> float:
+    started = time.monotonic()
+    call()
+    return time.monotonic() - started
+
+
+def test_a_hung_redis_costs_one_timeout_then_is_left_alone_for_a_while(hung_redis_cache, monkeypatch):
+    assert _seconds(lambda: hung_redis_cache.get("session")) >= 0.4  # waited for its answer once
+    assert _seconds(lambda: [hung_redis_cache.get("session") for _ in range(50)]) < 0.2
+    assert hung_redis_cache.get("session", "fallback") == "fallback" and hung_redis_cache.set("k", "v") is None
+    later = cache_module.monotonic() + cache_module.RETRY_AFTER
+    monkeypatch.setattr(cache_module, "monotonic", lambda: later)
+    assert _seconds(lambda: hung_redis_cache.get("session")) >= 0.4  # asked again

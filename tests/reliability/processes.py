@@ -240,11 +240,11 @@ def children_of(pid: int) -> list[int]:
     return children
 
 
-def web_server(env: dict, log: Path) -> tuple[subprocess.Popen, str]:
-    """gunicorn serving the project, one sync worker, on a free port."""
+def web_server(env: dict, log: Path, *, workers: int = 1) -> tuple[subprocess.Popen, str]:
+    """gunicorn serving the project, `workers` sync workers, on a free port."""
     port = free_port()
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "crm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "30"],
+        [str(BIN / "gunicorn"), "crm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "30"],
         cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"

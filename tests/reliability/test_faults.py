@@ -53,6 +53,7 @@ def private_redis(settings):
         "BACKEND": "crm.cache.ResilientRedisCache", "LOCATION": redis.url,  # as crm.settings with REDIS_URL
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }}
+    settings.SESSION_ENGINE = "crm.sessions"  # read from that Redis, kept in the database
     settings.CELERY_TASK_ALWAYS_EAGER = False
     saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
     celery_app.conf.update(broker_url=redis.url, task_always_eager=False)
