@@ -30,7 +30,7 @@ from crm.dates import EARLIEST, LATEST, today
 from crm.models import Contact
 from imports.mapping import normalise
 from imports.models import ImportEntry
-from imports.staging import ARRAY_PARAMETER, id_sequence, keys_parameter, temp_name
+from imports.staging import ARRAY_PARAMETER, id_in, id_sequence, keys_parameter, temp_name
 
 CENTS = Decimal("0.01")
 MONEY = re.compile(r"^\d{1,10}(?:\.\d{1,2})?$")  # max_digits=12, decimal_places=2, not negative
@@ -168,9 +168,7 @@ class PeriodStage:
         self.ids = ""  # the periods' id sequence
         self.created = False
         self.batch = 0
-        self.visible_sql, self.visible_params = (
-            Contact.objects.visible_to(user).order_by().values("pk").query.sql_with_params()
-        )
+        self.visible_sql, self.visible_params = id_in(Contact.objects.visible_to(user), "c.id")
 
     def _create(self, cursor) -> None:
         if self.created:
@@ -205,14 +203,14 @@ class PeriodStage:
         if external_ids:
             cursor.execute(
                 f"SELECT c.external_id, c.id FROM {contact} c"
-                f" WHERE c.external_id <> '' AND c.external_id = ANY({ARRAY_PARAMETER}) AND c.id IN ({self.visible_sql})",
+                f" WHERE c.external_id <> '' AND c.external_id = ANY({ARRAY_PARAMETER}) AND {self.visible_sql}",
                 [keys_parameter(external_ids), *self.visible_params],
             )
             by_id = dict(cursor.fetchall())
         if emails:
             cursor.execute(
                 f"SELECT lower(c.email), count(*), min(c.id) FROM {contact} c"
-                f" WHERE lower(c.email) = ANY({ARRAY_PARAMETER}) AND c.id IN ({self.visible_sql}) GROUP BY 1",
+                f" WHERE lower(c.email) = ANY({ARRAY_PARAMETER}) AND {self.visible_sql} GROUP BY 1",
                 [keys_parameter(emails), *self.visible_params],
             )
             by_email = {email: (count, contact_id) for email, count, contact_id in cursor.fetchall()}

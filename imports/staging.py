@@ -9,6 +9,7 @@ random suffix: two imports in one transaction (tests do that) never share one.
 import json
 import uuid
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from psycopg.types.json import Jsonb
 
@@ -26,6 +27,19 @@ ARRAY_PARAMETER = "ARRAY(SELECT jsonb_array_elements_text(%s::jsonb))"
 def keys_parameter(keys) -> str:
     """`keys` (strings) as the parameter of `ARRAY_PARAMETER`."""
     return json.dumps(list(keys))
+
+
+def id_in(queryset, column: str) -> tuple[str, list]:
+    """`column IN (the ids of queryset)` as SQL and its parameters, for a statement of our own: the
+    visibility gate (`Contact.objects.visible_to`) inside set-based SQL. Everything (an admin's) is
+    `true`, not a semi-join over the whole table; nothing is `false`."""
+    if not queryset.query.where:
+        return "true", []
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return "false", []
+    return f"{column} IN ({sql})", list(params)
 
 
 def temp_name(prefix: str) -> str:

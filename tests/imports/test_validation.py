@@ -51,10 +51,25 @@ def test_the_same_contact_twice_in_a_file_is_an_error(rep, make_import):
     assert "line 2" in imp.errors[0]["reason"]
 
 
-def test_a_contact_the_importer_may_not_change_is_an_error(rep, outsider, make_import):
-    ContactFactory(owner=outsider, email="theirs@example.com", external_id="t1")
-    imp = make_import(rep, "external_id,name,email\nt1,Mine now,\n,Mine now,theirs@example.com\n")
-    assert [r for _l, _c, r in _errors(imp)] == ["This matches a contact you may not change."] * 2
+def test_contacts_the_importer_cannot_see_are_neither_matched_nor_revealed(rep, outsider, make_import, run_import):
+    theirs = ContactFactory(owner=outsider, name="Theirs", email="theirs@example.com", external_id="t1")
+    ContactFactory(owner=outsider, name="Also theirs", email="shared@example.com")
+    mine = ContactFactory(owner=rep, name="Mine", email="shared@example.com")
+    imp = make_import(
+        rep,
+        "external_id,name,email\n"
+        "t1,Taken,\n"  # an external ID only an invisible contact has: refused as any unusable value
+        ",New person,theirs@example.com\n"  # the invisible contact's e-mail: a new contact of the importer's
+        ",Mine renamed,shared@example.com\n",  # one contact with this e-mail among those the importer sees
+    )
+    assert _errors(imp) == [(2, "external_id", "This external ID cannot be used: leave it empty or give another one.")]
+    assert "may not change" not in str(imp.errors) and "More than one" not in str(imp.errors)
+    run_import(imp, mode=Import.Mode.VALID_ROWS)
+    theirs.refresh_from_db()
+    mine.refresh_from_db()
+    assert (theirs.name, theirs.owner) == ("Theirs", outsider)
+    assert mine.name == "Mine renamed"
+    assert Contact.objects.get(name="New person").owner == rep
 
 
 def test_organisations_are_found_by_name_among_those_visible_or_earlier_in_the_file(rep, outsider, make_import):
