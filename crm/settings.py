@@ -207,6 +207,9 @@ SMARTLIST_EXPORT_EXPIRY_DAYS = env_int("SMARTLIST_EXPORT_EXPIRY_DAYS", 7)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000)
 IMPORT_ASYNC_ROWS = env_int("IMPORT_ASYNC_ROWS", 2_000)
+# Each column is a select on the mapping page and a field of its form: far below Django's
+# DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000), past which the mapping could never be saved.
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200)
 
 # Bulk actions on contacts (change owner, add or remove a tag, delete): above this many rows they
 # run as a background job with a progress bar.

@@ -2,9 +2,9 @@
 
 UTF-8 with or without a byte order mark; comma or semicolon (Italian and Brazilian spreadsheets
 write semicolons), detected from the header line; quoted fields, Windows or Unix line ends. A file
-that is not UTF-8, has a row with more or fewer cells than its header, a cell longer than
-`IMPORT_MAX_CELL_CHARS` or a NUL byte raises `FileError` naming the line: the whole file is
-refused. Cells are text and stay text: "=1+1" is imported as those four characters.
+that is not UTF-8, has more than `IMPORT_MAX_COLUMNS` columns, a row with more or fewer cells
+than its header, a cell longer than `IMPORT_MAX_CELL_CHARS` or a NUL byte raises `FileError`
+naming the line: the whole file is refused. Cells are text and stay text: "=1+1" is imported as those four characters.
 """
 
 import codecs
@@ -94,6 +94,12 @@ def read(binary, delimiter: str | None = None) -> tuple[str, list[str], Iterator
     header = [cell.strip() for cell in header]
     if not any(header):
         raise FileError(_("The first line must name the columns."))
+    if len(header) > settings.IMPORT_MAX_COLUMNS:
+        # Refused before any row is read: each column is a field of the mapping page.
+        raise FileError(
+            _("The file has %(columns)d columns; files of at most %(limit)d columns can be imported.")
+            % {"columns": len(header), "limit": settings.IMPORT_MAX_COLUMNS}
+        )
 
     def rows() -> Iterator[Row]:
         try:
