@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm import fields
+from crm.formulas import neutralise
 from crm.jobs import Progress, enqueue_after_commit
 from crm.submissions import create_once
 from imports import mapping, parsing
@@ -159,11 +160,14 @@ def import_check(*, imp: Import) -> Import:
 
 
 def rejected_csv(imp: Import) -> Iterator[bytes]:
-    """The rows with errors as they were in the file, each with its line and its reasons, as CSV."""
+    """The rows with errors as they were in the file, each with its line and its reasons, as CSV.
+
+    Made to be opened in a spreadsheet, fixed and imported again: every text cell is neutralised
+    (`crm.formulas`), which the importer undoes when it reads the fixed file."""
     checker = checker_for(imp)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=imp.delimiter, lineterminator="\r\n")
-    writer.writerow([_("Line"), *imp.headers, _("Errors")])
+    writer.writerow([_("Line"), *map(neutralise, imp.headers), _("Errors")])
     yield ("\ufeff" + out.getvalue()).encode()
     with translation.override(imp.language or settings.LANGUAGE_CODE), transaction.atomic():
         for batch in _batches(imp, checker.batch_rows):
@@ -172,7 +176,7 @@ def rejected_csv(imp: Import) -> Iterator[bytes]:
             for checked in checker.check(batch):
                 if checked.errors:
                     reasons = "; ".join(f"{column}: {reason}" if column else reason for column, reason in checked.errors)
-                    writer.writerow([checked.row.line, *checked.row.cells, reasons])
+                    writer.writerow([checked.row.line, *map(neutralise, checked.row.cells), neutralise(reasons)])
             yield out.getvalue().encode()
 
 

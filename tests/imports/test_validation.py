@@ -131,6 +131,36 @@ def test_the_rejected_rows_download_as_csv_with_line_and_reasons(client_as, rep,
     assert "email: Enter a valid email address." in rows[2][3]
 
 
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "@SUM(1)", "+1+1", "-2+3", "\t=1", " =1", "\uff1d1"]
+
+
+def test_the_rejected_rows_never_make_a_spreadsheet_run_a_formula_and_a_fixed_file_imports_back(
+    client_as, rep, make_import, run_import
+):
+    rows = "".join(f'"{cell.replace(chr(34), chr(34) * 2)}",nope{i}\n' for i, cell in enumerate(FORMULAS))
+    imp = make_import(rep, "name,=cmd|' /C calc'!A0\n" + rows, mapping={"0": "name", "1": "email"})
+    assert imp.error_rows == len(FORMULAS)
+    response = client_as(rep).get(f"/imports/{imp.pk}/rejected.csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    written = list(csv.reader(io.StringIO(text)))
+    cells = [cell for row in written for cell in row]
+    assert "'=cmd|' /C calc'!A0" in written[0]  # the file's own header too
+    assert [row[1] for row in written[1:]] == ["'" + cell for cell in FORMULAS]
+    assert all(row[-1].startswith("'=cmd") for row in written[1:])  # the reasons name the column
+    assert not [cell for cell in cells if cell[:1] in "=+-@\t\r\uff1d" or cell.lstrip()[:1] in "=+-@"]
+
+    # The person fixes the e-mails in a spreadsheet and imports the file: the names are theirs again.
+    fixed = io.StringIO()
+    writer = csv.writer(fixed)
+    writer.writerow(written[0][1:-1])
+    for i, row in enumerate(written[1:]):
+        writer.writerow([row[1], f"person{i}@example.com"])
+    again = make_import(rep, fixed.getvalue(), name="fixed.csv", mapping={"0": "name", "1": "email"})
+    assert again.error_rows == 0, again.errors
+    run_import(again)
+    assert sorted(Contact.objects.values_list("name", flat=True)) == sorted(cell.strip() for cell in FORMULAS)
+
+
 def test_the_preview_page_shows_the_report_and_the_first_rows(client_as, rep, make_import):
     imp = make_import(rep, "name,email\nAda,ada@example.com\nBad,nope\n")
     page = client_as(rep).get(f"/imports/{imp.pk}/").content.decode()
