@@ -43,6 +43,7 @@ from imports.staging import ARRAY_PARAMETER, ContactMerge, SeenKeys, id_in, keys
 class Checked:
     row: Row
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, reason)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (column, reason), of a valid row
     values: dict = field(default_factory=dict)  # the mapped cells, by field key
     cleaned: dict = field(default_factory=dict)
     existing: object = None  # the row it updates, if any
@@ -316,6 +317,10 @@ class ContactChecker(Checker):
             return
         checked.existing = existing
         checked.cleaned = cleaned
+        if not external_id and not email:
+            # Nothing to match it by: the same file imported again makes this contact again.
+            checked.warnings.append(("", _("Neither an external ID nor an e-mail: importing this file again would "
+                                           "create this contact again.")))
         if external_id:
             self.seen.add(f"id:{external_id}", checked.row.line)
         if email:

@@ -61,6 +61,10 @@ class Import(models.Model):
     # The validation report: the first errors (line, column, reason) and the first rows as read.
     errors = models.JSONField(default=list)
     preview = models.JSONField(default=list)
+    # Valid rows the person should know about before importing (the first ones, as errors are
+    # listed), and how many: a contact with no key to be matched by again.
+    warnings = models.JSONField(default=list)
+    warning_rows = models.PositiveIntegerField(default=0)
     created_rows = models.PositiveIntegerField(default=0)
     updated_rows = models.PositiveIntegerField(default=0)
     unchanged_rows = models.PositiveIntegerField(default=0)

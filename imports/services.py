@@ -137,7 +137,7 @@ def import_check(*, imp: Import) -> Import:
     The report is stored only if the mapping is still the one checked (`version`)."""
     checker = checker_for(imp)
     _report(imp.pk, 0)
-    errors, preview, error_rows, total = [], [], 0, 0
+    errors, warnings, preview, error_rows, warning_rows, total = [], [], [], 0, 0, 0
     # One transaction, read only: the checker keeps what the rows so far said in TEMP tables.
     with translation.override(imp.language or settings.LANGUAGE_CODE), transaction.atomic():
         for batch in _batches(imp, checker.batch_rows):
@@ -148,15 +148,24 @@ def import_check(*, imp: Import) -> Import:
                                     "errors": [list(error) for error in checked.errors]})
                 if checked.errors:
                     error_rows += 1
-                    for column, reason in checked.errors:
-                        if len(errors) < REPORT_ERRORS:
-                            errors.append({"line": checked.row.line, "column": column, "reason": reason})
+                    _listed(errors, checked.row.line, checked.errors)
+                elif checked.warnings:
+                    warning_rows += 1
+                    _listed(warnings, checked.row.line, checked.warnings)
             _report(imp.pk, total)
     Import.objects.filter(pk=imp.pk, version=imp.version).update(
-        errors=errors, preview=preview, error_rows=error_rows, total_rows=total, status=Import.Status.CHECKED
+        errors=errors, preview=preview, error_rows=error_rows, warnings=warnings, warning_rows=warning_rows,
+        total_rows=total, status=Import.Status.CHECKED,
     )
     imp.refresh_from_db()
     return imp
+
+
+def _listed(report: list, line: int, found: list[tuple[str, str]]) -> None:
+    """Add a row's errors or warnings to the report, up to `REPORT_ERRORS` of them."""
+    for column, reason in found:
+        if len(report) < REPORT_ERRORS:
+            report.append({"line": line, "column": column, "reason": reason})
 
 
 def rejected_csv(imp: Import) -> Iterator[bytes]:

@@ -53,6 +53,23 @@ def test_re_importing_the_same_file_changes_nothing(rep, make_import):
     assert not ImportEntry.objects.filter(import_run=again).exists()
 
 
+def test_rows_a_re_import_would_create_again_are_pointed_out_before_importing(client_as, rep, make_import):
+    """A row with neither an external ID nor an e-mail matches nothing: the same file again creates it again."""
+    content = "name,email,external_id\nAda,ada@example.com,\nNo Keys,,\nBob,,b-1\nAlso None,,\n"
+    imp = make_import(rep, content)
+    assert imp.error_rows == 0
+    assert [(w["line"], w["reason"]) for w in imp.warnings] == [(3, NO_KEY), (5, NO_KEY)]
+    page = client_as(rep).get(f"/imports/{imp.pk}/").content.decode()
+    assert "2 valid rows have neither an external ID nor an e-mail" in page
+    assert NO_KEY in page
+    services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
+    again = make_import(rep, content)  # told again, before it creates them a second time
+    assert [w["line"] for w in again.warnings] == [3, 5] and again.warning_rows == 2
+
+
+NO_KEY = "Neither an external ID nor an e-mail: importing this file again would create this contact again."
+
+
 def test_a_changed_row_updates_its_contact_matched_by_external_id_or_email(rep, make_import):
     ada = ContactFactory(owner=rep, external_id="p-1", name="Ada", email="old@example.com")
     alan = ContactFactory(owner=rep, name="Alan", email="Alan@Example.com", phone="1")
