@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from psycopg.errors import ExclusionViolation, UniqueViolation
 
 from crm import fields
 from crm.formulas import neutralise
@@ -196,7 +197,7 @@ def import_start(*, imp: Import, mode: str, version: int) -> Import:
     with transaction.atomic():
         updated = Import.objects.filter(pk=imp.pk, version=version, status__in=_RUNNABLE).update(
             mode=mode, status=Import.Status.PENDING, cancel_requested=False, version=F("version") + 1,
-            started_at=timezone.now(), finished_at=None,
+            started_at=timezone.now(), finished_at=None, failure="",
         )
         if not updated:
             raise _stale()
@@ -245,6 +246,13 @@ def import_run(*, import_id: int, on_batch=None) -> Import | None:
         return _finish(imp, Import.Status.REFUSED, error_rows=refused.error_rows)
     except Cancelled:
         return _finish(imp, Import.Status.CANCELLED)
+    except IntegrityError as error:
+        if not isinstance(error.__cause__, UniqueViolation | ExclusionViolation):
+            logger.exception("Import %s failed; nothing was written", imp.pk)
+            return _finish(imp, Import.Status.FAILED)
+        # Two imports of one file at once: the second to write met the first's rows once it committed.
+        logger.warning("Import %s met a row written by another writer; nothing was written: %s", imp.pk, error)
+        return _finish(imp, Import.Status.FAILED, failure=Import.Failure.CONFLICT)
     except Exception:
         logger.exception("Import %s failed; nothing was written", imp.pk)
         return _finish(imp, Import.Status.FAILED)

@@ -280,6 +280,55 @@ def test_a_running_import_holds_its_importer_and_itself_so_neither_can_be_delete
     assert imp.status == Import.Status.DONE and seen == [2]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_import_beaten_to_its_contacts_by_another_says_so_on_its_page(client_as, rep, make_import):
+    """Two imports of one file at once: the second to write its new contacts meets the first's in the
+    unique index once the first commits. It used to end "Failed" with the reason in the worker's log only."""
+    import threading
+    import time
+
+    import psycopg
+
+    from django.db import connections
+    from tests.reliability.processes import server_params
+
+    imp = make_import(rep, "external_id,name\nx-1,Ada\nx-2,Bob\n")
+    Import.objects.filter(pk=imp.pk).update(status=Import.Status.PENDING)
+    with psycopg.connect(**server_params()) as first:  # the other import, its transaction still open
+        first.execute(
+            "INSERT INTO crm_contact (kind, name, email, phone, website, address, external_id, owner_id,"
+            " organisation_name_copy, created_at, updated_at, version)"
+            " VALUES ('person', 'Ada', '', '', '', '', 'x-1', %s, '', now(), now(), 1)", [rep.pk],
+        )
+
+        def run():
+            try:
+                services.import_run(import_id=imp.pk)
+            finally:
+                connections.close_all()
+
+        second = threading.Thread(target=run)
+        second.start()
+        with psycopg.connect(**server_params(), autocommit=True) as watch:
+            for _attempt in range(200):  # until the second waits on the first's row in the index
+                waiting = watch.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                ).fetchone()[0]
+                if waiting:
+                    break
+                time.sleep(0.05)
+        assert waiting
+        first.commit()
+        second.join(timeout=30)
+    imp.refresh_from_db()
+    assert imp.status == Import.Status.FAILED
+    assert list(Contact.objects.values_list("external_id", flat=True)) == ["x-1"]  # the first's, nothing of its own
+    page = client_as(rep).get(f"/imports/{imp.pk}/").content.decode()
+    assert "Another import or another person created some of the same contacts while this import ran" in page
+    again = services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
+    assert (again.status, again.created_rows, again.unchanged_rows, again.failure) == (Import.Status.DONE, 1, 1, "")
+
+
 def test_keys_with_quotes_braces_and_accents_match_their_contacts_and_periods(rep, make_import, subscriptions_on):
     """Keys go to the database as one JSON array a batch: any character in them must round-trip."""
     keys = ['a"1', "b\\2", "c,{3}", "dé-ü 4", "e'5", "NULL"]
