@@ -72,6 +72,12 @@ def test_contacts_the_importer_cannot_see_are_neither_matched_nor_revealed(rep, 
     assert Contact.objects.get(name="New person").owner == rep
 
 
+def test_names_and_tags_with_invisible_characters_are_refused_as_by_the_form(rep, make_import):
+    imp = make_import(rep, "name,tags\nAda \u202egpj.exe,\nBob,\u200b\nCy\u2028Dee,\nFine,vip\n")
+    assert [(line, column) for line, column, _r in _errors(imp)] == [(2, "name"), (3, "tags"), (4, "name")]
+    assert all("or invisible characters" in reason for _l, _c, reason in _errors(imp))
+
+
 def test_organisations_are_found_by_name_among_those_visible_or_earlier_in_the_file(rep, outsider, make_import):
     OrganisationFactory(owner=rep, name="Acme")
     OrganisationFactory(owner=outsider, name="Hidden Ltd")
