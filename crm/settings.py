@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "crm.http.private_responses",
+    "crm.uploads.refuse_large_bodies",  # its request phase runs before CSRF reads the body
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -210,6 +211,12 @@ IMPORT_ASYNC_ROWS = env_int("IMPORT_ASYNC_ROWS", 2_000)
 # Each column is a select on the mapping page and a field of its form: far below Django's
 # DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000), past which the mapping could never be saved.
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200)
+# A file past IMPORT_MAX_BYTES is stopped as it arrives, not stored whole first (crm/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "crm.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Bulk actions on contacts (change owner, add or remove a tag, delete): above this many rows they
 # run as a background job with a progress bar.
