@@ -240,6 +240,11 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind a proxy every request has the proxy's REMOTE_ADDR: one attacker's wrong passwords would
+# lock the account owner out too. With the number of proxies in front (TRUSTED_PROXY_COUNT), the
+# address is read from X-Forwarded-For, where the first proxy wrote it (crm.http.client_address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "crm.http.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
