@@ -36,7 +36,7 @@ from imports.mapping import normalise
 from imports.models import Import
 from imports.parsing import Row
 from imports import contacts, periods
-from imports.staging import ARRAY_PARAMETER, ContactMerge, SeenKeys, id_in, keys_parameter
+from imports.staging import ARRAY_PARAMETER, ContactMerge, SeenKeys, keys_parameter, row_condition
 
 
 @dataclass
@@ -210,7 +210,7 @@ class ContactChecker(Checker):
         ids = {v["external_id"] for v in values_list if v.get("external_id")}
         emails = {v["email"].casefold() for v in values_list if v.get("email")}
         table = Contact._meta.db_table
-        visible_sql, visible_params = id_in(self.visible, "id")
+        visible_sql, visible_params = row_condition(self.visible)
         with connection.cursor() as cursor:
             # The ids first, each key list one array parameter whatever the batch's size (`external_id
             # <> ''` spelled out: the planner then uses the partial unique index); a batch of new

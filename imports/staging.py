@@ -29,17 +29,26 @@ def keys_parameter(keys) -> str:
     return json.dumps(list(keys))
 
 
-def id_in(queryset, column: str) -> tuple[str, list]:
-    """`column IN (the ids of queryset)` as SQL and its parameters, for a statement of our own: the
-    visibility gate (`Contact.objects.visible_to`) inside set-based SQL. Everything (an admin's) is
-    `true`, not a semi-join over the whole table; nothing is `false`."""
-    if not queryset.query.where:
+def row_condition(queryset) -> tuple[str, list]:
+    """The filter of `queryset` (of one table, without joins: the visibility gate
+    `Contact.objects.visible_to`) as SQL and its parameters, a condition on a row of that table in
+    statements of our own that read it unaliased: `"crm_contact"."owner_id" = %s`. Everything (an
+    admin's) is `true`, nothing `false`.
+
+    A condition on the row's own columns, not `id IN (the gate's ids)`: in a SELECT list that sub-
+    select was run again for every row once its ids outgrew work_mem (a rep with 50,000 contacts:
+    an import's match took 6 s a batch instead of 20 ms)."""
+    query = queryset.query
+    if not query.where:
         return "true", []
+    if sum(1 for alias in query.alias_map if query.alias_refcount[alias]) > 1:
+        raise ValueError("row_condition() reads one table; this queryset joins others")
+    compiler = query.get_compiler(connection=connection)
     try:
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        sql, params = query.where.as_sql(compiler, connection)
     except EmptyResultSet:
         return "false", []
-    return f"{column} IN ({sql})", list(params)
+    return f"({sql})", list(params)
 
 
 def temp_name(prefix: str) -> str:
