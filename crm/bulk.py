@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm import fields
 from crm.filters import ContactFilter
 from crm.jobs import Progress, enqueue_after_commit
 from crm.models import BulkJob, Contact, ContactChange, Tag, User, assignable_owners
@@ -67,8 +68,24 @@ def exporter() -> Callable | None:
     return _exporters[0] if _exporters else None
 
 
+def refuse_unknown_filters(params: QueryDict, known) -> None:
+    """A parameter the list does not filter on is refused (BulkError), never dropped: dropped, an
+    `owner=4` or `id__in=...` typed into the query left the action on every visible row."""
+    unknown = [name for name in params if name not in known]
+    if unknown:
+        raise BulkError(_("The list has no filter called “%(names)s”: nothing was changed.")
+                        % {"names": "”, “".join(unknown)})
+
+
+def list_filter_parameters() -> set[str]:
+    """Every parameter some list filters on: the contact list's, and those the registry's fields
+    bring (a smart list's, whose own rules then refuse those of a switched-off feature)."""
+    return {*ContactFilter.base_filters, *(name for f in fields.all_fields() for name in f.filters())}
+
+
 def contact_list_matching(user, source_pk: int | None, params: QueryDict) -> QuerySet:
     """The contact list's rows for `params`: its filters over the user's visible contacts."""
+    refuse_unknown_filters(params, ContactFilter.base_filters)
     filterset = ContactFilter(params, queryset=Contact.objects.visible_to(user))
     if not filterset.is_valid():
         raise BulkError(_("The list's filters are not valid: %(errors)s")

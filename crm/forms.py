@@ -21,6 +21,12 @@ class TagsField(forms.CharField):
             )
         return names
 
+    def validate(self, value):
+        super().validate(value)
+        for name in value:  # each tag by the rules of a tag's name
+            for validator in Tag._meta.get_field("name").validators:
+                validator(name)
+
     def prepare_value(self, value):
         if isinstance(value, list | tuple):
             return ", ".join(str(item) for item in value)

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim, Up
 from django.utils.translation import gettext_lazy as _
 
 from crm.links import object_url
-from crm.text import single_line
+from crm.text import single_line, visible_single_line
 
 
 class User(AbstractUser):
@@ -118,7 +118,7 @@ def assignable_owners(user) -> models.QuerySet:
 
 
 class Tag(models.Model):
-    name = models.CharField(_("name"), max_length=50, unique=True, validators=[single_line])
+    name = models.CharField(_("name"), max_length=50, unique=True, validators=[visible_single_line])
 
     class Meta:
         ordering = ["name"]
@@ -165,7 +165,7 @@ class Contact(models.Model):
         ORGANISATION = "organisation", _("Organisation")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PERSON)
-    name = models.CharField(_("name"), max_length=200, validators=[single_line])
+    name = models.CharField(_("name"), max_length=200, validators=[visible_single_line])
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[single_line])
     website = models.URLField(_("website"), blank=True)

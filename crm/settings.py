@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "crm.http.private_responses",
+    "crm.uploads.refuse_large_bodies",  # its request phase runs before CSRF reads the body
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -221,6 +222,15 @@ SMARTLIST_EXPORT_EXPIRY_DAYS = env_int("SMARTLIST_EXPORT_EXPIRY_DAYS", 7)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000)
 IMPORT_ASYNC_ROWS = env_int("IMPORT_ASYNC_ROWS", 2_000)
+# Each column is a select on the mapping page and a field of its form: far below Django's
+# DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000), past which the mapping could never be saved.
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200)
+# A file past IMPORT_MAX_BYTES is stopped as it arrives, not stored whole first (crm/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "crm.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Bulk actions on contacts (change owner, add or remove a tag, delete): above this many rows they
 # run as a background job with a progress bar.
@@ -244,6 +254,11 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind a proxy every request has the proxy's REMOTE_ADDR: one attacker's wrong passwords would
+# lock the account owner out too. With the number of proxies in front (TRUSTED_PROXY_COUNT), the
+# address is read from X-Forwarded-For, where the first proxy wrote it (crm.http.client_address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "crm.http.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429

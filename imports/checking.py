@@ -36,13 +36,14 @@ from imports.mapping import normalise
 from imports.models import Import
 from imports.parsing import Row
 from imports import contacts, periods
-from imports.staging import ARRAY_PARAMETER, ContactMerge, SeenKeys, keys_parameter
+from imports.staging import ARRAY_PARAMETER, ContactMerge, SeenKeys, keys_parameter, row_condition
 
 
 @dataclass
 class Checked:
     row: Row
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, reason)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (column, reason), of a valid row
     values: dict = field(default_factory=dict)  # the mapped cells, by field key
     cleaned: dict = field(default_factory=dict)
     existing: object = None  # the row it updates, if any
@@ -203,19 +204,27 @@ class ContactChecker(Checker):
         self.visible = Contact.objects.visible_to(self.user)
 
     def _matches(self, values_list: list[dict]):
+        """The batch's contacts among those the importer sees, and the external IDs it names that
+        only contacts it does not see have (unique: such a row can be neither that contact nor a
+        new one). A contact it does not see is never matched, counted or named."""
         ids = {v["external_id"] for v in values_list if v.get("external_id")}
         emails = {v["email"].casefold() for v in values_list if v.get("email")}
         table = Contact._meta.db_table
+        visible_sql, visible_params = row_condition(self.visible)
         with connection.cursor() as cursor:
             # The ids first, each key list one array parameter whatever the batch's size (`external_id
             # <> ''` spelled out: the planner then uses the partial unique index); a batch of new
             # contacts stops here.
             cursor.execute(
-                f"SELECT id FROM {table} WHERE external_id <> '' AND external_id = ANY({ARRAY_PARAMETER})"
-                f" UNION SELECT id FROM {table} WHERE email <> '' AND lower(email) = ANY({ARRAY_PARAMETER})",
-                [keys_parameter(ids), keys_parameter(emails)],
+                f"SELECT id, external_id, {visible_sql} FROM {table}"
+                f" WHERE external_id <> '' AND external_id = ANY({ARRAY_PARAMETER})"
+                f" UNION SELECT id, external_id, true FROM {table}"
+                f" WHERE email <> '' AND lower(email) = ANY({ARRAY_PARAMETER}) AND {visible_sql}",
+                [*visible_params, keys_parameter(ids), keys_parameter(emails), *visible_params],
             )
-            found = [pk for pk, in cursor.fetchall()]
+            matched = cursor.fetchall()
+        found = [pk for pk, _external_id, visible in matched if visible]
+        taken = {external_id for _pk, external_id, visible in matched if not visible}
         contacts = []
         if found:
             # A row without an owner keeps it: the owners come with the contacts, no query per row.
@@ -223,7 +232,6 @@ class ContactChecker(Checker):
             if self.for_update:
                 contacts = contacts.select_for_update(of=("self",))
             contacts = list(contacts)
-        visible = set(self.visible.filter(pk__in=[c.pk for c in contacts]).values_list("pk", flat=True))
         by_id = {c.external_id: c for c in contacts if c.external_id}
         by_email: dict[str, list[Contact]] = {}
         for contact in contacts:
@@ -234,7 +242,7 @@ class ContactChecker(Checker):
             through = Contact.tags.through.objects.filter(contact_id__in=[c.pk for c in contacts])
             for contact_id, name in through.values_list("contact_id", "tag__name"):
                 tags.setdefault(contact_id, []).append(name)
-        return by_id, by_email, visible, tags
+        return by_id, by_email, taken, tags
 
     def _organisations(self, values_list: list[dict]) -> tuple[set[str], set[str]]:
         names = {v["organisation"].casefold() for v in values_list if v.get("organisation")}
@@ -248,11 +256,11 @@ class ContactChecker(Checker):
 
     def check(self, rows: list[Row]) -> list[Checked]:
         batch = [Checked(row=row, values=self.values(row)) for row in rows]
-        by_id, by_email, visible, tags = self._matches([c.values for c in batch])
+        by_id, by_email, taken, tags = self._matches([c.values for c in batch])
         db_organisations, ambiguous = self._organisations([c.values for c in batch])
         self.seen.load(self._keys([c.values for c in batch]))
         for checked in batch:
-            self._check_one(checked, by_id, by_email, visible, tags, db_organisations, ambiguous)
+            self._check_one(checked, by_id, by_email, taken, tags, db_organisations, ambiguous)
         self.seen.store()
         return batch
 
@@ -280,7 +288,7 @@ class ContactChecker(Checker):
             return candidates[0] if candidates else None
         return None
 
-    def _check_one(self, checked, by_id, by_email, visible, tags, db_organisations, ambiguous):
+    def _check_one(self, checked, by_id, by_email, taken, tags, db_organisations, ambiguous):
         values = checked.values
         external_id, email = values.get("external_id", ""), values.get("email", "").casefold()
         for key, column in (("id", "external_id"), ("email", "email")):
@@ -291,14 +299,14 @@ class ContactChecker(Checker):
             if line is not None:
                 checked.errors.append((self.column(column), _("The same contact is on line %(line)d too.")
                                        % {"line": line}))
+        if external_id in taken:
+            # Worded as any unusable value: that a contact the importer does not see has it is not said.
+            checked.errors.append((self.column("external_id"),
+                                   _("This external ID cannot be used: leave it empty or give another one.")))
         if checked.errors:
             return
         existing = self._find(checked, by_id, by_email)
         if checked.errors:
-            return
-        if existing is not None and existing.pk not in visible:
-            column = "external_id" if existing.external_id and existing.external_id == external_id else "email"
-            checked.errors.append((self.column(column), _("This matches a contact you may not change.")))
             return
         data = self._form_data(values, existing)
         cleaned, checked.errors = self.cells(
@@ -309,6 +317,10 @@ class ContactChecker(Checker):
             return
         checked.existing = existing
         checked.cleaned = cleaned
+        if not external_id and not email:
+            # Nothing to match it by: the same file imported again makes this contact again.
+            checked.warnings.append(("", _("Neither an external ID nor an e-mail: importing this file again would "
+                                           "create this contact again.")))
         if external_id:
             self.seen.add(f"id:{external_id}", checked.row.line)
         if email:

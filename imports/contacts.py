@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from crm.forms import ContactForm
+from crm.text import has_invisible
 from crm.models import Contact
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # `crm.text.single_line` refuses these
@@ -35,7 +36,7 @@ def fast_contact(data: dict, *, existing, importer, owners: dict, organisation_n
         value = data.get(name, "")
         if not _trimmed(value) or len(value) > length or CONTROL.search(value):
             return None
-    if not data.get("name", ""):
+    if not data.get("name", "") or has_invisible(data["name"]):  # `crm.text.visible_single_line`
         return None
     kind = data.get("kind", "")
     if kind not in KINDS:

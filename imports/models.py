@@ -45,6 +45,11 @@ class Import(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         FAILED = "failed", _("Failed")
 
+    class Failure(models.TextChoices):
+        # Another writer committed a row with one of the import's unique keys (an external ID, a
+        # period's dates) after the import checked it: the import's own write met it in the index.
+        CONFLICT = "conflict", _("Conflict with another writer")
+
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imports")
     kind = models.CharField(_("kind of rows"), max_length=16, choices=Kind.choices)
     file = models.FileField(upload_to="imports/", max_length=255)
@@ -56,11 +61,17 @@ class Import(models.Model):
     mapping = models.JSONField(default=dict)
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    # Why a failed import failed, when it is something the person can act on; blank otherwise.
+    failure = models.CharField(max_length=16, choices=Failure.choices, blank=True, default="")
     total_rows = models.PositiveIntegerField(default=0)
     error_rows = models.PositiveIntegerField(default=0)
     # The validation report: the first errors (line, column, reason) and the first rows as read.
     errors = models.JSONField(default=list)
     preview = models.JSONField(default=list)
+    # Valid rows the person should know about before importing (the first ones, as errors are
+    # listed), and how many: a contact with no key to be matched by again.
+    warnings = models.JSONField(default=list)
+    warning_rows = models.PositiveIntegerField(default=0)
     created_rows = models.PositiveIntegerField(default=0)
     updated_rows = models.PositiveIntegerField(default=0)
     unchanged_rows = models.PositiveIntegerField(default=0)

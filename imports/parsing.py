@@ -2,9 +2,10 @@
 
 UTF-8 with or without a byte order mark; comma or semicolon (Italian and Brazilian spreadsheets
 write semicolons), detected from the header line; quoted fields, Windows or Unix line ends. A file
-that is not UTF-8, has a row with more or fewer cells than its header, a cell longer than
-`IMPORT_MAX_CELL_CHARS` or a NUL byte raises `FileError` naming the line: the whole file is
-refused. Cells are text and stay text: "=1+1" is imported as those four characters.
+that is not UTF-8, has more than `IMPORT_MAX_COLUMNS` columns, a row with more or fewer cells
+than its header, a cell longer than `IMPORT_MAX_CELL_CHARS` or a NUL byte raises `FileError`
+naming the line: the whole file is refused. Cells are text and stay text: "=1+1" is imported as those four characters. A cell a CSV
+of the product neutralised for spreadsheets ("'=1+1", `crm.formulas`) is read as it was before.
 """
 
 import codecs
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from crm.formulas import unneutralise
 
 
 class FileError(Exception):
@@ -81,9 +84,12 @@ def read(binary, delimiter: str | None = None) -> tuple[str, list[str], Iterator
             raise FileError(
                 _("Line %(line)d cannot be read as CSV (%(reason)s).") % {"line": start, "reason": error}
             ) from error
+        joined = "".join(cells)
+        if "'" in joined:  # one search a row: most rows have no apostrophe at all
+            cells = [unneutralise(cell) for cell in cells]
         if cells and max(map(len, cells)) > limit:
             raise too_long(start, limit)
-        if "\x00" in "".join(cells):  # no text column can hold one
+        if "\x00" in joined:  # no text column can hold one
             raise FileError(_("Line %(line)d contains a NUL character: this is not a text file.") % {"line": start})
         return Row(start, cells)
 
@@ -94,6 +100,12 @@ def read(binary, delimiter: str | None = None) -> tuple[str, list[str], Iterator
     header = [cell.strip() for cell in header]
     if not any(header):
         raise FileError(_("The first line must name the columns."))
+    if len(header) > settings.IMPORT_MAX_COLUMNS:
+        # Refused before any row is read: each column is a field of the mapping page.
+        raise FileError(
+            _("The file has %(columns)d columns; files of at most %(limit)d columns can be imported.")
+            % {"columns": len(header), "limit": settings.IMPORT_MAX_COLUMNS}
+        )
 
     def rows() -> Iterator[Row]:
         try:

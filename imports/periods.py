@@ -30,7 +30,7 @@ from crm.dates import EARLIEST, LATEST, today
 from crm.models import Contact
 from imports.mapping import normalise
 from imports.models import ImportEntry
-from imports.staging import ARRAY_PARAMETER, id_sequence, keys_parameter, temp_name
+from imports.staging import ARRAY_PARAMETER, id_sequence, keys_parameter, row_condition, temp_name
 
 CENTS = Decimal("0.01")
 MONEY = re.compile(r"^\d{1,10}(?:\.\d{1,2})?$")  # max_digits=12, decimal_places=2, not negative
@@ -168,9 +168,7 @@ class PeriodStage:
         self.ids = ""  # the periods' id sequence
         self.created = False
         self.batch = 0
-        self.visible_sql, self.visible_params = (
-            Contact.objects.visible_to(user).order_by().values("pk").query.sql_with_params()
-        )
+        self.visible_sql, self.visible_params = row_condition(Contact.objects.visible_to(user))
 
     def _create(self, cursor) -> None:
         if self.created:
@@ -204,15 +202,15 @@ class PeriodStage:
         by_id, by_email = {}, {}
         if external_ids:
             cursor.execute(
-                f"SELECT c.external_id, c.id FROM {contact} c"
-                f" WHERE c.external_id <> '' AND c.external_id = ANY({ARRAY_PARAMETER}) AND c.id IN ({self.visible_sql})",
+                f"SELECT external_id, id FROM {contact}"
+                f" WHERE external_id <> '' AND external_id = ANY({ARRAY_PARAMETER}) AND {self.visible_sql}",
                 [keys_parameter(external_ids), *self.visible_params],
             )
             by_id = dict(cursor.fetchall())
         if emails:
             cursor.execute(
-                f"SELECT lower(c.email), count(*), min(c.id) FROM {contact} c"
-                f" WHERE lower(c.email) = ANY({ARRAY_PARAMETER}) AND c.id IN ({self.visible_sql}) GROUP BY 1",
+                f"SELECT lower(email), count(*), min(id) FROM {contact}"
+                f" WHERE lower(email) = ANY({ARRAY_PARAMETER}) AND {self.visible_sql} GROUP BY 1",
                 [keys_parameter(emails), *self.visible_params],
             )
             by_email = {email: (count, contact_id) for email, count, contact_id in cursor.fetchall()}

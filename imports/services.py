@@ -17,12 +17,14 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from psycopg.errors import ExclusionViolation, UniqueViolation
 
 from crm import fields
+from crm.formulas import neutralise
 from crm.jobs import Progress, enqueue_after_commit
 from crm.submissions import create_once
 from imports import mapping, parsing
@@ -136,7 +138,7 @@ def import_check(*, imp: Import) -> Import:
     The report is stored only if the mapping is still the one checked (`version`)."""
     checker = checker_for(imp)
     _report(imp.pk, 0)
-    errors, preview, error_rows, total = [], [], 0, 0
+    errors, warnings, preview, error_rows, warning_rows, total = [], [], [], 0, 0, 0
     # One transaction, read only: the checker keeps what the rows so far said in TEMP tables.
     with translation.override(imp.language or settings.LANGUAGE_CODE), transaction.atomic():
         for batch in _batches(imp, checker.batch_rows):
@@ -147,23 +149,35 @@ def import_check(*, imp: Import) -> Import:
                                     "errors": [list(error) for error in checked.errors]})
                 if checked.errors:
                     error_rows += 1
-                    for column, reason in checked.errors:
-                        if len(errors) < REPORT_ERRORS:
-                            errors.append({"line": checked.row.line, "column": column, "reason": reason})
+                    _listed(errors, checked.row.line, checked.errors)
+                elif checked.warnings:
+                    warning_rows += 1
+                    _listed(warnings, checked.row.line, checked.warnings)
             _report(imp.pk, total)
     Import.objects.filter(pk=imp.pk, version=imp.version).update(
-        errors=errors, preview=preview, error_rows=error_rows, total_rows=total, status=Import.Status.CHECKED
+        errors=errors, preview=preview, error_rows=error_rows, warnings=warnings, warning_rows=warning_rows,
+        total_rows=total, status=Import.Status.CHECKED,
     )
     imp.refresh_from_db()
     return imp
 
 
+def _listed(report: list, line: int, found: list[tuple[str, str]]) -> None:
+    """Add a row's errors or warnings to the report, up to `REPORT_ERRORS` of them."""
+    for column, reason in found:
+        if len(report) < REPORT_ERRORS:
+            report.append({"line": line, "column": column, "reason": reason})
+
+
 def rejected_csv(imp: Import) -> Iterator[bytes]:
-    """The rows with errors as they were in the file, each with its line and its reasons, as CSV."""
+    """The rows with errors as they were in the file, each with its line and its reasons, as CSV.
+
+    Made to be opened in a spreadsheet, fixed and imported again: every text cell is neutralised
+    (`crm.formulas`), which the importer undoes when it reads the fixed file."""
     checker = checker_for(imp)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=imp.delimiter, lineterminator="\r\n")
-    writer.writerow([_("Line"), *imp.headers, _("Errors")])
+    writer.writerow([_("Line"), *map(neutralise, imp.headers), _("Errors")])
     yield ("\ufeff" + out.getvalue()).encode()
     with translation.override(imp.language or settings.LANGUAGE_CODE), transaction.atomic():
         for batch in _batches(imp, checker.batch_rows):
@@ -172,7 +186,7 @@ def rejected_csv(imp: Import) -> Iterator[bytes]:
             for checked in checker.check(batch):
                 if checked.errors:
                     reasons = "; ".join(f"{column}: {reason}" if column else reason for column, reason in checked.errors)
-                    writer.writerow([checked.row.line, *checked.row.cells, reasons])
+                    writer.writerow([checked.row.line, *map(neutralise, checked.row.cells), neutralise(reasons)])
             yield out.getvalue().encode()
 
 
@@ -183,7 +197,7 @@ def import_start(*, imp: Import, mode: str, version: int) -> Import:
     with transaction.atomic():
         updated = Import.objects.filter(pk=imp.pk, version=version, status__in=_RUNNABLE).update(
             mode=mode, status=Import.Status.PENDING, cancel_requested=False, version=F("version") + 1,
-            started_at=timezone.now(), finished_at=None,
+            started_at=timezone.now(), finished_at=None, failure="",
         )
         if not updated:
             raise _stale()
@@ -232,6 +246,13 @@ def import_run(*, import_id: int, on_batch=None) -> Import | None:
         return _finish(imp, Import.Status.REFUSED, error_rows=refused.error_rows)
     except Cancelled:
         return _finish(imp, Import.Status.CANCELLED)
+    except IntegrityError as error:
+        if not isinstance(error.__cause__, UniqueViolation | ExclusionViolation):
+            logger.exception("Import %s failed; nothing was written", imp.pk)
+            return _finish(imp, Import.Status.FAILED)
+        # Two imports of one file at once: the second to write met the first's rows once it committed.
+        logger.warning("Import %s met a row written by another writer; nothing was written: %s", imp.pk, error)
+        return _finish(imp, Import.Status.FAILED, failure=Import.Failure.CONFLICT)
     except Exception:
         logger.exception("Import %s failed; nothing was written", imp.pk)
         return _finish(imp, Import.Status.FAILED)

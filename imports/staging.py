@@ -9,6 +9,7 @@ random suffix: two imports in one transaction (tests do that) never share one.
 import json
 import uuid
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from psycopg.types.json import Jsonb
 
@@ -26,6 +27,28 @@ ARRAY_PARAMETER = "ARRAY(SELECT jsonb_array_elements_text(%s::jsonb))"
 def keys_parameter(keys) -> str:
     """`keys` (strings) as the parameter of `ARRAY_PARAMETER`."""
     return json.dumps(list(keys))
+
+
+def row_condition(queryset) -> tuple[str, list]:
+    """The filter of `queryset` (of one table, without joins: the visibility gate
+    `Contact.objects.visible_to`) as SQL and its parameters, a condition on a row of that table in
+    statements of our own that read it unaliased: `"crm_contact"."owner_id" = %s`. Everything (an
+    admin's) is `true`, nothing `false`.
+
+    A condition on the row's own columns, not `id IN (the gate's ids)`: in a SELECT list that sub-
+    select was run again for every row once its ids outgrew work_mem (a rep with 50,000 contacts:
+    an import's match took 6 s a batch instead of 20 ms)."""
+    query = queryset.query
+    if not query.where:
+        return "true", []
+    if sum(1 for alias in query.alias_map if query.alias_refcount[alias]) > 1:
+        raise ValueError("row_condition() reads one table; this queryset joins others")
+    compiler = query.get_compiler(connection=connection)
+    try:
+        sql, params = query.where.as_sql(compiler, connection)
+    except EmptyResultSet:
+        return "false", []
+    return f"({sql})", list(params)
 
 
 def temp_name(prefix: str) -> str:

@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from crm import fields
 from crm.access import role_required
 from crm.http import HtmxHttpRequest
+from crm.uploads import too_large_message, upload_stopped
 from imports import services
 from imports.forms import MappingForm, RunForm, UploadForm
 from imports.models import Import, may_import
@@ -34,7 +35,13 @@ def _import_of(request, pk: int) -> Import:
 def index(request: HtmxHttpRequest):
     posted = request.method == "POST"
     form = UploadForm(request.POST if posted else None, request.FILES if posted else None, request=request)
-    if request.method == "POST":
+    status = 200
+    if posted and upload_stopped(request):
+        # Its file passed the limit and was stopped there: the reason, not "no file was sent".
+        form.is_valid()
+        form.errors["file"] = form.error_class([too_large_message()])
+        status = 413
+    elif posted:
         if form.is_valid():
             try:
                 imp = services.import_create(
@@ -46,8 +53,6 @@ def index(request: HtmxHttpRequest):
             else:
                 return redirect("imports:mapping", pk=imp.pk)
         status = 422
-    else:
-        status = 200
     imports = Import.objects.of(request.user).filter(kind__in=fields.import_targets(request))[:20]
     return render(request, "imports/index.html", {"form": form, "imports": imports}, status=status)
 

@@ -65,6 +65,7 @@ def bulk_action(
     context["back_url"] = back_url
     try:
         bulk.check(plan, by=request.user)
+        bulk.refuse_unknown_filters(QueryDict(query), bulk.list_filter_parameters())
         rows = bulk.selection(matching(QueryDict(query)), ids=data["ids"], all_matching=data["all_matching"])
     except bulk.BulkError as error:
         context["problem"] = str(error)

@@ -38,8 +38,8 @@ def customize_feature(request: HtmxHttpRequest, name: str):
     if request.method == "POST":
         form = FeatureSwitchForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _("Choose whether to activate or deactivate the feature."))
-            return redirect("customize_feature", name=name)
+            problem = _("Choose whether to activate or deactivate the feature.")
+            return _feature_page(request, name, info, problem=problem, status=400)
         active = form.cleaned_data["active"]
         features.feature_set_active(name=name, active=active, by=request.user)
         if active:
@@ -47,6 +47,10 @@ def customize_feature(request: HtmxHttpRequest, name: str):
         else:
             messages.success(request, _("%(feature)s deactivated.") % {"feature": info.label})
         return redirect("customize_feature", name=name)
+    return _feature_page(request, name, info)
+
+
+def _feature_page(request, name: str, info, *, problem: str = "", status: int = 200):
     feature = Feature.objects.filter(name=name).first()
     history = FeatureChange.objects.filter(feature_id=name).select_related("changed_by")[:20]
     return render(
@@ -57,5 +61,7 @@ def customize_feature(request: HtmxHttpRequest, name: str):
             "all_features": features.all_features(),
             "is_active": bool(feature and feature.is_active),
             "history": history,
+            "problem": problem,
         },
+        status=status,
     )

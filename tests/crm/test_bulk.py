@@ -90,6 +90,18 @@ def test_an_owner_the_user_may_not_assign_is_refused_and_nothing_changes(client_
     assert not ContactChange.objects.exists()
 
 
+UNKNOWN = "The list has no filter called “%s”: nothing was changed."
+
+
+def test_a_parameter_no_smart_list_filters_on_is_refused_as_on_the_contact_list(client_as, rep, people):
+    smartlist = SmartList.objects.create(owner=rep, name="Everyone", columns=["name"])
+    url = reverse("smartlists:bulk", args=[smartlist.pk])
+    response = client_as(rep).post(url, {"action": "delete", "all_matching": "1", "query": "id__in=1", "confirmed": "1"})
+    assert response.status_code == 400
+    assert UNKNOWN % "id__in" in response.content.decode()
+    assert Contact.objects.count() == len(people)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -101,6 +113,10 @@ def test_an_owner_the_user_may_not_assign_is_refused_and_nothing_changes(client_
         ({"action": "delete", "ids": ["-4"]}, "The selected rows are not valid"),
         ({"action": "tag_remove", "tag": "never-made", "all_matching": "1"}, "No tag is called"),
         ({"action": "delete", "all_matching": "1", "query": "kind=alien"}, "filters are not valid"),
+        # Parameters the contact list does not filter on: refused, not dropped (which acted on every row).
+        ({"action": "delete", "all_matching": "1", "query": "owner=4"}, UNKNOWN % "owner"),
+        ({"action": "delete", "all_matching": "1", "query": "q=Person&id__in=1,2"}, UNKNOWN % "id__in"),
+        ({"action": "delete", "all_matching": "1", "query": "current_mrr_min=5"}, UNKNOWN % "current_mrr_min"),
     ],
 )
 def test_bad_input_is_a_clear_400_and_writes_nothing(client_as, rep, people, data, message):

@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from crm import features
@@ -30,8 +31,10 @@ def test_repeating_the_same_switch_records_nothing_new(client_as, admin_user):
     assert FeatureChange.objects.count() == 1
 
 
-def test_bad_switch_value_changes_nothing(client_as, admin_user):
-    response = client_as(admin_user).post(URL, {"active": "maybe"}, follow=True)
+@pytest.mark.parametrize("data", [{"active": "maybe"}, {}])
+def test_bad_switch_value_is_a_400_and_changes_nothing(client_as, admin_user, data):
+    response = client_as(admin_user).post(URL, data)
+    assert response.status_code == 400
     assert "Choose whether to activate or deactivate" in response.text
     assert not features.is_active("subscriptions") and not FeatureChange.objects.exists()
 

@@ -59,3 +59,38 @@ def test_an_admin_unlocks_it_in_the_admin(client, admin_user, db):
     client.logout()
     assert attempt(client, "rita", "right-horse-battery").status_code == 302
     assert User.objects.get(username="rita").last_login is not None
+
+
+PROXY = "10.9.9.9"  # every request reaches the application from the TLS proxy's address
+
+
+def through_proxy(client, username, password, forwarded_for):
+    """A login as the proxy passes it on: its own address as REMOTE_ADDR, the client's appended to
+    X-Forwarded-For (after whatever the client wrote there itself)."""
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=PROXY,
+                       HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+def test_behind_a_trusted_proxy_the_attacker_is_locked_out_not_the_account_owner(client, db, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    UserFactory(username="rita", password="right-horse-battery")
+    for _ in range(5):
+        through_proxy(client, "rita", "wrong", "203.0.113.66")
+    assert through_proxy(client, "rita", "right-horse-battery", "203.0.113.66").status_code == 429
+    # Rita, from her own address through the same proxy, still logs in.
+    assert through_proxy(client, "rita", "right-horse-battery", "198.51.100.7").status_code == 302
+    client.logout()
+    # The attacker cannot pass for her by writing her address in the header: the proxy's entry counts.
+    forged = through_proxy(client, "rita", "right-horse-battery", "198.51.100.7, 203.0.113.66")
+    assert forged.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.66"}
+
+
+def test_without_a_trusted_proxy_the_header_is_not_believed(client, db, settings):
+    """By default (TRUSTED_PROXY_COUNT=0) X-Forwarded-For is the client's own text: changing it
+    must not give an attacker a fresh count."""
+    UserFactory(username="rita", password="right-horse-battery")
+    for i in range(5):
+        through_proxy(client, "rita", "wrong", f"192.0.2.{i}")
+    assert through_proxy(client, "rita", "right-horse-battery", "192.0.2.99").status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {PROXY}

@@ -55,6 +55,8 @@ HOSTILE = {
     "stray-quote": ('name,email\n"Ada"x,ada@example.com\n', "Line 2 cannot be read as CSV"),
     "empty": ("", "The file is empty"),
     "header-only": ("name,email\n", "no rows"),
+    "201-columns": (",".join(f"c{i}" for i in range(201)) + "\n" + "," * 200 + "x\n",
+                    "The file has 201 columns; files of at most 200 columns can be imported."),
 }
 
 
@@ -75,6 +77,26 @@ def test_a_file_over_the_size_limit_is_refused(rep, settings, media):
     assert not Import.objects.exists()
 
 
+def test_an_upload_declared_over_the_limit_is_refused_before_its_body_is_read(client_as, rep, media):
+    """52 MB were read whole before the 50 MB limit refused them: the declared length answers now."""
+    # The test client's body refuses to be read past what it holds: the 52 MB declared are never asked for.
+    body = b"--b\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ncontacts\r\n--b--\r\n"
+    response = client_as(rep).generic("POST", "/imports/", body, content_type="multipart/form-data; boundary=b",
+                                      CONTENT_LENGTH=str(52 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "Files of at most 52428800 bytes can be imported: this one is larger." in response.content.decode()
+    assert not Import.objects.exists()
+
+
+def test_an_upload_is_stopped_as_soon_as_its_file_passes_the_limit(client_as, rep, media, settings):
+    settings.IMPORT_MAX_BYTES = 1000  # the body, 2 kB, is under the limit and the room left for the other fields
+    response = client_as(rep).post("/imports/", {"kind": "contacts", "file": csv_file("name\n" + "Ada\n" * 500)})
+    assert response.status_code == 413
+    assert "Files of at most 1000 bytes can be imported: this one is larger." in response.content.decode()
+    assert not Import.objects.exists()
+    assert not any(media.rglob("*.csv"))
+
+
 def test_the_upload_page_shows_the_error_and_stores_nothing(client_as, rep, media):
     client = client_as(rep)
     content = "name,email\nJosé,jose@example.com\n".encode("latin-1")
@@ -82,6 +104,23 @@ def test_the_upload_page_shows_the_error_and_stores_nothing(client_as, rep, medi
     assert response.status_code == 422
     assert "is not UTF-8" in response.content.decode()
     assert not Import.objects.exists()
+
+
+def test_a_file_of_thousands_of_columns_is_refused_at_upload(client_as, rep, media):
+    """50,000 columns made the mapping page take 45 s of a worker, and its form could never be saved."""
+    header = ",".join(f"c{i}" for i in range(50_000))
+    response = client_as(rep).post("/imports/", {"kind": "contacts", "file": csv_file(f"{header}\n{header}\n")})
+    assert response.status_code == 422
+    assert "The file has 50000 columns; files of at most 200 columns can be imported." in response.content.decode()
+    assert not Import.objects.exists()
+    assert not any(media.rglob("*.csv"))
+
+
+def test_the_column_limit_is_a_setting(rep, settings):
+    settings.IMPORT_MAX_COLUMNS = 2
+    assert _import(rep, "name,email\nAda,ada@example.com\n").headers == ["name", "email"]
+    with pytest.raises(ValidationError, match="at most 2 columns"):
+        _import(rep, "name,email,phone\nAda,ada@example.com,1\n")
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "=HYPERLINK(\"http://evil.example\",\"x\")", "+41 79 000", "@SUM(A1)", "-2+3"])

@@ -53,6 +53,23 @@ def test_re_importing_the_same_file_changes_nothing(rep, make_import):
     assert not ImportEntry.objects.filter(import_run=again).exists()
 
 
+def test_rows_a_re_import_would_create_again_are_pointed_out_before_importing(client_as, rep, make_import):
+    """A row with neither an external ID nor an e-mail matches nothing: the same file again creates it again."""
+    content = "name,email,external_id\nAda,ada@example.com,\nNo Keys,,\nBob,,b-1\nAlso None,,\n"
+    imp = make_import(rep, content)
+    assert imp.error_rows == 0
+    assert [(w["line"], w["reason"]) for w in imp.warnings] == [(3, NO_KEY), (5, NO_KEY)]
+    page = client_as(rep).get(f"/imports/{imp.pk}/").content.decode()
+    assert "2 valid rows have neither an external ID nor an e-mail" in page
+    assert NO_KEY in page
+    services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
+    again = make_import(rep, content)  # told again, before it creates them a second time
+    assert [w["line"] for w in again.warnings] == [3, 5] and again.warning_rows == 2
+
+
+NO_KEY = "Neither an external ID nor an e-mail: importing this file again would create this contact again."
+
+
 def test_a_changed_row_updates_its_contact_matched_by_external_id_or_email(rep, make_import):
     ada = ContactFactory(owner=rep, external_id="p-1", name="Ada", email="old@example.com")
     alan = ContactFactory(owner=rep, name="Alan", email="Alan@Example.com", phone="1")
@@ -261,6 +278,55 @@ def test_a_running_import_holds_its_importer_and_itself_so_neither_can_be_delete
 
     imp = services.import_run(import_id=imp.pk, on_batch=from_another_session)
     assert imp.status == Import.Status.DONE and seen == [2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_beaten_to_its_contacts_by_another_says_so_on_its_page(client_as, rep, make_import):
+    """Two imports of one file at once: the second to write its new contacts meets the first's in the
+    unique index once the first commits. It used to end "Failed" with the reason in the worker's log only."""
+    import threading
+    import time
+
+    import psycopg
+
+    from django.db import connections
+    from tests.reliability.processes import server_params
+
+    imp = make_import(rep, "external_id,name\nx-1,Ada\nx-2,Bob\n")
+    Import.objects.filter(pk=imp.pk).update(status=Import.Status.PENDING)
+    with psycopg.connect(**server_params()) as first:  # the other import, its transaction still open
+        first.execute(
+            "INSERT INTO crm_contact (kind, name, email, phone, website, address, external_id, owner_id,"
+            " organisation_name_copy, created_at, updated_at, version)"
+            " VALUES ('person', 'Ada', '', '', '', '', 'x-1', %s, '', now(), now(), 1)", [rep.pk],
+        )
+
+        def run():
+            try:
+                services.import_run(import_id=imp.pk)
+            finally:
+                connections.close_all()
+
+        second = threading.Thread(target=run)
+        second.start()
+        with psycopg.connect(**server_params(), autocommit=True) as watch:
+            for _attempt in range(200):  # until the second waits on the first's row in the index
+                waiting = watch.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                ).fetchone()[0]
+                if waiting:
+                    break
+                time.sleep(0.05)
+        assert waiting
+        first.commit()
+        second.join(timeout=30)
+    imp.refresh_from_db()
+    assert imp.status == Import.Status.FAILED
+    assert list(Contact.objects.values_list("external_id", flat=True)) == ["x-1"]  # the first's, nothing of its own
+    page = client_as(rep).get(f"/imports/{imp.pk}/").content.decode()
+    assert "Another import or another person created some of the same contacts while this import ran" in page
+    again = services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
+    assert (again.status, again.created_rows, again.unchanged_rows, again.failure) == (Import.Status.DONE, 1, 1, "")
 
 
 def test_keys_with_quotes_braces_and_accents_match_their_contacts_and_periods(rep, make_import, subscriptions_on):

@@ -51,10 +51,31 @@ def test_the_same_contact_twice_in_a_file_is_an_error(rep, make_import):
     assert "line 2" in imp.errors[0]["reason"]
 
 
-def test_a_contact_the_importer_may_not_change_is_an_error(rep, outsider, make_import):
-    ContactFactory(owner=outsider, email="theirs@example.com", external_id="t1")
-    imp = make_import(rep, "external_id,name,email\nt1,Mine now,\n,Mine now,theirs@example.com\n")
-    assert [r for _l, _c, r in _errors(imp)] == ["This matches a contact you may not change."] * 2
+def test_contacts_the_importer_cannot_see_are_neither_matched_nor_revealed(rep, outsider, make_import, run_import):
+    theirs = ContactFactory(owner=outsider, name="Theirs", email="theirs@example.com", external_id="t1")
+    ContactFactory(owner=outsider, name="Also theirs", email="shared@example.com")
+    mine = ContactFactory(owner=rep, name="Mine", email="shared@example.com")
+    imp = make_import(
+        rep,
+        "external_id,name,email\n"
+        "t1,Taken,\n"  # an external ID only an invisible contact has: refused as any unusable value
+        ",New person,theirs@example.com\n"  # the invisible contact's e-mail: a new contact of the importer's
+        ",Mine renamed,shared@example.com\n",  # one contact with this e-mail among those the importer sees
+    )
+    assert _errors(imp) == [(2, "external_id", "This external ID cannot be used: leave it empty or give another one.")]
+    assert "may not change" not in str(imp.errors) and "More than one" not in str(imp.errors)
+    run_import(imp, mode=Import.Mode.VALID_ROWS)
+    theirs.refresh_from_db()
+    mine.refresh_from_db()
+    assert (theirs.name, theirs.owner) == ("Theirs", outsider)
+    assert mine.name == "Mine renamed"
+    assert Contact.objects.get(name="New person").owner == rep
+
+
+def test_names_and_tags_with_invisible_characters_are_refused_as_by_the_form(rep, make_import):
+    imp = make_import(rep, "name,tags\nAda \u202egpj.exe,\nBob,\u200b\nCy\u2028Dee,\nFine,vip\n")
+    assert [(line, column) for line, column, _r in _errors(imp)] == [(2, "name"), (3, "tags"), (4, "name")]
+    assert all("or invisible characters" in reason for _l, _c, reason in _errors(imp))
 
 
 def test_organisations_are_found_by_name_among_those_visible_or_earlier_in_the_file(rep, outsider, make_import):
@@ -114,6 +135,36 @@ def test_the_rejected_rows_download_as_csv_with_line_and_reasons(client_as, rep,
     assert rows[0] == ["Line", "name", "email", "Errors"]
     assert [row[:3] for row in rows[1:]] == [["3", "", "x@example.com"], ["4", "Bad", "nope"]]
     assert "email: Enter a valid email address." in rows[2][3]
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "@SUM(1)", "+1+1", "-2+3", "\t=1", " =1", "\uff1d1"]
+
+
+def test_the_rejected_rows_never_make_a_spreadsheet_run_a_formula_and_a_fixed_file_imports_back(
+    client_as, rep, make_import, run_import
+):
+    rows = "".join(f'"{cell.replace(chr(34), chr(34) * 2)}",nope{i}\n' for i, cell in enumerate(FORMULAS))
+    imp = make_import(rep, "name,=cmd|' /C calc'!A0\n" + rows, mapping={"0": "name", "1": "email"})
+    assert imp.error_rows == len(FORMULAS)
+    response = client_as(rep).get(f"/imports/{imp.pk}/rejected.csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    written = list(csv.reader(io.StringIO(text)))
+    cells = [cell for row in written for cell in row]
+    assert "'=cmd|' /C calc'!A0" in written[0]  # the file's own header too
+    assert [row[1] for row in written[1:]] == ["'" + cell for cell in FORMULAS]
+    assert all(row[-1].startswith("'=cmd") for row in written[1:])  # the reasons name the column
+    assert not [cell for cell in cells if cell[:1] in "=+-@\t\r\uff1d" or cell.lstrip()[:1] in "=+-@"]
+
+    # The person fixes the e-mails in a spreadsheet and imports the file: the names are theirs again.
+    fixed = io.StringIO()
+    writer = csv.writer(fixed)
+    writer.writerow(written[0][1:-1])
+    for i, row in enumerate(written[1:]):
+        writer.writerow([row[1], f"person{i}@example.com"])
+    again = make_import(rep, fixed.getvalue(), name="fixed.csv", mapping={"0": "name", "1": "email"})
+    assert again.error_rows == 0, again.errors
+    run_import(again)
+    assert sorted(Contact.objects.values_list("name", flat=True)) == sorted(cell.strip() for cell in FORMULAS)
 
 
 def test_the_preview_page_shows_the_report_and_the_first_rows(client_as, rep, make_import):
