@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from crm import fields
 from crm.filters import ContactFilter
 from crm.jobs import Progress, enqueue_after_commit
-from crm.models import BulkJob, Contact, ContactChange, Tag, User, assignable_owners
+from crm.models import BulkJob, Contact, ContactChange, Tag, User, assignable_owners, person_name
 from crm.submissions import create_once
 
 
@@ -42,6 +42,8 @@ ACTIONS = [
 ]
 # Rows per statement: a bulk action of a million rows holds no million ids anywhere.
 CHUNK_ROWS = 20_000
+# People the owner choice lists at once: an admin may assign thousands, so the list is searched.
+OWNER_CHOICES_SHOWN = 50
 
 
 class BulkError(Exception):
@@ -133,6 +135,16 @@ def affected(rows: QuerySet, plan: Plan) -> QuerySet:
 def count(rows: QuerySet, plan: Plan) -> int:
     """The exact number of rows `plan` changes now (uncapped: it is the number the user confirms)."""
     return affected(rows, plan).count()
+
+
+def owner_choices(user, *, search: str = "", limit: int = OWNER_CHOICES_SHOWN) -> tuple[list[tuple[int, str]], bool]:
+    """The first `limit` people `user` may make the owner whose name or username contains `search`,
+    as (pk, name) in the order of their names, and whether more of them match."""
+    people = assignable_owners(user).annotate(shown=person_name())
+    if search:
+        people = people.filter(Q(shown__icontains=search) | Q(username__icontains=search))
+    found = list(people.values_list("pk", "shown")[: limit + 1])
+    return found[:limit], len(found) > limit
 
 
 def check(plan: Plan, *, by) -> None:

@@ -95,7 +95,9 @@ class IdsField(forms.Field):
 class BulkForm(forms.Form):
     """A bulk action on the ticked rows, or on every row matching the list's filter."""
 
-    action = forms.ChoiceField(label=_("Action"), error_messages={"invalid_choice": _("Unknown action.")})
+    action = forms.ChoiceField(label=_("Action"), error_messages={
+        "required": _("Choose an action."), "invalid_choice": _("Unknown action."),
+    })
     ids = IdsField(required=False)
     all_matching = forms.BooleanField(required=False)
     query = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
@@ -104,6 +106,9 @@ class BulkForm(forms.Form):
         empty_label=_("Choose the new owner…"),
         error_messages={"invalid_choice": _("You may not make this person the owner of contacts.")},
     )
+    # The owner choice's search: the bar's box (htmx), or the step that offers the choice without JavaScript.
+    owner_q = forms.CharField(label=_("Find a person"), required=False, max_length=100)
+    owner_search = forms.BooleanField(required=False)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=Tag._meta.get_field("name").max_length)
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     # The confirmation's one-time token: posted twice, a background job is made once.
@@ -127,7 +132,8 @@ class BulkForm(forms.Form):
 
         data = super().clean()
         action = data.get("action")
-        if action == bulk.OWNER and not data.get("owner") and "owner" not in self.errors:
+        # Unconfirmed, a missing owner is asked for on the next step (`chooses_owner`).
+        if action == bulk.OWNER and data.get("confirmed") and not data.get("owner") and "owner" not in self.errors:
             self.add_error("owner", _("Choose the new owner."))
         if action in (bulk.TAG_ADD, bulk.TAG_REMOVE) and not data.get("tag") and "tag" not in self.errors:
             self.add_error("tag", _("Type the tag."))
@@ -135,9 +141,24 @@ class BulkForm(forms.Form):
             raise ValidationError(_("Select at least one contact, or all contacts matching the filter."))
         return data
 
+    def chooses_owner(self) -> bool:
+        """An owner change still to be confirmed that names no owner (the bar's list is loaded by
+        JavaScript) or asks for a search: the next step offers the choice."""
+        from crm import bulk
+
+        data = self.cleaned_data
+        return data["action"] == bulk.OWNER and not data["confirmed"] and (not data.get("owner") or data["owner_search"])
+
     def plan(self):
         from crm import bulk
 
         data = self.cleaned_data
         return bulk.Plan(data["action"], owner=data.get("owner") if data["action"] == bulk.OWNER else None,
                          tag=data.get("tag", "") if data["action"] in (bulk.TAG_ADD, bulk.TAG_REMOVE) else "")
+
+
+class OwnerChoiceForm(forms.Form):
+    """What the bulk bar's owner control is asked for: the action picked, and the name searched."""
+
+    action = forms.CharField(required=False, max_length=20)
+    owner_q = forms.CharField(label=_("Find a person"), required=False, max_length=100)

@@ -6,6 +6,7 @@ and the pk is put between them: the same string `reverse(name, args=[pk])` gives
 """
 
 import functools
+from collections.abc import Callable
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -21,5 +22,10 @@ def _parts(name: str, script_prefix: str, urlconf: str) -> tuple[str, str]:
 
 def object_url(name: str, pk: int) -> str:
     """`reverse(name, args=[pk])` for a URL whose only argument is an `<int:pk>`."""
+    return object_urls(name)(pk)
+
+
+def object_urls(name: str) -> Callable[[int], str]:
+    """`object_url` for the rows of one table: the parts around the pk are looked up once."""
     head, tail = _parts(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-    return f"{head}{int(pk)}{tail}"
+    return lambda pk: f"{head}{int(pk)}{tail}"

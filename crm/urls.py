@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("contacts/", contacts.contact_list, name="contact_list"),
     path("contacts/bulk/", bulk.contact_bulk, name="contact_bulk"),
+    path("contacts/bulk/owners/", bulk.bulk_owner_choices, name="bulk_owner_choices"),
     path("contacts/bulk/jobs/<int:pk>/", bulk.bulk_job, name="bulk_job"),
     path("contacts/new/", contacts.contact_create, name="contact_create"),
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact_detail"),

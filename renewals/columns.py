@@ -105,6 +105,12 @@ def shown_columns(chosen: list[str]) -> list[Column]:
     return [column for column in COLUMNS if column.locked or column.key in chosen]
 
 
+def shown_flags(shown: list[Column]) -> dict[str, bool]:
+    """Every column's key, and whether it is among `shown`: what a row's template asks of each cell."""
+    keys = {column.key for column in shown}
+    return {column.key: column.key in keys for column in COLUMNS}
+
+
 def annotate_contact_fields(changes: QuerySet, keys, *, today: datetime.date) -> QuerySet:
     """Each registry field among `keys`, computed on the customer's organisation contact, and the
     currency of a money one (`ContactField.currency_key`)."""

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from crm.models import Contact
 from renewals import columns as cols
@@ -29,23 +29,20 @@ def people_visible_to(user) -> QuerySet:
 
 def customer_people(customer: CustomerAccount, user) -> QuerySet:
     """`customer`'s people that `user` may see: the only ones a page shows or a form offers."""
-    return people_visible_to(user).filter(organisation_id=customer.contact_id)
+    return organisation_people(customer.contact_id, user)
+
+
+def organisation_people(organisation_id: int, user) -> QuerySet:
+    """The people of a customer's organisation contact, by its id, that `user` may see."""
+    return people_visible_to(user).filter(organisation_id=organisation_id)
 
 
 def changes_for(user, *, today: datetime.date, shown: list[cols.Column]) -> QuerySet:
-    """Every contract change `user` may see, with what a table row shows, in a fixed number of queries.
-
-    The row names its primary contact only when `user` may see that person: read through the same
-    gate as the menu's choices (one query per page, and only while the column is shown). The
-    choices themselves are read when a row's menu opens, not for every row up front.
-    """
-    changes = (
-        ContractChange.objects.visible_to(user)
-        .with_status(today=today)
-        .select_related("customer__contact", "agreed_by", "cancellation_requested_by")
-    )
-    if cols.BY_KEY["primary_contact"] in shown:
-        changes = changes.prefetch_related(Prefetch("primary_contact", queryset=people_visible_to(user)))
+    """Every contract change `user` may see, with the derived values a table row shows (status,
+    deadline, communication owner) and the shown MRR columns. Tables read it through
+    `renewals.table.values_for`: one query of the shown columns, the primary contacts' names
+    through the people gate in one more."""
+    changes = ContractChange.objects.visible_to(user).with_status(today=today)
     return cols.annotate_contact_fields(changes, [c.contact_field for c in shown if c.contact_field], today=today)
 
 

@@ -1,82 +1,188 @@
 """What the contract-changes table prints for each row, as plain values and text.
 
-The row's markup is `renewals/_changes_table.html`; this reads each change once into the values
-its cells show: URLs reversed through `crm.links` (one per name, not ~11 `{% url %}`s a row), dates
-and numbers formatted by `crm.formats.Formats` (built once per table and language), and the
-confirmation question as plain text, which the template escapes in its attribute.
-
-The row's owner and primary contact are shown as text; the choices to change them are read when
-the row's menu opens (`renewals.views.actions.change_menu`), not for every row up front.
+A row is read as a dict (`values_for`) holding only what the shown columns print: no model
+instances, no `get_FOO_display`. `Table` builds what every row of one table shares, once: the
+language's formats and choice labels, and each URL's text around the pk (`crm.links.object_urls`).
+The row's markup is `renewals/_changes_table.html`; its menu's forms are read when the menu opens
+(`renewals.views.actions.change_menu`), so only a menu's row carries the URLs they post to.
 """
 
 import datetime
 
 from django.conf import settings
-from django.utils.translation import gettext
+from django.db.models import F, QuerySet
+from django.utils.translation import gettext, ngettext
 
 from crm import fields as contact_fields
 from crm.formats import Formats
-from crm.links import object_url
+from crm.links import object_url, object_urls
+from crm.models import person_name
+from renewals import queries
+from renewals.models import CommunicationOwner, ContractChange
+
+# What every row reads: the locked columns (customer, communication owner, type, status with who
+# recorded an agreement or a cancellation, deadline), and what the row's menu and label name.
+ALWAYS = ["id", "version", "customer_id", "customer__contact_id", "type", "status", "deadline", "communication_owner_effective",
+          "agreed_at", "cancellation_requested_at", "primary_contact_id"]
+NAMED = {
+    "name": F("customer__contact__name"),
+    "agreed_by_name": person_name("agreed_by__"),
+    "cancellation_requested_by_name": person_name("cancellation_requested_by__"),
+}
+# What an optional column reads besides; the MRR columns read their registry field and its currency.
+# The primary contact's name is read through the people gate (`change_rows`), never joined here.
+READS = {
+    "website": ["customer__website"],
+    "account_id": ["customer__account_id"],
+    "start_date": ["start_date"],
+    "max_contacts": ["customer__max_contacts"],
+    "email_limit": ["customer__email_send_limit"],
+    "billing_frequency": ["billing_frequency"],
+    "term": ["term_months"],
+}
 
 
-class ChangeRow:
-    def __init__(self, change, fmt: Formats, *, today: datetime.date, shown_keys=()):
-        customer = change.customer
-        self.change = change
-        self.pk = change.pk
-        self.version = change.version
-        self.name = name = customer.contact.name
-        self.customer_url = object_url("renewals:customer", change.customer_id)
-        self.owner_url = object_url("renewals:change_communication_owner", change.pk)
-        self.primary_url = object_url("renewals:change_primary_contact", change.pk)
-        self.agreed_url = object_url("renewals:change_agreed", change.pk)
-        self.cancellation_url = object_url("renewals:change_cancellation", change.pk)
-        self.menu_url = object_url("renewals:change_menu", change.pk)
-        self.owner = change.communication_owner_effective
-        self.owner_display = change.get_communication_owner_effective_display()
-        self.primary_contact_id = change.primary_contact_id
-        # Read through the viewer's gate (`queries.changes_for`): None for a person they may not see.
-        self.primary_contact = change.primary_contact if "primary_contact" in shown_keys else None
-        self.type = change.get_type_display()
-        self.status = change.status
-        self.status_display = change.get_status_display()
-        self.agreed = change.agreed_at is not None
-        self.cancellation_requested = change.cancellation_requested_at is not None
-        self.agreed_by = change.agreed_by if self.agreed else None
-        self.cancellation_requested_by = change.cancellation_requested_by if self.cancellation_requested else None
-        self.agreed_at = fmt.format_date(change.agreed_at, None, fmt.short_datetime_format) if self.agreed else ""
-        self.cancellation_requested_at = (
-            fmt.format_date(change.cancellation_requested_at, None, fmt.short_datetime_format)
-            if self.cancellation_requested else ""
+def values_for(changes: QuerySet, shown) -> QuerySet:
+    """`changes` (from `queries.changes_for`) as the dicts a row of the `shown` columns reads."""
+    fields = list(ALWAYS)
+    for column in shown:
+        fields += READS.get(column.key, [])
+        if column.contact_field:
+            field = contact_fields.get(column.contact_field)
+            fields += [field.key, field.currency_key] if field.has_currency else [field.key]
+    return changes.values(*fields, **NAMED)
+
+
+def _labels(choices) -> dict:
+    return {value: str(label) for value, label in choices}
+
+
+class Table:
+    """What every row of one table shares, read once per table and language."""
+
+    def __init__(self, *, today: datetime.date, shown, layout: str):
+        self.today = today
+        self.fmt = Formats()
+        self.keys = {column.key for column in shown}
+        self.money = [(column.key, column.contact_field) for column in shown if column.contact_field]
+        self.customer_url = object_urls("renewals:customer")
+        change_menu = object_urls("renewals:change_menu")
+        self.menu_url = lambda pk: f"{change_menu(pk)}?layout={layout}"
+        # The texts a row fills in, translated once (a {% blocktranslate %} a row was most of the table).
+        self.menu_label = gettext("Actions for %(name)s")
+        self.someone = gettext("someone")
+        self.cancellation_note = gettext("Cancellation requested by %(who)s, %(when)s")
+        self.agreement_note = gettext("Customer agreed, recorded by %(who)s, %(when)s")
+        self.today_note = gettext("Today")
+        self.owners = _labels(CommunicationOwner.choices)
+        self.types = _labels(ContractChange.Type.choices)
+        self.statuses = _labels(ContractChange.Status.choices)
+        self.frequencies = _labels(ContractChange._meta.get_field("billing_frequency").choices)
+        self.terms = _labels(ContractChange.Term.choices)
+
+    def row(self, change: dict, people: dict[int, str]) -> dict:
+        """The cells' values of one change; `people`: the names of the primary contacts the viewer may see."""
+        fmt, keys, today = self.fmt, self.keys, self.today
+        deadline = change["deadline"]
+        days_past = (today - deadline).days if deadline <= today else None
+        row = {
+            "pk": str(change["id"]),  # text: an int would be localised on each of its uses
+            "name": change["name"],
+            "customer_url": self.customer_url(change["customer_id"]),
+            "menu_url": self.menu_url(change["id"]),
+            "menu_label": self.menu_label % {"name": change["name"]},
+            # The menu opened on a refused action, and the message of a saved one (renewals.views.actions).
+            "menu_open": False,
+            "message": "",
+            "owner_display": self.owners[change["communication_owner_effective"]],
+            "type": self.types[change["type"]],
+            "status": change["status"],
+            "status_display": self.statuses[change["status"]],
+            "agreed": change["agreed_at"] is not None,
+            "agreement_note": self._note(self.agreement_note, change["agreed_by_name"], change["agreed_at"]),
+            "cancellation_requested": change["cancellation_requested_at"] is not None,
+            "cancellation_note": self._note(
+                self.cancellation_note, change["cancellation_requested_by_name"], change["cancellation_requested_at"]
+            ),
+            "deadline": fmt.date(deadline),
+            "deadline_iso": fmt.iso_date(deadline),
+            # A deadline that has come or passed says so in words.
+            "deadline_passed": days_past is not None,
+            "deadline_note": self._days_past(days_past),
+        }
+        if "primary_contact" in keys:
+            row["primary_contact"] = people.get(change["primary_contact_id"])
+        if "website" in keys:
+            row["website"] = change["customer__website"]
+        if "account_id" in keys:
+            row["account_id"] = change["customer__account_id"]
+        if "start_date" in keys:
+            row["start_date"] = fmt.date(change["start_date"])
+            row["start_date_iso"] = fmt.iso_date(change["start_date"])
+        if "max_contacts" in keys:
+            row["max_contacts"] = fmt.number(change["customer__max_contacts"])
+        if "email_limit" in keys:
+            row["email_limit"] = fmt.number(change["customer__email_send_limit"])
+        if "billing_frequency" in keys:
+            row["billing_frequency"] = self.frequencies[change["billing_frequency"]]
+        if "term" in keys:
+            row["term"] = self.terms[change["term_months"]]
+        for key, field in self.money:
+            row[key] = _money(change, field, fmt)
+        return row
+
+    def _note(self, text: str, who: str | None, when: datetime.datetime | None) -> str:
+        """Who recorded a fact, and when ("" while it is not recorded)."""
+        if when is None:
+            return ""
+        return text % {"who": who or self.someone, "when": self.fmt.format_date(when, None, self.fmt.short_datetime_format)}
+
+    def _days_past(self, days: int | None) -> str:
+        if days is None:
+            return ""
+        if days == 0:
+            return self.today_note
+        return ngettext("Passed %(days)s day ago", "Passed %(days)s days ago", days) % {"days": days}
+
+    def menu_row(self, change: dict, people: dict[int, str]) -> dict:
+        """A row with what its menu's forms need: the URLs they post to, the version and choices
+        they were read at, and the question before a cancellation."""
+        row = self.row(change, people)
+        pk = change["id"]
+        row.update(
+            version=change["version"],
+            organisation_id=change["customer__contact_id"],
+            owner=change["communication_owner_effective"],
+            primary_contact_id=change["primary_contact_id"],
+            owner_url=object_url("renewals:change_communication_owner", pk),
+            primary_url=object_url("renewals:change_primary_contact", pk),
+            agreed_url=object_url("renewals:change_agreed", pk),
+            cancellation_url=object_url("renewals:change_cancellation", pk),
+            confirm_cancellation=gettext("Record that %(name)s requested cancellation?") % {"name": row["name"]},
         )
-        self.deadline = fmt.date(change.deadline)
-        self.deadline_iso = fmt.iso_date(change.deadline)
-        # Days since the deadline passed (0: today is the deadline); None while it is ahead.
-        self.days_past_deadline = (today - change.deadline).days if change.deadline <= today else None
-        self.start_date = fmt.date(change.start_date)
-        self.start_date_iso = fmt.iso_date(change.start_date)
-        self.website = customer.website
-        self.account_id = customer.account_id
-        self.max_contacts = fmt.number(customer.max_contacts)
-        self.email_limit = fmt.number(customer.email_send_limit)
-        self.billing_frequency = change.get_billing_frequency_display()
-        self.term = change.get_term_months_display()
-        self.current_mrr = _money(change, "current_mrr", fmt)
-        self.upcoming_mrr = _money(change, "upcoming_mrr", fmt)
-        self.confirm_cancellation = gettext("Record that %(name)s requested cancellation?") % {"name": name}
+        return row
 
 
-def _money(change, key: str, fmt: Formats) -> str:
+def _money(change: dict, key: str, fmt: Formats) -> str:
     """An MRR column's amount, naming its currency when it is not the installation's (as smart
     lists do): amounts in two currencies are never shown as one unit."""
-    amount = getattr(change, key, None)
+    amount = change[key]
     if amount is None:
         return ""
-    currency = getattr(change, contact_fields.get(key).currency_key, None)
+    currency = change.get(contact_fields.get(key).currency_key)
     return fmt.money(amount) + (f" {currency}" if currency and currency != settings.CRM_CURRENCY else "")
 
 
-def change_rows(changes, *, today: datetime.date, shown) -> list[ChangeRow]:
-    fmt = Formats()
-    shown_keys = {column.key for column in shown}
-    return [ChangeRow(change, fmt, today=today, shown_keys=shown_keys) for change in changes]
+def change_rows(changes, *, today: datetime.date, shown, user, layout: str, menu: bool = False) -> list[dict]:
+    """The rows of `changes` (dicts from `values_for`). The primary contacts' names are read in one
+    query through the people gate, `user`'s, and only while that column is shown: a person the
+    viewer may not see is "not set" to them."""
+    changes = list(changes)
+    table = Table(today=today, shown=shown, layout=layout)
+    people = {}
+    if "primary_contact" in table.keys:
+        ids = {change["primary_contact_id"] for change in changes} - {None}
+        if ids:
+            people = dict(queries.people_visible_to(user).filter(pk__in=ids).values_list("pk", "name"))
+    make = table.menu_row if menu else table.row
+    return [make(change, people) for change in changes]

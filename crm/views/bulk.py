@@ -23,12 +23,13 @@ from django.views.decorators.http import require_GET, require_POST
 from crm import bulk
 from crm.access import vendor_staff_required
 from crm.filters import ContactFilter
-from crm.forms import BulkForm
+from crm.forms import BulkForm, OwnerChoiceForm
 from crm.http import HtmxHttpRequest
 from crm.models import BulkJob, Tag
 from crm.submissions import new_token
 
 TEMPLATE = "crm/bulk_confirm.html"
+OWNER_TEMPLATE = "crm/_bulk_owner.html"
 
 
 def _page(request, context: dict, *, status: int = 200):
@@ -64,9 +65,11 @@ def bulk_action(
     back_url = list_url + (f"?{query}" if query else "")
     context["back_url"] = back_url
     try:
-        bulk.check(plan, by=request.user)
         bulk.refuse_unknown_filters(QueryDict(query), bulk.list_filter_parameters())
         rows = bulk.selection(matching(QueryDict(query)), ids=data["ids"], all_matching=data["all_matching"])
+        if form.chooses_owner():
+            return _owner_step(request, context, form, rows)
+        bulk.check(plan, by=request.user)
     except bulk.BulkError as error:
         context["problem"] = str(error)
         return _page(request, context, status=400)
@@ -100,6 +103,35 @@ def bulk_action(
         return _page(request, context, status=400)
     messages.success(request, _done_message(plan, changed))
     return redirect(back_url)
+
+
+def _owner_step(request, context: dict, form: BulkForm, rows):
+    """The step that offers the new owner (searched, the first few listed) to a bar that posted none."""
+    data = form.cleaned_data
+    owners, more = bulk.owner_choices(request.user, search=data["owner_q"])
+    context.update(choosing_owner=True, selected=rows.count(), ids=data["ids"], all_matching=data["all_matching"],
+                   query=data["query"], owner_q=data["owner_q"], owners=owners, more=more,
+                   shown=bulk.OWNER_CHOICES_SHOWN)
+    return _page(request, context)
+
+
+@require_GET
+@login_required
+@vendor_staff_required
+def bulk_owner_choices(request: HtmxHttpRequest):
+    """The bulk bar's owner control when "Change owner" is picked (for any other action, an empty
+    slot), or, for a search typed in it, its list alone: only people the viewer may assign."""
+    form = OwnerChoiceForm(request.GET)
+    searched = request.htmx.target == "bulk-owner-options"
+    template = OWNER_TEMPLATE + ("#options" if searched else "#chooser")
+    if not form.is_valid():
+        return render(request, template, {"offered": True, "owner_form": form}, status=400)
+    data = form.cleaned_data
+    offered = searched or data["action"] == bulk.OWNER
+    owners, more = bulk.owner_choices(request.user, search=data["owner_q"]) if offered else ([], False)
+    return render(request, template, {
+        "offered": offered, "owners": owners, "more": more, "owner_q": data["owner_q"], "shown": bulk.OWNER_CHOICES_SHOWN,
+    })
 
 
 def _contact_list_export(request):

@@ -6,13 +6,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm import dates
-from crm.formats import Formats
 from crm.http import HtmxHttpRequest
 from renewals import columns as cols
-from renewals import queries, services
+from renewals import queries, services, table
 from renewals.forms import ActionForm, CommunicationOwnerForm, PrimaryContactForm, layout_of
 from renewals.models import CommunicationOwner, ContractChange
-from renewals.table import ChangeRow
 
 ROW_TEMPLATE = "renewals/_changes_table.html#row"
 MENU_TEMPLATE = "renewals/_change_menu.html"
@@ -28,18 +26,21 @@ def _shown(request, layout: str):
     return cols.shown_columns(cols.available_keys(request, cols.chosen_keys(request.user)))
 
 
-def _read_row(request, change: ContractChange, shown) -> ChangeRow:
-    """The row read through the same query as the table it sits in."""
+def _read_row(request, pk: int, shown, layout: str) -> dict:
+    """The row, with what its menu needs, read through the same query as the table it sits in;
+    404 for a change the viewer may not see."""
     today = dates.today()
-    row = queries.changes_for(request.user, today=today, shown=shown).get(pk=change.pk)
-    return ChangeRow(row, Formats(), today=today, shown_keys={column.key for column in shown})
+    changes = table.values_for(queries.changes_for(request.user, today=today, shown=shown).filter(pk=pk), shown)
+    [row] = table.change_rows([get_object_or_404(changes)], today=today, shown=shown, user=request.user,
+                              layout=layout, menu=True)
+    return row
 
 
-def _menu_context(request, change: ContractChange) -> dict:
+def _menu_context(request, row: dict) -> dict:
     """What the menu offers: the owners, and the customer's people `request.user` may see."""
     return {
         "owners": CommunicationOwner.choices,
-        "people": queries.customer_people(change.customer, request.user).order_by("name", "pk"),
+        "people": queries.organisation_people(row["organisation_id"], request.user).order_by("name", "pk"),
     }
 
 
@@ -48,9 +49,9 @@ def _menu_context(request, change: ContractChange) -> dict:
 def change_menu(request: HtmxHttpRequest, pk: int):
     """The row's menu, read when it opens; without JavaScript, a page of its own."""
     # One read through the gate, with no column: the menu shows none.
-    change = get_object_or_404(queries.changes_for(request.user, today=dates.today(), shown=[]), pk=pk)
-    row = ChangeRow(change, Formats(), today=dates.today())
-    context = {"row": row, "layout": layout_of(request.GET)} | _menu_context(request, change)
+    layout = layout_of(request.GET)
+    row = _read_row(request, pk, shown=[], layout=layout)
+    context = {"row": row, "layout": layout} | _menu_context(request, row)
     return render(request, MENU_TEMPLATE if request.htmx else "renewals/change_menu.html", context)
 
 
@@ -61,9 +62,12 @@ def _row(request: HtmxHttpRequest, change: ContractChange, layout: str, *, messa
             return redirect("renewals:customer", pk=change.customer_id)
         return redirect("renewals:dashboard")
     shown = _shown(request, layout)
-    context = {"row": _read_row(request, change, shown), "shown": shown, "layout": layout, "row_message": message}
+    row = _read_row(request, change.pk, shown, layout)
+    row["message"] = message
+    context = {"row": row, "shown": shown, "show": cols.shown_flags(shown), "layout": layout}
     if status != 200:
-        context |= {"menu_open": True, "row_error": error, "row_form": form} | _menu_context(request, change)
+        row["menu_open"] = True
+        context |= {"row_error": error, "row_form": form} | _menu_context(request, row)
     # Without JavaScript a refusal shows the menu's own page with the error.
     response = render(request, ROW_TEMPLATE if request.htmx else "renewals/change_menu.html", context, status=status)
     if status == 200:

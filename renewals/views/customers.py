@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from crm import dates
 from crm.http import HtmxHttpRequest
-from renewals import queries, services
+from renewals import columns as cols
+from renewals import queries, services, table
 from renewals.models import CustomerAccount
-from renewals.table import change_rows
 
 
 def _visible_customer(request, pk: int) -> CustomerAccount:
@@ -23,19 +23,21 @@ def _visible_customer(request, pk: int) -> CustomerAccount:
 
 def customer_context(request, customer: CustomerAccount) -> dict:
     today = dates.today()
-    changes = list(
+    upcoming = (
         queries.changes_for(request.user, today=today, shown=queries.CUSTOMER_COLUMNS)
         .filter(customer=customer)
         .upcoming(today=today)
         .order_by("start_date", "pk")
     )
-    primary_ids = {change.primary_contact_id for change in changes}
+    changes = list(table.values_for(upcoming, queries.CUSTOMER_COLUMNS))
+    primary_ids = {change["primary_contact_id"] for change in changes}
     people = list(queries.customer_people(customer, request.user).order_by("name", "pk"))
     return {
         "customer": customer,
-        "changes": changes,
-        "rows": change_rows(changes, today=today, shown=queries.CUSTOMER_COLUMNS),
+        "rows": table.change_rows(changes, today=today, shown=queries.CUSTOMER_COLUMNS, user=request.user,
+                                  layout="customer"),
         "shown": queries.CUSTOMER_COLUMNS,
+        "show": cols.shown_flags(queries.CUSTOMER_COLUMNS),
         "layout": "customer",
         # Main points of contact: the primary contacts of upcoming changes first.
         "people": sorted(people, key=lambda person: person.pk not in primary_ids),

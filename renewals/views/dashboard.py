@@ -14,9 +14,8 @@ from crm import dates
 from crm.access import partner_required
 from crm.http import HtmxHttpRequest
 from renewals import columns as cols
-from renewals import conf, queries, services
+from renewals import conf, queries, services, table
 from renewals.forms import ColumnsForm, DashboardQueryForm
-from renewals.table import change_rows
 
 PAGE_SIZE = 50
 TEMPLATE = "renewals/dashboard.html"
@@ -28,6 +27,7 @@ def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, show
         "query": query,
         "columns_form": columns_form,
         "shown": shown,
+        "show": cols.shown_flags(shown),
         "layout": "dashboard",
         "window_days": conf.window_days(),
         "urgent_days": conf.urgent_days(),
@@ -37,10 +37,11 @@ def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, show
             request.user, today=today, shown=shown, search=query.cleaned_data["q"], sort=query.sort_key()
         )
         counts = changes.counts(urgent_days=conf.urgent_days(), today=today)
-        paginator = Paginator(changes, PAGE_SIZE)
+        paginator = Paginator(table.values_for(changes, shown), PAGE_SIZE)
         paginator.count = counts["total"]  # read with the urgent count: one query for both
         context["page"] = page = paginator.get_page(query.cleaned_data["page"])
-        context["rows"] = change_rows(page.object_list, today=today, shown=shown)
+        context["rows"] = table.change_rows(page.object_list, today=today, shown=shown, user=request.user,
+                                           layout="dashboard")
         context["urgent_count"] = counts["urgent"]
         context["sort"] = query.sort_key()
     return context

@@ -41,6 +41,14 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// A search box inside another form (the bulk bar's "Find a person") searches as one types; Enter
+// there must not submit the form around it.
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && event.target.matches("input[data-search-only]")) {
+    event.preventDefault();
+  }
+});
+
 // The navigation folds into a <details> menu on a phone; from 769 px wide css/app.css shows its
 // content even while closed (::details-content). A browser that cannot style that gets the menu
 // opened on wide screens instead.

@@ -23,8 +23,12 @@ def test_manager_selects_all_matching_contacts_and_changes_their_owner(page, log
     page.get_by_label("Select all on this page").check()
     expect(banner).to_be_visible()
     banner.click()
+    expect(page.get_by_label("New owner")).to_have_count(0)  # the people are read when the action is picked
     page.get_by_label("Bulk action").select_option("owner")
-    page.get_by_label("New owner").select_option(label="Bruna Second")
+    page.get_by_label("Find a person").fill("brun")
+    owner = page.get_by_label("New owner")
+    expect(owner.locator("option")).to_have_count(2)  # "Choose the new owner…" and the one found
+    owner.select_option(label="Bruna Second")
     page.get_by_role("button", name="Apply to selected").click()
 
     expect(page.get_by_test_id("bulk-count")).to_contain_text("Change the owner of 30 contacts to Bruna Second?")
@@ -55,3 +59,36 @@ def test_the_bulk_toolbar_button_reads_on_one_line_and_the_count_is_grouped(page
                              " + parseFloat(s.borderTopWidth) + parseFloat(s.borderBottomWidth); }")
     assert height - chrome < 1.5 * line, f"{height} px high for a {line} px line at {width} px"
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_without_javascript_the_owner_is_chosen_on_the_next_step(browser, live_server, manager, rep, outsider):
+    rep2 = UserFactory(username="rep2", first_name="Bruna", last_name="Second", role=User.Role.REP)
+    rep.teams.first().members.add(rep2)
+    chosen = ContactFactory(owner=rep, name="Lumen Chosen")
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(manager.username)
+        page.get_by_label("Password").fill("pw")
+        page.get_by_role("button", name="Log in").click()
+        page.goto("/contacts/?q=lumen")
+        page.get_by_label("Select Lumen Chosen").check()
+        page.get_by_label("Bulk action").select_option("owner")
+        page.get_by_role("button", name="Apply to selected").click()
+
+        expect(page.get_by_test_id("bulk-count")).to_have_text("Who should own the 1 selected contact?")
+        page.get_by_label("Find a person").fill("bruna")
+        page.get_by_label("Find a person").press("Enter")  # the search button comes first: Enter searches
+        owner = page.get_by_label("New owner")
+        expect(owner.locator("option")).to_have_count(2)
+        assert str(outsider) not in page.content()
+        owner.select_option(label="Bruna Second")
+        page.get_by_role("button", name="Continue").click()
+        expect(page.get_by_test_id("bulk-count")).to_contain_text("Change the owner of 1 contact to Bruna Second?")
+        page.get_by_role("button", name="Confirm").click()
+        expect(page.get_by_text("Owner changed on 1 contact.")).to_be_visible()
+        assert Contact.objects.get(pk=chosen.pk).owner == rep2
+    finally:
+        context.close()

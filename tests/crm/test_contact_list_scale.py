@@ -86,8 +86,8 @@ def test_query_count_is_the_same_at_10_and_1000_rows(client_as, manager, rep, pa
     large = _count(client, params)
     assert small == large
     # session, user, the manager's team, the capped count, the tag filter's options, the page's
-    # rows, the owners the bulk actions offer (the whole-page cache answered this third request
-    # with two and hid the team)
+    # rows; the owners the bulk actions offer are read when asked for (the whole-page cache
+    # answered this third request with two and hid the team)
     with django_assert_max_num_queries(7):
         client.get(reverse("contact_list"), params)
 
