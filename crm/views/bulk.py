@@ -120,7 +120,10 @@ def _owner_step(request, context: dict, form: BulkForm, rows):
 @vendor_staff_required
 def bulk_owner_choices(request: HtmxHttpRequest):
     """The bulk bar's owner control when "Change owner" is picked (for any other action, an empty
-    slot), or, for a search typed in it, its list alone: only people the viewer may assign."""
+    slot), or, for a search typed in it, its list alone: only people the viewer may assign.
+    It is a part of a list's page: opened on its own, it leads to the contact list."""
+    if not request.htmx:
+        return redirect("contact_list")
     form = OwnerChoiceForm(request.GET)
     searched = request.htmx.target == "bulk-owner-options"
     template = OWNER_TEMPLATE + ("#options" if searched else "#chooser")

@@ -2,6 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from crm.models import Contact, ContactChange, User
+from tests.browser.test_renewals_browser import _axe_and_fit
 from tests.factories import ContactFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -28,6 +29,7 @@ def test_manager_selects_all_matching_contacts_and_changes_their_owner(page, log
     page.get_by_label("Find a person").fill("brun")
     owner = page.get_by_label("New owner")
     expect(owner.locator("option")).to_have_count(2)  # "Choose the new owner…" and the one found
+    assert _axe_and_fit(page, "bulk-owner-open") == []
     owner.select_option(label="Bruna Second")
     page.get_by_role("button", name="Apply to selected").click()
 
@@ -92,3 +94,16 @@ def test_without_javascript_the_owner_is_chosen_on_the_next_step(browser, live_s
         assert Contact.objects.get(pk=chosen.pk).owner == rep2
     finally:
         context.close()
+
+
+def test_applying_owner_change_with_no_owner_picked_offers_the_choice_on_an_accessible_step(page, log_in, rep):
+    ContactFactory(owner=rep, name="Lumen Alone")
+    log_in(rep)
+    page.goto("/contacts/")
+    page.get_by_label("Select Lumen Alone").check()
+    page.get_by_label("Bulk action").select_option("owner")
+    expect(page.get_by_label("New owner")).to_be_visible()
+    page.get_by_role("button", name="Apply to selected").click()
+    expect(page.get_by_test_id("bulk-count")).to_have_text("Who should own the 1 selected contact?")
+    expect(page.get_by_label("New owner").locator("option")).to_have_count(2)  # "Choose…" and the rep
+    assert _axe_and_fit(page, "bulk-owner-step") == []

@@ -56,7 +56,12 @@ def test_each_role_is_offered_only_the_people_it_may_assign(client_as, admin_use
     assert offered(chooser(client_as(outsider))) == [outsider.pk]
     everyone = {admin_user.pk, manager.pk, rep.pk, rep2.pk, outsider.pk, outsider.teams.get().manager_id}
     assert set(offered(chooser(client_as(admin_user)))) == everyone
-    assert client_as(partner).get(URL, {"action": "owner"}).status_code == 404
+    assert client_as(partner).get(URL, {"action": "owner"}, headers=HTMX).status_code == 404
+
+
+def test_opened_on_its_own_it_leads_to_the_contact_list(client_as, rep):
+    response = client_as(rep).get(URL, {"action": "owner"})
+    assert response.status_code == 302 and response["Location"] == "/contacts/"
 
 
 def test_the_control_is_labelled_and_names_people_as_everywhere(client_as, manager, rep2):

@@ -321,6 +321,9 @@ PARAMETER_PAGES = {
     "before": [("rep", "smartlists:detail", "smartlist")],
     "sort": [("rep", "smartlists:detail", "smartlist"), ("partner", "renewals:dashboard", None)],
     "q": [("partner", "renewals:dashboard", None), ("rep", "contact_list", None)],
+    # The bulk bar's owner choice: the action picked and the name searched
+    "action": [("rep", "bulk_owner_choices", None)],
+    "owner_q": [("rep", "bulk_owner_choices", None)],
     "part": [("rep", "subscriptions:contact", "contact"), ("rep", "subscriptions:period_form_part", "contact")],
     # The period form's fields, read back by the part of the form that follows what is typed
     **{field: [("rep", "subscriptions:period_form_part", "contact")]
