@@ -25,12 +25,12 @@ from django.db.models.expressions import Col, Expression
 from django.db.models.functions import Cast
 from django.utils.text import slugify
 
+from crm.formulas import FORMULA_SIGNS, FORMULA_STARTS
+
 CHUNK_BYTES = 64 * 1024
 BOM = "\ufeff".encode()
-# What a spreadsheet may run as a formula when a cell starts with it: the four signs, in ASCII and
-# full width (some spreadsheets fold ＝ into =), and the line breaks and tab it skips over.
-FORMULA_SIGNS = ["=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20"]
-FORMULA_STARTS = [*FORMULA_SIGNS, "\t", "\r", "\n"]
+# What a spreadsheet may run as a formula (`crm.formulas`, the rule every CSV the product writes
+# follows), as code points for the SQL that neutralises it.
 SIGN_CODES = ", ".join(str(ord(sign)) for sign in FORMULA_SIGNS)
 START_CODES = ", ".join(str(ord(start)) for start in FORMULA_STARTS)
 
