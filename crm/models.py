@@ -130,7 +130,10 @@ class Tag(models.Model):
 class ContactQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ContactQuerySet":
         """The one visibility gate: admin all, manager own + team, rep own, anyone else none."""
-        owners = visible_owner_ids(user)
+        return self.owned_by(visible_owner_ids(user))
+
+    def owned_by(self, owners: list[int] | None) -> "ContactQuerySet":
+        """The contacts of these owners (`visible_owner_ids`: None for everyone's)."""
         if owners is None:
             return self.all()
         if len(owners) == 1:

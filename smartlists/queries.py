@@ -146,7 +146,8 @@ def listing(*, user, columns: list[str], params: QueryDict, sort: str, today: da
 
     With errors there is no queryset at all: an invalid filter can never fall back to more rows.
     """
-    contacts = Contact.objects.visible_to(user)
+    owners = visible_owner_ids(user)
+    contacts = Contact.objects.owned_by(owners)
     column_fields = [fields.get(key) for key in columns if fields.exists(key)]
     sort_form = SortForm({"sort": sort})
     sort_ok = sort_form.is_valid()
@@ -157,7 +158,7 @@ def listing(*, user, columns: list[str], params: QueryDict, sort: str, today: da
         if name in _field_of_parameter() and any(value != "" for value in params.getlist(name))
     ]
     keys = [f.key for f in column_fields] + filtered_on + [sort.removeprefix("-")]
-    reading = fields.Reading(today)
+    reading = fields.Reading(today, owners=owners)
     filterset = filterset_class()(params, queryset=fields.annotate(contacts, keys, today=today, reading=reading))
     errors = {} if filterset.is_valid() else dict(filterset.errors)
     if not sort_ok:
@@ -166,17 +167,19 @@ def listing(*, user, columns: list[str], params: QueryDict, sort: str, today: da
         return Listing(column_fields, filterset, sort, None, errors)
     order = fields.get(sort.removeprefix("-")).sort_terms(sort.startswith("-"))
     terms = [F(key).desc(nulls_last=True) if descending else F(key).asc(nulls_last=True) for key, descending in order]
-    counted = filterset.filter_queryset(_counted_rows(user, contacts, params, filtered_on, column_fields, reading))
-    return Listing(column_fields, filterset, sort, filterset.qs.order_by(*terms, "pk"), {}, order, counted)
+    counted = filterset.filter_queryset(_counted_rows(contacts, params, filtered_on, column_fields, reading))
+    rows = fields.narrowed_to_owners(filterset.qs, filtered_on, reading)
+    return Listing(column_fields, filterset, sort, rows.order_by(*terms, "pk"), {}, order, counted)
 
 
-def _counted_rows(user, contacts: QuerySet, params: QueryDict, filtered_on: list[str], columns, reading) -> QuerySet:
+def _counted_rows(contacts: QuerySet, params: QueryDict, filtered_on: list[str], columns, reading) -> QuerySet:
     """What the count and totals scan, before the filters: no column that is only shown (an owner's
     name joins the users), only what the filters and the summed columns read. When those are all
-    one feature's stored fields and the viewer sees every contact, its stored rows alone."""
+    one feature's stored fields and the list filters on one of them (so that every row it counts
+    has its stored row: `fields.stored_rows`), its stored rows of the visible owners alone."""
     keys = filtered_on + [f.key for f in columns if f.summable]
     other_filters = [name for name in params if name not in _field_of_parameter() and any(params.getlist(name))]
-    if keys and not other_filters and visible_owner_ids(user) is None:
+    if filtered_on and not other_filters:
         rows = fields.stored_rows(keys, reading)
         if rows is not None:
             return rows

@@ -122,7 +122,8 @@ def _stored_rows(reading):
     only while they are today's."""
     if not reading.once("subscriptions.fresh", lambda: is_fresh(reading.today)):
         return None
-    return SubscriptionSummary.objects.annotate(
+    rows = SubscriptionSummary.objects.all() if reading.owners is None else SubscriptionSummary.objects.filter(owner__in=reading.owners)
+    return rows.annotate(
         **{fields.get(key).currency_key: F(currency) for key, currency in CURRENCY_OF.items()}
     )
 
@@ -154,7 +155,7 @@ class EndsWithinFilter(django_filters.NumberFilter):
 
 
 def register_subscription_fields():
-    register_stored_rows(FEATURE, _stored_rows)
+    register_stored_rows(FEATURE, _stored_rows, owner_lookup="subscription_summary__owner")
     register(
         ContactField(
             key="current_mrr", label=_("Current MRR"), kind="money", feature=FEATURE, summable=True,

@@ -225,6 +225,11 @@ class SubscriptionSummary(models.Model):
     """
 
     contact = models.OneToOneField(Contact, on_delete=models.CASCADE, primary_key=True, related_name="subscription_summary")
+    # The contact's owner, copied so that a team's list reads its own rows by index
+    # (`summary_owner_end`) rather than walking everyone's in sort order. Written with the row,
+    # and kept equal to the contact's by this app's owner trigger on `crm_contact` (migration 0014).
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
+                              db_index=False, related_name="+")
     as_of = models.DateField()
     current_mrr = models.DecimalField(max_digits=12, decimal_places=2, null=True)
     current_currency = models.CharField(max_length=3, null=True)
@@ -256,6 +261,12 @@ class SubscriptionSummary(models.Model):
                          "remaining_value"],
             ),
             models.Index(fields=["upcoming_start", "contact"], name="summary_upcoming_start"),
+            # The same for the contacts of a few owners (a rep's or a team's list).
+            models.Index(
+                fields=["owner", "current_end", "contact"], name="summary_owner_end",
+                include=["upcoming_start", "current_currency", "current_mrr", "upcoming_currency", "upcoming_mrr",
+                         "remaining_value"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -97,15 +97,19 @@ def figures_of(contact_id: int, names=FIGURES, *, today: datetime.date) -> dict:
 
 
 def _upsert(contacts: QuerySet, *, today: datetime.date) -> None:
-    """Write the summary rows of `contacts` from the definitions as of `today`."""
+    """Write the summary rows of `contacts` from the definitions as of `today`.
+
+    A new row takes the contact's owner; an existing row keeps its own, which only the owner
+    trigger changes (see `_lock_new_rows`)."""
+    _lock_new_rows(contacts)
     rows = (
         with_figures(contacts.order_by(), today=today, fresh=False)
         .annotate(summary_as_of=Value(today, output_field=DateField()))
-        .values_list("pk", "summary_as_of", *FIGURES)
+        .values_list("pk", "owner_id", "summary_as_of", *FIGURES)
     )
     sql, params = rows.query.sql_with_params()
     table = SubscriptionSummary._meta.db_table
-    columns = ", ".join(("contact_id", "as_of", *FIGURES))
+    columns = ", ".join(("contact_id", "owner_id", "as_of", *FIGURES))
     updates = ", ".join(f"{column} = excluded.{column}" for column in ("as_of", *FIGURES))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -113,6 +117,18 @@ def _upsert(contacts: QuerySet, *, today: datetime.date) -> None:
             f"ON CONFLICT (contact_id) DO UPDATE SET {updates}",
             params,
         )
+
+
+def _lock_new_rows(contacts: QuerySet) -> None:
+    """Lock the contacts among `contacts` that have no row yet, so the owner a new row copies is the
+    contact's last: a concurrent change of owner either committed first (and the insert, a later
+    statement, reads it) or waits for this transaction and then updates the row through the trigger,
+    which could not see the row before it was committed. An existing row needs no lock: the
+    trigger's UPDATE and this upsert queue on the row itself, and the upsert leaves its owner alone."""
+    new = contacts.order_by("pk").exclude(Exists(SubscriptionSummary.objects.filter(contact=OuterRef("pk"))))
+    sql, params = new.select_for_update(no_key=True).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql}) AS locked", params)
 
 
 def _lock_day(*, exclusive: bool) -> None:

@@ -11,9 +11,10 @@ import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 
+from crm.models import Contact, User
 from subscriptions.models import SubscriptionSummary, SummaryRun
 from subscriptions.summary import is_fresh, rebuild, refresh_contacts, refresh_stale
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, UserFactory
 from tests.smartlists.conftest import TODAY, days, period, smartlist
 from tests.smartlists.test_export import export, page_table, parse
 
@@ -130,3 +131,50 @@ def test_the_daily_run_waits_for_a_period_write_in_flight(rep, subscriptions_on)
     assert ran.is_set()
     assert set(SubscriptionSummary.objects.values_list("as_of", flat=True)) == {TODAY}
     assert SummaryRun.objects.get().as_of == TODAY
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", ["the first period", "the new owner"])
+def test_a_new_summary_row_carries_the_owner_a_concurrent_change_gave(rep, subscriptions_on, first):
+    """A contact's first period (a new summary row) and a change of its owner, each held open while
+    the other starts: whichever commits first, the row ends with the contact's last owner."""
+    contact = ContactFactory(owner=rep)
+    elsewhere = UserFactory(username="elsewhere", role=User.Role.REP)
+    started, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def add_period():
+        period(contact, "300.00", days(-10), days(40))
+        refresh_contacts([contact.pk], today=TODAY)  # as a period write does, in its transaction
+
+    def change_owner():
+        Contact.objects.filter(pk=contact.pk).update(owner=elsewhere)
+
+    held, other = (add_period, change_owner) if first == "the first period" else (change_owner, add_period)
+
+    def hold_open():
+        try:
+            with transaction.atomic():
+                held()
+                started.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def then_other():
+        try:
+            other()
+            done.set()
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_open)
+    holder.start()
+    assert started.wait(10)
+    follower = threading.Thread(target=then_other)
+    follower.start()
+    assert not done.wait(1)  # the second waits for the first
+    release.set()
+    holder.join(10)
+    follower.join(10)
+    assert done.is_set()
+    assert SubscriptionSummary.objects.get(contact=contact).owner_id == elsewhere.pk

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db.models import F
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from crm import fields
@@ -45,6 +46,11 @@ def stored_values(today):
 def defined_values_of_stored(today):
     contacts = Contact.objects.filter(subscription_summary__isnull=False).order_by("pk")
     return list(with_figures(contacts, FIGURES, today=today, fresh=False).values_list("pk", *FIGURES))
+
+
+def owners_copied() -> bool:
+    """Every stored row carries its contact's owner (what a team's list reads it by)."""
+    return not SubscriptionSummary.objects.exclude(owner_id=F("contact__owner_id")).exists()
 
 
 def reads_stored(today) -> bool:
@@ -115,7 +121,7 @@ def test_stored_values_equal_the_definitions_before_and_after_a_day_rolls_over(r
     SummaryRun.objects.all().delete()
     defined = defined_groups(today)
     rebuild(today=today)
-    assert reads_stored(today)
+    assert reads_stored(today) and owners_copied()
     assert registry_values(today) == definition_values(today)
     assert stored_values(today) == defined_values_of_stored(today)
     assert Counter(tuple(sorted(r.items())) for r in pipeline.grouped(Contact.objects.all(), today=today, fresh=True)) == defined
@@ -126,7 +132,7 @@ def test_stored_values_equal_the_definitions_before_and_after_a_day_rolls_over(r
         assert not is_fresh(later)
         assert registry_values(later) == definition_values(later)
     refresh_stale(today=later)
-    assert reads_stored(later)
+    assert reads_stored(later) and owners_copied()
     assert registry_values(later) == definition_values(later)
     assert stored_values(later) == defined_values_of_stored(later)
     assert set(SubscriptionSummary.objects.values_list("as_of", flat=True)) <= {later}
