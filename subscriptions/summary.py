@@ -96,12 +96,13 @@ def figures_of(contact_id: int, names=FIGURES, *, today: datetime.date) -> dict:
     return with_figures(Contact.objects.filter(pk=contact_id), names, today=today, fresh=False).values(*names).get()
 
 
-def _upsert(contacts: QuerySet, *, today: datetime.date) -> None:
-    """Write the summary rows of `contacts` from the definitions as of `today`.
+def _upsert(contacts: QuerySet, *, today: datetime.date, new: QuerySet) -> None:
+    """Write the summary rows of `contacts` from the definitions as of `today`; `new` holds those
+    among them that may have no row yet.
 
     A new row takes the contact's owner; an existing row keeps its own, which only the owner
     trigger changes (see `_lock_new_rows`)."""
-    _lock_new_rows(contacts)
+    _lock_new_rows(new)
     rows = (
         with_figures(contacts.order_by(), today=today, fresh=False)
         .annotate(summary_as_of=Value(today, output_field=DateField()))
@@ -120,7 +121,7 @@ def _upsert(contacts: QuerySet, *, today: datetime.date) -> None:
 
 
 def _lock_new_rows(contacts: QuerySet) -> None:
-    """Lock the contacts among `contacts` that have no row yet, so the owner a new row copies is the
+    """Lock those of `contacts` that have no row yet, so the owner a new row copies is the
     contact's last: a concurrent change of owner either committed first (and the insert, a later
     statement, reads it) or waits for this transaction and then updates the row through the trigger,
     which could not see the row before it was committed. An existing row needs no lock: the
@@ -149,7 +150,7 @@ def refresh_contacts(contact_ids, *, today: datetime.date) -> None:
         latest = SummaryRun.objects.order_by("-as_of").values_list("as_of", flat=True).first()
         day = max(today, latest) if latest else today
         contacts = Contact.objects.filter(pk__in=ids)
-        _upsert(contacts, today=day)
+        _upsert(contacts, today=day, new=contacts)
         mark_stale(contacts)
 
 
@@ -168,7 +169,8 @@ def refresh_stale(*, today: datetime.date) -> SummaryRun:
     changed = summaries.filter(
         Q(as_of__lt=today) & (Q(current_end__lt=today) | Q(upcoming_start__lte=today)) | Q(as_of__gt=today)
     )
-    _upsert(Contact.objects.filter(Exists(changed) | (~Exists(summaries) & has_periods())), today=today)
+    new = ~Exists(summaries) & has_periods()
+    _upsert(Contact.objects.filter(Exists(changed) | new), today=today, new=Contact.objects.filter(new))
     # Whether a period ended before the day cannot change on a row that is not recomputed: such a
     # period was the current or a later one on the row's day, and then the row counts as changed.
     SubscriptionSummary.objects.filter(as_of__lt=today).update(as_of=today, remaining_value=remaining_value(today))
@@ -181,7 +183,8 @@ def rebuild(*, today: datetime.date) -> SummaryRun:
     started = time.monotonic()
     _lock_day(exclusive=True)
     SubscriptionSummary.objects.all().delete()
-    _upsert(Contact.objects.filter(has_periods()), today=today)
+    contacts = Contact.objects.filter(has_periods())
+    _upsert(contacts, today=today, new=contacts)
     return _record(today, started)
 
 
