@@ -21,19 +21,24 @@ class Column:
     label: str
     order_by: str
     locked: bool = False
-    numeric: bool = False
-    # a key of the contact field registry whose value this column shows (MRR columns)
+    # right-aligned in the table (a registry column is as its field says: `numeric`)
+    number: bool = False
+    # a key of the contact field registry whose value this column shows, as the field shows it
     contact_field: str | None = None
 
     @property
-    def field_label(self):
-        return contact_fields.get(self.contact_field).label if self.contact_field else self.label
+    def field(self) -> contact_fields.ContactField | None:
+        return contact_fields.get(self.contact_field) if self.contact_field else None
+
+    @property
+    def numeric(self) -> bool:
+        return self.field.numeric if self.contact_field else self.number
 
     def sort_terms(self, descending: bool) -> list[tuple[str, bool]]:
         """(annotation or lookup, descending) pairs a sort by this column orders by: an MRR column by
         its currency (A to Z both ways), then its amount, as the contact field registry sorts money."""
         if self.contact_field:
-            return contact_fields.get(self.contact_field).sort_terms(descending)
+            return self.field.sort_terms(descending)
         return [(self.order_by, descending)]
 
 
@@ -49,12 +54,14 @@ COLUMNS = [
     Column("website", _("Website"), "customer__website"),
     Column("account_id", _("Account ID"), "customer__account_id"),
     Column("start_date", _("Renewal start date"), "start_date"),
-    Column("max_contacts", _("Max contacts"), "customer__max_contacts", numeric=True),
-    Column("email_limit", _("E-mail limit"), "customer__email_send_limit", numeric=True),
+    Column("max_contacts", _("Max contacts"), "customer__max_contacts", number=True),
+    Column("email_limit", _("E-mail limit"), "customer__email_send_limit", number=True),
     Column("billing_frequency", _("Billing frequency"), "billing_frequency"),
-    Column("term", _("Term"), "term_months", numeric=True),
-    Column("current_mrr", _("Current MRR"), "current_mrr", numeric=True, contact_field="current_mrr"),
-    Column("upcoming_mrr", _("Estimated new MRR"), "upcoming_mrr", numeric=True, contact_field="upcoming_mrr"),
+    Column("term", _("Term"), "term_months", number=True),
+    # The registry's columns come last: a row prints them in one loop, each cell as its field shows
+    # it in every table (`ContactField.shown`, `renewals.table.Table.row`).
+    Column("current_mrr", _("Current MRR"), "current_mrr", contact_field="current_mrr"),
+    Column("upcoming_mrr", _("Estimated new MRR"), "upcoming_mrr", contact_field="upcoming_mrr"),
 ]
 BY_KEY = {column.key: column for column in COLUMNS}
 LOCKED = [column for column in COLUMNS if column.locked]

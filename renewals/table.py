@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext, ngettext
 
-from crm import fields as contact_fields
 from crm.formats import Formats
 from crm.links import object_url, object_urls
 from crm.models import person_name
@@ -29,7 +28,7 @@ NAMED = {
     "agreed_by_name": person_name("agreed_by__"),
     "cancellation_requested_by_name": person_name("cancellation_requested_by__"),
 }
-# What an optional column reads besides; the MRR columns read their registry field and its currency.
+# What an optional column reads besides; a registry column reads its field and a money field's currency.
 # The primary contact's name is read through the people gate (`change_rows`), never joined here.
 READS = {
     "website": ["customer__website"],
@@ -47,8 +46,7 @@ def values_for(changes: QuerySet, shown) -> QuerySet:
     fields = list(ALWAYS)
     for column in shown:
         fields += READS.get(column.key, [])
-        if column.contact_field:
-            field = contact_fields.get(column.contact_field)
+        if field := column.field:
             fields += [field.key, field.currency_key] if field.has_currency else [field.key]
     return changes.values(*fields, **NAMED)
 
@@ -64,7 +62,9 @@ class Table:
         self.today = today
         self.fmt = Formats()
         self.keys = {column.key for column in shown}
-        self.money = [(column.key, column.contact_field) for column in shown if column.contact_field]
+        # The registry's columns, shown as in every table (`ContactField.shown`): last, in the table's order.
+        self.fields = [column.field for column in shown if column.contact_field]
+        self.currency = settings.CRM_CURRENCY
         self.customer_url = object_urls("renewals:customer")
         change_menu = object_urls("renewals:change_menu")
         self.menu_url = lambda pk: f"{change_menu(pk)}?layout={layout}"
@@ -127,8 +127,7 @@ class Table:
             row["billing_frequency"] = self.frequencies[change["billing_frequency"]]
         if "term" in keys:
             row["term"] = self.terms[change["term_months"]]
-        for key, field in self.money:
-            row[key] = _money(change, field, fmt)
+        row["fields"] = [{"text": field.shown(change, fmt, self.currency), "num": field.numeric} for field in self.fields]
         return row
 
     def _note(self, text: str, who: str | None, when: datetime.datetime | None) -> str:
@@ -161,16 +160,6 @@ class Table:
             confirm_cancellation=gettext("Record that %(name)s requested cancellation?") % {"name": row["name"]},
         )
         return row
-
-
-def _money(change: dict, key: str, fmt: Formats) -> str:
-    """An MRR column's amount, naming its currency when it is not the installation's (as smart
-    lists do): amounts in two currencies are never shown as one unit."""
-    amount = change[key]
-    if amount is None:
-        return ""
-    currency = change.get(contact_fields.get(key).currency_key)
-    return fmt.money(amount) + (f" {currency}" if currency and currency != settings.CRM_CURRENCY else "")
 
 
 def change_rows(changes, *, today: datetime.date, shown, user, layout: str, menu: bool = False) -> list[dict]:

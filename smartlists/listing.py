@@ -5,6 +5,8 @@ column headings and each row's cells. The views only render it.
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+from django.forms import BoundField
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
@@ -30,19 +32,20 @@ def list_listing(request, smartlist: SmartList, params: QueryDict, sort: str) ->
 
 
 def switched_off_state(request, smartlist: SmartList, params: QueryDict, sort: str) -> dict:
-    """Filters and a sort of a switched-off feature that the list did not save: refused as errors.
+    """Filters and a sort of a switched-off feature that differ from what the list saved: refused as errors.
 
     What the list saved keeps applying while its feature is off (a switch never widens a list),
-    and the page's own links repeat it; anything else of that feature is new input, typed into
-    a URL or posted, and answered 400 rather than quietly used or dropped.
+    and the page's own links and forms repeat it (`shown_filters`); anything else of that feature
+    is new input, typed into a URL or posted, and answered 400 rather than quietly used or
+    dropped. Leaving a saved filter out, or clearing it, is such input too: it would widen the list.
     """
     saved = QueryDict(smartlist.query)
     errors = {}
-    for name in params:
+    for name in dict.fromkeys([*params, *saved]):
         feature = feature_of_parameter(name)
         if feature is None or features.is_active(feature, request):
             continue
-        if any(value != "" for value in params.getlist(name)) and params.getlist(name) != saved.getlist(name):
+        if _given(params, name) != _given(saved, name):
             errors[name] = [_("This filter belongs to %(feature)s, which is switched off.") % _feature_label(feature)]
     key = sort.removeprefix("-")
     if fields.exists(key) and sort != smartlist.sort:
@@ -52,18 +55,56 @@ def switched_off_state(request, smartlist: SmartList, params: QueryDict, sort: s
     return errors
 
 
+def _given(params: QueryDict, name: str) -> list[str]:
+    """The values of a parameter that filter (an empty one filters nothing)."""
+    return [value for value in params.getlist(name) if value != ""]
+
+
 def _feature_label(feature: str) -> dict:
     return {"feature": features.get(feature).label}
 
 
-def shown_filters(request, filterset, params):
-    """The filter fields to offer: contact ones, those of active features, and any already in use."""
+@dataclass(frozen=True)
+class ShownFilter:
+    """A filter of the page's form. `kept`: why a filter the list saved cannot be changed now (its
+    feature is off); it is then shown as `text` and sent back unchanged (`values`), never edited."""
+
+    field: BoundField
+    kept: str = ""
+    text: str = ""
+    values: tuple[str, ...] = ()
+
+
+def shown_filters(request, smartlist: SmartList, filterset) -> list[ShownFilter]:
+    """The filters to offer: contact ones and those of active features, to edit; those of a
+    switched-off feature that the list saved, as they were saved (what `switched_off_state` accepts)."""
+    saved = QueryDict(smartlist.query)
     shown = []
     for name in filterset.form.fields:
         feature = feature_of_parameter(name)
-        if feature is None or features.is_active(feature, request) or params.get(name):
-            shown.append(filterset.form[name])
+        if feature is None or features.is_active(feature, request):
+            shown.append(ShownFilter(filterset.form[name]))
+        elif values := _given(saved, name):
+            kept = _("This filter belongs to %(feature)s, which is switched off: it still applies, as the list saved it.")
+            shown.append(ShownFilter(
+                filterset.form[name], kept % _feature_label(feature),
+                _values_text(filterset.form.fields[name], values), tuple(values),
+            ))
     return shown
+
+
+def _values_text(form_field, values: list[str]) -> str:
+    """A filter's values as people read them: a choice by its label, a number as their language writes it."""
+    labels, fmt, texts = dict(getattr(form_field, "choices", ())), Formats(), []
+    for value in values:
+        if value in labels:
+            texts.append(str(labels[value]))
+            continue
+        try:
+            texts.append(fmt.number(form_field.clean(value)))
+        except ValidationError:
+            texts.append(value)
+    return ", ".join(texts)
 
 
 def header(f, sort: str, params: QueryDict, *, sortable: bool = True) -> dict:

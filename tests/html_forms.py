@@ -86,3 +86,12 @@ def read_form(html: str, *, action: str, page: str) -> dict:
         else:
             data[name] = value
     return data
+
+
+def form_fields(html: str, *, form_id: str) -> list[tuple[str, str]]:
+    """The (name, value) pairs the form with id `form_id` sends, GET or POST, as a browser sends them."""
+    parser = _FormsParser()
+    parser.feed(html)
+    matches = [form for form in parser.forms if form["id"] == form_id]
+    assert matches, f"no form with id {form_id} on the page"
+    return [(name, value) for name, value in matches[0]["fields"] if name != "csrfmiddlewaretoken"]

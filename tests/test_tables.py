@@ -196,6 +196,30 @@ def test_partner_dashboard_every_optional_column(client, world, language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_a_registry_column_reads_the_same_in_the_smart_list_and_the_dashboard(client, world, language, monkeypatch,
+                                                                               settings):
+    """Issue 22: a field of the registry is declared in one place (`ContactField.shown`, `.numeric`),
+    and both tables show it so: the dashboard needs only a column naming it, whatever its kind."""
+    from renewals import columns as cols
+
+    settings.CRM_CURRENCY = "USD"  # the customer's euros are named as such, in both tables
+    score = cols.Column("score", "Score", "score", contact_field="score")
+    monkeypatch.setattr(cols, "COLUMNS", [*cols.COLUMNS, score])
+    monkeypatch.setitem(cols.BY_KEY, "score", score)
+    ColumnPreference.objects.filter(user=world["partner"]).update(columns=["current_mrr", "upcoming_mrr", "score"])
+    expected = [grouped("1,234.50", language) + " EUR", grouped("2,000.25", language) + " EUR",
+                grouped("-1,234.5", language)]
+    smart_list = get(client, world["admin"], f"/smartlists/{world['smartlist'].pk}/", language)
+    organisation = rows(smart_list)[0]
+    assert [organisation[3], organisation[5], organisation[8]] == expected
+    dashboard = get(client, world["partner"], "/renewals/", language)
+    [row] = rows(dashboard)
+    assert row[-4:-1] == expected  # before the row's actions
+    assert re.search(r'<th scope="col" class="num"[^>]*>\s*<a [^>]*>Score</a>', dashboard)
+    assert f'<td class="num">{expected[2]}</td>' in dashboard
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_an_action_answers_the_row_from_the_same_template(client, world, language):
     change = world["change"]
     client.force_login(world["partner"])

@@ -33,7 +33,7 @@ def render_list(
         "listing": result,
         "columns": result.columns,
         "sort": result.sort,
-        "filter_fields": shown_filters(request, result.filterset, params),
+        "filter_fields": shown_filters(request, smartlist, result.filterset),
         "query": params.urlencode(),
         "state": state.urlencode(),
         "picker_open": region_only if picker_open is None else picker_open,

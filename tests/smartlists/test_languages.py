@@ -120,3 +120,20 @@ def test_numbers_are_grouped_as_the_language_writes_them(client_as, rep, ready_m
     assert f'<td class="num">{mrr}</td>' in row
     footer = page.split("<tfoot>")[1]
     assert f"<strong>{total}</strong>" in footer
+
+
+@pytest.mark.parametrize(
+    ("language", "kept", "amount"),
+    [("en", "which is switched off: it still applies, as the list saved it.", "1,234.5"),
+     ("it", "che è disattivata: si applica ancora, come la lista lo ha salvato.", "1.234,5"),
+     ("pt-br", "que está desativado: ele continua valendo, como a lista o salvou.", "1.234,5")],
+)
+def test_a_kept_filter_of_a_switched_off_feature_in_each_language(client_as, rep, ready_made, language, kept, amount):
+    from crm.models import Feature
+
+    ready_made.query = "current_mrr_min=1234.5"
+    ready_made.save()
+    Feature.objects.filter(name="subscriptions").update(is_active=False)
+    page = client_as(rep).get(ready_made.get_absolute_url(), headers={"Accept-Language": language}).text
+    locked = page.split('class="kept-filter"')[1].split("</div>")[0]
+    assert kept in locked and f"<strong>{amount}</strong>" in locked
