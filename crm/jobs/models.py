@@ -14,12 +14,15 @@ the heartbeat allows) rolls back instead, so the work is done exactly once.
 """
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 PENDING, RUNNING, DONE, FAILED, CANCELLED = "pending", "running", "done", "failed", "cancelled"
 
@@ -134,6 +137,12 @@ class Job(models.Model):
             if job.cancel_requested:
                 cls.objects.filter(pk=pk).update(status=CANCELLED, cancel_requested=False, heartbeat_at=None,
                                                  finished_at=now)
+                return None
+            if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+                # Its worker died in every run so far (the job itself may kill it): not run again
+                # every minute for ever.
+                logger.error("%s %s lost its worker %s times: failed", cls.__name__, pk, job.attempts)
+                cls.objects.filter(pk=pk).update(status=FAILED, heartbeat_at=None, finished_at=now)
                 return None
             job.status, job.attempts, job.started_at, job.heartbeat_at = running, job.attempts + 1, now, now
             job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at"])

@@ -116,3 +116,12 @@ def test_the_sweep_hands_over_every_kind_of_job_a_minute_after_its_heartbeat_sto
     assert len(handed) == 4
     settings.JOB_HEARTBEAT_STALE_SECONDS = 20
     assert bulk.jobs_hand_over(now=now) == 2
+
+
+def test_a_job_whose_worker_died_in_every_run_fails_instead_of_running_again_for_ever(rep, many, settings):
+    settings.JOB_MAX_ATTEMPTS = 3
+    stale = timezone.now() - datetime.timedelta(minutes=2)
+    job = tag_job(rep, "poison", status="running", attempts=3, started_at=stale, heartbeat_at=stale)
+    assert bulk.job_run(job_id=job.pk).status == "failed"
+    assert not ContactChange.objects.exists()
+    assert bulk.jobs_hand_over(now=timezone.now()) == 0
