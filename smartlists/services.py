@@ -14,8 +14,8 @@ from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from crm.dates import today
 from crm import jobs
+from crm.dates import today
 from crm.jobs import enqueue_after_commit
 from crm.submissions import create_once
 from smartlists.export import csv_chunks
@@ -203,7 +203,7 @@ def export_job_run(*, job_id: int, on_chunk=None) -> ExportJob | None:
                 finished = timezone.now()
                 job.finish(
                     ExportJob.Status.DONE, rows_done=rows["written"], total_rows=rows["written"],
-                    file=str(final.relative_to(settings.MEDIA_ROOT)),
+                    file=str(final.relative_to(settings.MEDIA_ROOT)), finished_at=finished,
                     expires_at=finished + datetime.timedelta(days=settings.SMARTLIST_EXPORT_EXPIRY_DAYS),
                 )
                 os.replace(partial, final)  # while the job's row is locked: only its own run renames
