@@ -14,23 +14,25 @@ app's list registered with `register_source` (smart lists), so a background job 
 same rows again from what it stored.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
+from django.db.models import Count, Max, ProtectedError, Q, QuerySet, RestrictedError
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm import fields
+from crm import fields, jobs
 from crm.filters import ContactFilter
-from crm.jobs import Progress, enqueue_after_commit
+from crm.jobs import enqueue_after_commit
 from crm.models import BulkJob, Contact, ContactChange, Tag, User, assignable_owners, person_name
 from crm.submissions import create_once
 
+logger = logging.getLogger(__name__)
 
 OWNER, TAG_ADD, TAG_REMOVE, DELETE, EXPORT = "owner", "tag_add", "tag_remove", "delete", "export"
 ACTIONS = [
@@ -132,9 +134,17 @@ def affected(rows: QuerySet, plan: Plan) -> QuerySet:
     return rows
 
 
-def count(rows: QuerySet, plan: Plan) -> int:
-    """The exact number of rows `plan` changes now (uncapped: it is the number the user confirms)."""
-    return affected(rows, plan).count()
+@dataclass(frozen=True)
+class Counted:
+    rows: int  # the exact number of rows `plan` changes now (uncapped: the number the user confirms)
+    last_id: int | None  # the highest id among them
+
+
+def count(rows: QuerySet, plan: Plan) -> Counted:
+    """The rows `plan` changes now, counted and bounded in one statement (one snapshot): a
+    background job acts on these and not on rows created after (see `job_create`)."""
+    found = affected(rows, plan).aggregate(rows=Count("pk"), last_id=Max("pk"))
+    return Counted(found["rows"], found["last_id"])
 
 
 def owner_choices(user, *, search: str = "", limit: int = OWNER_CHOICES_SHOWN) -> tuple[list[tuple[int, str]], bool]:
@@ -289,16 +299,21 @@ def is_large(affected_rows: int) -> bool:
 
 
 def job_create(*, by, plan: Plan, source: str, source_pk: int | None, query: str, ids: list[int],
-               all_matching: bool, total_rows: int, back_url: str, token=None) -> BulkJob:
+               all_matching: bool, counted: Counted, back_url: str, token=None) -> BulkJob:
     """Record the job; Celery gets it once the row is committed. The same confirmation posted again
-    (same `token`) answers with the job it made."""
+    (same `token`) answers with the job it made.
+
+    "All matching" is bound to the rows `counted` at the confirmation: the job acts on the matching
+    rows up to its highest id, so a contact created after the confirmation is left alone (ids
+    only grow), and one deleted meanwhile is skipped. A few bytes, whatever the number of rows."""
     from crm.tasks import run_bulk
 
     def create() -> BulkJob:
         job = BulkJob.objects.create(
             owner=by, action=plan.action, new_owner=plan.owner, tag=plan.tag, source=source, source_pk=source_pk,
-            query=query, ids=[] if all_matching else list(ids), all_matching=all_matching, total_rows=total_rows,
-            back_url=back_url, creation_token=token,
+            query=query, ids=[] if all_matching else list(ids), all_matching=all_matching,
+            last_id=counted.last_id if all_matching else None, total_rows=counted.rows, back_url=back_url,
+            creation_token=token,
         )
         enqueue_after_commit(run_bulk, job.pk)
         return job
@@ -307,55 +322,39 @@ def job_create(*, by, plan: Plan, source: str, source_pk: int | None, query: str
     return job
 
 
-def job_progress(job: BulkJob) -> int:
-    """Rows done so far; a running job reports through the cache (its transaction is not seen yet)."""
-    if job.status != BulkJob.Status.RUNNING:
-        return job.rows_done
-    return Progress("crm:bulk", job.pk).rows(job.total_rows)
+def job_rows(job: BulkJob) -> QuerySet:
+    """The rows of a recorded job, selected again through its owner's visibility gate, and no
+    others than those its confirmation counted."""
+    rows = selection(matching(job.source, user=job.owner, source_pk=job.source_pk, query=job.query),
+                     ids=job.ids, all_matching=job.all_matching)
+    return rows.filter(pk__lte=job.last_id) if job.last_id is not None else rows
 
 
 def job_run(*, job_id: int, chunk_rows: int = CHUNK_ROWS) -> BulkJob | None:
-    """Run a recorded job: its rows selected again through its owner's visibility gate. The changes
-    and the job's "done" commit together, so a worker dying half-way leaves the job to run again."""
-    with transaction.atomic():
-        job = BulkJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status not in (BulkJob.Status.PENDING, BulkJob.Status.RUNNING):
-            return job
-        job.status, job.started_at, job.attempts = BulkJob.Status.RUNNING, timezone.now(), job.attempts + 1
-        job.save(update_fields=["status", "started_at", "attempts"])
-    report = Progress("crm:bulk", job.pk).report
-    report(0)
+    """Run a recorded job. The changes and the job's "done" commit together, so a worker dying
+    half-way leaves the job to run again; a cancel between chunks rolls every chunk back."""
+    job = BulkJob.claim(job_id)
+    if job is None:
+        return BulkJob.objects.filter(pk=job_id).first()
     plan = Plan(job.action, owner=job.new_owner, tag=job.tag)
-    try:
-        with transaction.atomic():
-            rows = selection(
-                matching(job.source, user=job.owner, source_pk=job.source_pk, query=job.query),
-                ids=job.ids, all_matching=job.all_matching,
-            )
-            changed = apply(rows, plan, by=job.owner, job=job, chunk_rows=chunk_rows, progress=report)
-            BulkJob.objects.filter(pk=job.pk).update(
-                status=BulkJob.Status.DONE, rows_changed=changed, rows_done=job.total_rows, finished_at=timezone.now()
-            )
-    except BulkError as error:
-        BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.FAILED, error=str(error)[:500],
-                                                 finished_at=timezone.now())
-    job.refresh_from_db()
+    with jobs.Attempt(job, cancellable=True) as attempt:
+        try:
+            try:
+                with transaction.atomic():
+                    changed = apply(job_rows(job), plan, by=job.owner, job=job, chunk_rows=chunk_rows,
+                                    progress=attempt.step)
+                    job.finish(BulkJob.Status.DONE, rows_changed=changed, rows_done=job.total_rows)
+            except BulkError as error:
+                job.finish(BulkJob.Status.FAILED, error=str(error)[:500])
+            except jobs.Cancelled:
+                job.finish(BulkJob.Status.CANCELLED)
+        except jobs.Superseded:
+            logger.warning("Bulk job %s was taken over by another run; this one rolled back", job.pk)
     return job
 
 
 def jobs_hand_over(*, now) -> int:
     """Hand again to Celery the jobs no worker is on (the broker was down, or a worker died)."""
-    import datetime
-
-    from django.db.models import Q
-
     from crm.tasks import run_bulk
 
-    due = BulkJob.objects.filter(
-        Q(status=BulkJob.Status.PENDING, created_at__lt=now - datetime.timedelta(minutes=1))
-        | Q(status=BulkJob.Status.RUNNING, started_at__lt=now - datetime.timedelta(minutes=30))
-    )
-    job_ids = list(due.values_list("pk", flat=True))
-    for job_id in job_ids:
-        enqueue_after_commit(run_bulk, job_id)
-    return len(job_ids)
+    return jobs.hand_over(BulkJob.objects, run_bulk, now=now)

@@ -8,6 +8,7 @@ from django.dispatch import receiver
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim, Upper
 from django.utils.translation import gettext_lazy as _
 
+from crm import jobs
 from crm.links import object_url
 from crm.text import single_line, visible_single_line
 
@@ -347,19 +348,13 @@ class ContactChange(models.Model):
         ordering = ["-changed_at", "-pk"]
 
 
-class BulkJob(models.Model):
+class BulkJob(jobs.Job):
     """A bulk action on more rows than one request should hold, recorded before Celery gets it
     (as smart-list exports are), with what selects its rows frozen: the worker parses the filter
-    again through the visibility gate of `owner`."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+    again through the visibility gate of `owner`, and acts only on the rows the confirmation
+    counted (the ticked `ids`, or the matching rows up to `last_id`)."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bulk_jobs")
-    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     action = models.CharField(max_length=16)
     # Where the rows come from: "contacts" (the contact list) or a registered source ("smartlist").
     source = models.CharField(max_length=32)
@@ -367,19 +362,15 @@ class BulkJob(models.Model):
     query = models.TextField(blank=True)
     ids = models.JSONField(default=list, blank=True)  # the selected rows; empty with all_matching
     all_matching = models.BooleanField(default=False)
+    # With all_matching: the highest id among the rows counted at the confirmation; a contact
+    # created after it is not one of them.
+    last_id = models.BigIntegerField(null=True, blank=True)
     new_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="+")
     tag = models.CharField(max_length=50, blank=True)
     back_url = models.CharField(max_length=2000, blank=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    total_rows = models.PositiveIntegerField(default=0)
-    rows_done = models.PositiveIntegerField(default=0)
     rows_changed = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -209,6 +209,12 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "crm@localhost")
 
+# Background jobs (exports, bulk actions, imports) write a heartbeat between batches; one whose
+# heartbeat is older than this many seconds lost its worker and is taken over (crm/jobs).
+JOB_HEARTBEAT_STALE_SECONDS = env_int("JOB_HEARTBEAT_STALE_SECONDS", 60)
+# A job whose worker died in this many runs is not run again: it fails.
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 5)
+
 # Money: one currency per installation for totals.
 CRM_CURRENCY = env_currency("CRM_CURRENCY", "EUR")
 

@@ -2,11 +2,10 @@ from celery import shared_task
 from django.utils import timezone
 
 from crm import bulk
+from crm.jobs import job_task
+from crm.models import BulkJob
 
-
-@shared_task
-def run_bulk(job_id: int) -> None:
-    bulk.job_run(job_id=job_id)
+run_bulk = job_task("crm.tasks.run_bulk", lambda job_id: bulk.job_run(job_id=job_id), lambda: BulkJob.objects)
 
 
 @shared_task

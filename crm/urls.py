@@ -14,6 +14,7 @@ urlpatterns = [
     path("contacts/bulk/", bulk.contact_bulk, name="contact_bulk"),
     path("contacts/bulk/owners/", bulk.bulk_owner_choices, name="bulk_owner_choices"),
     path("contacts/bulk/jobs/<int:pk>/", bulk.bulk_job, name="bulk_job"),
+    path("contacts/bulk/jobs/<int:pk>/cancel/", bulk.bulk_job_cancel, name="bulk_job_cancel"),
     path("contacts/new/", contacts.contact_create, name="contact_create"),
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),

@@ -11,13 +11,15 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm import jobs
+
 
 def may_import(user) -> bool:
     """Admins, managers and reps import; partners never do."""
     return user.is_authenticated and user.is_vendor_staff
 
 
-class ImportQuerySet(models.QuerySet):
+class ImportQuerySet(jobs.JobQuerySet):
     def of(self, user) -> "ImportQuerySet":
         """The imports `user` may see: their own, while they may import at all."""
         if not may_import(user):
@@ -25,7 +27,9 @@ class ImportQuerySet(models.QuerySet):
         return self.filter(uploaded_by=user)
 
 
-class Import(models.Model):
+class Import(jobs.Job):
+    """An import is a background job (`crm.jobs`) twice: checking its file, then importing it."""
+
     class Kind(models.TextChoices):
         CONTACTS = "contacts", _("Contacts")
         PERIODS = "periods", _("Subscription periods")
@@ -38,12 +42,12 @@ class Import(models.Model):
         UPLOADED = "uploaded", _("Columns to map")
         CHECKING = "checking", _("Checking")
         CHECKED = "checked", _("Checked")
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Importing")
-        DONE = "done", _("Imported")
+        PENDING = jobs.PENDING, _("Waiting")
+        RUNNING = jobs.RUNNING, _("Importing")
+        DONE = jobs.DONE, _("Imported")
         REFUSED = "refused", _("Refused: rows with errors")
-        CANCELLED = "cancelled", _("Cancelled")
-        FAILED = "failed", _("Failed")
+        CANCELLED = jobs.CANCELLED, _("Cancelled")
+        FAILED = jobs.FAILED, _("Failed")
 
     class Failure(models.TextChoices):
         # Another writer committed a row with one of the import's unique keys (an external ID, a
@@ -61,9 +65,10 @@ class Import(models.Model):
     mapping = models.JSONField(default=dict)
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    # A worker is on the import while it checks the file, and while it imports it.
+    RUNNING_STATUSES = (Status.RUNNING, Status.CHECKING)
     # Why a failed import failed, when it is something the person can act on; blank otherwise.
     failure = models.CharField(max_length=16, choices=Failure.choices, blank=True, default="")
-    total_rows = models.PositiveIntegerField(default=0)
     error_rows = models.PositiveIntegerField(default=0)
     # The validation report: the first errors (line, column, reason) and the first rows as read.
     errors = models.JSONField(default=list)
@@ -76,14 +81,9 @@ class Import(models.Model):
     updated_rows = models.PositiveIntegerField(default=0)
     unchanged_rows = models.PositiveIntegerField(default=0)
     skipped_rows = models.PositiveIntegerField(default=0)
-    cancel_requested = models.BooleanField(default=False)
     language = models.CharField(max_length=16, blank=True)
     # Bumped by every change of the mapping or the mode: a form read at an older version is refused.
     version = models.PositiveIntegerField(default=1)
-    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = ImportQuerySet.as_manager()
 

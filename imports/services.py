@@ -23,9 +23,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg.errors import ExclusionViolation, UniqueViolation
 
-from crm import fields
+from crm import fields, jobs
 from crm.formulas import neutralise
-from crm.jobs import Progress, enqueue_after_commit
+from crm.jobs import enqueue_after_commit
 from crm.submissions import create_once
 from imports import mapping, parsing
 from imports.checking import checker_for
@@ -36,18 +36,10 @@ logger = logging.getLogger(__name__)
 # Rows checked and written at a time: a contacts batch costs about twenty statements whatever its
 # size, and its rows' memory is a few MB.
 BATCH_ROWS = 5000
-# A running import whose worker has said nothing for this long died: it may be run again.
-ABANDONED = datetime.timedelta(hours=2)
-# A check not done after this long lost its worker (the largest file is checked in a few minutes).
-CHECK_ABANDONED = datetime.timedelta(minutes=15)
 # An import nobody has touched for this long is abandoned: its file is deleted.
 KEEP_FILES = datetime.timedelta(days=7)
 REPORT_ERRORS = 200
 PREVIEW_ROWS = 10
-
-
-class Cancelled(Exception):
-    pass
 
 
 def _rows(imp: Import) -> Iterator[parsing.Row]:
@@ -115,7 +107,8 @@ def import_set_mapping(*, imp: Import, chosen: dict, version: int) -> Import:
             # A large file is checked by a background job, with progress, as imports are run.
             from imports.tasks import check_import
 
-            Import.objects.filter(pk=imp.pk).update(status=Import.Status.CHECKING, started_at=timezone.now())
+            Import.objects.filter(pk=imp.pk).update(status=Import.Status.CHECKING, started_at=timezone.now(),
+                                                    queued_at=timezone.now(), heartbeat_at=None)
             enqueue_after_commit(check_import, imp.pk)
     imp.refresh_from_db()
     if imp.status == Import.Status.CHECKING:
@@ -127,17 +120,28 @@ _REMAPPABLE = [s for s in Import.Status.values if s not in (Import.Status.PENDIN
 
 
 def import_check_job(*, import_id: int) -> Import | None:
-    """The background check of a large file; idempotent: only an import still waiting for it is checked."""
-    imp = Import.objects.filter(pk=import_id, status=Import.Status.CHECKING).first()
-    return import_check(imp=imp) if imp is not None else None
+    """The background check of a large file; idempotent: only an import still waiting for it is
+    checked (or one whose check lost its worker)."""
+    imp = Import.claim(import_id, statuses=CHECK_STATUSES, running=Import.Status.CHECKING)
+    if imp is None:
+        return None
+    with jobs.Attempt(imp) as attempt:
+        try:
+            return import_check(imp=imp, step=attempt.step)
+        except jobs.Superseded:
+            logger.warning("The check of import %s was taken over by another run; this one stopped", imp.pk)
+            return None
 
 
-def import_check(*, imp: Import) -> Import:
+CHECK_STATUSES = (Import.Status.CHECKING,)
+
+
+def import_check(*, imp: Import, step=None) -> Import:
     """Check every row without writing: the counts, the first errors and the first rows for the preview.
 
-    The report is stored only if the mapping is still the one checked (`version`)."""
+    The report is stored only if the mapping is still the one checked (`version`). `step(rows)`
+    is told after each batch (a background check's progress and heartbeat)."""
     checker = checker_for(imp)
-    _report(imp.pk, 0)
     errors, warnings, preview, error_rows, warning_rows, total = [], [], [], 0, 0, 0
     # One transaction, read only: the checker keeps what the rows so far said in TEMP tables.
     with translation.override(imp.language or settings.LANGUAGE_CODE), transaction.atomic():
@@ -153,10 +157,11 @@ def import_check(*, imp: Import) -> Import:
                 elif checked.warnings:
                     warning_rows += 1
                     _listed(warnings, checked.row.line, checked.warnings)
-            _report(imp.pk, total)
+            if step:
+                step(total)
     Import.objects.filter(pk=imp.pk, version=imp.version).update(
         errors=errors, preview=preview, error_rows=error_rows, warnings=warnings, warning_rows=warning_rows,
-        total_rows=total, status=Import.Status.CHECKED,
+        total_rows=total, status=Import.Status.CHECKED, heartbeat_at=None,
     )
     imp.refresh_from_db()
     return imp
@@ -197,7 +202,7 @@ def import_start(*, imp: Import, mode: str, version: int) -> Import:
     with transaction.atomic():
         updated = Import.objects.filter(pk=imp.pk, version=version, status__in=_RUNNABLE).update(
             mode=mode, status=Import.Status.PENDING, cancel_requested=False, version=F("version") + 1,
-            started_at=timezone.now(), finished_at=None, failure="",
+            started_at=timezone.now(), queued_at=timezone.now(), heartbeat_at=None, finished_at=None, failure="",
         )
         if not updated:
             raise _stale()
@@ -212,58 +217,56 @@ def import_start(*, imp: Import, mode: str, version: int) -> Import:
 _RUNNABLE = [Import.Status.CHECKED, Import.Status.REFUSED, Import.Status.CANCELLED, Import.Status.FAILED]
 
 
-def import_progress(imp: Import) -> int:
-    """Rows done so far: a running import reports through the cache (its writes are not visible
-    before its transaction ends), as background exports do."""
-    if imp.status not in (Import.Status.RUNNING, Import.Status.CHECKING):
-        return imp.total_rows if imp.status == Import.Status.DONE else 0
-    return Progress("imports", imp.pk).rows(imp.total_rows)
-
-
-def _report(import_id: int, rows: int) -> None:
-    Progress("imports", import_id).report(rows)
-
-
 def import_run(*, import_id: int, on_batch=None) -> Import | None:
-    """Import the file in one transaction. Idempotent: only a pending import runs (or one a dead
-    worker left running: its transaction was rolled back with it).
+    """Import the file in one transaction, its rows and its "done" committed together. Idempotent:
+    only a pending import runs, or one whose worker died (its transaction was rolled back with it).
 
     `on_batch(rows)` is called after each batch is written (tests cancel or fail from it).
     """
-    with transaction.atomic():
-        imp = Import.objects.select_for_update().filter(pk=import_id).first()
-        abandoned = imp is not None and imp.status == Import.Status.RUNNING and imp.started_at < timezone.now() - ABANDONED
-        if imp is None or not (imp.status == Import.Status.PENDING or abandoned):
+    imp = Import.claim(import_id)
+    if imp is None:
+        return Import.objects.filter(pk=import_id).first()
+    with jobs.Attempt(imp, cancellable=True) as attempt:
+        try:
+            return _run(imp, attempt, on_batch)
+        except jobs.Superseded:
+            logger.warning("Import %s was taken over by another run; this one rolled back", imp.pk)
             return imp
-        Import.objects.filter(pk=imp.pk).update(status=Import.Status.RUNNING, started_at=timezone.now())
-        imp.status = Import.Status.RUNNING
-    _report(imp.pk, 0)
+
+
+def _run(imp: Import, attempt: jobs.Attempt, on_batch) -> Import:
     counts = {"created": 0, "updated": 0, "unchanged": 0, "skipped": 0}
     try:
         with translation.override(imp.language or settings.LANGUAGE_CODE), transaction.atomic():
-            _write_all(imp, counts, on_batch)
+            _write_all(imp, counts, attempt, on_batch)
+            if not counts["skipped"]:
+                # Imported: the file is not needed any more. With rows left out it is kept for their
+                # CSV (`rejected_csv`) until the clean-up forgets it (`imports_forget_files`).
+                imp.delete_file()
+            imp.finish(
+                Import.Status.DONE, created_rows=counts["created"], updated_rows=counts["updated"],
+                unchanged_rows=counts["unchanged"], skipped_rows=counts["skipped"], error_rows=counts["skipped"],
+                rows_done=imp.total_rows,
+            )
     except _Refused as refused:
-        return _finish(imp, Import.Status.REFUSED, error_rows=refused.error_rows)
-    except Cancelled:
-        return _finish(imp, Import.Status.CANCELLED)
+        imp.finish(Import.Status.REFUSED, error_rows=refused.error_rows)
+    except jobs.Cancelled:
+        imp.finish(Import.Status.CANCELLED)
+    except jobs.Superseded:
+        raise
     except IntegrityError as error:
         if not isinstance(error.__cause__, UniqueViolation | ExclusionViolation):
             logger.exception("Import %s failed; nothing was written", imp.pk)
-            return _finish(imp, Import.Status.FAILED)
-        # Two imports of one file at once: the second to write met the first's rows once it committed.
-        logger.warning("Import %s met a row written by another writer; nothing was written: %s", imp.pk, error)
-        return _finish(imp, Import.Status.FAILED, failure=Import.Failure.CONFLICT)
+            imp.finish(Import.Status.FAILED)
+        else:
+            # Two imports of one file at once: the second to write met the first's rows once it committed.
+            logger.warning("Import %s met a row written by another writer; nothing was written: %s", imp.pk, error)
+            imp.finish(Import.Status.FAILED, failure=Import.Failure.CONFLICT)
     except Exception:
         logger.exception("Import %s failed; nothing was written", imp.pk)
-        return _finish(imp, Import.Status.FAILED)
-    if not counts["skipped"]:
-        # Imported: the file is not needed any more. With rows left out it is kept for their CSV
-        # (`rejected_csv`) until the clean-up forgets it (`imports_forget_files`).
-        imp.delete_file()
-    return _finish(
-        imp, Import.Status.DONE, created_rows=counts["created"], updated_rows=counts["updated"],
-        unchanged_rows=counts["unchanged"], skipped_rows=counts["skipped"], error_rows=counts["skipped"],
-    )
+        imp.finish(Import.Status.FAILED)
+    imp.refresh_from_db()
+    return imp
 
 
 class _Refused(Exception):
@@ -281,14 +284,12 @@ def lock_named_rows(imp: Import) -> None:
             cursor.execute(f"SELECT 1 FROM {model._meta.db_table} WHERE id = %s FOR KEY SHARE", [pk])
 
 
-def _write_all(imp: Import, counts: dict, on_batch) -> None:
+def _write_all(imp: Import, counts: dict, attempt: jobs.Attempt, on_batch) -> None:
     lock_named_rows(imp)
     checker = checker_for(imp, for_update=True)
     all_or_nothing = imp.mode == Import.Mode.ALL_OR_NOTHING
     done, error_rows = 0, 0
     for batch in _batches(imp, checker.batch_rows):
-        if Import.objects.filter(pk=imp.pk, cancel_requested=True).exists():
-            raise Cancelled
         checked = checker.check(batch)
         invalid = sum(1 for c in checked if not c.is_valid)
         error_rows += invalid
@@ -297,50 +298,27 @@ def _write_all(imp: Import, counts: dict, on_batch) -> None:
                 counts[key] += value
         counts["skipped"] += invalid
         done += len(batch)
-        _report(imp.pk, done)
         if on_batch:
             on_batch(done)
+        attempt.step(done)  # a cancel asked for meanwhile stops here
     if all_or_nothing and error_rows:
         raise _Refused(error_rows)
     checker.finish()
 
 
-def _finish(imp: Import, status: str, **values) -> Import:
-    Import.objects.filter(pk=imp.pk).update(status=status, finished_at=timezone.now(), cancel_requested=False, **values)
-    imp.refresh_from_db()
-    return imp
-
-
 def import_cancel(*, imp: Import) -> Import:
-    """Ask a waiting or running import to stop: it rolls back whatever it wrote."""
-    Import.objects.filter(pk=imp.pk, status=Import.Status.PENDING).update(
-        status=Import.Status.CANCELLED, finished_at=timezone.now()
-    )
-    Import.objects.filter(pk=imp.pk, status=Import.Status.RUNNING).update(cancel_requested=True)
-    imp.refresh_from_db()
+    """Stop a waiting or running import: it rolls back whatever it wrote."""
+    imp.request_cancel()
     return imp
 
 
 def imports_hand_over(*, now) -> int:
     """Hand again to Celery the imports and checks no worker is on (the broker was down, or a worker
-    died). A check only reads, and stores its report only for the mapping it checked: running it
-    twice is harmless."""
-    from django.db.models import Q
-
+    died). A check only reads, and stores its report only for the mapping it checked."""
     from imports.tasks import check_import, run_import
 
-    due = Import.objects.filter(
-        Q(status=Import.Status.PENDING, started_at__lt=now - datetime.timedelta(minutes=1))
-        | Q(status=Import.Status.RUNNING, started_at__lt=now - ABANDONED)
-    )
-    ids = list(due.values_list("pk", flat=True))
-    for import_id in ids:
-        enqueue_after_commit(run_import, import_id)
-    checks = list(Import.objects.filter(status=Import.Status.CHECKING, started_at__lt=now - CHECK_ABANDONED)
-                  .values_list("pk", flat=True))
-    for import_id in checks:
-        enqueue_after_commit(check_import, import_id)
-    return len(ids) + len(checks)
+    return (jobs.hand_over(Import.objects, run_import, now=now)
+            + jobs.hand_over(Import.objects, check_import, now=now, statuses=CHECK_STATUSES))
 
 
 def imports_forget_files(*, now) -> int:

@@ -1,17 +1,13 @@
 from celery import shared_task
 from django.utils import timezone
 
+from crm.jobs import job_task
 from imports import services
+from imports.models import Import
 
-
-@shared_task
-def run_import(import_id: int) -> None:
-    services.import_run(import_id=import_id)
-
-
-@shared_task
-def check_import(import_id: int) -> None:
-    services.import_check_job(import_id=import_id)
+run_import = job_task("imports.tasks.run_import", lambda pk: services.import_run(import_id=pk), lambda: Import.objects)
+check_import = job_task("imports.tasks.check_import", lambda pk: services.import_check_job(import_id=pk),
+                        lambda: Import.objects, running=services.CHECK_STATUSES)
 
 
 @shared_task

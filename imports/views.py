@@ -93,7 +93,7 @@ def detail(request: HtmxHttpRequest, pk: int):
     fields_by_key = {f.key: f.label for f in fields.importable(imp.kind, request)}
     columns = [(header, fields_by_key.get(imp.mapping.get(str(index), ""), "")) for index, header in enumerate(imp.headers)]
     return render(request, template, {
-        "imp": imp, "columns": columns, "rows_done": services.import_progress(imp),
+        "imp": imp, "columns": columns,
         "form": RunForm(initial={"mode": imp.mode, "version": imp.version}),
     })
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from crm import jobs
 from crm.models import Team
 from crm.text import single_line
 from smartlists.export import file_name
@@ -101,38 +102,30 @@ def preset_names(preset: str) -> frozenset[str]:
     return frozenset(names)
 
 
-class ExportJobQuerySet(models.QuerySet):
+class ExportJobQuerySet(jobs.JobQuerySet):
     def downloadable_by(self, user) -> "ExportJobQuerySet":
         """Only the person who asked for an export may fetch it, and only until it expires."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(owner=user, status=ExportJob.Status.DONE, expires_at__gt=timezone.now())
 
-    def due_for_handover(self, *, now: datetime.datetime) -> "ExportJobQuerySet":
-        """Jobs no worker is visibly on: pending for a minute, or running far longer than any export."""
-        return self.filter(
-            Q(status=ExportJob.Status.PENDING, created_at__lt=now - datetime.timedelta(minutes=1))
-            | Q(status=ExportJob.Status.RUNNING, started_at__lt=now - datetime.timedelta(minutes=30))
-        )
-
     def expired(self, *, now: datetime.datetime) -> "ExportJobQuerySet":
         return self.filter(status=ExportJob.Status.DONE, expires_at__lte=now)
 
 
-class ExportJob(models.Model):
+class ExportJob(jobs.Job):
     """A large CSV export, recorded before it is handed to Celery, so nothing is lost if the broker is down."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Ready")
+        PENDING = jobs.PENDING, _("Waiting")
+        RUNNING = jobs.RUNNING, _("Running")
+        DONE = jobs.DONE, _("Ready")
         EXPIRED = "expired", _("Expired")
-        FAILED = "failed", _("Failed")
+        FAILED = jobs.FAILED, _("Failed")
 
     smartlist = models.ForeignKey(SmartList, on_delete=models.SET_NULL, null=True, related_name="export_jobs")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
-    # The one-time token of the "Prepare the file" form: the same submission twice makes one job.
-    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    status = jobs.status_field(Status.choices)
     # What was asked, frozen at the time: the list may change while the job waits.
     list_name = models.CharField(max_length=120)
     query = models.TextField(blank=True)
@@ -141,14 +134,7 @@ class ExportJob(models.Model):
     bom = models.BooleanField(default=False)
     language = models.CharField(max_length=16, blank=True)
     as_of = models.DateField()
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    total_rows = models.PositiveIntegerField(default=0)
-    rows_done = models.PositiveIntegerField(default=0)
-    attempts = models.PositiveSmallIntegerField(default=0)
     file = models.CharField(max_length=255, blank=True)  # relative to MEDIA_ROOT
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
     objects = ExportJobQuerySet.as_manager()

@@ -14,8 +14,9 @@ from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from crm import jobs
 from crm.dates import today
-from crm.jobs import Progress, enqueue_after_commit
+from crm.jobs import enqueue_after_commit
 from crm.submissions import create_once
 from smartlists.export import csv_chunks
 from smartlists.models import DEFAULT_COLUMNS, ExportJob, SmartList
@@ -155,64 +156,60 @@ def export_path(job: ExportJob) -> Path:
     return Path(settings.MEDIA_ROOT) / EXPORT_DIR / f"{job.pk}.csv"
 
 
-def export_progress(job: ExportJob) -> int:
-    """Rows written so far. A running job reports through the cache: its rows are read inside one
-    transaction, so a database write of its progress would not be seen before the end."""
-    if job.status != ExportJob.Status.RUNNING:
-        return job.rows_done
-    return Progress("smartlists:export", job.pk).rows(job.total_rows)
+def _partial_path(job: ExportJob) -> Path:
+    """Where run `job.attempts` writes: its own file, so a run taken for dead and still writing
+    never writes into the file of the run that took its job over."""
+    return export_path(job).with_suffix(f".{job.attempts}.csv.part")
 
 
 def export_job_run(*, job_id: int, on_chunk=None) -> ExportJob | None:
-    """Write the job's CSV. Idempotent: a finished job is left alone, and a job killed half-way and
-    run again rewrites its temporary file and renames it over the final one, so there is only
-    ever one complete file. `on_chunk(rows)` is called after each chunk is written and reported."""
-    with transaction.atomic():
-        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status not in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING):
-            return job
-        job.status, job.started_at, job.attempts = ExportJob.Status.RUNNING, timezone.now(), job.attempts + 1
-        job.save(update_fields=["status", "started_at", "attempts"])
-
+    """Write the job's CSV. Idempotent: a finished job, or one another worker is on, is left alone;
+    a job whose worker died is run again into a new temporary file, renamed over the final one
+    as the job is marked done, so there is only ever one complete file. `on_chunk(rows)` is called
+    after each chunk is written and reported."""
+    job = ExportJob.claim(job_id)
+    if job is None:
+        return ExportJob.objects.filter(pk=job_id).first()
     final = export_path(job)
     final.parent.mkdir(parents=True, exist_ok=True)
-    partial = final.with_suffix(".csv.part")
+    for earlier in final.parent.glob(f"{job.pk}.*.csv.part"):  # what runs taken for dead left
+        earlier.unlink(missing_ok=True)
+    partial = _partial_path(job)
     rows = {"written": 0}
-    report = Progress("smartlists:export", job.pk).report
-    report(0)  # a retried job starts again from the first row
 
-    def count_and_report(written: int) -> None:
-        rows["written"] = written
-        report(written)
-        if on_chunk:
-            on_chunk(written)
+    with jobs.Attempt(job) as attempt, translation.override(job.language or settings.LANGUAGE_CODE):
 
-    with translation.override(job.language or settings.LANGUAGE_CODE):
+        def count_and_report(written: int) -> None:
+            rows["written"] = written
+            attempt.step(written)
+            if on_chunk:
+                on_chunk(written)
+
         result = listing(
             user=job.owner, columns=job.columns, params=QueryDict(job.query), sort=job.sort, today=job.as_of
         )
         if not result.is_valid:
             # Validated when the job was asked for: only a field leaving the registry gets here.
             logger.error("Export %s has invalid filters %s: not run again", job.pk, result.errors)
-            ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, finished_at=timezone.now())
+            job.finish(ExportJob.Status.FAILED)
             return job
-        with open(partial, "wb") as out:
-            for chunk in csv_chunks(result.queryset, result.columns, bom=job.bom, progress=count_and_report):
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-    os.replace(partial, final)
-
-    finished = timezone.now()
-    ExportJob.objects.filter(pk=job.pk).update(
-        status=ExportJob.Status.DONE,
-        rows_done=rows["written"],
-        total_rows=rows["written"],
-        file=str(final.relative_to(settings.MEDIA_ROOT)),
-        finished_at=finished,
-        expires_at=finished + datetime.timedelta(days=settings.SMARTLIST_EXPORT_EXPIRY_DAYS),
-    )
-    job.refresh_from_db()
+        try:
+            with open(partial, "wb") as out:
+                for chunk in csv_chunks(result.queryset, result.columns, bom=job.bom, progress=count_and_report):
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            with transaction.atomic():
+                finished = timezone.now()
+                job.finish(
+                    ExportJob.Status.DONE, rows_done=rows["written"], total_rows=rows["written"],
+                    file=str(final.relative_to(settings.MEDIA_ROOT)), finished_at=finished,
+                    expires_at=finished + datetime.timedelta(days=settings.SMARTLIST_EXPORT_EXPIRY_DAYS),
+                )
+                os.replace(partial, final)  # while the job's row is locked: only its own run renames
+        except jobs.Superseded:
+            partial.unlink(missing_ok=True)
+            logger.warning("Export %s was taken over by another run; this one stopped", job.pk)
     return job
 
 
@@ -220,10 +217,7 @@ def export_jobs_hand_over(*, now: datetime.datetime) -> int:
     """Hand again to Celery the jobs no worker is on (the broker was down, or a worker died)."""
     from smartlists.tasks import run_export
 
-    job_ids = list(ExportJob.objects.due_for_handover(now=now).values_list("pk", flat=True))
-    for job_id in job_ids:
-        enqueue_after_commit(run_export, job_id)
-    return len(job_ids)
+    return jobs.hand_over(ExportJob.objects, run_export, now=now)
 
 
 def export_files_remove_expired(*, now: datetime.datetime) -> int:

@@ -1,12 +1,12 @@
 from celery import shared_task
 from django.utils import timezone
 
+from crm.jobs import job_task
 from smartlists import services
+from smartlists.models import ExportJob
 
-
-@shared_task
-def run_export(job_id: int) -> None:
-    services.export_job_run(job_id=job_id)
+run_export = job_task("smartlists.tasks.run_export", lambda job_id: services.export_job_run(job_id=job_id),
+                      lambda: ExportJob.objects)
 
 
 @shared_task

@@ -86,6 +86,9 @@ MATRIX = [
     row("bulk_owner_choices", "POST",    405, 405, 405, 405, 405, 405, 405, 405),
     row("bulk_job", "GET",                  404, 404, 200, 404, 404, 404, 302, 302, kwargs=BULK_JOB),
     row("bulk_job", "POST",                 405, 405, 405, 405, 405, 405, 405, 405, kwargs=BULK_JOB),
+    # only the job's owner may stop it (a waiting job: cancelled at once)
+    row("bulk_job_cancel", "GET",           405, 405, 405, 405, 405, 405, 405, 405, kwargs=BULK_JOB),
+    row("bulk_job_cancel", "POST",          404, 404, 302, 404, 404, 404, 302, 302, kwargs=BULK_JOB, writes=("rep",)),
     row("contact_detail", "GET",            200, 200, 200, 404, 404, 404, 302, 302, kwargs=CONTACT),
     row("contact_detail", "POST",           405, 405, 405, 405, 405, 405, 405, 405, kwargs=CONTACT),
     row("contact_edit", "GET",              200, 200, 200, 404, 404, 404, 302, 302, kwargs=CONTACT),

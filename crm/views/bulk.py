@@ -78,7 +78,8 @@ def bulk_action(
     if plan.action == bulk.TAG_REMOVE and not Tag.objects.filter(name=plan.tag).exists():
         context["problem"] = _("No tag is called “%(tag)s”.") % {"tag": plan.tag}
         return _page(request, context, status=400)
-    affected = bulk.count(rows, plan)
+    counted = bulk.count(rows, plan)
+    affected = counted.rows
     if not data["confirmed"]:
         context.update(plan=plan, affected=affected, submission=new_token(), ids=data["ids"],
                        all_matching=data["all_matching"], query=query, is_large=bulk.is_large(affected))
@@ -90,7 +91,7 @@ def bulk_action(
         try:
             job = bulk.job_create(
                 by=request.user, plan=plan, source=source, source_pk=source_pk, query=query, ids=data["ids"],
-                all_matching=data["all_matching"], total_rows=affected, back_url=back_url, token=data["submission"],
+                all_matching=data["all_matching"], counted=counted, back_url=back_url, token=data["submission"],
             )
         except ValidationError as error:  # a token that made someone else's job
             context["problem"] = " ".join(error.messages)
@@ -161,8 +162,17 @@ def contact_bulk(request: HtmxHttpRequest):
 def bulk_job(request: HtmxHttpRequest, pk: int):
     job = get_object_or_404(BulkJob.objects.filter(owner=request.user), pk=pk)
     template = "crm/bulk_job.html#progress" if request.htmx else "crm/bulk_job.html"
-    return render(request, template, {"job": job, "rows_done": bulk.job_progress(job),
-                                      "action_label": dict(bulk.ACTIONS).get(job.action, job.action)})
+    return render(request, template, {"job": job, "action_label": dict(bulk.ACTIONS).get(job.action, job.action)})
+
+
+@require_POST
+@login_required
+@vendor_staff_required
+def bulk_job_cancel(request: HtmxHttpRequest, pk: int):
+    """Stop a waiting or running job of the user's own: nothing it did so far stays."""
+    job = get_object_or_404(BulkJob.objects.filter(owner=request.user), pk=pk)
+    job.request_cancel()
+    return redirect(job)
 
 
 def contact_filter_params(params: QueryDict) -> QueryDict:

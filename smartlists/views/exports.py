@@ -93,7 +93,7 @@ def export_start(request: HtmxHttpRequest, pk: int):
 def export_job(request: HtmxHttpRequest, pk: int):
     job = get_object_or_404(ExportJob.objects.filter(owner=request.user), pk=pk)
     template = "smartlists/export_job.html#progress" if request.htmx else "smartlists/export_job.html"
-    return render(request, template, {"job": job, "rows_done": services.export_progress(job)})
+    return render(request, template, {"job": job})
 
 
 @require_GET

@@ -57,7 +57,8 @@ def test_a_check_whose_worker_died_is_handed_over_again(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.imports_hand_over(now=timezone.now()) == 0  # too fresh: it may still be on its way
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.imports_hand_over(now=timezone.now() + datetime.timedelta(hours=1)) == 1
+        # A minute later nobody is on it (a check on its way, or running, would have said so): it used to wait 15.
+        assert services.imports_hand_over(now=timezone.now() + datetime.timedelta(seconds=61)) == 1
     imp.refresh_from_db()
     assert (imp.status, imp.total_rows, imp.error_rows) == (Import.Status.CHECKED, 3, 1)
 

@@ -364,3 +364,59 @@ def test_each_entry_keeps_the_cells_its_row_had_in_the_file(rep, make_import, su
     assert (entry.file_name, entry.target, entry.action, entry.by) == ("mrr.csv", "periods", "created", rep)
     assert entry.values == {"contact_external_id": "p-1", "mrr": "12,50", "start_date": "2026-01-01", "term_months": "12"}
     assert Period.objects.get(pk=entry.object_id).mrr == 12.5  # the cell as written, the value as read
+
+
+def test_an_import_whose_worker_died_is_taken_over_a_minute_after_its_last_heartbeat(rep, make_import):
+    """It used to wait two hours: the redelivered task returned at once, doing nothing."""
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    imp = make_import(rep, "name\nA\nB\n")
+    died = timezone.now()
+    Import.objects.filter(pk=imp.pk).update(status=Import.Status.RUNNING, attempts=1, started_at=died,
+                                            heartbeat_at=died)
+    with time_machine.travel(died + datetime.timedelta(seconds=30)):
+        assert services.import_run(import_id=imp.pk).status == Import.Status.RUNNING  # it may still be alive
+    with time_machine.travel(died + datetime.timedelta(seconds=61)):
+        imp = services.import_run(import_id=imp.pk)
+    assert (imp.status, imp.attempts, imp.created_rows) == (Import.Status.DONE, 2, 2)
+    assert Contact.objects.count() == 2 == ImportEntry.objects.count()
+
+
+def test_a_running_import_is_cancelled_from_its_page_and_rolls_back(client_as, rep, make_import, monkeypatch):
+    monkeypatch.setattr(services, "BATCH_ROWS", 2)
+    imp = make_import(rep, "name\nA\nB\nC\nD\n")
+    Import.objects.filter(pk=imp.pk).update(status=Import.Status.PENDING)
+    client = client_as(rep)
+    pages = []
+
+    def cancel_from_the_page(rows):
+        pages.append(client.get(f"/imports/{imp.pk}/").content.decode())
+        client.post(f"/imports/{imp.pk}/cancel/")
+
+    imp = services.import_run(import_id=imp.pk, on_batch=cancel_from_the_page)
+    assert "Importing" in pages[0] and "Cancel the import" in pages[0] and len(pages) == 1
+    assert (imp.status, imp.cancel_requested) == (Import.Status.CANCELLED, False)
+    assert not Contact.objects.exists() and not ImportEntry.objects.exists()
+    assert "Cancelled: nothing was imported." in client.get(f"/imports/{imp.pk}/").content.decode()
+
+
+def test_an_import_cancelled_after_its_worker_died_is_cancelled_when_taken_over(client_as, rep, make_import):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    imp = make_import(rep, "name\nA\n")
+    died = timezone.now()
+    Import.objects.filter(pk=imp.pk).update(status=Import.Status.RUNNING, attempts=1, started_at=died,
+                                            heartbeat_at=died)
+    client = client_as(rep)
+    client.post(f"/imports/{imp.pk}/cancel/")
+    page = client.get(f"/imports/{imp.pk}/").content.decode()
+    assert "Stopping: what was done so far is being undone." in page and "Cancel the import" not in page
+    with time_machine.travel(died + datetime.timedelta(minutes=2)):
+        imp = services.import_run(import_id=imp.pk)
+    assert imp.status == Import.Status.CANCELLED and not Contact.objects.exists()

@@ -4,8 +4,7 @@
    matrix still answers 200 within a second for its roles, `/healthz` says the broker is down,
    exports and e-mail notices asked for meanwhile are recorded in the database, and once Redis is
    back the periodic sweeps hand them to the broker.
-2. A Celery worker process is killed (SIGKILL) in the middle of an export: the job runs again
-   and finishes once, with one complete file.
+2. (A Celery worker process killed in the middle of a job: `test_job_takeover.py`.)
 3. PostgreSQL restarts under a running gunicorn: `/healthz` answers 503 while it is down, and
    the next request after it is back is served, with the same session.
 
@@ -17,7 +16,6 @@ import datetime
 import http.cookiejar
 import json
 import re
-import signal
 import time
 import urllib.parse
 import urllib.request
@@ -34,7 +32,7 @@ from crm.celery import app as celery_app
 from renewals.models import Notice
 from smartlists.models import ExportJob
 from tests.reliability import processes
-from tests.reliability.processes import PrivatePostgres, PrivateRedis, wait_until
+from tests.reliability.processes import PrivatePostgres, PrivateRedis
 from tests.test_permission_matrix import MATRIX, cast, objects  # noqa: F401 — the matrix's fixtures
 
 pytestmark = pytest.mark.services
@@ -147,66 +145,6 @@ def test_with_redis_stopped_every_page_answers_and_work_waits_in_the_database(
         [("renewals.send_notice", [pk]) for pk in notices] + [("smartlists.tasks.run_export", [pk]) for pk in jobs]
     )
     assert Client().get(reverse("healthz")).json()["broker"] == "ok"
-
-
-# 2. A worker killed mid-export ----------------------------------------------------------------------
-
-EXPORT_ROWS = 150_000
-
-SEED = """
-import datetime
-from django.db import transaction
-from crm.models import User
-from bench.customers import add_customers
-from smartlists.models import SmartList
-from smartlists.services import export_job_create
-rep = User.objects.create_user("rep", password="pw", role="rep")
-add_customers(owner=rep, count={rows}, start=datetime.date(2026, 1, 1), end=datetime.date(2027, 12, 31))
-sl = SmartList.objects.create(owner=rep, name="Everyone", columns=["name", "email", "current_mrr", "current_end"])
-with transaction.atomic():
-    job = export_job_create(smartlist=sl, by=rep, query="", sort="name", bom=False, total_rows={rows})
-print(job.pk)
-"""
-
-HAND_OVER = """
-from django.utils import timezone
-from smartlists.services import export_jobs_hand_over
-print(export_jobs_hand_over(now=timezone.now() + timezone.timedelta(hours=1)))
-"""
-
-
-def test_a_worker_killed_mid_export_finishes_the_job_once_with_one_complete_file(tmp_path):
-    media = tmp_path / "media"
-    with PrivateRedis() as redis, processes.scratch_database(tmp_path) as database_url:
-        env = processes.app_env(DATABASE_URL=database_url, REDIS_URL=redis.url, MEDIA_ROOT=str(media))
-        job_id = int(processes.manage("shell", "-c", SEED.format(rows=EXPORT_ROWS), env=env).stdout.split()[-1])
-        exports = media / "smartlist-exports"
-        partial, final = exports / f"{job_id}.csv.part", exports / f"{job_id}.csv"
-        log = tmp_path / "worker.log"
-        worker = processes.celery_worker(env, log)
-        try:
-            # The pool process that runs the export: killed as soon as it has written part of the file.
-            wait_until(lambda: partial.exists() and partial.stat().st_size > 0, timeout=60, interval=0.002,
-                       what="the export to start writing")
-            [child] = processes.children_of(worker.pid)
-            killed_at = partial.stat().st_size
-            processes.os.kill(child, signal.SIGKILL)
-            assert not final.exists(), "the export finished before it could be killed: raise EXPORT_ROWS"
-            wait_until(lambda: processes.export_job_row(database_url, job_id)["status"] == "done", timeout=120,
-                       what="the retried export to finish")
-        finally:
-            processes.stop(worker)
-        job = processes.export_job_row(database_url, job_id)
-        worker_log = log.read_text(errors="replace")
-        assert "WorkerLostError" in worker_log or "signal 9" in worker_log, worker_log[-2000:]
-        assert (job["status"], job["attempts"], job["rows_done"]) == ("done", 2, EXPORT_ROWS)
-        assert sorted(p.name for p in exports.iterdir()) == [f"{job_id}.csv"]  # one file, no partial left
-        lines = final.read_bytes().decode().splitlines()
-        assert 0 < killed_at < final.stat().st_size
-        assert lines[0] == "Name,E-mail,Current MRR,Subscription end date" and len(lines) == EXPORT_ROWS + 1
-        assert len(set(lines)) == EXPORT_ROWS + 1  # no row twice
-        # The sweep finds nothing left to do: the job ran to its end once.
-        assert processes.manage("shell", "-c", HAND_OVER, env=env).stdout.split()[-1] == "0"
 
 
 # 3. PostgreSQL restarted -----------------------------------------------------------------------------

@@ -110,7 +110,8 @@ def test_a_killed_and_retried_job_produces_one_complete_file(
     job.refresh_from_db()
     assert job.status == "running"
     exports = media_root / "smartlist-exports"
-    assert [p.name for p in exports.iterdir()] == [f"{job.pk}.csv.part"]  # half a file, never the final name
+    # half a file, of that first run's own, never the final name
+    assert [p.name for p in exports.iterdir()] == [f"{job.pk}.1.csv.part"]
 
     # Nobody finishes it: the periodic sweep hands it over again once it is clearly abandoned.
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=31), tick=False):

@@ -18,20 +18,21 @@ def enqueue_after_commit(task, *args) -> None:
         try:
             task.apply_async(args=args, retry=False)
         except Exception:  # noqa: BLE001 — any broker failure leaves the job row for the sweep
-            logger.warning("Could not hand %s%r to the broker; the periodic sweep will retry", task.name, args)
+            logger.warning("Could not hand %s%r to the broker; the periodic sweep will retry", task.name, args,
+                           exc_info=True)
 
     transaction.on_commit(hand_over)
 
 
 class Progress:
-    """How many rows a running job has done, kept in the cache under `kind:job_id:rows`.
+    """How many rows a running job has done, kept in the cache under `<job's key>:rows`.
 
     A job writes its rows inside one transaction, so a count on its own row would not be seen
     before the end. A cache outage only hides the progress: it never fails the job or the page.
     """
 
-    def __init__(self, kind: str, job_id: int):
-        self.key = f"{kind}:{job_id}:rows"
+    def __init__(self, key: str):
+        self.key = f"{key}:rows"
 
     def rows(self, total: int) -> int:
         try:
