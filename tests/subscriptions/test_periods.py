@@ -255,6 +255,17 @@ def test_a_refused_change_leaves_the_previous_period_as_it_was(client_as, rep, c
     assert not PeriodChange.objects.exists() and Period.objects.count() == 2
 
 
+def test_saving_the_same_values_typed_another_way_changes_nothing(client_as, rep, contact):
+    """"100" is the stored 100.00: as an import of the same file changes nothing, the form saves
+    no new version and no audit row."""
+    period = PeriodFactory(contact=contact)
+    response = client_as(rep).post(reverse("subscriptions:period_edit", args=[period.pk]), form(mrr="100", version="1"),
+                                   headers=HTMX)
+    assert response.status_code == 200
+    period.refresh_from_db()
+    assert period.version == 1 and not PeriodChange.objects.exists()
+
+
 def test_edit_records_old_and_new_values_and_bumps_the_version(client_as, rep, contact):
     period = PeriodFactory(contact=contact)
     url = reverse("subscriptions:period_edit", args=[period.pk])
