@@ -5,7 +5,7 @@ organisations and periods it refers to are read once per batch), so an import's 
 its batches, not its rows. A row is checked by the form a person would fill in (`ContactForm`,
 `PeriodForm`): the same required fields, date range, money precision, currency codes and owners the
 importer may assign. The plain rows most files are made of are read by a cheap check that takes only
-what the form surely accepts, with the same values (`contacts.fast_contact`, `periods.fast_period`);
+what the form surely accepts, with the same values (`contacts.fast_contact`, the subscriptions app's `fast_period`);
 any other row goes through the form, whose messages are the ones reported. On top of that, rows are checked against each other (the same contact twice,
 overlapping periods) as they are read; `Checker` keeps what the rows so far have said.
 
@@ -379,7 +379,7 @@ class ContactChecker(Checker):
 class PeriodChecker(Checker):
     """Periods match on their contact and start date; a contact is found by its external ID or e-mail.
 
-    Cells are read by `periods.fast_period` (the form for any row it does not take), the rest is
+    Cells are read by the hooks' `fast_period` (the form for any row it does not take), the rest is
     set-based SQL over the file's rows in a staging table (`periods.PeriodStage`)."""
 
     batch_rows = 2000  # a batch costs the same dozen statements whatever its size
@@ -394,7 +394,7 @@ class PeriodChecker(Checker):
     def cells(self, values: dict) -> tuple[dict | None, list[tuple[str, str]]]:
         """(the period's values, []) or (None, the form's errors) for a row's cells."""
         data = periods.form_data(values, self.frequencies, self.hooks.form)
-        period = periods.fast_period(data, hooks=self.hooks)
+        period = self.hooks.fast_period(data)
         if period is not None:
             return period, []
         form = self.period_form(data)
@@ -431,7 +431,7 @@ class PeriodChecker(Checker):
         return batch
 
     def write(self, batch: list[Checked]) -> dict:
-        return self.stage.write()
+        return self.stage.write(sum(1 for checked in batch if checked.is_valid))
 
     def finish(self) -> None:
         self.stage.finish()
