@@ -50,9 +50,11 @@ def periods_bulk_upsert(staged: str, rows: str, *, by) -> int:
     s_columns = ", ".join(f"s.{name}" for name in AUDITED)
     audit_columns = "contact_id, period_id_value, action, old_values, new_values, changed_by_id, changed_at"
     with connection.cursor() as cursor:
-        # `n` (materialised once) reads the staging table, which may hold a whole file, once.
+        # `n` (materialised once, the columns written only) reads the staging table, which may hold a
+        # whole file, once.
         cursor.execute(
-            f"""WITH n AS (SELECT s.* FROM {staged} s WHERE {rows} AND s.period_id IS NULL), created AS (
+            f"""WITH n AS (SELECT s.new_id, s.contact_id, {s_columns} FROM {staged} s WHERE {rows} AND s.period_id IS NULL),
+                created AS (
                     INSERT INTO {period} (id, contact_id, {columns}, version, created_at, updated_at)
                     SELECT s.new_id, s.contact_id, {s_columns}, 1, now(), now() FROM n s ORDER BY s.new_id
                 )
