@@ -183,7 +183,12 @@ class PeriodChange(models.Model):
     action = models.CharField(max_length=8, choices=Action.choices)
     old_values = models.JSONField(default=dict, blank=True)
     new_values = models.JSONField(default=dict, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Without a database constraint: checked row by row at commit it was one of every imported
+    # period's five checks. Every writer locks the user row instead (FOR KEY SHARE: the audit's
+    # statement in `services._audit`, the import its importer's), so it cannot go while the audit
+    # is written; deleting the user later sets it to null as `on_delete` says (Django applies it).
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                                   db_constraint=False)
     changed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 
 from crm.dates import today
-from crm.models import Contact
+from crm.models import Contact, User
 from crm.submissions import create_once
 from subscriptions.models import Period, PeriodChange
 from subscriptions.summary import refresh_contacts
@@ -90,16 +90,17 @@ def _save(period: Period) -> None:
 
 def _audit(period: Period, action: str, *, old: dict, by) -> None:
     """The audit row of a write to `period`, its new values read from its row as saved (none once
-    deleted), in one statement."""
+    deleted), in one statement, which locks the user row as the foreign key's check would."""
     if by is not None and by.pk is None:
         raise ValueError("The audit row of a period write needs a saved user.")
     change = PeriodChange._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {change} (contact_id, period_id_value, action, old_values, new_values, changed_by_id, changed_at)
-                SELECT %s, %s, %s, %s, CASE WHEN p.id IS NULL THEN '{{}}'::jsonb ELSE {snapshot_sql("p")} END, %s, now()
-                FROM (SELECT 1) AS one LEFT JOIN {Period._meta.db_table} p ON p.id = %s""",
-            [period.contact_id, period.pk, action, Jsonb(old), by.pk if by else None, period.pk],
+                SELECT %s, %s, %s, %s, CASE WHEN p.id IS NULL THEN '{{}}'::jsonb ELSE {snapshot_sql("p")} END, u.id, now()
+                FROM (SELECT 1) AS one LEFT JOIN {Period._meta.db_table} p ON p.id = %s
+                LEFT JOIN (SELECT id FROM {User._meta.db_table} WHERE id = %s FOR KEY SHARE) u ON true""",
+            [period.contact_id, period.pk, action, Jsonb(old), period.pk, by.pk if by else None],
         )
 
 

@@ -318,6 +318,17 @@ def test_delete_asks_first_then_deletes_and_keeps_the_audit_row(client_as, rep, 
     assert (change.action, change.period_id_value, change.old_values["mrr"], change.new_values) == ("deleted", period.pk, "100.00", {})
 
 
+def test_deleting_the_author_keeps_the_audit_rows_without_their_author(contact):
+    from crm.models import User
+
+    author = User.objects.create(username="leaving")
+    data = {"currency": "EUR", "mrr": Decimal("1"), "start_date": TODAY, "end_date": None}
+    period = services.period_create(contact=contact, data=data, by=author)
+    author.delete()
+    change = PeriodChange.objects.get()
+    assert (change.period_id_value, change.changed_by_id) == (period.pk, None)
+
+
 def test_each_write_and_its_audit_row_commit_together(contact):
     """If the audit row cannot be written (here: by a user who was never saved), no period is written."""
     from crm.models import User
