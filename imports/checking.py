@@ -14,8 +14,10 @@ extended once per batch (`staging.SeenKeys`), so memory stays flat however long 
 
 Checking never writes. Writing (`write`) re-checks each batch inside the import's transaction and
 writes its valid rows set-based, nothing at all for a row that already holds the same values, and
-one audit entry per row written: contacts with COPY into a TEMP staging table, INSERT ... SELECT
-and UPDATE ... FROM (`staging.ContactMerge`); periods the same way (`periods.PeriodStage`).
+one audit entry per row written: the rows are COPYed into a TEMP staging table and written by the
+app that owns their table, set-based (contacts: `crm.bulk_writes` through `staging.ContactMerge`;
+periods: the subscriptions app's hooks through `periods.PeriodStage`); the import's entries are
+written here from the staging table.
 """
 
 import copy

@@ -216,7 +216,7 @@ class PeriodChange(models.Model):
 
 
 def audited_text(name: str, values: dict) -> str | None:
-    """One audited value of a period (`values`: a snapshot, as `services.snapshot` stores it) as
+    """One audited value of a period (`values`: a snapshot, as `services.snapshot_sql` stores it) as
     the page shows it, in the active language (`floatformat:"2g"`, `date:"SHORT_DATE_FORMAT"`)."""
     value = values.get(name)
     if value is None or value == "":
