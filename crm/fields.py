@@ -18,7 +18,10 @@ totals read that currency.
 import datetime
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
+from django import forms
+from django.db import models
 from django.db.models import F, QuerySet
 
 from crm import features
@@ -247,14 +250,44 @@ def import_targets(request=None) -> list[str]:
 # Import hooks ------------------------------------------------------------------------------------
 #
 # What the importer needs from the app that owns a kind of row beyond its fields (its model, form,
-# audit and derived data), registered from that app's `AppConfig.ready()` like the fields above.
-
-_import_hooks: dict[str, object] = {}
+# rules and set-based writes), registered from that app's `AppConfig.ready()` like the fields above.
 
 
-def register_import_hooks(target: str, hooks) -> None:
+class PeriodImportHooks(Protocol):
+    """What the importer of "periods" rows asks of the app that owns subscription periods.
+
+    The importer stages a file's rows in a TEMP table of its own, with the columns `staged_columns`
+    gives beside its own, and names the rows of a batch by a condition on its alias `s`."""
+
+    model: type[models.Model]  # the period
+    form: type[forms.Form]  # the form a person fills in: the rule for a row's cells
+
+    def fast_period(self, data: dict) -> dict | None:
+        """The values `form` would clean from `data` when its cells are of the plain, surely valid
+        kind; None when the form must decide."""
+
+    def overlaps_sql(self, a: str, b: str) -> str:
+        """SQL: the rows aliased `a` and `b` (with `start_date` and `end_date`) share a day."""
+
+    def staged_columns(self, *, for_writing: bool) -> str:
+        """The column definitions a staging table of periods has."""
+
+    def lock(self, staged: str, rows: str) -> None:
+        """Lock the contacts and periods the staged `rows` name, as a person's period write does."""
+
+    def bulk_upsert(self, staged: str, rows: str, *, by) -> int:
+        """Write the staged `rows` with their audit; how many stored periods were changed."""
+
+    def refresh_summaries(self, contacts_sql: str, *, today: datetime.date) -> None:
+        """Bring up to date what is derived from the periods of the contacts `contacts_sql` selects."""
+
+
+_import_hooks: dict[str, PeriodImportHooks] = {}
+
+
+def register_import_hooks(target: str, hooks: PeriodImportHooks) -> None:
     _import_hooks[target] = hooks
 
 
-def import_hooks(target: str):
+def import_hooks(target: str) -> PeriodImportHooks:
     return _import_hooks[target]

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim, Upper
@@ -162,6 +162,14 @@ class ContactQuerySet(models.QuerySet):
             Q(name__icontains=text) | Q(email__icontains=text) | Q(organisation_name_copy__icontains=text)
         )
 
+    def carry_names_to_people(self) -> int:
+        """Give the people of these organisations their organisation's name, of which each person
+        keeps a copy for the search (`organisation_name_copy`): the one statement that does it
+        once organisations are saved, one (`Contact.save`) or many (`crm.bulk_writes`)."""
+        name = Subquery(Contact.objects.filter(pk=OuterRef("organisation_id")).values("name")[:1])
+        people = Contact.objects.filter(organisation__in=self.values("pk"))
+        return people.exclude(organisation_name_copy=name).update(organisation_name_copy=name)
+
 
 class Contact(models.Model):
     class Kind(models.TextChoices):
@@ -248,7 +256,7 @@ class Contact(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "organisation_name_copy"}
         super().save(*args, **kwargs)
         if self.is_organisation:  # a renamed organisation renames it on its people
-            self.people.exclude(organisation_name_copy=self.name).update(organisation_name_copy=self.name)
+            Contact.objects.filter(pk=self.pk).carry_names_to_people()
 
     @property
     def is_organisation(self) -> bool:

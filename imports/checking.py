@@ -5,7 +5,7 @@ organisations and periods it refers to are read once per batch), so an import's 
 its batches, not its rows. A row is checked by the form a person would fill in (`ContactForm`,
 `PeriodForm`): the same required fields, date range, money precision, currency codes and owners the
 importer may assign. The plain rows most files are made of are read by a cheap check that takes only
-what the form surely accepts, with the same values (`contacts.fast_contact`, `periods.fast_period`);
+what the form surely accepts, with the same values (`contacts.fast_contact`, the subscriptions app's `fast_period`);
 any other row goes through the form, whose messages are the ones reported. On top of that, rows are checked against each other (the same contact twice,
 overlapping periods) as they are read; `Checker` keeps what the rows so far have said.
 
@@ -14,8 +14,10 @@ extended once per batch (`staging.SeenKeys`), so memory stays flat however long 
 
 Checking never writes. Writing (`write`) re-checks each batch inside the import's transaction and
 writes its valid rows set-based, nothing at all for a row that already holds the same values, and
-one audit entry per row written: contacts with COPY into a TEMP staging table, INSERT ... SELECT
-and UPDATE ... FROM (`staging.ContactMerge`); periods the same way (`periods.PeriodStage`).
+one audit entry per row written: the rows are COPYed into a TEMP staging table and written by the
+app that owns their table, set-based (contacts: `crm.bulk_writes` through `staging.ContactMerge`;
+periods: the subscriptions app's hooks through `periods.PeriodStage`); the import's entries are
+written here from the staging table.
 """
 
 import copy
@@ -379,7 +381,7 @@ class ContactChecker(Checker):
 class PeriodChecker(Checker):
     """Periods match on their contact and start date; a contact is found by its external ID or e-mail.
 
-    Cells are read by `periods.fast_period` (the form for any row it does not take), the rest is
+    Cells are read by the hooks' `fast_period` (the form for any row it does not take), the rest is
     set-based SQL over the file's rows in a staging table (`periods.PeriodStage`)."""
 
     batch_rows = 2000  # a batch costs the same dozen statements whatever its size
@@ -394,7 +396,7 @@ class PeriodChecker(Checker):
     def cells(self, values: dict) -> tuple[dict | None, list[tuple[str, str]]]:
         """(the period's values, []) or (None, the form's errors) for a row's cells."""
         data = periods.form_data(values, self.frequencies, self.hooks.form)
-        period = periods.fast_period(data, hooks=self.hooks)
+        period = self.hooks.fast_period(data)
         if period is not None:
             return period, []
         form = self.period_form(data)
@@ -431,7 +433,7 @@ class PeriodChecker(Checker):
         return batch
 
     def write(self, batch: list[Checked]) -> dict:
-        return self.stage.write()
+        return self.stage.write(sum(1 for checked in batch if checked.is_valid))
 
     def finish(self) -> None:
         self.stage.finish()

@@ -13,7 +13,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from psycopg.types.json import Jsonb
 
-from crm.models import Contact, Tag
+from crm import bulk_writes
 from imports.models import ImportEntry
 
 
@@ -53,15 +53,6 @@ def row_condition(queryset) -> tuple[str, list]:
 
 def temp_name(prefix: str) -> str:
     return f"tmp_import_{prefix}_{uuid.uuid4().hex[:12]}"
-
-
-def id_sequence(table: str) -> str:
-    """The name of `table`'s id sequence, for `nextval(%s::regclass)`. Looked up once: written as
-    `nextval(pg_get_serial_sequence(...))` in a statement, the lookup ran again for every row
-    (100,000 ids: 238 ms instead of 28)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-        return cursor.fetchone()[0]
 
 
 class SeenKeys:
@@ -116,19 +107,14 @@ class SeenKeys:
         self.new, self.batch = {}, {}
 
 
-CONTACT_COLUMNS = ["external_id", "kind", "name", "email", "phone", "website", "address"]
-
-
 class ContactMerge:
-    """Writes the valid rows of a checked batch of contacts: COPY into the staging table, then
-    organisations before people (people name them), as INSERT ... SELECT for the new rows and
-    UPDATE ... FROM for the matched ones that differ (IS DISTINCT FROM: an unchanged row is not
-    written, its version and `updated_at` stay), tags, and one audit row per row written."""
+    """Writes the valid rows of a checked batch of contacts: COPY into the staging table, the
+    contacts and their tags written by `crm.bulk_writes.contacts_bulk_upsert`, then one import
+    entry per row written."""
 
     def __init__(self, *, imp, user, with_tags: bool, visible_organisations):
         self.imp, self.user, self.with_tags = imp, user, with_tags
         self.table = temp_name("contacts")
-        self.ids = ""  # the contacts' id sequence
         self.created = False
         self.visible_organisations = visible_organisations
 
@@ -137,13 +123,8 @@ class ContactMerge:
             cursor.execute(f"TRUNCATE {self.table}")
             return
         cursor.execute(
-            f"""CREATE TEMP TABLE {self.table} (
-                line integer NOT NULL, contact_id bigint, new_id bigint,
-                external_id text NOT NULL, kind text NOT NULL, name text NOT NULL, email text NOT NULL,
-                phone text NOT NULL, website text NOT NULL, address text NOT NULL, owner_id bigint NOT NULL,
-                organisation_key text NOT NULL, organisation_id bigint, organisation_name text NOT NULL DEFAULT '',
-                tags text[], "values" jsonb NOT NULL, action text
-            ) ON COMMIT DROP"""
+            f'CREATE TEMP TABLE {self.table} (line integer NOT NULL, "values" jsonb NOT NULL,'
+            f" {bulk_writes.STAGED_COLUMNS}) ON COMMIT DROP"
         )
         self.created = True
 
@@ -152,18 +133,15 @@ class ContactMerge:
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         if not valid:
             return counts
-        contact, tag, entry = Contact._meta.db_table, Tag._meta.db_table, ImportEntry._meta.db_table
-        through = Contact.tags.through._meta.db_table
-        t = self.table
+        # A row's `action` (`bulk_writes.CREATED`, `UPDATED`) is its entry's: the same words as `ImportEntry.Action`.
+        entry, t = ImportEntry._meta.db_table, self.table
+        # The new rows' ids, drawn in line order: the staging rows are written once.
+        created = sum(1 for checked in valid if checked.existing is None)
+        new_ids = iter(bulk_writes.new_contact_ids(created))
         with connection.cursor() as cursor:
             self._create(cursor)
-            # The new rows' ids, drawn in line order with one query: the staging rows are written once.
-            created = sum(1 for checked in valid if checked.existing is None)
-            self.ids = self.ids or id_sequence(contact)
-            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.ids, created])
-            new_ids = iter([new_id for new_id, in cursor.fetchall()])
             with cursor.cursor.copy(
-                f"COPY {t} (line, contact_id, new_id, action, external_id, kind, name, email, phone, website, address,"
+                f"COPY {t} (line, contact_id, new_id, action, {', '.join(bulk_writes.CONTACT_COLUMNS)},"
                 f" owner_id, organisation_key, tags, \"values\") FROM STDIN"
             ) as copy:
                 for checked in valid:
@@ -171,72 +149,15 @@ class ContactMerge:
                     copy.write_row((
                         checked.row.line, existing.pk if existing is not None else None,
                         next(new_ids) if existing is None else None,
-                        ImportEntry.Action.CREATED if existing is None else None,
-                        *(cleaned[name] for name in CONTACT_COLUMNS), cleaned["owner"].pk,
+                        bulk_writes.CREATED if existing is None else None,
+                        *(cleaned[name] for name in bulk_writes.CONTACT_COLUMNS), cleaned["owner"].pk,
                         cleaned["organisation"].casefold(), cleaned["tags"] if self.with_tags else None,
                         Jsonb(checked.values),
                     ))
             counts["created"] = created
-            organisations_sql, organisations_params = self.visible_organisations.values("pk", "name").query.sql_with_params()
-            columns = ", ".join(CONTACT_COLUMNS)
-            differs = " OR ".join(f"c.{name} IS DISTINCT FROM t.{name}" for name in [*CONTACT_COLUMNS, "owner_id", "organisation_id"])
-            if self.with_tags:
-                differs += (
-                    f" OR (SELECT coalesce(array_agg(g.name::text ORDER BY g.name::text), '{{}}') FROM {through} ct"
-                    f" JOIN {tag} g ON g.id = ct.tag_id WHERE ct.contact_id = c.id)"
-                    f" IS DISTINCT FROM (SELECT coalesce(array_agg(n::text ORDER BY n::text), '{{}}') FROM unnest(t.tags) n)"
-                )
-            for kind in (Contact.Kind.ORGANISATION, Contact.Kind.PERSON):
-                if kind == Contact.Kind.PERSON:
-                    # The organisations each person names, among those the importer sees (written just before).
-                    cursor.execute(
-                        f"UPDATE {t} SET organisation_id = o.pk, organisation_name = o.name"
-                        f" FROM ({organisations_sql}) o(pk, name)"
-                        f" WHERE {t}.kind = %s AND {t}.organisation_key <> '' AND lower(o.name) = {t}.organisation_key",
-                        [*organisations_params, kind],
-                    )
-                cursor.execute(
-                    f"""INSERT INTO {contact} (id, {columns}, owner_id, organisation_id, organisation_name_copy,
-                            created_at, updated_at, version)
-                        SELECT new_id, {columns}, owner_id, organisation_id, organisation_name, now(), now(), 1
-                        FROM {t} WHERE kind = %s AND new_id IS NOT NULL ORDER BY line""",
-                    [kind],
-                )
-                sets = ", ".join(f"{name} = t.{name}" for name in CONTACT_COLUMNS)
-                cursor.execute(
-                    f"""WITH changed AS (
-                            UPDATE {contact} c SET {sets}, owner_id = t.owner_id, organisation_id = t.organisation_id,
-                                organisation_name_copy = t.organisation_name, version = c.version + 1, updated_at = now()
-                            FROM {t} t
-                            WHERE t.kind = %s AND c.id = t.contact_id AND ({differs})
-                            RETURNING c.id
-                        )
-                        UPDATE {t} SET action = %s FROM changed WHERE {t}.contact_id = changed.id""",
-                    [kind, ImportEntry.Action.UPDATED],
-                )
-                counts["updated"] += cursor.rowcount
-                if kind == Contact.Kind.ORGANISATION:
-                    # As Contact.save does: a renamed organisation's people carry its new name for the search.
-                    cursor.execute(
-                        f"""UPDATE {contact} p SET organisation_name_copy = t.name FROM {t} t
-                            WHERE t.kind = %s AND t.action = %s AND p.organisation_id = t.contact_id
-                              AND p.organisation_name_copy <> t.name""",
-                        [kind, ImportEntry.Action.UPDATED],
-                    )
-            if self.with_tags:
-                cursor.execute(
-                    f"INSERT INTO {tag} (name) SELECT DISTINCT n FROM {t}, unnest({t}.tags) n"
-                    f" WHERE {t}.action IS NOT NULL ON CONFLICT DO NOTHING"
-                )
-                cursor.execute(
-                    f"DELETE FROM {through} WHERE contact_id IN (SELECT contact_id FROM {t} WHERE action = %s)",
-                    [ImportEntry.Action.UPDATED],
-                )
-                cursor.execute(
-                    f"""INSERT INTO {through} (contact_id, tag_id)
-                        SELECT coalesce(t.contact_id, t.new_id), g.id FROM {t} t, unnest(t.tags) n
-                        JOIN {tag} g ON g.name = n WHERE t.action IS NOT NULL"""
-                )
+            counts["updated"] = bulk_writes.contacts_bulk_upsert(
+                t, with_tags=self.with_tags, visible_organisations=self.visible_organisations
+            )
             cursor.execute(
                 f"""INSERT INTO {entry} (import_run_id, file_name, line, target, object_id, action, "values", by_id, at)
                     SELECT %s, %s, line, %s, coalesce(contact_id, new_id), action, "values", %s, now()
@@ -245,4 +166,3 @@ class ContactMerge:
             )
         counts["unchanged"] = len(valid) - counts["created"] - counts["updated"]
         return counts
-

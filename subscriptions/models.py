@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
@@ -55,11 +56,25 @@ class PeriodQuerySet(models.QuerySet):
         return self.filter(contact__in=Contact.objects.visible_to(user))
 
     def overlapping(self, start: datetime.date, end: datetime.date | None) -> "PeriodQuerySet":
-        """Periods sharing at least one day with `start`..`end` (no end: open-ended)."""
-        overlap = Q(end_date__isnull=True) | Q(end_date__gte=start)
-        if end is not None:
-            overlap &= Q(start_date__lte=end)
-        return self.filter(overlap)
+        """Periods sharing at least one day with `start`..`end` (no end: open-ended): `overlaps_sql`."""
+        if end is not None and end < start:
+            return self.none()  # no range: the check constraint refuses such a period
+        table = self.model._meta.db_table
+        overlaps = f"{period_range_sql(f'{table}.start_date', f'{table}.end_date')} && {period_range_sql('%s::date', '%s::date')}"
+        return self.filter(RawSQL(overlaps, [start, end], output_field=models.BooleanField()))
+
+
+def period_range_sql(start: str, end: str) -> str:
+    """The days of a period as a range, its end day included, no end never ending: the days the
+    exclusion constraint `period_no_overlap` keeps apart (as boxes since migration 0010)."""
+    return f"daterange({start}, {end}, '[]')"
+
+
+def overlaps_sql(a: str, b: str) -> str:
+    """SQL: the periods (or rows with a `start_date` and an `end_date`) `a` and `b` share a day: the
+    no-overlap rule, for one period (`PeriodQuerySet.overlapping`) or a file's (the importer's)."""
+    return (f"{period_range_sql(f'{a}.start_date', f'{a}.end_date')}"
+            f" && {period_range_sql(f'{b}.start_date', f'{b}.end_date')}")
 
 
 class Period(models.Model):
@@ -168,7 +183,12 @@ class PeriodChange(models.Model):
     action = models.CharField(max_length=8, choices=Action.choices)
     old_values = models.JSONField(default=dict, blank=True)
     new_values = models.JSONField(default=dict, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Without a database constraint: checked row by row at commit it was one of every imported
+    # period's five checks. Every writer locks the user row instead (FOR KEY SHARE: the audit's
+    # statement in `services._audit`, the import its importer's), so it cannot go while the audit
+    # is written; deleting the user later sets it to null as `on_delete` says (Django applies it).
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                                   db_constraint=False)
     changed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -196,7 +216,7 @@ class PeriodChange(models.Model):
 
 
 def audited_text(name: str, values: dict) -> str | None:
-    """One audited value of a period (`values`: a snapshot, as `services.snapshot` stores it) as
+    """One audited value of a period (`values`: a snapshot, as `services.snapshot_sql` stores it) as
     the page shows it, in the active language (`floatformat:"2g"`, `date:"SHORT_DATE_FORMAT"`)."""
     value = values.get(name)
     if value is None or value == "":

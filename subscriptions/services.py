@@ -8,14 +8,16 @@ write leaves a `PeriodChange` row (who, when, old and new values) in the same tr
 
 import datetime
 import uuid
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import JSONField
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
 from crm.dates import today
-from crm.models import Contact
+from crm.models import Contact, User
 from crm.submissions import create_once
 from subscriptions.models import Period, PeriodChange
 from subscriptions.summary import refresh_contacts
@@ -27,17 +29,29 @@ AUDITED = (
 )
 
 
-def snapshot(period: Period) -> dict:
-    """The audited values of `period` as JSON: dates ISO, money as "12.50", empty as None."""
-    values = {}
+def snapshot_sql(alias: str) -> str:
+    """The audited values of the period row `alias` as a jsonb expression: dates ISO, money as the
+    column stores it ("12.50", never an exponent), empty as null. The one definition of what an
+    audit row records, for one period (`_audit`) and for many (`bulk_writes`)."""
+    parts = []
     for name in AUDITED:
-        value = getattr(period, name)
-        if isinstance(value, Decimal):
-            value = f"{value:f}"  # never an exponent ("1E+3"): a Decimal typed as "1e3" keeps one
-        elif isinstance(value, datetime.date):
-            value = str(value)
-        values[name] = value if value != "" else None
-    return values
+        column = f"{alias}.{name}"
+        kind = Period._meta.get_field(name).get_internal_type()
+        if kind in ("DecimalField", "DateField"):
+            value = f"{column}::text"
+        elif kind == "CharField":
+            value = f"nullif({column}, '')"
+        else:
+            value = column
+        parts.append(f"'{name}', {value}")
+    return f"jsonb_build_object({', '.join(parts)})"
+
+
+def _snapshot():
+    """`snapshot_sql` of the period a queryset reads, as an annotation."""
+    return RawSQL(snapshot_sql(Period._meta.db_table), (), output_field=JSONField())
+
+
 
 
 def _overlap_error() -> ValidationError:
@@ -75,14 +89,19 @@ def _save(period: Period) -> None:
 
 
 def _audit(period: Period, action: str, *, old: dict, by) -> None:
-    PeriodChange.objects.create(
-        contact_id=period.contact_id,
-        period_id_value=period.pk,
-        action=action,
-        old_values=old,
-        new_values={} if action == PeriodChange.Action.DELETED else snapshot(period),
-        changed_by=by,
-    )
+    """The audit row of a write to `period`, its new values read from its row as saved (none once
+    deleted), in one statement, which locks the user row as the foreign key's check would."""
+    if by is not None and by.pk is None:
+        raise ValueError("The audit row of a period write needs a saved user.")
+    change = PeriodChange._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {change} (contact_id, period_id_value, action, old_values, new_values, changed_by_id, changed_at)
+                SELECT %s, %s, %s, %s, CASE WHEN p.id IS NULL THEN '{{}}'::jsonb ELSE {snapshot_sql("p")} END, u.id, now()
+                FROM (SELECT 1) AS one LEFT JOIN {Period._meta.db_table} p ON p.id = %s
+                LEFT JOIN (SELECT id FROM {User._meta.db_table} WHERE id = %s FOR KEY SHARE) u ON true""",
+            [period.contact_id, period.pk, action, Jsonb(old), period.pk, by.pk if by else None],
+        )
 
 
 def _summarise(contact_id: int) -> None:
@@ -134,9 +153,10 @@ def period_change(
         if last_read is not None:
             _check_last_period(contact, last_read)
         start = data["start_date"]
-        previous = Period.objects.filter(contact=contact, start_date__lt=start).order_by("-start_date").first()
+        previous = (Period.objects.filter(contact=contact, start_date__lt=start).order_by("-start_date")
+                    .annotate(audited=_snapshot()).first())
         if previous is not None and (previous.end_date is None or previous.end_date >= start):
-            old = snapshot(previous)
+            old = previous.audited
             previous.end_date = start - datetime.timedelta(days=1)
             previous.term_months = None
             previous.version += 1
@@ -166,7 +186,7 @@ def _check_last_period(contact: Contact, last_read: tuple[int | None, int | None
 
 def _locked_current(period: Period, version: int) -> Period:
     _lock(period.contact)
-    current = Period.objects.select_for_update().filter(pk=period.pk).first()
+    current = Period.objects.select_for_update().filter(pk=period.pk).annotate(audited=_snapshot()).first()
     if current is None or current.version != version:
         raise _stale_error()
     return current
@@ -176,10 +196,10 @@ def _locked_current(period: Period, version: int) -> Period:
 def period_update(*, period: Period, data: dict, version: int, by) -> Period:
     """Edit `period` if nobody saved it since `version` was read; refused if it would overlap."""
     period = _locked_current(period, version)
-    old = snapshot(period)
+    old, before = period.audited, {name: getattr(period, name) for name in AUDITED}
     _apply(period, data)
-    if snapshot(period) == old:
-        return period
+    if all(getattr(period, name) == value for name, value in before.items()):
+        return period  # the same values (50 is 50.00): nothing is written, as an import does
     _check_no_overlap(period)
     period.version += 1
     _save(period)
@@ -192,7 +212,7 @@ def period_update(*, period: Period, data: dict, version: int, by) -> Period:
 def period_delete(*, period: Period, version: int, by) -> None:
     """Delete `period` if nobody saved it since `version` was read. The audit row stays."""
     period = _locked_current(period, version)
-    old = snapshot(period)
+    old = period.audited
     pk = period.pk
     period.delete()
     period.pk = pk

@@ -101,22 +101,39 @@ def _upsert(contacts: QuerySet, *, today: datetime.date, new: QuerySet) -> None:
     among them that may have no row yet.
 
     A new row takes the contact's owner; an existing row keeps its own, which only the owner
-    trigger changes (see `_lock_new_rows`)."""
+    trigger changes (see `_lock_new_rows`).
+
+    Two levels: the definitions (one subquery each) in an inner SELECT, the figures derived from
+    them in the outer one, over its columns. In one level each derived figure repeats the
+    subqueries it reads (the MRR status reads six of them, some twice): 27 index lookups a contact
+    instead of 9. `OFFSET 0` keeps PostgreSQL from pulling the inner SELECT up, which would copy
+    them back in. The derived figures are the same expressions, compiled over the summary table's
+    columns of the same names: the inner SELECT takes that table's name (and its column names)."""
     _lock_new_rows(new)
+    inner = [*COLUMNS, "had_earlier"]
     rows = (
-        with_figures(contacts.order_by(), today=today, fresh=False)
+        with_figures(contacts.order_by(), inner, today=today, fresh=False)
         .annotate(summary_as_of=Value(today, output_field=DateField()))
-        .values_list("pk", "owner_id", "summary_as_of", *FIGURES)
+        .values_list("pk", "owner_id", "summary_as_of", *inner)
     )
     sql, params = rows.query.sql_with_params()
     table = SubscriptionSummary._meta.db_table
+    outer, outer_params = [], []
+    for name in FIGURES:
+        if name in inner:
+            outer.append(name)
+        else:
+            expression_sql, expression_params = _over_columns(_derived(name, today))
+            outer.append(expression_sql)
+            outer_params += expression_params
     columns = ", ".join(("contact_id", "owner_id", "as_of", *FIGURES))
     updates = ", ".join(f"{column} = excluded.{column}" for column in ("as_of", *FIGURES))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT * FROM ({sql}) AS fresh "
+            f"INSERT INTO {table} ({columns}) SELECT contact_id, owner_id, as_of, {', '.join(outer)} "
+            f"FROM ({sql} OFFSET 0) AS {table} (contact_id, owner_id, as_of, {', '.join(inner)}) "
             f"ON CONFLICT (contact_id) DO UPDATE SET {updates}",
-            params,
+            [*outer_params, *params],
         )
 
 
@@ -130,6 +147,14 @@ def _lock_new_rows(contacts: QuerySet) -> None:
     sql, params = new.select_for_update(no_key=True).values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM ({sql}) AS locked", params)
+
+
+def _over_columns(expression) -> tuple[str, list]:
+    """`expression` (of figures read by name) as SQL over the summary table's own columns."""
+    query = SubscriptionSummary.objects.all().query
+    resolved = expression.resolve_expression(query, allow_joins=False)
+    sql, params = query.get_compiler(connection=connection).compile(resolved)
+    return sql, list(params)
 
 
 def _lock_day(*, exclusive: bool) -> None:

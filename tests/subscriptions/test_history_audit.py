@@ -61,8 +61,9 @@ def test_audit_values_in_italian(client_as, rep, contact, audited):
 
 
 def test_the_snapshot_stores_money_without_an_exponent(audited):
+    # As the column stores it, whoever wrote the period (a form typed "1E+3", or an import).
     created = PeriodChange.objects.get(action="created")
-    assert created.new_values["price"] == "1000"
+    assert created.new_values["price"] == "1000.00"
 
 
 @pytest.mark.parametrize(("language", "noun", "verb"), [("it", "Variazione", "Cambia"), ("pt-br", "Variação", "Alterar")])

@@ -255,6 +255,17 @@ def test_a_refused_change_leaves_the_previous_period_as_it_was(client_as, rep, c
     assert not PeriodChange.objects.exists() and Period.objects.count() == 2
 
 
+def test_saving_the_same_values_typed_another_way_changes_nothing(client_as, rep, contact):
+    """"100" is the stored 100.00: as an import of the same file changes nothing, the form saves
+    no new version and no audit row."""
+    period = PeriodFactory(contact=contact)
+    response = client_as(rep).post(reverse("subscriptions:period_edit", args=[period.pk]), form(mrr="100", version="1"),
+                                   headers=HTMX)
+    assert response.status_code == 200
+    period.refresh_from_db()
+    assert period.version == 1 and not PeriodChange.objects.exists()
+
+
 def test_edit_records_old_and_new_values_and_bumps_the_version(client_as, rep, contact):
     period = PeriodFactory(contact=contact)
     url = reverse("subscriptions:period_edit", args=[period.pk])
@@ -305,6 +316,17 @@ def test_delete_asks_first_then_deletes_and_keeps_the_audit_row(client_as, rep, 
     assert not Period.objects.exists()
     change = PeriodChange.objects.get()
     assert (change.action, change.period_id_value, change.old_values["mrr"], change.new_values) == ("deleted", period.pk, "100.00", {})
+
+
+def test_deleting_the_author_keeps_the_audit_rows_without_their_author(contact):
+    from crm.models import User
+
+    author = User.objects.create(username="leaving")
+    data = {"currency": "EUR", "mrr": Decimal("1"), "start_date": TODAY, "end_date": None}
+    period = services.period_create(contact=contact, data=data, by=author)
+    author.delete()
+    change = PeriodChange.objects.get()
+    assert (change.period_id_value, change.changed_by_id) == (period.pk, None)
 
 
 def test_each_write_and_its_audit_row_commit_together(contact):
