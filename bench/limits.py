@@ -4,12 +4,16 @@ to its essential queries and markup, measured beside the page and the floor in e
 A page slower than its target is either doing more than its reader sees, or the target is out
 of reach on this stack: the limit tells which. Each view goes through the same middleware,
 session and login as the floor and the page, applies the same visibility gate (the same rows for
-the same user), reads only the shown columns (`values()`, or the product's one-statement readers
-where they already are that: the stored summary and pipeline rows are fair game) and renders a
-template that extends the product's `base.html` (its navigation is part of every page). Nothing is
-cached across requests. What a page renders that nobody sees until they open it (a closed column
-picker, a row menu's body, the bulk bar's hidden "select all" banner) is left out, as loading it on
-demand would. Only processes started with bench.settings route here (bench/urls.py).
+the same user) and renders a template that extends the product's `base.html` (its navigation is
+part of every page); nothing is cached across requests (the contact page's own fragment cache
+included). Rows are read with `values()` of the shown columns, or through the product's readers
+where they already are one statement of that kind (the contact list's rows, the smart list's
+listing, count and totals over the stored summary rows, the dashboard's rows, the stored pipeline
+rows, the subscription widget's two reads). What a page renders that nobody sees until they open
+it (a closed column picker, a row menu's body, the bulk bar's hidden banner, htmx attributes) is
+left out, as loading it on demand would. A limit answers the parameters its page is measured with
+(and paging); any other is refused (400) rather than ignored. Only processes started with
+bench.settings route here (bench/urls.py).
 """
 
 import functools
@@ -18,7 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.template import engines
 from django.utils.translation import gettext, ngettext
@@ -46,6 +50,13 @@ def _template(name: str):
 
 def _render(request, name: str, context: dict) -> HttpResponse:
     return HttpResponse(_template(name).render(context, request))
+
+
+def _other_parameters(request, *answered: str) -> HttpResponse | None:
+    """400 for a parameter the limit does not answer: a limit never shows other rows than its page."""
+    others = sorted(set(request.GET) - set(answered))
+    return HttpResponseBadRequest(f"This limit view answers only {', '.join(answered)}; not {', '.join(others)}.",
+                                  content_type="text/plain") if others else None
 
 
 @require_GET
@@ -135,6 +146,8 @@ def _customer_of(organisation_id: int):
 def contact_list(request):
     """The contact list and its search: the visible contacts (?q= searched), counted up to the
     cap, a page of them through the list's own `values()` reader, and the tag filter's choices."""
+    if refused := _other_parameters(request, "q", "page"):
+        return refused
     q = request.GET.get("q", "").strip()[:200]
     contacts = Contact.objects.visible_to(request.user)
     if q:
@@ -164,13 +177,13 @@ def smartlist_page(request, pk: int):
     params, sort = list_state(request, smartlist)
     result = list_listing(request, smartlist, params, sort)
     if not result.is_valid:
-        return HttpResponse(status=400)
+        return HttpResponseBadRequest()
     counted = count_and_totals(result, cap=count_cap())
     try:
         page = page_of(result.queryset.values(*shown_values(result)), order=result.order, params=request.GET,
                        count=counted.rows, exact=counted.exact)
     except InvalidCursor:
-        return HttpResponse(status=400)
+        return HttpResponseBadRequest()
     state = params.copy()
     state["sort"] = result.sort
     return _render(request, "smartlist_page.html", {
@@ -195,6 +208,8 @@ def partner_dashboard(request):
     from renewals import columns as cols
     from renewals import conf, queries, table
 
+    if refused := _other_parameters(request, "q", "page"):
+        return refused
     today = dates.today()
     shown = cols.shown_columns(cols.available_keys(request, cols.chosen_keys(request.user)))
     q = request.GET.get("q", "").strip()[:200]

@@ -163,20 +163,17 @@ def markdown(results: list[Result], found: list[Ratio], earlier_label: str = "th
 
 
 def limits_markdown(results: list[Result], found: list[Ratio], page_limits: dict[str, str]) -> str:
-    """For each page held to the floor that has a limit (`page_limits`: {page key: its limit's key}):
-    the page's ratio to the floor, its limit's, and whether the limit reaches the target. A limit
-    that misses it shows the target out of reach on this stack, by that much."""
+    """For each page held to the floor that has a limit (`page_limits`: {page key: its limit's key},
+    the limit held to the same target): the page's ratio to the floor, its limit's, and whether the
+    limit reaches the target. A limit that misses it shows the target out of reach on this stack."""
     labels = {result.key: result.label for result in results}
-    floor = {(ratio.operation, ratio.bound): ratio for ratio in found
-             if ratio.reference == "floor" and ratio.figure == RATE and not ratio.across_sizes}
+    held = {ratio.operation: ratio for ratio in found
+            if ratio.reference == "floor" and ratio.figure == RATE and ratio.bound and not ratio.across_sizes}
     lines = ["| page | target | page | its limit | the limit reaches the target? |", "|---|---|---:|---:|---|"]
     for page, limit in page_limits.items():
-        for (operation, bound), ratio in floor.items():
-            if operation != page or not bound:
-                continue
-            mine = floor.get((limit, bound))
-            lines.append(f"| {labels.get(page, page)} | {_wanted(ratio)} floor | {_ratio_or_na(ratio)} | "
-                         f"{_ratio_or_na(mine)} | {_limit_verdict(ratio, mine)} |")
+        if page in held:
+            lines.append(f"| {labels.get(page, page)} | {_wanted(held[page])} floor | {_ratio_or_na(held[page])} | "
+                         f"{_ratio_or_na(held.get(limit))} | {_limit_verdict(held[page], held.get(limit))} |")
     return "\n".join(lines)
 
 

@@ -102,6 +102,8 @@ def test_a_reps_limits_show_only_their_own_contacts(rep, outsider_contact, conta
     assert contact.name in client.get("/bench/limits/contacts/").content.decode()
     assert client.get(f"/bench/limits/contacts/{outsider_contact.pk}/").status_code == 404
     assert client.get(f"/bench/limits/contacts/{contact.pk}/").status_code == 200
+    refused = client.get("/bench/limits/contacts/?kind=person")  # a filter it does not apply: never other rows
+    assert refused.status_code == 400 and b"not kind" in refused.content
 
 
 @pytest.mark.urls("bench.urls")
