@@ -6,6 +6,7 @@ not landed yet has no `prepare` and says what it waits for: the table shows it a
 rather than leaving it out. Wiring one later is a `prepare` function and one line in OPERATIONS.
 """
 
+import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ class Operation:
     targets: tuple[Target, ...] = ()
     waits_for: str = ""  # why it is not wired yet
     serving: Serving = SYNC  # PAGE, USERS and EXPORT
+    limit_of: str = ""  # the key of the page this operation is the limit of (bench/limits.py)
 
     @property
     def unit(self) -> str:
@@ -221,6 +223,22 @@ def _middle_page(smartlist, context: Context) -> str:
 def pipeline(context: Context) -> Prepared:
     """Manager 1's pipeline: current and upcoming MRR per owner of their team."""
     return Prepared(path="/subscriptions/pipeline/", username=manager_username(1))
+
+
+def layout_only(context: Context) -> Prepared:
+    return Prepared(path="/bench/limits/layout/", username=rep_username(1))
+
+
+def _limit(page: Callable[[Context], Prepared], prefix: str, limit_prefix: str) -> Callable[[Context], Prepared]:
+    """The limit of `page`: the same user and URL parameters, at the limit's bench-only URL."""
+
+    def prepare(context: Context) -> Prepared:
+        prepared = page(context)
+        if not prepared.path.startswith(prefix):
+            raise BenchError(f"the page {prepared.path} has no limit under {limit_prefix}")
+        return dataclasses.replace(prepared, path=limit_prefix + prepared.path.removeprefix(prefix))
+
+    return prepare
 
 
 def admin_changelist(context: Context) -> Prepared:
@@ -461,6 +479,33 @@ PAGES = [
     Operation("pipeline", "Pipeline, a manager's team", PAGE, pipeline, (FLOOR_PIPELINE, FLAT_TIME)),
 ]
 
+# Each page's limit (bench/limits.py) at the page's user and URL parameters, held to the page's
+# floor target: a limit that misses it shows the target out of reach on this stack.
+LIMIT_URLS = [  # (page, its URL's prefix, the limit's)
+    ("contact_page", "/contacts/", "/bench/limits/contacts/"),
+    ("contact_list", "/contacts/", "/bench/limits/contacts/"),
+    ("contact_search", "/contacts/", "/bench/limits/contacts/"),
+    ("smartlist_page_1", "/smartlists/", "/bench/limits/smartlists/"),
+    ("smartlist_page_deep", "/smartlists/", "/bench/limits/smartlists/"),
+    ("partner_dashboard", "/renewals/", "/bench/limits/renewals/"),
+    ("partner_dashboard_all", "/renewals/", "/bench/limits/renewals/"),
+    ("pipeline", "/subscriptions/pipeline/", "/bench/limits/pipeline/"),
+]
+
+
+def _limit_operation(page: Operation, prefix: str, limit_prefix: str) -> Operation:
+    floor_targets = tuple(target for target in page.targets if target.reference == "floor")
+    return Operation(f"{page.key}_limit", f"{page.label} (limit)", PAGE, _limit(page.prepare, prefix, limit_prefix),
+                     floor_targets, limit_of=page.key)
+
+
+_PAGES_BY_KEY = {page.key: page for page in PAGES}
+LIMITS = [
+    # What the layout alone costs: an empty page on base.html, against the floor.
+    Operation("layout_only", "Layout only: an empty page on base.html", PAGE, layout_only, (Target("floor", 0),)),
+    *(_limit_operation(_PAGES_BY_KEY[key], prefix, limit_prefix) for key, prefix, limit_prefix in LIMIT_URLS),
+]
+
 PEERS = [
     Operation("admin_changelist", "Django admin changelist, every contact (peer)", PAGE, admin_changelist),
     Operation("admin_search", f"Django admin changelist search ?q={SEARCH_TEXT} (peer)", PAGE, admin_search),
@@ -498,8 +543,12 @@ WRITES = [
 OPERATIONS = [
     Operation("floor", "Floor: minimal logged-in view", PAGE, floor),
     *PAGES,
+    *LIMITS,
     *PEERS,
     *MIXED,
     *EXPORTS,
     *WRITES,
 ]
+
+# {page key: its limit's key}, for the report's section on limits
+PAGE_LIMITS = {operation.limit_of: operation.key for operation in LIMITS if operation.limit_of}

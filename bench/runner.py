@@ -109,8 +109,8 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
 
     from bench import harness, reference
     from bench.generate import ensure_data
-    from bench.operations import OPERATIONS, Context
-    from bench.report import FAILED, NOT_WIRED, Result, as_json, markdown, missed_lines, ratios
+    from bench.operations import OPERATIONS, PAGE_LIMITS, Context
+    from bench.report import FAILED, NOT_WIRED, Result, as_json, limits_markdown, markdown, missed_lines, ratios
     from crm.dates import today
 
     started = time.monotonic()
@@ -163,6 +163,7 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
     label = earlier.label if earlier else f"{reference.REFERENCE_CONTACTS:,} contacts"
     found = ratios(results, earlier.results if earlier else None, label)
     table = markdown(results, found, label)
+    limits = limits_markdown(results, found, PAGE_LIMITS)
     missed = missed_lines(found)
     elapsed = time.monotonic() - started
     with connection.cursor() as cursor:
@@ -175,7 +176,8 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
         f"{options.connections} connections; data {'reused' if generated.reused else 'generated'} "
         f"({generated.seconds:.1f} s to generate); run took {elapsed:.0f} s"
     )
-    print(header, compared, table, "\n".join(missed or ["Every measured target is met."]), sep="\n\n")
+    print(header, compared, table, "Each page against its limit (bench/limits.py):\n\n" + limits,
+          "\n".join(missed or ["Every measured target is met."]), sep="\n\n")
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     document = {
         "contacts": options.contacts,
@@ -192,6 +194,7 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
                        "generated_at": generated.generated_at.isoformat(), "periods": generated.periods},
         **as_json(results, found),
         "table": table,
+        "limits": limits,
     }
     path = reference.result_path(options.out, options.contacts, stamp)
     path.write_text(json.dumps(document, indent=2) + "\n")

@@ -70,7 +70,9 @@ def test_every_operation_the_issue_names_is_listed_once_with_its_targets():
     assert {key for key, kind in kinds.items() if kind == PAGE} == {
         "floor", "contact_page", "contact_list", "contact_search", "contact_list_all", "smartlist_page_1",
         "smartlist_page_deep", "partner_dashboard", "partner_dashboard_all", "pipeline",
-        "admin_changelist", "admin_search",
+        "admin_changelist", "admin_search", "layout_only", "contact_page_limit", "contact_list_limit",
+        "contact_search_limit", "smartlist_page_1_limit", "smartlist_page_deep_limit", "partner_dashboard_limit",
+        "partner_dashboard_all_limit", "pipeline_limit",
     }
     assert {key for key, kind in kinds.items() if kind == USERS} == {
         "floor_users", "mixed", "floor_users_gthread", "mixed_gthread"
