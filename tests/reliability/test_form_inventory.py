@@ -41,6 +41,7 @@ ACTIONS = {
     "imports:run": "versioned: the import runs once, the same form posted again is refused "
                    "(test_pages.py::test_the_run_form_posted_twice_imports_once)",
     "imports:cancel": "asks the uploader's own import to stop: a state, idempotent",
+    "bulk_job_cancel": "asks the owner's own bulk job to stop: a state, idempotent",
     "admin:login": "signs in",
     "admin:logout": "signs out",
     "admin:password_change": "the admin's own password: set to what they type, nothing of anyone else's to lose",
