@@ -188,7 +188,7 @@ def smartlist_page(request, pk: int):
     state["sort"] = result.sort
     return _render(request, "smartlist_page.html", {
         "smartlist": smartlist, "page": page, "count_cap": count_cap(), "state": state.urlencode(),
-        "filter_fields": shown_filters(request, result.filterset, params),
+        "filter_fields": [shown.field for shown in shown_filters(request, smartlist, result.filterset) if not shown.kept],
         "headers": [header(f, result.sort, params) for f in result.columns],
         "rows": table_rows(page.rows, result.columns, settings.CRM_CURRENCY),
         "footer": [counted.totals.get(f.key) for f in result.columns] if counted.totals else [],
