@@ -42,13 +42,16 @@ class Heartbeat:
                                [now, self.pk, self.ticket])
                 if cursor.rowcount:
                     return
-                cursor.execute(f"SELECT attempts FROM {self.table} WHERE id = %s", [self.pk])
+                # SKIP LOCKED: a row still locked by a writer may hold this run's own claim,
+                # not committed yet (a job run inside its caller's transaction).
+                cursor.execute(f"SELECT attempts FROM {self.table} WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                               [self.pk])
                 other = cursor.fetchone()
         except DatabaseError:  # the job's own statements will say whether the database is gone
             logger.warning("Could not write the heartbeat of %s %s", self.table, self.pk, exc_info=True)
             return
-        # Not seen at all: the job's row is not committed yet (a job run inside its caller's
-        # transaction), or deleted; the run's own final write decides then.
+        # Not seen: the job's row or its claim is not committed yet (a job run inside its caller's
+        # transaction), or the row is deleted; the run's own final write decides then.
         if other is not None:
             raise Superseded
 
