@@ -20,16 +20,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max, ProtectedError, Q, QuerySet, RestrictedError
+from django.db.models import Count, Max, ProtectedError, QuerySet, RestrictedError
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm import fields, jobs
+from crm import choices, fields, jobs
 from crm.filters import ContactFilter
 from crm.jobs import enqueue_after_commit
-from crm.models import BulkJob, Contact, ContactChange, Tag, User, assignable_owners, person_name
+from crm.models import BulkJob, Contact, ContactChange, Tag, User, assignable_owners
 from crm.submissions import create_once
 
 logger = logging.getLogger(__name__)
@@ -150,11 +150,8 @@ def count(rows: QuerySet, plan: Plan) -> Counted:
 def owner_choices(user, *, search: str = "", limit: int = OWNER_CHOICES_SHOWN) -> tuple[list[tuple[int, str]], bool]:
     """The first `limit` people `user` may make the owner whose name or username contains `search`,
     as (pk, name) in the order of their names, and whether more of them match."""
-    people = assignable_owners(user).annotate(shown=person_name())
-    if search:
-        people = people.filter(Q(shown__icontains=search) | Q(username__icontains=search))
-    found = list(people.values_list("pk", "shown")[: limit + 1])
-    return found[:limit], len(found) > limit
+    offer = choices.owners(user).offered(search=search, limit=limit)
+    return offer.choices, offer.more
 
 
 def check(plan: Plan, *, by) -> None:

@@ -2,6 +2,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from django.urls import reverse
+
+from crm import choices
 from crm.models import Contact, Tag, assignable_owners
 from crm.submissions import new_token, submission_field
 
@@ -44,32 +47,73 @@ class ContactForm(forms.ModelForm):
         model = Contact
         fields = ["kind", "name", "organisation", "email", "phone", "website", "address", "owner"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        # An admin may assign a thousand people and a manager sees thousands of organisations:
+        # these offer the chosen one and a search, never every row.
+        field_classes = {"owner": choices.SearchedChoiceField, "organisation": choices.SearchedChoiceField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = assignable_owners(user)
-        self.fields["owner"].empty_label = None
+        # The words searched: posted with the form, or carried over when it is shown again (`again`).
+        searched = self.data if self.is_bound else self.initial
+        self.fields["owner"].search_in(
+            choices.owners(user), url=reverse("contact_owner_choices"), label=_("Find a person"),
+            search=str(searched.get("owner_q", "")),
+        )
         if not self.instance.pk:
             self.fields["owner"].initial = user.pk
-        organisations = Contact.objects.visible_to(user).organisations()
+        self.fields["organisation"].search_in(
+            choices.organisations(user), url=reverse("contact_organisation_choices"), label=_("Find an organisation"),
+            search=str(searched.get("organisation_q", "")), empty_label=_("No organisation"),
+        )
         if self.instance.pk:
-            organisations = organisations.exclude(pk=self.instance.pk)
-        self.fields["organisation"].queryset = organisations
-        self.fields["organisation"].empty_label = _("No organisation")
-        if self.instance.pk:
-            self.initial["tags"] = [tag.name for tag in self.instance.tags.all()]
-            self.initial["version"] = self.instance.version
+            self.fields["organisation"].queryset = self.fields["organisation"].queryset.exclude(pk=self.instance.pk)
+            self.initial.setdefault("tags", [tag.name for tag in self.instance.tags.all()])
+            self.initial.setdefault("version", self.instance.version)
             self.fields["version"].required = True
             del self.fields["submission"]
         else:
-            self.initial["submission"] = new_token()
+            self.initial.setdefault("submission", new_token())
             del self.fields["version"]
+        self.user = user
+
+    def finding(self) -> bool:
+        """Whether a choice's "Find" button (the search without JavaScript) sent the form."""
+        return self.is_bound and any(f"{name}_find" in self.data for name in ("owner", "organisation"))
+
+    def again(self) -> "ContactForm":
+        """The posted form shown again, unsaved and without errors, its choices searched as asked:
+        the same values, the version read and the one-time token kept."""
+        return ContactForm(instance=self.instance if self.instance.pk else None, user=self.user,
+                           initial=self.data.dict())
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("kind") == Contact.Kind.ORGANISATION and cleaned.get("organisation"):
             self.add_error("organisation", _("An organisation cannot belong to another organisation."))
         return cleaned
+
+
+def _chosen_field():
+    return forms.IntegerField(label=_("Chosen"), required=False, min_value=1, max_value=2**63 - 1)
+
+
+def _search_field():
+    return forms.CharField(label=_("Find"), required=False, max_length=choices.SEARCH_LENGTH)
+
+
+class OwnerSearchForm(forms.Form):
+    """What the contact form's owner choice (`crm.choices`) asks as its box is typed in: the words,
+    and the person already chosen."""
+
+    owner = _chosen_field()
+    owner_q = _search_field()
+
+
+class OrganisationSearchForm(forms.Form):
+    """The same for the contact form's organisation."""
+
+    organisation = _chosen_field()
+    organisation_q = _search_field()
 
 
 class IdsField(forms.Field):

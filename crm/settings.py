@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the built-in widget templates, for FORM_RENDERER below
     "django.contrib.postgres",  # OpClass in index expressions (the contact search's trigram indexes)
     "django_htmx",
     "django_filters",
@@ -291,6 +292,9 @@ USE_TZ = True
 FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 default, adopted now
 
 STATIC_URL = "static/"
+# Widgets render with the project's templates: crm/widgets/searched_select.html (crm.choices).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))

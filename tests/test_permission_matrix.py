@@ -84,6 +84,12 @@ MATRIX = [
     # opened on its own, it leads to the contact list
     row("bulk_owner_choices", "GET",     302, 302, 302, 302, 404, 404, 302, 302),
     row("bulk_owner_choices", "POST",    405, 405, 405, 405, 405, 405, 405, 405),
+    # the contact form's searched choices (htmx): each role's own assignable people and visible organisations
+    # (tests/crm/test_contact_choices.py); opened on its own, it leads to a new contact's form
+    row("contact_owner_choices", "GET",     302, 302, 302, 302, 404, 404, 302, 302),
+    row("contact_owner_choices", "POST",    405, 405, 405, 405, 405, 405, 405, 405),
+    row("contact_organisation_choices", "GET", 302, 302, 302, 302, 404, 404, 302, 302),
+    row("contact_organisation_choices", "POST", 405, 405, 405, 405, 405, 405, 405, 405),
     row("bulk_job", "GET",                  404, 404, 200, 404, 404, 404, 302, 302, kwargs=BULK_JOB),
     row("bulk_job", "POST",                 405, 405, 405, 405, 405, 405, 405, 405, kwargs=BULK_JOB),
     # only the job's owner may stop it (a waiting job: cancelled at once)

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from crm import bulk, services
 from crm.access import vendor_staff_required
 from crm.contact_rows import contact_rows
 from crm.filters import ContactFilter
-from crm.forms import BulkForm, ContactForm
+from crm.forms import BulkForm, ContactForm, OrganisationSearchForm, OwnerSearchForm
 from crm.http import HtmxHttpRequest
 from crm.models import Contact
 from crm.pagination import CappedPaginator
@@ -81,6 +82,8 @@ def _saved(request: HtmxHttpRequest, contact):
 @vendor_staff_required
 def contact_create(request: HtmxHttpRequest):
     form = ContactForm(request.POST or None, user=request.user)
+    if form.finding():
+        return _contact_form(request, form.again())
     if request.method == "POST":
         if form.is_valid():
             contact, _created = services.contact_create(
@@ -97,6 +100,8 @@ def contact_create(request: HtmxHttpRequest):
 def contact_edit(request: HtmxHttpRequest, pk: int):
     contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=pk)
     form = ContactForm(request.POST or None, instance=contact, user=request.user)
+    if form.finding():
+        return _contact_form(request, form.again())
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -109,3 +114,29 @@ def contact_edit(request: HtmxHttpRequest, pk: int):
             return _saved(request, saved)
         return _contact_form(request, form, status=422)
     return _contact_form(request, form)
+
+
+def _choices(request: HtmxHttpRequest, name: str, search: forms.Form):
+    """A contact form's choice (`crm.choices`) listed again for its search box: the whole control
+    is rendered, and the box swaps its list in (hx-select). It is a part of the contact form:
+    opened on its own, it leads to a new contact's form."""
+    if not request.htmx:
+        return redirect("contact_create")
+    if not search.is_valid():
+        return render(request, "crm/_choice_problem.html", {"form": search, "name": name}, status=400)
+    form = ContactForm(user=request.user, initial=search.cleaned_data)
+    return render(request, "crm/_contact_choice.html", {"field": form[name]})
+
+
+@require_GET
+@login_required
+@vendor_staff_required
+def contact_owner_choices(request: HtmxHttpRequest):
+    return _choices(request, "owner", OwnerSearchForm(request.GET))
+
+
+@require_GET
+@login_required
+@vendor_staff_required
+def contact_organisation_choices(request: HtmxHttpRequest):
+    return _choices(request, "organisation", OrganisationSearchForm(request.GET))

@@ -3,6 +3,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from crm.choices import CHOICES_SHOWN
+from crm.models import Contact
 from tests.factories import ContactFactory, OrganisationFactory
 
 pytestmark = pytest.mark.browser
@@ -94,3 +96,23 @@ def test_after_each_htmx_swap_focus_lands_on_something_meaningful_never_the_body
     expect(count).to_have_text("5 contacts")
     expect(search).to_be_focused()
     assert _focused(page) != "body"
+
+
+def test_a_rep_finds_an_organisation_beyond_the_first_few_by_typing_and_saves_it(page, log_in, rep):
+    for n in range(CHOICES_SHOWN + 5):
+        OrganisationFactory(owner=rep, name=f"Acme {n:02d}")
+    target = OrganisationFactory(owner=rep, name="Zephyr Labs")
+    log_in(rep)
+    page.goto("/contacts/new/")
+    choice = page.get_by_label("Organisation", exact=True)
+    expect(choice.locator("option", has_text="Zephyr Labs")).to_have_count(0)  # beyond the first few
+    expect(page.get_by_text(f"Only the first {CHOICES_SHOWN} are listed")).to_be_visible()
+    page.get_by_label("Find an organisation").fill("zeph")  # the list comes again as one types
+    expect(choice.locator("option", has_text="Zephyr Labs")).to_have_count(1)
+    expect(choice.locator("option", has_text="Acme 00")).to_have_count(0)
+    choice.select_option(label="Zephyr Labs")
+    page.get_by_label("Name").fill("Paula Typed")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Paula Typed")).to_be_visible()
+    expect(page.get_by_role("link", name="Zephyr Labs")).to_be_visible()
+    assert Contact.objects.get(name="Paula Typed").organisation == target

@@ -228,6 +228,13 @@ def _dashboard_page(scene, _obj, field, value):
     return logged_in(scene["partner"]).get(reverse("renewals:dashboard"), {field: value})
 
 
+def _choice_search(url_name):
+    """The contact form's searched choice, asked as its search box asks (htmx)."""
+    def ask(scene, _obj, field, value):
+        return logged_in(scene["rep"]).get(reverse(url_name), {field: value}, headers=HTMX)
+    return ask
+
+
 HARNESSES = {h.form: h for h in [
     period_harness("subscriptions.forms.PeriodForm", "period_create"),
     period_harness("subscriptions.forms.PeriodChangeForm", "period_change"),
@@ -243,6 +250,10 @@ HARNESSES = {h.form: h for h in [
             refused=(422,), saved=(200,), message=lambda response: bool(response.text.strip())),
     Harness("renewals.forms.DashboardQueryForm", lambda scene: None, _dashboard_page, lambda obj: [], lambda scene, obj: [],
             refused=(400,), saved=(200,), message=lambda response: "error" in response.text),
+    *(Harness(form, lambda scene: None, _choice_search(url_name), lambda obj: [], lambda scene, obj: [],
+              refused=(400,), saved=(200,), message=lambda response: "errorlist" in response.text)
+      for form, url_name in (("crm.forms.OwnerSearchForm", "contact_owner_choices"),
+                             ("crm.forms.OrganisationSearchForm", "contact_organisation_choices"))),
 ]}
 # The period edit form is PeriodForm again, posted to another URL: far values through it too.
 EDIT_HARNESS = period_harness("subscriptions.forms.PeriodForm", "period_edit")
@@ -323,7 +334,11 @@ PARAMETER_PAGES = {
     "q": [("partner", "renewals:dashboard", None), ("rep", "contact_list", None)],
     # The bulk bar's owner choice: the action picked and the name searched
     "action": [("rep", "bulk_owner_choices", None)],
-    "owner_q": [("rep", "bulk_owner_choices", None)],
+    "owner_q": [("rep", "bulk_owner_choices", None), ("rep", "contact_owner_choices", None)],
+    # The contact form's searched choices: the row chosen and the words searched
+    "owner": [("rep", "contact_owner_choices", None)],
+    "organisation": [("rep", "contact_organisation_choices", None)],
+    "organisation_q": [("rep", "contact_organisation_choices", None)],
     "part": [("rep", "subscriptions:contact", "contact"), ("rep", "subscriptions:period_form_part", "contact")],
     # The period form's fields, read back by the part of the form that follows what is typed
     **{field: [("rep", "subscriptions:period_form_part", "contact")]
