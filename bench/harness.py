@@ -8,6 +8,7 @@ import http.client
 import importlib
 import json
 import math
+import re
 import shutil
 import signal
 import socket
@@ -41,6 +42,27 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# Each request's method, path, query and time in the worker (microseconds, without the wait for
+# a worker): where a workload's server time goes (`server_time_by_page`).
+ACCESS_LOG_FORMAT = "%(m)s %(U)s ?%(q)s %(D)s"
+ID = re.compile(r"/\d+/")
+
+
+def server_time_by_page(lines: list[str]) -> list[tuple[str, int, float]]:
+    """(page, requests, seconds in the workers) from access log lines, the most time first; a page
+    is its method and path with ids as <id>, and the names of its query's parameters."""
+    spent: dict[str, list[float]] = {}
+    for line in lines:
+        try:
+            method, path, query, micros = line.split()
+        except ValueError:
+            continue
+        names = sorted({pair.split("=")[0] for pair in query.removeprefix("?").split("&") if pair})
+        page = f"{method} {ID.sub('/<id>/', path)}" + (f"?{'&'.join(names)}" if names else "")
+        spent.setdefault(page, []).append(int(micros) / 1e6)
+    return sorted(((page, len(times), sum(times)) for page, times in spent.items()), key=lambda row: -row[2])
+
+
 class Server:
     """gunicorn with `workers` workers of `worker_class` (`threads` threads each) on a free loopback
     port; 2 sync workers are how the Dockerfile runs it."""
@@ -52,6 +74,7 @@ class Server:
         self.worker_class = worker_class
         self.threads = threads
         self.log_path = log_path
+        self.access_log_path = log_path.with_suffix(".access.log")
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -59,7 +82,8 @@ class Server:
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--bind", f"{HOST}:{self.port}",
-             "--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads)],
+             "--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads),
+             "--access-logfile", str(self.access_log_path), "--access-logformat", ACCESS_LOG_FORMAT],
             cwd=ROOT, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self._wait_until_serving()

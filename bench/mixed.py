@@ -22,7 +22,7 @@ import threading
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bench.generate import BenchError, manager_username, partner_username, rep_username
 
@@ -90,6 +90,13 @@ def mixed_workload(*, today: datetime.date, smartlist_paths) -> Workload:
         )))
     writers = tuple(Person(username, changes=_changes(User.objects.get(username=username), today)) for username in WRITERS)
     return Workload(browsers=tuple(browsers), writers=writers)
+
+
+def browsing_through(workload: Workload, path_of) -> Workload:
+    """The same workload with each browsed path `p` requested as `path_of(p)`; the changes as they are."""
+    browsers = tuple(replace(person, paths=tuple(path_of(path) for path in person.paths))
+                     for person in workload.browsers)
+    return replace(workload, browsers=browsers)
 
 
 def _browsing_usernames() -> list[str]:

@@ -266,6 +266,31 @@ def mixed_workload(context: Context) -> Prepared:
     return Prepared(workload=mixed.mixed_workload(today=context.today, smartlist_paths=_smartlist_paths(context)))
 
 
+def mixed_at_limits(context: Context) -> Prepared:
+    """The mixed workload with each browsed page that has a limit (bench/limits.py) served by its
+    limit: the same people, pages and changes, the essential work only. Its p95 against the floor's
+    is the most the mixed target can get on this stack."""
+    from bench import mixed
+
+    workload = mixed.mixed_workload(today=context.today, smartlist_paths=_smartlist_paths(context))
+    return Prepared(workload=mixed.browsing_through(workload, limit_path))
+
+
+def limit_path(path: str) -> str:
+    """`path` at its limit's URL, when one serves it (not a customer's page, which has none)."""
+    from django.urls import Resolver404, resolve
+
+    for prefix, limit_prefix in {(prefix, limit_prefix) for _page, prefix, limit_prefix in LIMIT_URLS}:
+        if path.startswith(prefix):
+            at_limit = limit_prefix + path.removeprefix(prefix)
+            try:
+                resolve(at_limit.split("?")[0], urlconf="bench.urls")
+            except Resolver404:
+                continue
+            return at_limit
+    return path
+
+
 def _smartlist_paths(context: Context):
     """Each person's own copy of the page list (a rep's rows are their own contacts): page 1, and
     the middle page when there is more than one."""
@@ -517,6 +542,8 @@ MIXED = [
     Operation("floor_users", f"Floor, the mixed workload's 20 users, {SYNC}", USERS, floor_users),
     Operation("mixed", f"Mixed workload: 20 users browsing, 5 changes/s, {SYNC}", USERS, mixed_workload,
               mixed_targets("floor_users")),
+    Operation("mixed_limit", f"Mixed workload, each page at its limit (bench/limits.py), {SYNC}", USERS,
+              mixed_at_limits, mixed_targets("floor_users")),
     Operation("floor_users_gthread", f"Floor, the mixed workload's 20 users, {GTHREAD}", USERS, floor_users,
               (Target("floor_users", 0),), serving=GTHREAD),
     Operation("mixed_gthread", f"Mixed workload: 20 users browsing, 5 changes/s, {GTHREAD}", USERS, mixed_workload,

@@ -22,7 +22,9 @@ import django
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
-    parser.add_argument("operations", nargs="+", help="operation keys of kind page, e.g. contact_page pipeline")
+    parser.add_argument("operations", nargs="*", help="operation keys of kind page, e.g. contact_page pipeline")
+    parser.add_argument("--path", action="append", default=[], metavar="USER:PATH",
+                        help="also any page as any bench user, e.g. bench-rep-0001:/contacts/1/ (a mixed workload's)")
     parser.add_argument("--repeat", type=int, default=30, help="requests per page")
     parser.add_argument("--cprofile", type=int, default=0, metavar="N", help="print the N costliest functions")
     parser.add_argument("--queries", action="store_true", help="print each query of the median request, with its time")
@@ -40,7 +42,7 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.test import Client
 
-    from bench.operations import OPERATIONS, PAGE, Context
+    from bench.operations import OPERATIONS, PAGE, Context, Prepared
     from crm.dates import today
     from crm.models import User
 
@@ -49,8 +51,13 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"not a page operation: {', '.join(unknown)} (one of {', '.join(by_key)})")
     context = Context(contacts=0, today=today())
-    for key in options.operations:
-        prepared = by_key[key].prepare(context)
+    pages = [(key, by_key[key].prepare(context)) for key in options.operations]
+    for asked in options.path:
+        username, _colon, path = asked.partition(":")
+        pages.append((path, Prepared(path=path, username=username)))
+    if not pages:
+        parser.error("name an operation or a --path")
+    for key, prepared in pages:
         client = Client()
         client.force_login(User.objects.get(username=prepared.username))
         client.get(prepared.path)  # warm: templates compiled, connection open

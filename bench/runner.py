@@ -351,10 +351,12 @@ def _measure_users(workload, server, sessions, options, base):
     if options.warmup >= 1:
         mixed.run(workload, port=server.port, cookies=cookies, seconds=options.warmup)
     problems = [] if server.reset_peak_memory() else ["peak memory since the workers started"]
+    logged = server.access_log_path.stat().st_size if server.access_log_path.exists() else 0
     timings = mixed.run(workload, port=server.port, cookies=cookies, seconds=options.duration)
     notes = [f"{len(workload.browsers)} users"]
     if timings.writing:
         notes.append(f"a change's p95 {harness.percentile_ms(timings.writing, 95):.0f} ms (form, POST and redirect)")
+    notes.append(_server_time(server, logged))
     if timings.errors:
         notes.append(f"{timings.errors} errors, e.g. {timings.first_errors[0]}")
     return Result(
@@ -364,6 +366,19 @@ def _measure_users(workload, server, sessions, options, base):
         changes_started=timings.changes_started if workload.writers else None,
         changes_made=timings.changes_made if workload.writers else None,
     )
+
+
+def _server_time(server, offset: int, shown: int = 5) -> str:
+    """Where the workers' time went during the run: the pages that took most of it, with their share."""
+    from bench import harness
+
+    with server.access_log_path.open() as log:
+        log.seek(offset)
+        pages = harness.server_time_by_page(log.read().splitlines())
+    total = sum(seconds for _page, _requests, seconds in pages) or 1
+    return "server time: " + ", ".join(
+        f"{page} {seconds / total:.0%} ({requests} × {seconds / requests * 1000:.1f} ms)"
+        for page, requests, seconds in pages[:shown])
 
 
 def _session(sessions, username: str):

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from bench import mixed
-from bench.harness import Cookies, count_queries, log_in, percentile_ms
-from bench.operations import COPY, EXPORT, GTHREAD, OPERATIONS, PAGE, PAGES, SYNC, USERS
+from bench.harness import Cookies, count_queries, log_in, percentile_ms, server_time_by_page
+from bench.operations import COPY, EXPORT, GTHREAD, OPERATIONS, PAGE, PAGES, SYNC, USERS, limit_path
 from bench.report import CHANGES, P95, PEAK_RSS, RATE, SELF, TIME
 from bench.runner import parse_args
 
@@ -75,7 +75,7 @@ def test_every_operation_the_issue_names_is_listed_once_with_its_targets():
         "partner_dashboard_all_limit", "pipeline_limit",
     }
     assert {key for key, kind in kinds.items() if kind == USERS} == {
-        "floor_users", "mixed", "floor_users_gthread", "mixed_gthread"
+        "floor_users", "mixed", "mixed_limit", "floor_users_gthread", "mixed_gthread"
     }
     assert {key for key, kind in kinds.items() if kind in (COPY, EXPORT)} == {
         "copy_contacts", "smartlist_copy", "smartlist_export", "import_export"
@@ -111,6 +111,32 @@ def test_the_mixed_workload_keeps_p95_within_four_floors_and_makes_every_change_
     assert targets("mixed") == {("floor_users", P95, 4), (SELF, CHANGES, 1), ("floor_users", RATE, 0)}
     assert targets("smartlist_export") == {("smartlist_copy", RATE, 0.9), ("import_export", RATE, 50)}
     assert targets_across_sizes("smartlist_export") == {(PEAK_RSS, 1.25)}
+
+
+def test_the_mixed_workload_at_the_pages_limits_is_held_to_the_same_targets_with_the_same_people():
+    assert targets("mixed_limit") == targets("mixed")
+    assert operation("mixed_limit").serving == operation("mixed").serving
+    # each page that has a limit is served by it; a customer's page, which has none, as it is
+    assert limit_path("/contacts/12/") == "/bench/limits/contacts/12/"
+    assert limit_path("/contacts/?q=ferreira") == "/bench/limits/contacts/?q=ferreira"
+    assert limit_path("/smartlists/3/?after=WzFd") == "/bench/limits/smartlists/3/?after=WzFd"
+    assert limit_path("/subscriptions/pipeline/") == "/bench/limits/pipeline/"
+    assert limit_path("/renewals/?q=acme") == "/bench/limits/renewals/?q=acme"
+    assert limit_path("/renewals/customers/4/") == "/renewals/customers/4/"
+    workload = mixed.Workload(browsers=(mixed.Person("a", ("/contacts/", "/renewals/customers/4/")),),
+                              writers=(mixed.Person("b", changes=(mixed.Change("/contacts/1/edit/", (), ())),),))
+    through = mixed.browsing_through(workload, limit_path)
+    assert through.browsers[0].paths == ("/bench/limits/contacts/", "/renewals/customers/4/")
+    assert through.writers == workload.writers  # the changes are the product's own forms
+
+
+def test_the_servers_time_is_told_by_page_the_costliest_first():
+    lines = ["GET /contacts/12/ ? 30000", "GET /contacts/7/ ? 10000", "GET /contacts/ ?q=ferreira&page=2 5000",
+             "POST /contacts/7/edit/ ? 45000", "GET /contacts/ ? 1000", "a line that is not one"]
+    assert server_time_by_page(lines) == [
+        ("POST /contacts/<id>/edit/", 1, 0.045), ("GET /contacts/<id>/", 2, 0.04),
+        ("GET /contacts/?page&q", 1, 0.005), ("GET /contacts/", 1, 0.001),
+    ]
 
 
 def test_the_mixed_workload_is_served_by_sync_and_by_gthread_workers_each_against_its_own_floor():
