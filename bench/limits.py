@@ -17,11 +17,13 @@ bench.settings route here (bench/urls.py).
 """
 
 import functools
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
+from django.db.models import F, QuerySet
+from django.forms import BoundField
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.template import engines
@@ -49,7 +51,38 @@ def _template(name: str):
 
 
 def _render(request, name: str, context: dict) -> HttpResponse:
+    if getattr(request, "queries_only", False):
+        for value in context.values():
+            _read(value)
+        return HttpResponse(b"")
     return HttpResponse(_template(name).render(context, request))
+
+
+def _read(value) -> None:
+    """Read what the template would read: every query set and iterator in `value`, and the choices
+    of a form field it shows (a page's rows are read by the view already)."""
+    if isinstance(value, QuerySet | Iterator):
+        list(value)
+    elif isinstance(value, BoundField):
+        for _choice in getattr(value.field, "choices", ()):  # as a <select> does: no count first
+            pass
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _read(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _read(item)
+
+
+def queries_only(limit):
+    """`limit` answering with an empty body once its queries are read: what its reads alone cost."""
+
+    @functools.wraps(limit)
+    def wrapped(request, *args, **kwargs):
+        request.queries_only = True
+        return limit(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _other_parameters(request, *answered: str) -> HttpResponse | None:

@@ -71,6 +71,7 @@ class Operation:
     waits_for: str = ""  # why it is not wired yet
     serving: Serving = SYNC  # PAGE, USERS and EXPORT
     limit_of: str = ""  # the key of the page this operation is the limit of (bench/limits.py)
+    queries_of: str = ""  # the key of the page whose limit's queries alone this operation runs
 
     @property
     def unit(self) -> str:
@@ -524,11 +525,24 @@ def _limit_operation(page: Operation, prefix: str, limit_prefix: str) -> Operati
                      floor_targets, limit_of=page.key)
 
 
+# The same limits answering with an empty body once their queries are read (bench/urls.py): what
+# the page's reads alone leave of the target, whatever its markup.
+QUERIES_ONLY = "/bench/limits/queries/"
+
+
+def _queries_operation(page: Operation, prefix: str, limit_prefix: str) -> Operation:
+    floor_targets = tuple(target for target in page.targets if target.reference == "floor")
+    queries_prefix = limit_prefix.replace("/bench/limits/", QUERIES_ONLY, 1)
+    return Operation(f"{page.key}_queries", f"{page.label} (its limit's queries alone)", PAGE,
+                     _limit(page.prepare, prefix, queries_prefix), floor_targets, queries_of=page.key)
+
+
 _PAGES_BY_KEY = {page.key: page for page in PAGES}
 LIMITS = [
     # What the layout alone costs: an empty page on base.html, against the floor.
     Operation("layout_only", "Layout only: an empty page on base.html", PAGE, layout_only, (Target("floor", 0),)),
     *(_limit_operation(_PAGES_BY_KEY[key], prefix, limit_prefix) for key, prefix, limit_prefix in LIMIT_URLS),
+    *(_queries_operation(_PAGES_BY_KEY[key], prefix, limit_prefix) for key, prefix, limit_prefix in LIMIT_URLS),
 ]
 
 PEERS = [
@@ -579,3 +593,4 @@ OPERATIONS = [
 
 # {page key: its limit's key}, for the report's section on limits
 PAGE_LIMITS = {operation.limit_of: operation.key for operation in LIMITS if operation.limit_of}
+PAGE_QUERIES = {operation.queries_of: operation.key for operation in LIMITS if operation.queries_of}

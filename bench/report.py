@@ -162,18 +162,25 @@ def markdown(results: list[Result], found: list[Ratio], earlier_label: str = "th
     return "\n".join(lines)
 
 
-def limits_markdown(results: list[Result], found: list[Ratio], page_limits: dict[str, str]) -> str:
+def limits_markdown(results: list[Result], found: list[Ratio], page_limits: dict[str, str],
+                    page_queries: dict[str, str] | None = None) -> str:
     """For each page held to the floor that has a limit (`page_limits`: {page key: its limit's key},
-    the limit held to the same target): the page's ratio to the floor, its limit's, and whether the
-    limit reaches the target. A limit that misses it shows the target out of reach on this stack."""
+    the limit held to the same target): the page's ratio to the floor, its limit's, its limit's
+    queries alone (`page_queries`, the same way), and whether the limit reaches the target. A limit
+    that misses it shows the target out of reach on this stack; queries alone that miss it show
+    that no markup could reach it."""
     labels = {result.key: result.label for result in results}
+    queries = page_queries or {}
     held = {ratio.operation: ratio for ratio in found
             if ratio.reference == "floor" and ratio.figure == RATE and ratio.bound and not ratio.across_sizes}
-    lines = ["| page | target | page | its limit | the limit reaches the target? |", "|---|---|---:|---:|---|"]
+    lines = ["| page | target | page | its limit | its queries alone | the limit reaches the target? |",
+             "|---|---|---:|---:|---:|---|"]
     for page, limit in page_limits.items():
         if page in held:
+            alone = held.get(queries.get(page, ""))
             lines.append(f"| {labels.get(page, page)} | {_wanted(held[page])} floor | {_ratio_or_na(held[page])} | "
-                         f"{_ratio_or_na(held.get(limit))} | {_limit_verdict(held[page], held.get(limit))} |")
+                         f"{_ratio_or_na(held.get(limit))} | {_ratio_or_na(alone)} | "
+                         f"{_limit_verdict(held[page], held.get(limit), alone)} |")
     return "\n".join(lines)
 
 
@@ -181,9 +188,12 @@ def _ratio_or_na(ratio: Ratio | None) -> str:
     return "n/a" if ratio is None or ratio.ratio is None else f"{_ratio(ratio.ratio)}x"
 
 
-def _limit_verdict(page: Ratio, limit: Ratio | None) -> str:
+def _limit_verdict(page: Ratio, limit: Ratio | None, alone: Ratio | None = None) -> str:
     if limit is None or limit.met is None:
         return "not measured"
+    if not limit.met and alone is not None and alone.met is False:
+        return (f"no, {_percent(limit.off_percent)}: the target is out of reach on this stack "
+                f"(its queries alone miss it by {_percent(alone.off_percent)})")
     if not limit.met:
         return f"no, {_percent(limit.off_percent)}: the target is out of reach on this stack"
     return "yes: the page can reach it" if not page.met else "yes, and the page does"

@@ -109,7 +109,7 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
 
     from bench import harness, reference
     from bench.generate import ensure_data
-    from bench.operations import OPERATIONS, PAGE_LIMITS, Context
+    from bench.operations import OPERATIONS, PAGE_LIMITS, PAGE_QUERIES, Context
     from bench.report import FAILED, NOT_WIRED, Result, as_json, limits_markdown, markdown, missed_lines, ratios
     from crm.dates import today
 
@@ -163,7 +163,7 @@ def run(options: argparse.Namespace, environment: dict[str, str]) -> int:
     label = earlier.label if earlier else f"{reference.REFERENCE_CONTACTS:,} contacts"
     found = ratios(results, earlier.results if earlier else None, label)
     table = markdown(results, found, label)
-    limits = limits_markdown(results, found, PAGE_LIMITS)
+    limits = limits_markdown(results, found, PAGE_LIMITS, PAGE_QUERIES)
     missed = missed_lines(found)
     elapsed = time.monotonic() - started
     with connection.cursor() as cursor:

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bench.operations import LIMIT_URLS, LIMITS, OPERATIONS, PAGE, PAGE_LIMITS, Context
+from bench.operations import LIMIT_URLS, LIMITS, OPERATIONS, PAGE, PAGE_LIMITS, PAGE_QUERIES, Context
 from bench.report import Result, Target, limits_markdown, ratios
 
 
@@ -87,6 +87,34 @@ def test_each_limit_shows_its_pages_visible_text_and_rows_to_the_same_user(bench
         assert row_ids(shown.content), page_key  # rows were compared
 
 
+@pytest.mark.urls("bench.urls")
+def test_each_limits_queries_alone_read_what_the_limit_reads_and_answer_nothing(bench_data, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.models import User
+
+    operations = {operation.key: operation for operation in OPERATIONS}
+    for page_key, queries_key in PAGE_QUERIES.items():
+        limit, alone = operations[PAGE_LIMITS[page_key]].prepare(bench_data), operations[queries_key].prepare(bench_data)
+        assert alone.path == limit.path.replace("/bench/limits/", "/bench/limits/queries/")
+        assert alone.username == limit.username
+        client.force_login(User.objects.get(username=limit.username))
+        client.get(limit.path)  # once, so that both find the same first-request work done
+        with CaptureQueriesContext(connection) as limit_reads:
+            assert client.get(limit.path).status_code == 200
+        with CaptureQueriesContext(connection) as reads:
+            response = client.get(alone.path)
+        assert (response.status_code, response.content) == (200, b""), page_key
+        assert _statements(reads) == _statements(limit_reads), page_key
+
+
+def _statements(captured) -> list[str]:
+    """The statements run, their literal values (a session's expiry moves with the clock) and
+    server-side cursors' names left out."""
+    return [re.sub(r'"_django_curs_\w+"', "cursor", re.sub(r"'[^']*'", "?", query["sql"])) for query in captured]
+
+
 def _product_path(path: str) -> str:
     """The page's path as its limit's URL spells it under /bench/limits (the pipeline's is shorter)."""
     return path.replace("/subscriptions/pipeline/", "/pipeline/")
@@ -128,10 +156,11 @@ def test_every_limit_follows_its_page_and_is_held_to_its_floor_target():
         "partner_dashboard", "partner_dashboard_all", "pipeline",
     }
     assert keys.index("layout_only") > keys.index("pipeline")  # right after the pages
+    assert set(PAGE_QUERIES) == set(PAGE_LIMITS)
     for operation in LIMITS:
         assert operation.kind == PAGE
-        if operation.limit_of:
-            page = OPERATIONS[keys.index(operation.limit_of)]
+        if operation.limit_of or operation.queries_of:
+            page = OPERATIONS[keys.index(operation.limit_of or operation.queries_of)]
             assert operation.targets == tuple(target for target in page.targets if target.reference == "floor")
     assert LIMITS[0].targets == (Target("floor", 0),)
 
@@ -146,7 +175,14 @@ def test_the_report_says_whether_each_limit_reaches_its_pages_target():
         Result("other_limit", "Another page (limit)", "req/s", rate=400, targets=(floor,)),
     ]
     table = limits_markdown(results, ratios(results), {"page": "page_limit", "other": "other_limit"})
-    assert "| A page | >= 0.25x floor | 0.13x | 0.20x | no, -20%: the target is out of reach on this stack |" in table
-    assert "| Another page | >= 0.25x floor | 0.20x | 0.40x | yes: the page can reach it |" in table
+    assert "| A page | >= 0.25x floor | 0.13x | 0.20x | n/a | no, -20%: the target is out of reach on this stack |" in table
+    assert "| Another page | >= 0.25x floor | 0.20x | 0.40x | n/a | yes: the page can reach it |" in table
     missing = limits_markdown(results[:2], ratios(results[:2]), {"page": "page_limit"})
-    assert "| A page | >= 0.25x floor | 0.13x | n/a | not measured |" in missing
+    assert "| A page | >= 0.25x floor | 0.13x | n/a | n/a | not measured |" in missing
+    alone = [*results, Result("page_queries", "A page (queries)", "req/s", rate=240, targets=(floor,)),
+             Result("other_queries", "Another page (queries)", "req/s", rate=600, targets=(floor,))]
+    table = limits_markdown(alone, ratios(alone), {"page": "page_limit", "other": "other_limit"},
+                            {"page": "page_queries", "other": "other_queries"})
+    assert ("| A page | >= 0.25x floor | 0.13x | 0.20x | 0.24x | no, -20%: the target is out of reach on this stack "
+            "(its queries alone miss it by -4%) |") in table
+    assert "| Another page | >= 0.25x floor | 0.20x | 0.40x | 0.60x | yes: the page can reach it |" in table

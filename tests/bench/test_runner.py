@@ -72,7 +72,9 @@ def test_every_operation_the_issue_names_is_listed_once_with_its_targets():
         "smartlist_page_deep", "partner_dashboard", "partner_dashboard_all", "pipeline",
         "admin_changelist", "admin_search", "layout_only", "contact_page_limit", "contact_list_limit",
         "contact_search_limit", "smartlist_page_1_limit", "smartlist_page_deep_limit", "partner_dashboard_limit",
-        "partner_dashboard_all_limit", "pipeline_limit",
+        "partner_dashboard_all_limit", "pipeline_limit", "contact_page_queries", "contact_list_queries",
+        "contact_search_queries", "smartlist_page_1_queries", "smartlist_page_deep_queries",
+        "partner_dashboard_queries", "partner_dashboard_all_queries", "pipeline_queries",
     }
     assert {key for key, kind in kinds.items() if kind == USERS} == {
         "floor_users", "mixed", "mixed_limit", "floor_users_gthread", "mixed_gthread"
