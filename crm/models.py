@@ -158,9 +158,13 @@ class ContactQuerySet(models.QuerySet):
         text = text.strip()
         if not text:
             return self
+        # Matches in case-insensitive name order, which no index gives: the planner then combines
+        # the owner's index with the trigram indexes (a team's "ferreira" at 1,000,000 contacts:
+        # 371 rows, 31 ms) instead of walking the name index past every row that does not match
+        # until it has a page of them (140,000 rows, 235 ms).
         return self.filter(
             Q(name__icontains=text) | Q(email__icontains=text) | Q(organisation_name_copy__icontains=text)
-        )
+        ).order_by(Upper("name"), "pk")
 
     def carry_names_to_people(self) -> int:
         """Give the people of these organisations their organisation's name, of which each person
