@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max, ProtectedError, QuerySet, RestrictedError
+from django.db.models import ProtectedError, QuerySet, RestrictedError
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from crm import choices, fields, jobs
 from crm.filters import ContactFilter
 from crm.jobs import enqueue_after_commit
-from crm.models import BulkJob, Contact, ContactChange, Tag, User, assignable_owners
+from crm.models import BulkJob, BulkJobContact, Contact, ContactChange, Tag, User, assignable_owners
 from crm.submissions import create_once
 
 logger = logging.getLogger(__name__)
@@ -134,17 +134,9 @@ def affected(rows: QuerySet, plan: Plan) -> QuerySet:
     return rows
 
 
-@dataclass(frozen=True)
-class Counted:
-    rows: int  # the exact number of rows `plan` changes now (uncapped: the number the user confirms)
-    last_id: int | None  # the highest id among them
-
-
-def count(rows: QuerySet, plan: Plan) -> Counted:
-    """The rows `plan` changes now, counted and bounded in one statement (one snapshot): a
-    background job acts on these and not on rows created after (see `job_create`)."""
-    found = affected(rows, plan).aggregate(rows=Count("pk"), last_id=Max("pk"))
-    return Counted(found["rows"], found["last_id"])
+def count(rows: QuerySet, plan: Plan) -> int:
+    """The exact number of rows `plan` changes now (uncapped: the number the user confirms)."""
+    return affected(rows, plan).count()
 
 
 def owner_choices(user, *, search: str = "", limit: int = OWNER_CHOICES_SHOWN) -> tuple[list[tuple[int, str]], bool]:
@@ -296,22 +288,23 @@ def is_large(affected_rows: int) -> bool:
 
 
 def job_create(*, by, plan: Plan, source: str, source_pk: int | None, query: str, ids: list[int],
-               all_matching: bool, counted: Counted, back_url: str, token=None) -> BulkJob:
-    """Record the job; Celery gets it once the row is committed. The same confirmation posted again
-    (same `token`) answers with the job it made.
+               all_matching: bool, rows: QuerySet, back_url: str, token=None) -> BulkJob:
+    """Record the job for `rows` (the selection confirmed); Celery gets it once the row is
+    committed. The same confirmation posted again (same `token`) answers with the job it made.
 
-    "All matching" is bound to the rows `counted` at the confirmation: the job acts on the matching
-    rows up to its highest id, so a contact created after the confirmation is left alone (ids
-    only grow), and one deleted meanwhile is skipped. A few bytes, whatever the number of rows."""
+    "All matching" holds the rows it changes, counted and stored by one statement (one snapshot,
+    `BulkJobContact`): a contact created after the confirmation, or by a transaction still open at
+    it, is left alone; one deleted meanwhile is skipped."""
     from crm.tasks import run_bulk
 
     def create() -> BulkJob:
         job = BulkJob.objects.create(
             owner=by, action=plan.action, new_owner=plan.owner, tag=plan.tag, source=source, source_pk=source_pk,
-            query=query, ids=[] if all_matching else list(ids), all_matching=all_matching,
-            last_id=counted.last_id if all_matching else None, total_rows=counted.rows, back_url=back_url,
+            query=query, ids=[] if all_matching else list(ids), all_matching=all_matching, back_url=back_url,
             creation_token=token,
         )
+        job.total_rows = _hold(job, affected(rows, plan)) if all_matching else count(rows, plan)
+        job.save(update_fields=["total_rows"])
         enqueue_after_commit(run_bulk, job.pk)
         return job
 
@@ -324,7 +317,16 @@ def job_rows(job: BulkJob) -> QuerySet:
     others than those its confirmation counted."""
     rows = selection(matching(job.source, user=job.owner, source_pk=job.source_pk, query=job.query),
                      ids=job.ids, all_matching=job.all_matching)
-    return rows.filter(pk__lte=job.last_id) if job.last_id is not None else rows
+    return rows.filter(pk__in=job.held_contacts.values("contact_id")) if job.all_matching else rows
+
+
+def _hold(job: BulkJob, rows: QuerySet) -> int:
+    """Store the ids of `rows` as the ones `job` acts on; how many there are."""
+    sql, params = rows.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {BulkJobContact._meta.db_table} (job_id, contact_id) "
+                       f"SELECT %s, counted.id FROM ({sql}) AS counted (id)", [job.pk, *params])
+        return cursor.rowcount
 
 
 def job_run(*, job_id: int, chunk_rows: int = CHUNK_ROWS) -> BulkJob | None:

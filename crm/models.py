@@ -365,7 +365,7 @@ class BulkJob(jobs.Job):
     """A bulk action on more rows than one request should hold, recorded before Celery gets it
     (as smart-list exports are), with what selects its rows frozen: the worker parses the filter
     again through the visibility gate of `owner`, and acts only on the rows the confirmation
-    counted (the ticked `ids`, or the matching rows up to `last_id`)."""
+    counted (the ticked `ids`, or the matching rows held as its `BulkJobContact` rows)."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bulk_jobs")
     action = models.CharField(max_length=16)
@@ -375,9 +375,6 @@ class BulkJob(jobs.Job):
     query = models.TextField(blank=True)
     ids = models.JSONField(default=list, blank=True)  # the selected rows; empty with all_matching
     all_matching = models.BooleanField(default=False)
-    # With all_matching: the highest id among the rows counted at the confirmation; a contact
-    # created after it is not one of them.
-    last_id = models.BigIntegerField(null=True, blank=True)
     new_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="+")
     tag = models.CharField(max_length=50, blank=True)
@@ -391,3 +388,22 @@ class BulkJob(jobs.Job):
 
     def get_absolute_url(self) -> str:
         return object_url("bulk_job", self.pk)
+
+    def finish(self, status: str, **values) -> None:
+        super().finish(status, **values)
+        self.held_contacts.all().delete()  # in the run's transaction: kept if it rolls back
+
+    def request_cancel(self) -> None:
+        super().request_cancel()
+        if self.status == self.Status.CANCELLED:  # a waiting job, stopped at once
+            self.held_contacts.all().delete()
+
+
+class BulkJobContact(models.Model):
+    """A contact an "all matching" bulk job acts on, stored at its confirmation in the statement
+    that counts them: neither a contact created later nor one whose transaction was still open
+    then (an id among the counted ones) is ever changed. Released when the job ends."""
+
+    pk = models.CompositePrimaryKey("job", "contact_id")
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="held_contacts")
+    contact_id = models.BigIntegerField()  # no constraint: a contact deleted meanwhile is skipped

@@ -78,8 +78,7 @@ def bulk_action(
     if plan.action == bulk.TAG_REMOVE and not Tag.objects.filter(name=plan.tag).exists():
         context["problem"] = _("No tag is called “%(tag)s”.") % {"tag": plan.tag}
         return _page(request, context, status=400)
-    counted = bulk.count(rows, plan)
-    affected = counted.rows
+    affected = bulk.count(rows, plan)
     if not data["confirmed"]:
         context.update(plan=plan, affected=affected, submission=new_token(), ids=data["ids"],
                        all_matching=data["all_matching"], query=query, is_large=bulk.is_large(affected))
@@ -91,7 +90,7 @@ def bulk_action(
         try:
             job = bulk.job_create(
                 by=request.user, plan=plan, source=source, source_pk=source_pk, query=query, ids=data["ids"],
-                all_matching=data["all_matching"], counted=counted, back_url=back_url, token=data["submission"],
+                all_matching=data["all_matching"], rows=rows, back_url=back_url, token=data["submission"],
             )
         except ValidationError as error:  # a token that made someone else's job
             context["problem"] = " ".join(error.messages)

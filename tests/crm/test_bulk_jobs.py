@@ -82,3 +82,50 @@ def test_only_the_owner_may_cancel_a_job(client_as, rep, manager, many, django_c
     assert client_as(manager).post(reverse("bulk_job_cancel", args=[job.pk])).status_code == 404
     job.refresh_from_db()
     assert (job.status, job.cancel_requested) == ("pending", False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_all_matching_leaves_alone_a_contact_whose_transaction_was_open_at_the_confirmation(rep, monkeypatch):
+    """A bound on the highest counted id let it through: its id, taken before the confirmation,
+    is below the ids counted, and its row was committed only after."""
+    import threading
+
+    from django.db import connection, transaction
+
+    monkeypatch.setattr(bulk, "enqueue_after_commit", lambda *args: None)  # the job runs below, later
+    ContactFactory(owner=rep, name="Counted A")
+    inserted, release = threading.Event(), threading.Event()
+
+    def another_writer():
+        try:
+            with transaction.atomic():
+                ContactFactory(owner=rep, name="In flight")
+                inserted.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=another_writer)
+    writer.start()
+    assert inserted.wait(10)
+    ContactFactory(owner=rep, name="Counted B")  # committed now, with an id above the one in flight
+    plan = bulk.Plan(bulk.TAG_ADD, tag="counted")
+    rows = bulk.selection(bulk.matching("contacts", user=rep, source_pk=None, query=""), ids=[], all_matching=True)
+    job = bulk.job_create(by=rep, plan=plan, source="contacts", source_pk=None, query="", ids=[], all_matching=True,
+                          rows=rows, back_url="")
+    release.set()
+    writer.join(10)
+    assert Contact.objects.filter(name="In flight").exists()  # committed before the job runs
+    bulk.job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.total_rows, job.rows_changed) == ("done", 2, 2)
+    assert set(Contact.objects.filter(tags__name="counted").values_list("name", flat=True)) == {"Counted A", "Counted B"}
+    assert not job.held_contacts.exists()  # released with the job's end
+
+
+def test_a_job_cancelled_while_waiting_releases_the_rows_it_held(client_as, rep, many, django_capture_on_commit_callbacks):
+    job = confirm(client_as(rep), {"action": "tag_add", "tag": "never", "all_matching": "1"},
+                  django_capture_on_commit_callbacks)
+    assert job.held_contacts.count() == 8
+    job.request_cancel()
+    assert job.status == "cancelled" and not job.held_contacts.exists()

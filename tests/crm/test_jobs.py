@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from crm import bulk, jobs
-from crm.models import BulkJob, Contact, ContactChange
+from crm.models import BulkJob, BulkJobContact, Contact, ContactChange
 from crm.tasks import run_bulk
 from imports.models import Import
 from imports.services import imports_hand_over
@@ -25,8 +25,13 @@ def many(rep):
 
 
 def tag_job(rep, tag, **values) -> BulkJob:
-    return BulkJob.objects.create(owner=rep, action="tag_add", tag=tag, source="contacts", all_matching=True,
-                                  total_rows=8, **values)
+    """A job confirmed on all of `rep`'s contacts, holding them."""
+    job = BulkJob.objects.create(owner=rep, action="tag_add", tag=tag, source="contacts", all_matching=True,
+                                 total_rows=8, **values)
+    BulkJobContact.objects.bulk_create(
+        BulkJobContact(job=job, contact_id=pk) for pk in Contact.objects.filter(owner=rep).values_list("pk", flat=True)
+    )
+    return job
 
 
 def other_session(sql: str, params=()):

@@ -24,6 +24,7 @@ COMPUTED = {
     "subscriptions.PeriodChange": "the audit row of a period's change, written by the services",
     "crm.ContactChange": "the audit row of a bulk action, written by crm.bulk",
     "crm.BulkJob": "a bulk action's job: its rows come from the bulk form, its counts from the job",
+    "crm.BulkJobContact": "the rows a bulk job holds, stored by the statement that counts them at its confirmation",
 }
 # Forms that write without a version or a token, and why (the POST URLs are checked in test_form_inventory).
 UNVERSIONED = {
