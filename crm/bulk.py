@@ -288,9 +288,9 @@ def is_large(affected_rows: int) -> bool:
 
 
 def job_create(*, by, plan: Plan, source: str, source_pk: int | None, query: str, ids: list[int],
-               all_matching: bool, rows: QuerySet, back_url: str, token=None) -> BulkJob:
-    """Record the job for `rows` (the selection confirmed); Celery gets it once the row is
-    committed. The same confirmation posted again (same `token`) answers with the job it made.
+               all_matching: bool, rows: QuerySet, counted: int, back_url: str, token=None) -> BulkJob:
+    """Record the job for `rows` (the selection confirmed, `counted` rows to change); Celery gets
+    it once the row is committed. The same confirmation posted again (same `token`) answers with the job it made.
 
     "All matching" holds the rows it changes, counted and stored by one statement (one snapshot,
     `BulkJobContact`): a contact created after the confirmation, or by a transaction still open at
@@ -301,10 +301,11 @@ def job_create(*, by, plan: Plan, source: str, source_pk: int | None, query: str
         job = BulkJob.objects.create(
             owner=by, action=plan.action, new_owner=plan.owner, tag=plan.tag, source=source, source_pk=source_pk,
             query=query, ids=[] if all_matching else list(ids), all_matching=all_matching, back_url=back_url,
-            creation_token=token,
+            total_rows=counted, creation_token=token,
         )
-        job.total_rows = _hold(job, affected(rows, plan)) if all_matching else count(rows, plan)
-        job.save(update_fields=["total_rows"])
+        if all_matching:  # the rows held are the ones counted: the same statement
+            job.total_rows = _hold(job, affected(rows, plan))
+            job.save(update_fields=["total_rows"])
         enqueue_after_commit(run_bulk, job.pk)
         return job
 

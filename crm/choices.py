@@ -3,8 +3,8 @@ user), the organisations a manager sees (thousands at a million contacts).
 
 A page offers the row already chosen and the first few rows matching a search, in the order of
 their names; the gate's queryset still decides what may be saved. `SearchedChoiceField` is that
-choice in a form: its <select> comes with a search box that asks `contact_choices` for the list
-again (htmx), or, without JavaScript, a "Find" button that shows the form again with the matches.
+choice in a form: its <select> comes with a search box that asks its own URL for the list again
+(htmx: `contact_owner_choices`, `contact_organisation_choices`), or, without JavaScript, a "Find" button that shows the form again with the matches.
 """
 
 from dataclasses import dataclass
@@ -60,10 +60,12 @@ def owners(user) -> Rows:
     return Rows(assignable_owners(user).annotate(shown=person_name()), searched=("shown", "username"))
 
 
-def organisations(user) -> Rows:
-    """The organisations `user` sees, by name."""
-    visible = Contact.objects.visible_to(user).organisations().annotate(shown=F("name")).order_by("name", "pk")
-    return Rows(visible, searched=("name",))
+def organisations(user, *, besides: int | None = None) -> Rows:
+    """The organisations `user` sees, by name; not the contact `besides` (one never belongs to itself)."""
+    visible = Contact.objects.visible_to(user).organisations()
+    if besides is not None:
+        visible = visible.exclude(pk=besides)
+    return Rows(visible.annotate(shown=F("name")).order_by("name", "pk"), searched=("name",))
 
 
 class SearchedSelect(forms.Select):

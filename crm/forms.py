@@ -62,11 +62,11 @@ class ContactForm(forms.ModelForm):
         if not self.instance.pk:
             self.fields["owner"].initial = user.pk
         self.fields["organisation"].search_in(
-            choices.organisations(user), url=reverse("contact_organisation_choices"), label=_("Find an organisation"),
+            choices.organisations(user, besides=self.instance.pk), url=reverse("contact_organisation_choices"),
+            label=_("Find an organisation"),
             search=str(searched.get("organisation_q", "")), empty_label=_("No organisation"),
         )
         if self.instance.pk:
-            self.fields["organisation"].queryset = self.fields["organisation"].queryset.exclude(pk=self.instance.pk)
             self.initial.setdefault("tags", [tag.name for tag in self.instance.tags.all()])
             self.initial.setdefault("version", self.instance.version)
             self.fields["version"].required = True

@@ -90,7 +90,8 @@ def bulk_action(
         try:
             job = bulk.job_create(
                 by=request.user, plan=plan, source=source, source_pk=source_pk, query=query, ids=data["ids"],
-                all_matching=data["all_matching"], rows=rows, back_url=back_url, token=data["submission"],
+                all_matching=data["all_matching"], rows=rows, counted=affected, back_url=back_url,
+                token=data["submission"],
             )
         except ValidationError as error:  # a token that made someone else's job
             context["problem"] = " ".join(error.messages)

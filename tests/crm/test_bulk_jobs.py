@@ -112,7 +112,7 @@ def test_all_matching_leaves_alone_a_contact_whose_transaction_was_open_at_the_c
     plan = bulk.Plan(bulk.TAG_ADD, tag="counted")
     rows = bulk.selection(bulk.matching("contacts", user=rep, source_pk=None, query=""), ids=[], all_matching=True)
     job = bulk.job_create(by=rep, plan=plan, source="contacts", source_pk=None, query="", ids=[], all_matching=True,
-                          rows=rows, back_url="")
+                          rows=rows, counted=bulk.count(rows, plan), back_url="")
     release.set()
     writer.join(10)
     assert Contact.objects.filter(name="In flight").exists()  # committed before the job runs

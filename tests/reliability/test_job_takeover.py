@@ -56,7 +56,7 @@ plan = bulk.Plan(bulk.TAG_ADD, tag="after-the-kill")
 rows = bulk.selection(bulk.matching("contacts", user=rep, source_pk=None, query=""), ids=[], all_matching=True)
 with transaction.atomic():
     job = bulk.job_create(by=rep, plan=plan, source="contacts", source_pk=None, query="", ids=[], all_matching=True,
-                          rows=rows, back_url="")
+                          rows=rows, counted=bulk.count(rows, plan), back_url="")
 print(job.pk)
 """
 
