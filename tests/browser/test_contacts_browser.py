@@ -31,6 +31,9 @@ def test_rep_browses_contacts_and_cannot_reach_another_reps_contact(page, log_in
     expect(page).to_have_url(re.compile(r"kind=organisation"))
     expect(page.get_by_test_id("contact-count")).to_have_text("1 contact")
     page.get_by_label("Kind", exact=True).select_option("")
+    # Wait for that list to land: its history push would cancel a navigation begun before it.
+    expect(page).to_have_url(re.compile(r"kind=(&|$)"))
+    expect(page.get_by_test_id("contact-count")).to_have_text("2 contacts")
 
     page.get_by_role("link", name="Giulia Esposito").click()
     expect(page.get_by_role("heading", name="Giulia Esposito")).to_be_visible()
