@@ -185,3 +185,18 @@ def test_ten_years_of_chart_labels_never_overlap_at_any_width(page, log_in, rep,
             for (_, right, text), (left, _, following) in zip(boxes, boxes[1:]):
                 assert right < left, f"{path} @{width}: {text!r} overlaps {following!r}"
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_enter_in_a_field_of_the_subscription_form_saves_it(page, log_in, rep, contact, subscriptions_on):
+    log_in(rep)
+    page.goto(contact.get_absolute_url())
+    widget = page.locator("#subscriptions-panel")
+    widget.get_by_role("button", name="Add subscription").click()
+    form = page.locator("#period-form-slot form")
+    form.get_by_label("MRR", exact=True).fill("80")
+    form.get_by_label("Effective date").fill((today() - datetime.timedelta(days=10)).isoformat())
+    form.get_by_label("Number of months", exact=True).fill("12")
+    form.get_by_label("Number of months", exact=True).press("Enter")
+    expect(page.get_by_role("status")).to_have_text("Subscription added.")
+    expect(page.locator("#subscription-summary").get_by_text("80.00 EUR", exact=True)).to_be_visible()
+    assert contact.periods.get().mrr == 80
