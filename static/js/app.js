@@ -41,6 +41,47 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// A list's results come again when its filters change (a request of its form.filters). What the
+// person set in them stays: the rows they ticked that are still listed (the page's box only if
+// every row still is), and a disclosure they opened (data-keep-open). Rows no longer listed are
+// let go: an action never reaches a row the person cannot see. An action's own answer (rows
+// changed, deleted) starts afresh.
+let keptInRegion = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  const asker = event.detail.requestConfig && event.detail.requestConfig.elt;
+  keptInRegion = null;
+  if (!target || !target.id || !asker || !asker.closest("form.filters")
+      || !target.querySelector("input[data-bulk-row], details[data-keep-open]")) {
+    return;
+  }
+  const page = target.querySelector("input[data-bulk-page]");
+  keptInRegion = {
+    id: target.id,
+    ticked: new Set(Array.from(target.querySelectorAll("input[data-bulk-row]:checked"), (box) => box.value)),
+    wholePage: Boolean(page && page.checked),
+    opened: Array.from(target.querySelectorAll("details[data-keep-open][open]"), (details) => details.dataset.keepOpen),
+  };
+});
+document.addEventListener("htmx:afterSwap", () => {
+  const kept = keptInRegion;
+  keptInRegion = null;
+  const region = kept && document.getElementById(kept.id);
+  if (!region) {
+    return;
+  }
+  const rows = Array.from(region.querySelectorAll("input[data-bulk-row]"));
+  rows.forEach((row) => { row.checked = row.checked || kept.ticked.has(row.value); });
+  const page = region.querySelector("input[data-bulk-page]");
+  if (page && kept.wholePage && rows.length > 0 && rows.every((row) => row.checked)) {
+    page.checked = true;
+    page.dispatchEvent(new Event("change", { bubbles: true }));  // its banner, as a tick would show it
+  }
+  kept.opened.forEach((name) => {
+    region.querySelectorAll(`details[data-keep-open="${CSS.escape(name)}"]`).forEach((details) => { details.open = true; });
+  });
+});
+
 // A search box inside another form (the bulk bar's "Find a person") searches as one types; Enter
 // there must not submit the form around it.
 document.addEventListener("keydown", (event) => {

@@ -110,3 +110,40 @@ def test_applying_owner_change_with_no_owner_picked_offers_the_choice_on_an_acce
     expect(page.get_by_test_id("bulk-count")).to_have_text("Who should own the 1 selected contact?")
     expect(page.get_by_label("New owner").locator("option")).to_have_count(2)  # "Choose…" and the rep
     assert _axe_and_fit(page, "bulk-owner-step") == []
+
+
+def test_a_search_then_select_all_keeps_the_selection_and_the_action_runs(page, log_in, rep):
+    for name in ("Lumen Alpha", "Lumen Beta", "Lumen Gamma", "Other Customer"):
+        ContactFactory(owner=rep, name=name)
+    log_in(rep)
+    searches = []
+    page.on("request", lambda request: searches.append(request.url) if "q=lumen" in request.url else None)
+    page.get_by_label("Search").fill("lumen")
+    expect(page.get_by_test_id("contact-count")).to_have_text("3 contacts")
+    # Leaving the search box (a click elsewhere) sends nothing more: the results stay as they are.
+    select_all = page.get_by_label("Select all on this page")
+    select_all.check()
+    page.wait_for_timeout(800)  # beyond the search's delay
+    expect(select_all).to_be_checked()
+    assert len(searches) == 1, searches
+    page.get_by_label("Bulk action").select_option("tag_add")
+    page.get_by_role("textbox", name="Tag").fill("vip")
+    page.get_by_role("button", name="Apply to selected").click()
+    expect(page.get_by_test_id("bulk-count")).to_have_text("Add the tag “vip” to 3 contacts?")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("Tag “vip” added to 3 contacts.")).to_be_visible()
+    assert set(Contact.objects.filter(tags__name="vip").values_list("name", flat=True)) == {"Lumen Alpha", "Lumen Beta", "Lumen Gamma"}
+
+
+def test_rows_ticked_stay_ticked_when_the_list_changes_under_them(page, log_in, rep):
+    for name in ("Lumen Alpha", "Lumen Beta", "Other Customer"):
+        ContactFactory(owner=rep, name=name)
+    log_in(rep)
+    expect(page.get_by_test_id("contact-count")).to_have_text("3 contacts")
+    page.get_by_label("Select Lumen Alpha").check()
+    page.get_by_label("Select Other Customer").check()
+    page.get_by_label("Search").fill("lumen")  # the rows come again, narrowed
+    expect(page.get_by_test_id("contact-count")).to_have_text("2 contacts")
+    expect(page.get_by_label("Select Lumen Alpha")).to_be_checked()  # still listed, still ticked
+    expect(page.get_by_label("Select Lumen Beta")).not_to_be_checked()
+    expect(page.get_by_label("Select all on this page")).not_to_be_checked()

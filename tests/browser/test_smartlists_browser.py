@@ -154,3 +154,24 @@ def test_deleting_a_list_asks_first(page, log_in, rep):
     page.get_by_role("button", name="Delete", exact=True).click()
     expect(page.get_by_text("Smart list “Old list” deleted.")).to_be_visible()
     assert not SmartList.objects.filter(pk=sl.pk).exists()
+
+
+def test_leaving_a_filter_for_the_column_picker_keeps_the_picker_open(page, log_in, rep, subscriptions_on):
+    from smartlists.models import SmartList
+
+    ContactFactory(owner=rep, name="Helix Labs")
+    smartlist = SmartList.objects.create(owner=rep, name="Mine")
+    log_in(rep)
+    page.goto(smartlist.get_absolute_url())
+    filters = []
+    page.on("request", lambda request: filters.append(request.url) if "ends_within_days=90" in request.url else None)
+    page.get_by_label("Ends within (days)").fill("90")
+    expect(page).to_have_url(re.compile(r"ends_within_days=90"))
+    # Tab to "Columns" and open it: leaving the field sends no second request that would close it.
+    page.keyboard.press("Tab")
+    while not page.evaluate("document.activeElement.tagName === 'SUMMARY'"):
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(800)  # beyond the filters' delay
+    expect(page.get_by_label("Add column")).to_be_visible()
+    assert len(filters) == 1, filters
