@@ -202,7 +202,11 @@ def reimport_sql(queryset: QuerySet, import_fields) -> tuple[str, tuple]:
     # organisation only in the database or earlier in the file.
     organisations_first = Case(When(kind="organisation", then=Value(0)), default=Value(1))
     rows = queryset.order_by(organisations_first, *queryset.query.order_by).values(**aliases)
-    return rows.query.get_compiler(connection=connection).as_sql()
+    rows_sql, params = rows.query.get_compiler(connection=connection).as_sql()
+    # Only the fields, over the sorted rows: a DISTINCT list (a tag filter joins the tags) selects
+    # its sort keys too, which would be cells of their own under no header.
+    names = ", ".join(f"{SORTED_ROWS}.{connection.ops.quote_name(alias)}" for alias in aliases)
+    return f"SELECT {names} FROM ({rows_sql}) {SORTED_ROWS}", params
 
 
 def reimport_chunks(queryset: QuerySet, import_fields, *, bom: bool = False) -> Iterator[bytes]:

@@ -267,7 +267,7 @@ def test_column_picker_adds_removes_and_reorders(client_as, rep, book):
     state = {"query": "ends_within_days=90", "sort": "name", "version": 1}
     response = client.post(url, {**state, "add": "upcoming_mrr"}, headers={"HX-Request": "true"})
     assert response.status_code == 200 and names(response) == ["Beta"]  # re-rendered as filtered (Alpha is renewed: not ending)
-    assert "Upcoming MRR" in response.text and "<details class=\"column-picker\" open>" in response.text
+    assert "Upcoming MRR" in response.text and "<details class=\"column-picker\" data-keep-open=\"columns\" open>" in response.text
     assert 'name="version" value="2"' in response.text  # the next step is read at the version this one saved
     client.post(url, {**state, "up": "upcoming_mrr", "version": 2})
     sl.refresh_from_db()
