@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import transaction
+from django.utils.text import slugify
 
 from crm.models import Contact, DemoSeed, Tag, Team, User
 
@@ -124,7 +125,8 @@ def seed_contacts(users: dict[str, User], organisations=40, people=160) -> list[
     for i in range(people):
         first, last = FIRST_NAMES[i % len(FIRST_NAMES)], LAST_NAMES[(i * 7) % len(LAST_NAMES)]
         org = orgs[i % len(orgs)]
-        slug = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+        # ASCII, as the contact form and the importer take an address: "joao.bernardi", not "joão.bernardi".
+        slug = f"{slugify(first)}.{slugify(last)}"
         person = Contact.objects.create(
             name=f"{first} {last}",
             organisation=org,
