@@ -135,7 +135,8 @@ def columns(request: HtmxHttpRequest, pk: int):
     except ValidationError as error:  # saved by someone else between the check above and now
         return _refused_columns(request, smartlist, form, error)
     if request.htmx:
-        return render_list(request, smartlist, params, sort, region_only=True)
+        step = next((name for name in ("add", "remove", "up", "down") if form.cleaned_data.get(name)), "")
+        return render_list(request, smartlist, params, sort, region_only=True, column_step=step)
     return redirect(reverse("smartlists:detail", args=[smartlist.pk]) + "?" + _state(params, sort))
 
 

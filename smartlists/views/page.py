@@ -21,10 +21,11 @@ TEMPLATE = "smartlists/smartlist_detail.html"
 
 def render_list(
     request: HtmxHttpRequest, smartlist: SmartList, params: QueryDict, sort: str, *, region_only=False,
-    picker_open: bool | None = None, refused: list[str] | None = None,
+    picker_open: bool | None = None, refused: list[str] | None = None, column_step: str = "",
 ):
     """The list's page (or its region alone). `refused`: why a change of the list was not saved,
-    shown above it; the answer is then 409 Conflict."""
+    shown above it; the answer is then 409 Conflict. `column_step`: the column picker's step just
+    saved ("add", "remove", "up", "down"): focus goes back to the picker, not to the whole region."""
     result = list_listing(request, smartlist, params, sort)
     state = params.copy()
     state["sort"] = result.sort
@@ -37,6 +38,7 @@ def render_list(
         "query": params.urlencode(),
         "state": state.urlencode(),
         "picker_open": region_only if picker_open is None else picker_open,
+        "column_step": column_step,
         "refused": refused or [],
         "can_edit": smartlist.owner_id == request.user.pk,
         "addable": [f for f in fields.pickable(request) if f.key not in smartlist.columns],

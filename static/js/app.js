@@ -102,6 +102,17 @@ if (!CSS.supports("selector(::details-content)")) {
   follow();
 }
 
+// On a phone, Escape closes the open navigation menu, as it closes a menu, and focus goes back to
+// its toggle. On a wide screen the menu is not folded: Escape leaves it alone.
+document.addEventListener("keydown", (event) => {
+  const menu = event.key === "Escape" && event.target instanceof Element && event.target.closest("details.nav-menu[open]");
+  if (!menu || window.matchMedia("(min-width: 769px)").matches) {
+    return;
+  }
+  menu.open = false;
+  menu.querySelector("summary").focus();
+});
+
 // Focus after an htmx swap (the keyboard and screen reader user's place). Elements not focusable
 // by nature are given tabindex -1 before they take it.
 const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";

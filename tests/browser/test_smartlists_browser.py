@@ -175,3 +175,33 @@ def test_leaving_a_filter_for_the_column_picker_keeps_the_picker_open(page, log_
     page.wait_for_timeout(800)  # beyond the filters' delay
     expect(page.get_by_label("Add column")).to_be_visible()
     assert len(filters) == 1, filters
+
+
+def test_after_a_column_is_added_or_removed_focus_stays_on_the_picker(page, log_in, rep, subscriptions_on):
+    from smartlists.models import SmartList
+
+    ContactFactory(owner=rep, name="Helix Labs")
+    smartlist = SmartList.objects.create(owner=rep, name="Mine", columns=["name"])
+    log_in(rep)
+    page.goto(smartlist.get_absolute_url())
+    page.get_by_text("Columns", exact=True).click()
+    page.get_by_label("Add column").select_option(label="Current MRR")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("columnheader", name="Current MRR")).to_be_visible()
+    expect(page.get_by_label("Add column")).to_be_focused()  # the next one is added from here
+    page.get_by_role("button", name="Remove Current MRR").click()
+    expect(page.get_by_role("columnheader", name="Current MRR")).to_have_count(0)
+    expect(page.locator("#column-picker-toggle")).to_be_focused()
+    expect(page.get_by_label("Add column")).to_be_visible()  # still open
+
+
+def test_escape_closes_the_phone_menu_and_focus_returns_to_its_toggle(page, log_in, rep):
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in(rep)
+    toggle = page.locator("details.nav-menu > summary")
+    toggle.click()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link").first.focus()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(toggle).to_be_focused()
