@@ -209,6 +209,12 @@ class ContractChange(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         CANCELLATION_REQUESTED = "cancellation_requested", _("Cancellation requested")
 
+        @property
+        def needs_action(self) -> bool:
+            """Only a pending change still waits for the partner: renewed, confirmed or asked to
+            be cancelled, its deadline is past news."""
+            return self is self.PENDING
+
     class Term(models.IntegerChoices):
         ONE = 1, _("1 month")
         THREE = 3, _("3 months")

@@ -84,7 +84,9 @@ class Table:
         """The cells' values of one change; `people`: the names of the primary contacts the viewer may see."""
         fmt, keys, today = self.fmt, self.keys, self.today
         deadline = change["deadline"]
-        days_past = (today - deadline).days if deadline <= today else None
+        # A deadline come or passed is pointed out only on what still needs action.
+        status = ContractChange.Status(change["status"])
+        days_past = (today - deadline).days if deadline <= today and status.needs_action else None
         row = {
             "pk": str(change["id"]),  # text: an int would be localised on each of its uses
             "name": change["name"],

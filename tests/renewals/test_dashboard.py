@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from renewals.models import ColumnPreference, ContractChange
 from subscriptions.models import Period
@@ -67,8 +68,10 @@ def test_counts_deadlines_within_14_days(client_as, partner, customer, frozen_to
 
 
 def test_passed_deadlines_say_so_in_words(client_as, partner, customer, frozen_today):
-    ContractChangeFactory(customer=customer, start_date=days(42))  # deadline 3 days ago
-    ContractChangeFactory(customer=customer, start_date=days(44))  # deadline yesterday
+    # A tier upgrade stays pending until the customer agrees (a renewal renews by itself at 44 days).
+    upgrade = ContractChange.Type.TIER_UPGRADE
+    ContractChangeFactory(customer=customer, start_date=days(42), type=upgrade)  # deadline 3 days ago
+    ContractChangeFactory(customer=customer, start_date=days(44), type=upgrade)  # deadline yesterday
     ContractChangeFactory(customer=customer, start_date=days(45))  # deadline today
     ContractChangeFactory(customer=customer, start_date=days(46))  # deadline tomorrow
     page = client_as(partner).get(reverse("renewals:dashboard")).text
@@ -80,8 +83,19 @@ def test_passed_deadlines_say_so_in_words(client_as, partner, customer, frozen_t
     assert page.count('<strong class="deadline-note">Today</strong>') == 1
 
 
+def test_a_passed_deadline_is_pointed_out_only_on_what_still_needs_action(client_as, partner, customer, frozen_today):
+    upgrade = ContractChange.Type.TIER_UPGRADE
+    ContractChangeFactory(customer=customer, start_date=days(40))  # renewed by itself
+    ContractChangeFactory(customer=customer, start_date=days(41), type=upgrade, agreed_at=timezone.now())  # confirmed
+    ContractChangeFactory(customer=customer, start_date=days(42), type=upgrade, cancellation_requested_at=timezone.now())
+    ContractChangeFactory(customer=customer, start_date=days(43), type=upgrade)  # pending: deadline 2 days ago
+    page = client_as(partner).get(reverse("renewals:dashboard")).text
+    assert re.findall(r'<td( class="deadline-passed")?><time datetime="[0-9-]+">', page) == ["", "", "", ' class="deadline-passed"']
+    assert page.count('class="deadline-note"') == 1 and "Passed 2 days ago" in page
+
+
 def test_passed_deadlines_in_italian(client_as, partner, customer, frozen_today):
-    ContractChangeFactory(customer=customer, start_date=days(42))
+    ContractChangeFactory(customer=customer, start_date=days(42), type=ContractChange.Type.TIER_UPGRADE)
     page = client_as(partner).get(reverse("renewals:dashboard"), headers={"Accept-Language": "it"}).text
     assert "Scaduta da 3 giorni" in page
 
