@@ -17,8 +17,8 @@ from subscriptions.dates import month_end, months_between
 class Month:
     month: datetime.date  # the first day
     mrr: Decimal
-    currency: str | None
-    change: Decimal  # from the month before
+    currency: str  # its period's; at 0, the currency of the last period started (that ended)
+    change: Decimal | None  # from the month before, in `currency`; None when that was in another one
 
 
 def monthly_mrr(periods: list, today: datetime.date) -> list[Month]:
@@ -28,15 +28,18 @@ def monthly_mrr(periods: list, today: datetime.date) -> list[Month]:
     # Within the range of dates people can type: a row stored before there was one (year 9999)
     # would otherwise make a page of a hundred thousand months.
     first, last = max(periods[0].start_date, EARLIEST), min(max(today, periods[-1].start_date), LATEST)
-    months, previous, index = [], Decimal(0), 0
+    months, previous, previous_currency, index = [], Decimal(0), None, 0
     for first_day in months_between(first, last):
         day = month_end(first_day)
         while index + 1 < len(periods) and periods[index + 1].start_date <= day:
             index += 1
         period = periods[index] if periods[index].covers(day) else None
         mrr = period.mrr if period else Decimal("0.00")
-        months.append(Month(first_day, mrr, period.currency if period else None, mrr - previous))
-        previous = mrr
+        currency = periods[index].currency
+        # Amounts in two currencies are never compared: no change across a change of currency.
+        change = mrr - previous if previous_currency in (None, currency) else None
+        months.append(Month(first_day, mrr, currency, change))
+        previous, previous_currency = mrr, currency
     return months
 
 

@@ -171,3 +171,20 @@ def test_pipeline_lists_the_50_soonest_endings_and_counts_every_one_in_the_total
     assert ending.count("<tr>") == 1 + 50  # the header row, then the 50 soonest
     assert "And 10 more, ending later: the totals above count them." in ending
     assert figures(page, rep)["ending90"] == "600.00"  # all 60 of them
+
+
+def test_history_names_the_currency_of_months_at_zero_and_of_each_change(client_as, rep, contact):
+    from subscriptions.models import Period
+
+    Period.objects.create(contact=contact, currency="USD", mrr=Decimal("100.00"), start_date=datetime.date(2026, 1, 1),
+                          end_date=datetime.date(2026, 2, 28))
+    # March and April at zero, then back in euros: no change is worked out across the two currencies.
+    Period.objects.create(contact=contact, currency="EUR", mrr=Decimal("90.00"), start_date=datetime.date(2026, 5, 1))
+    page = client_as(rep).get(reverse("subscriptions:history", args=[contact.pk])).text
+    cells = {month: (mrr, change) for month, mrr, change in
+             re.findall(r'<th scope="row">([^<]+)</th>\s*<td class="num">([^<]+)</td>\s*<td class="num">(.*?)</td>', page)}
+    assert cells["January 2026"] == ("100.00 USD", "+100.00 USD")
+    assert cells["March 2026"] == ("0.00 USD", "-100.00 USD")
+    assert cells["April 2026"][0] == "0.00 USD" and "—" in cells["April 2026"][1]
+    assert cells["May 2026"][0] == "90.00 EUR" and "—" in cells["May 2026"][1]  # USD to EUR: not compared
+    assert cells["June 2026"][0] == "90.00 EUR"
