@@ -70,8 +70,30 @@ def register_contact_import_fields():
     ]:
         register_importable(
             ImportField(key=key, label=meta.get_field(key).verbose_name, target="contacts", names=names,
-                        required=key == "name", value=values.get(key))
+                        required=key == "name", value=values.get(key), headers=CONTACT_HEADERS.get(key, {}))
         )
     register_importable(
-        ImportField(key="tags", label=_("Tags"), target="contacts", names=("tags_text",), value=lambda: _tags_text(None))
+        ImportField(key="tags", label=_("Tags"), target="contacts", names=("tags_text",), value=lambda: _tags_text(None),
+                    headers=CONTACT_HEADERS["tags"])
     )
+
+
+# What files made elsewhere (other CRMs, spreadsheets) call a contact's columns, by language.
+CONTACT_HEADERS = {
+    "external_id": {"en": ("Customer ID", "Record ID", "Contact ID"), "it": ("Codice cliente", "ID contatto"),
+                    "pt_BR": ("Código do cliente", "ID do contato")},
+    "kind": {"en": ("Type", "Contact type"), "it": ("Tipo contatto",), "pt_BR": ("Tipo de contato",)},
+    "name": {"en": ("Contact name", "Company name"), "it": ("Nome contatto", "Ragione sociale"),
+             "pt_BR": ("Nome do contato", "Razão social")},
+    "email": {"en": ("E-mail address", "Email address"), "it": ("Indirizzo email", "Posta elettronica"),
+              "pt_BR": ("Endereço de e-mail", "Correio eletrônico")},
+    "phone": {"en": ("Telephone", "Phone number", "Mobile"), "it": ("Cellulare", "Numero di telefono"),
+              "pt_BR": ("Celular", "Número de telefone")},
+    "website": {"en": ("Web site", "URL", "Web"), "it": ("Sito",), "pt_BR": ("Página web",)},
+    "address": {"en": ("Street address", "Postal address"), "it": ("Via",), "pt_BR": ("Logradouro",)},
+    "organisation": {"en": ("Organization", "Company", "Account"), "it": ("Azienda", "Società"),
+                     "pt_BR": ("Empresa",)},
+    "owner": {"en": ("Contact owner", "Account owner", "Assigned to", "Sales rep"),
+              "it": ("Proprietario", "Assegnato a", "Commerciale"), "pt_BR": ("Proprietário", "Dono", "Vendedor")},
+    "tags": {"en": ("Tag", "Labels", "Label"), "it": ("Etichette", "Etichetta"), "pt_BR": ("Etiquetas", "Etiqueta", "Marcadores")},
+}

@@ -218,6 +218,9 @@ class ImportField:
     names: tuple = ()
     feature: str | None = None
     required: bool = False
+    # Other headers people write for it, by language ({"it": ("Proprietario", ...)}): what files
+    # made elsewhere call it. Plain words, matched as they are whatever the importer's language.
+    headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
     # `() -> expression` of the field's raw value as the importer reads it back (a smart list's
     # export "for re-import"); None for a plain column of the same name, and for fields that are
     # not exported that way.

@@ -3,7 +3,8 @@
 A header matches a field when it equals, casefolded and with its spaces, dashes and underscores
 ignored, the field's key or one of its names in any of the product's languages (each lazy name is
 rendered under `translation.override`): "E-mail", "email", "Nome", "Data de início" all find their
-field whatever language the importer uses.
+field whatever language the importer uses; so do the other headers a field lists by language
+(`ImportField.headers`: "Proprietario", "Valore mensile", "Monthly value").
 """
 
 import re
@@ -24,6 +25,8 @@ def names_of(import_field) -> set[str]:
         with translation.override(language):
             for name in (import_field.label, *import_field.names):
                 names.add(normalise(str(name)))
+    for headers in import_field.headers.values():
+        names.update(normalise(header) for header in headers)
     return names
 
 

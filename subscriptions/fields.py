@@ -205,7 +205,7 @@ def register_subscription_import_fields():
 
     def importable(key, label, names=(), required=False):
         register_importable(ImportField(key=key, label=label, target="periods", names=names, feature=FEATURE,
-                                        required=required))
+                                        required=required, headers=PERIOD_HEADERS.get(key, {})))
 
     importable("contact_external_id", _("Contact external ID"))
     importable("contact_email", _("Contact e-mail"))
@@ -222,3 +222,23 @@ def register_subscription_import_fields():
         ("description", (_("Description"),)),
     ]:
         importable(key, meta.get_field(key).verbose_name, names, required=key in ("currency", "start_date"))
+
+
+# What files made elsewhere (billing systems, spreadsheets) call a period's columns, by language.
+PERIOD_HEADERS = {
+    "contact_external_id": {"en": ("Contact ID", "Customer ID"), "it": ("ID contatto", "Codice cliente"),
+                            "pt_BR": ("ID do contato", "Código do cliente")},
+    "contact_email": {"en": ("Email", "E-mail", "Customer email"), "it": ("Email contatto", "Email cliente"),
+                      "pt_BR": ("E-mail do contato", "E-mail do cliente")},
+    "mrr": {"en": ("Monthly value", "Monthly recurring revenue", "Monthly amount"),
+            "it": ("Valore mensile", "Canone mensile", "Importo mensile"), "pt_BR": ("Valor mensal", "Mensalidade", "Receita mensal")},
+    "price": {"en": ("Amount",), "it": ("Importo",), "pt_BR": ("Valor",)},
+    "billing_frequency": {"en": ("Frequency", "Billing period"), "it": ("Frequenza", "Periodicità"),
+                          "pt_BR": ("Frequência", "Periodicidade")},
+    "start_date": {"en": ("Start", "Starts", "From", "Begin date"), "it": ("Data inizio", "Inizio", "Dal"),
+                   "pt_BR": ("Início", "Data inicial")},
+    "end_date": {"en": ("End", "Ends", "Until"), "it": ("Data fine", "Fine", "Al"), "pt_BR": ("Fim", "Data final", "Término")},
+    "term_months": {"en": ("Months", "Term", "Term (months)"), "it": ("Mesi", "Durata", "Durata (mesi)"),
+                    "pt_BR": ("Meses", "Duração", "Prazo")},
+    "description": {"en": ("Notes", "Plan"), "it": ("Note", "Piano"), "pt_BR": ("Observações", "Plano")},
+}

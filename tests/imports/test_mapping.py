@@ -90,3 +90,20 @@ def test_a_periods_import_is_gone_while_the_feature_is_off(client_as, rep, subsc
     imp = services.import_create(by=rep, kind=Import.Kind.PERIODS, upload=csv_file("currency\nEUR\n"))
     Feature.objects.filter(name="subscriptions").update(is_active=False)
     assert client_as(rep).get(f"/imports/{imp.pk}/columns/").status_code == 404
+
+
+@pytest.mark.parametrize("kind, header, keys", [
+    (Import.Kind.CONTACTS, "Nome;Tipo;Email;Telefono;Sito web;Proprietario;Etichette",
+     ["name", "kind", "email", "phone", "website", "owner", "tags"]),
+    (Import.Kind.CONTACTS, "Nome;Proprietário;Etiquetas;Empresa;Celular", ["name", "owner", "tags", "organisation", "phone"]),
+    (Import.Kind.CONTACTS, "Company name,Contact owner,Labels,Type,Telephone", ["name", "owner", "tags", "kind", "phone"]),
+    (Import.Kind.PERIODS, "Email contatto;Valore mensile;Data inizio;Mesi;Valuta",
+     ["contact_email", "mrr", "start_date", "term_months", "currency"]),
+    (Import.Kind.PERIODS, "E-mail do contato;Valor mensal;Início;Meses", ["contact_email", "mrr", "start_date", "term_months"]),
+    (Import.Kind.PERIODS, "Email,Monthly value,Start,Months,Currency", ["contact_email", "mrr", "start_date", "term_months", "currency"]),
+])
+def test_headers_other_products_write_find_their_fields_in_each_language(rep, subscriptions_on, kind, header, keys):
+    separator = ";" if ";" in header else ","
+    row = separator.join(["x"] * len(keys))
+    imp = services.import_create(by=rep, kind=kind, upload=csv_file(f"{header}\n{row}\n"))
+    assert [imp.mapping.get(str(i)) for i in range(len(keys))] == keys
