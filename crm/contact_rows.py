@@ -10,6 +10,10 @@ from django.db.models import F, QuerySet
 from crm.links import object_urls
 from crm.models import Contact, person_name
 
+# The columns the contact list shows, in its order, as the fields of `crm.fields`: what its bulk
+# export writes (the table's own cells are read below).
+SHOWN_FIELDS = ["name", "kind", "organisation_name", "email", "owner_name"]
+
 
 def contact_rows(contacts: QuerySet) -> list[dict]:
     """`contacts` (a page of them, in order) as the cells of the contact list."""

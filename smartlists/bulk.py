@@ -6,9 +6,10 @@ from django.utils.translation import gettext as _
 
 from crm import bulk
 from crm.dates import today
+from crm.contact_rows import SHOWN_FIELDS
 from crm.models import Contact
 from smartlists.export import csv_chunks, file_name
-from smartlists.models import DEFAULT_COLUMNS, SmartList
+from smartlists.models import SmartList
 from smartlists.listing import switched_off_state
 from smartlists.queries import listing, only_filters, parameter_label
 
@@ -57,8 +58,8 @@ def export_response(user, smartlist: SmartList, rows) -> StreamingHttpResponse:
 
 
 def contacts_export_response(request, rows) -> StreamingHttpResponse:
-    """The selected rows of the contact list as CSV, with a new smart list's columns."""
-    result = listing(user=request.user, columns=DEFAULT_COLUMNS, params=QueryDict(), sort="name", today=today())
+    """The selected rows of the contact list as CSV, with the columns the list shows."""
+    result = listing(user=request.user, columns=SHOWN_FIELDS, params=QueryDict(), sort="name", today=today())
     selected = result.queryset.filter(pk__in=rows.values("pk"))
     return _csv_response(selected, result.columns, str(Contact._meta.verbose_name_plural))
 

@@ -237,3 +237,5 @@ def test_export_of_selected_rows_reuses_the_csv_export(client_as, rep, people):
     body = b"".join(response.streaming_content).decode()
     lines = body.strip().splitlines()
     assert len(lines) == 3 and people[1].name in body and people[2].name in body and people[0].name not in body
+    # the columns the contact list shows, in its order
+    assert lines[0].removeprefix("\ufeff") == "Name,Kind,Organisation,E-mail,Owner"
