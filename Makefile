@@ -33,7 +33,7 @@ seed: migrate
 
 run: seed
 	@echo ""
-	@echo "  Serving http://$(HOST):$(PORT)/  — log in as admin, manager, rep, rep2, rep3 or partner (password: demo)"
+	@echo "  Serving http://$(HOST):$(PORT)/  — log in as one of the demo logins above (password: demo)"
 	@echo ""
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 

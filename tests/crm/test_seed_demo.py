@@ -113,3 +113,15 @@ def test_a_taken_team_or_partner_organisation_name_writes_nothing_either(db):
     output = seed()
     assert _checksums() == before
     assert 'team "Southern Europe", partner organisation "Southwind Digital"' in output
+
+
+def test_the_readme_s_quick_start_names_every_demo_login():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from crm.demo import DEMO_USERS
+
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert [username for username, *_ in DEMO_USERS if f"`{username}`" not in quick_start] == []
