@@ -278,8 +278,9 @@ class PeriodImportHooks(Protocol):
     def lock(self, staged: str, rows: str) -> None:
         """Lock the contacts and periods the staged `rows` name, as a person's period write does."""
 
-    def bulk_upsert(self, staged: str, rows: str, *, by) -> int:
-        """Write the staged `rows` with their audit; how many stored periods were changed."""
+    def bulk_upsert(self, staged: str, rows: str, *, by, imported_from: str) -> int:
+        """Write the staged `rows` with their audit (naming the file `imported_from`); how many
+        stored periods were changed."""
 
     def refresh_summaries(self, contacts_sql: str, *, today: datetime.date) -> None:
         """Bring up to date what is derived from the periods of the contacts `contacts_sql` selects."""

@@ -210,7 +210,7 @@ class PeriodStage:
         stored periods it changed, a new row is one without `period_id`)."""
         t, b = self.table, self.batch
         valid = f"s.batch = {int(b)} AND s.ok AND s.error IS NULL"
-        updated = self.hooks.bulk_upsert(t, valid, by=self.user)
+        updated = self.hooks.bulk_upsert(t, valid, by=self.user, imported_from=self.imp.file_name)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""WITH entries AS (

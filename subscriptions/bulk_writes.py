@@ -41,14 +41,15 @@ def periods_lock(staged: str, rows: str) -> None:
         cursor.execute(f"SELECT 1 FROM {period} p WHERE p.contact_id IN ({contacts}) ORDER BY p.id FOR UPDATE OF p")
 
 
-def periods_bulk_upsert(staged: str, rows: str, *, by) -> int:
+def periods_bulk_upsert(staged: str, rows: str, *, by, imported_from: str) -> int:
     """Write the staged `rows` (a condition on `s`): a new period for each without `period_id`
     (its id `new_id`), the values of the stored one for the others where they differ (`action`
-    set to 'updated' on those), each with its audit row. Returns how many were changed."""
+    set to 'updated' on those), each with its audit row, which names the file `imported_from`.
+    Returns how many were changed."""
     period, change = Period._meta.db_table, PeriodChange._meta.db_table
     columns = ", ".join(AUDITED)
     s_columns = ", ".join(f"s.{name}" for name in AUDITED)
-    audit_columns = "contact_id, period_id_value, action, old_values, new_values, changed_by_id, changed_at"
+    audit_columns = "contact_id, period_id_value, action, old_values, new_values, changed_by_id, changed_at, imported_from"
     with connection.cursor() as cursor:
         # `n` (materialised once, the columns written only) reads the staging table, which may hold a
         # whole file, once.
@@ -59,8 +60,8 @@ def periods_bulk_upsert(staged: str, rows: str, *, by) -> int:
                     SELECT s.new_id, s.contact_id, {s_columns}, 1, now(), now() FROM n s ORDER BY s.new_id
                 )
                 INSERT INTO {change} ({audit_columns})
-                SELECT s.contact_id, s.new_id, %s, '{{}}'::jsonb, {snapshot_sql('s')}, %s, now() FROM n s ORDER BY s.new_id""",
-            [PeriodChange.Action.CREATED, by.pk],
+                SELECT s.contact_id, s.new_id, %s, '{{}}'::jsonb, {snapshot_sql('s')}, %s, now(), %s FROM n s ORDER BY s.new_id""",
+            [PeriodChange.Action.CREATED, by.pk, imported_from],
         )
         differs = " OR ".join(f"p.{name} IS DISTINCT FROM s.{name}" for name in AUDITED)
         sets = ", ".join(f"{name} = s.{name}" for name in AUDITED)
@@ -74,10 +75,10 @@ def periods_bulk_upsert(staged: str, rows: str, *, by) -> int:
                     RETURNING p.id, p.contact_id, {snapshot_sql('p')} AS new_values
                 ), audited AS (
                     INSERT INTO {change} ({audit_columns})
-                    SELECT changed.contact_id, changed.id, %s, old.old_values, changed.new_values, %s, now()
+                    SELECT changed.contact_id, changed.id, %s, old.old_values, changed.new_values, %s, now(), %s
                     FROM changed JOIN old ON old.id = changed.id ORDER BY changed.id
                 )
                 UPDATE {staged} s SET action = %s FROM changed WHERE {rows} AND s.period_id = changed.id""",
-            [PeriodChange.Action.UPDATED, by.pk, PeriodChange.Action.UPDATED],
+            [PeriodChange.Action.UPDATED, by.pk, imported_from, PeriodChange.Action.UPDATED],
         )
         return cursor.rowcount

@@ -190,6 +190,8 @@ class PeriodChange(models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
                                    db_constraint=False)
     changed_at = models.DateTimeField(auto_now_add=True)
+    # The file a CSV import wrote it from ("" for a change made in a form): the history names it.
+    imported_from = models.CharField(_("imported from"), max_length=255, blank=True, db_default="")
 
     class Meta:
         ordering = ["-changed_at", "-pk"]

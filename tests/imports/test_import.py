@@ -420,3 +420,21 @@ def test_an_import_cancelled_after_its_worker_died_is_cancelled_when_taken_over(
     with time_machine.travel(died + datetime.timedelta(minutes=2)):
         imp = services.import_run(import_id=imp.pk)
     assert imp.status == Import.Status.CANCELLED and not Contact.objects.exists()
+
+
+def test_the_history_names_the_import_that_wrote_a_period(client_as, rep, make_import, subscriptions_on):
+    from django.urls import reverse
+
+    contact = ContactFactory(owner=rep, external_id="a1")
+    content = "Contact external ID;Currency;MRR;Effective date\na1;EUR;100.00;2026-01-01\n"
+    imp = make_import(rep, content, kind=Import.Kind.PERIODS, name="billing export.csv")
+    services.import_start(imp=imp, mode=Import.Mode.ALL_OR_NOTHING, version=imp.version)
+    changed = make_import(rep, content.replace("100.00", "120.00"), kind=Import.Kind.PERIODS, name="march.csv")
+    services.import_start(imp=changed, mode=Import.Mode.ALL_OR_NOTHING, version=changed.version)
+    assert list(PeriodChange.objects.order_by("pk").values_list("action", "imported_from")) == [
+        ("created", "billing export.csv"), ("updated", "march.csv"),
+    ]
+    url = reverse("subscriptions:history", args=[contact.pk])
+    page = client_as(rep).get(url).text
+    assert "by the import of “billing export.csv”" in page and "by the import of “march.csv”" in page
+    assert "dall'importazione di “march.csv”" in client_as(rep).get(url, headers={"Accept-Language": "it"}).text
