@@ -11,9 +11,17 @@ WORKERS ?= auto
 
 .PHONY: run test fuzz bench setup messages migrate seed worker beat test-packages db-stop clean
 
+# What running needs; the tests' own packages only for the targets that run them, so `make run` on
+# a fresh clone installs the least, and says what it is doing.
 $(VENV)/.installed: pyproject.toml
+	@echo "Installing the project into $(VENV) (the first time takes a minute)"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --progress-bar on -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	@echo "Installing the test packages into $(VENV)"
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
@@ -56,16 +64,16 @@ test-packages:
 		&& npm install --prefix $(VNU_DIR) --no-save --no-audit --no-fund --ignore-scripts --silent vnu-jar@$(VNU_VERSION) \
 		&& touch $(VNU_DIR)/installed-$(VNU_VERSION); }
 
-test: test-packages setup
+test: test-packages setup $(VENV)/.test-installed
 	$(PY) -m pytest -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The property tests at 1,000 examples each instead of 100.
-fuzz: test-packages setup
+fuzz: test-packages setup $(VENV)/.test-installed
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -n $(WORKERS) --dist worksteal -m "not browser" $(PYTEST_ARGS)
 
 # The benchmark on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/crm_bench),
 # loading gunicorn with Debian's wrk: make bench BENCH_ARGS="--contacts 1000000"
-$(VENV)/.bench-installed: $(VENV)/.installed
+$(VENV)/.bench-installed: $(VENV)/.test-installed
 	$(PY) -m pip install --quiet -e ".[test,bench]"
 	touch $@
 
