@@ -159,6 +159,8 @@ class Table:
             primary_url=object_url("renewals:change_primary_contact", pk),
             agreed_url=object_url("renewals:change_agreed", pk),
             cancellation_url=object_url("renewals:change_cancellation", pk),
+            # Neither can be taken back from the dashboard: each is asked before it is recorded.
+            confirm_agreement=gettext("Record that %(name)s agreed to this change?") % {"name": row["name"]},
             confirm_cancellation=gettext("Record that %(name)s requested cancellation?") % {"name": row["name"]},
         )
         return row

@@ -176,6 +176,9 @@ def test_the_menu_saves_on_its_buttons_and_focuses_its_first_field(client_as, pa
         assert f">{button}</button>" in menu
     assert menu.count(f'data-hx-target="#change-{change.pk}" data-hx-swap="outerHTML"') == 4
     assert 'name="layout" value="dashboard"' in menu
+    # neither recorded fact can be taken back here: each is asked first
+    assert 'data-hx-confirm="Record that Helix Labs agreed to this change?"' in menu
+    assert 'data-hx-confirm="Record that Helix Labs requested cancellation?"' in menu
 
 
 def test_without_javascript_the_menu_is_a_page_and_a_refusal_shows_it_again(client_as, partner, change):
