@@ -189,7 +189,7 @@ def test_partner_dashboard_every_optional_column(client, world, language):
     assert f'<option value="{person.pk}" selected>Zoë {ESCAPED}</option>' in menu
     assert 'action="/renewals/changes/{pk}/communication-owner/"'.format(pk=change.pk) in menu
     confirms = re.findall(r'data-hx-confirm="([^"]*)"', menu)
-    assert len(confirms) == 1
+    assert len(confirms) == 2  # "Customer agreed" and "Cancellation requested"
     for confirm in confirms:
         assert f"Acme {ESCAPED}" in confirm
         assert "'" not in confirm and "<" not in confirm

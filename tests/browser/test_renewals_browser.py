@@ -103,7 +103,8 @@ def test_keyboard_opens_a_row_menu_and_arrow_keys_never_save(page, log_in, partn
     today = dates.today()
     partner_org = PartnerOrganisationFactory(users=[partner])
     helix = make_customer("Helix Labs", rep, partner_org)
-    change = ContractChangeFactory(customer=helix, start_date=today + datetime.timedelta(days=42))  # deadline 3 days ago
+    # A tier upgrade waits for the customer (a renewal renews by itself): deadline 3 days ago, still pending.
+    change = ContractChangeFactory(customer=helix, start_date=today + datetime.timedelta(days=42), type="tier_upgrade")
 
     log_in(partner)
     row = page.locator(f"#change-{change.pk}")

@@ -126,7 +126,9 @@ def test_the_period_form_shows_the_end_field_chosen_and_the_mrr_as_you_type_then
     expect(row).to_be_focused()
     expect(row).to_contain_text("200.00 EUR")
 
-    # Edit, then Cancel: focus goes back to the Edit link that opened the form.
+    # Edit, then Cancel: focus goes back to the Edit link that opened the form. Once the save's
+    # swaps have settled: a click before the last one lands on a row it replaces (CI, loaded).
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     edit = row.get_by_role("link", name="Edit")
     edit.click()
     expect(page.get_by_role("heading", name="Edit period")).to_be_focused()
