@@ -379,7 +379,7 @@ class ContactChecker(Checker):
 
 
 class PeriodChecker(Checker):
-    """Periods match on their contact and start date; a contact is found by its external ID or e-mail.
+    """Periods match on their contact and start date; a contact is found by its external ID, e-mail or name.
 
     Cells are read by the hooks' `fast_period` (the form for any row it does not take), the rest is
     set-based SQL over the file's rows in a staging table (`periods.PeriodStage`)."""
@@ -425,7 +425,7 @@ class PeriodChecker(Checker):
                 key, message = messages[code]
                 if code in ("same_start", "file_overlap"):
                     message = message % {"line": line}
-                if code in ("no_id", "no_email", "two_emails", "no_contact"):
+                if code in ("no_id", "no_email", "two_emails", "no_name", "two_names", "no_contact"):
                     # A row without its contact is reported for that alone: its cells are not its own.
                     checked.errors = [(self.column(key) if key else "", message)]
                 else:

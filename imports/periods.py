@@ -4,8 +4,8 @@ Each row's cells are read in Python by the subscriptions app's `fast_period`, wh
 the period form surely accepts and gives the same values (the form stays the rule: any other row
 goes through it, whose errors are the ones reported). The rows are then COPYed into a TEMP staging
 table holding the whole file, and the rest is SQL over it, a batch at a time and a handful of
-statements whatever the batch's size: the contact each row names (its external ID or e-mail, among
-those the importer sees), the file's earlier rows it overlaps, the stored period it updates (same
+statements whatever the batch's size: the contact each row names (its external ID, e-mail or name,
+among those the importer sees), the file's earlier rows it overlaps, the stored period it updates (same
 contact and start date) or overlaps. The subscriptions app writes the periods and their audit
 (`hooks.bulk_upsert`), the import's own entries are written from the staging table. The
 subscription summaries of the contacts whose periods were written are refreshed once, at the end
@@ -61,7 +61,10 @@ def _messages():
         "no_id": ("contact_external_id", _("No contact you can see has this external ID.")),
         "no_email": ("contact_email", _("No contact you can see has this e-mail.")),
         "two_emails": ("contact_email", _("More than one contact has this e-mail: give the contact's external ID.")),
-        "no_contact": ("", _("Give the contact's external ID or e-mail.")),
+        "no_name": ("contact_name", _("No contact you can see has this name.")),
+        "two_names": ("contact_name",
+                      _("More than one contact you can see has this name: give the contact's external ID or e-mail.")),
+        "no_contact": ("", _("Give the contact's external ID, e-mail or name.")),
         "same_start": ("start_date", _("Line %(line)d has a period of the same contact starting on the same day.")),
         "file_overlap": ("start_date", _("This period overlaps the one on line %(line)d.")),
         "overlap": ("start_date", _("This period overlaps another period of the same contact.")),
@@ -98,18 +101,20 @@ class PeriodStage:
         self.created = True
 
     def _contacts(self, cursor, rows):
-        """The batch's contacts, read with two queries before its rows are staged: a function of a
-        row's external ID and e-mail giving (its contact's id or None, an error code or None). By
-        external ID (then the e-mail is not looked at), else by e-mail, among the contacts the
-        importer sees."""
+        """The batch's contacts, read with at most three queries before its rows are staged: a
+        function of a row's values giving (its contact's id or None, an error code or None). By
+        external ID (then nothing else is looked at), else by e-mail, else by name (any case) when
+        exactly one contact has it, among the contacts the importer sees."""
         contact = Contact._meta.db_table
-        external_ids, emails = set(), set()
+        external_ids, emails, names = set(), set(), set()
         for _line, values, _period in rows:
             if external_id := values.get("contact_external_id", ""):
                 external_ids.add(external_id)
             elif email := values.get("contact_email", ""):
                 emails.add(email.casefold())
-        by_id, by_email = {}, {}
+            elif name := values.get("contact_name", ""):
+                names.add(name)
+        by_id = {}
         if external_ids:
             cursor.execute(
                 f"SELECT external_id, id FROM {contact}"
@@ -117,6 +122,8 @@ class PeriodStage:
                 [keys_parameter(external_ids), *self.visible_params],
             )
             by_id = dict(cursor.fetchall())
+
+        by_email = {}
         if emails:
             cursor.execute(
                 f"SELECT lower(email), count(*), min(id) FROM {contact}"
@@ -124,14 +131,31 @@ class PeriodStage:
                 [keys_parameter(emails), *self.visible_params],
             )
             by_email = {email: (count, contact_id) for email, count, contact_id in cursor.fetchall()}
+        by_name = {}
+        if names:
+            # Any case, as PostgreSQL's upper() has it (the trigram index on names holds upper(name)),
+            # keyed by the name as the file gives it.
+            cursor.execute(
+                f"SELECT given.name, count(*), min({contact}.id)"
+                f" FROM jsonb_array_elements_text(%s::jsonb) AS given (name)"
+                f" JOIN {contact} ON upper({contact}.name) = upper(given.name)"
+                f" WHERE {self.visible_sql} GROUP BY 1",
+                [keys_parameter(names), *self.visible_params],
+            )
+            by_name = {name: (count, contact_id) for name, count, contact_id in cursor.fetchall()}
 
-        def found(external_id: str, email: str) -> tuple[int | None, str | None]:
-            if external_id:
+        def one_of(matches: dict, key: str, none: str, many: str) -> tuple[int | None, str | None]:
+            count, contact_id = matches.get(key, (0, None))
+            return (contact_id, None) if count == 1 else (None, none if count == 0 else many)
+
+        def found(values: dict) -> tuple[int | None, str | None]:
+            if external_id := values.get("contact_external_id", ""):
                 contact_id = by_id.get(external_id)
                 return contact_id, None if contact_id is not None else "no_id"
-            if email:
-                count, contact_id = by_email.get(email, (0, None))
-                return (contact_id, None) if count == 1 else (None, "no_email" if count == 0 else "two_emails")
+            if email := values.get("contact_email", ""):
+                return one_of(by_email, email.casefold(), "no_email", "two_emails")
+            if name := values.get("contact_name", ""):
+                return one_of(by_name, name, "no_name", "two_names")
             return None, "no_contact"
 
         return found
@@ -153,7 +177,7 @@ class PeriodStage:
                     cells = [period[name] for name in self.COLUMNS] if period else [None] * len(self.COLUMNS)
                     external_id, email = values.get("contact_external_id", ""), values.get("contact_email", "").casefold()
                     copy.write_row((line, b, period is not None, external_id, email,
-                                    *contacts(external_id, email), *cells, Jsonb(values)))
+                                    *contacts(values), *cells, Jsonb(values)))
             if self.batch & (self.batch - 1) == 0 and self.batch > 1:
                 # The table grows with the file: its statistics are renewed as it doubles (2, 4, 8...
                 # batches), or the planner takes it for the first batches' size and scans it whole.

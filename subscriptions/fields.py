@@ -200,7 +200,7 @@ def register_subscription_fields():
 
 def register_subscription_import_fields():
     """What a CSV of subscription periods may fill: the period form's fields, and the contact each
-    row belongs to (by its external ID or its e-mail). Off with the feature, like the columns."""
+    row belongs to (by its external ID, its e-mail or its name). Off with the feature, like the columns."""
     from crm.fields import ImportField, register_importable
 
     def importable(key, label, names=(), required=False):
@@ -209,6 +209,7 @@ def register_subscription_import_fields():
 
     importable("contact_external_id", _("Contact external ID"))
     importable("contact_email", _("Contact e-mail"))
+    importable("contact_name", _("Contact name"))
     meta = Period._meta
     for key, names in [
         ("currency", (_("Currency"),)),
@@ -230,6 +231,9 @@ PERIOD_HEADERS = {
                             "pt_BR": ("ID do contato", "Código do cliente")},
     "contact_email": {"en": ("Email", "E-mail", "Customer email"), "it": ("Email contatto", "Email cliente"),
                       "pt_BR": ("E-mail do contato", "E-mail do cliente")},
+    "contact_name": {"en": ("Contact", "Contact name", "Customer", "Customer name"),
+                     "it": ("Contatto", "Nome contatto", "Cliente", "Nome cliente"),
+                     "pt_BR": ("Contato", "Nome do contato", "Cliente", "Nome do cliente")},
     "mrr": {"en": ("Monthly value", "Monthly recurring revenue", "Monthly amount"),
             "it": ("Valore mensile", "Canone mensile", "Importo mensile"), "pt_BR": ("Valor mensal", "Mensalidade", "Receita mensal")},
     "price": {"en": ("Amount",), "it": ("Importo",), "pt_BR": ("Valor",)},

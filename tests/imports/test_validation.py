@@ -220,3 +220,25 @@ def test_periods_cost_the_same_queries_for_10_or_200_rows(rep, make_import, subs
         counts.append(len(queries))
         assert Period.objects.filter(contact__external_id__startswith=f"c{rows}-").count() == rows
     assert counts[0] == counts[1]
+
+
+def test_period_rows_match_their_contact_by_name_when_exactly_one_visible_contact_has_it(
+        rep, make_import, run_import, subscriptions_on):
+    """A billing export rarely has our IDs or e-mails: "Contatto" (any case) finds the one contact
+    the importer sees with that name; two of them, or none the importer sees, is the row's error."""
+    lumen = ContactFactory(owner=rep, name="Lumen Srl")
+    ContactFactory(owner=rep, name="Twin Spa")
+    ContactFactory(owner=rep, name="twin spa")
+    ContactFactory(owner=UserFactory(username="outsider"), name="Hidden Ltd")
+    content = ("Contatto;Valore mensile;Data inizio;Mesi;Currency\n"
+               "LUMEN SRL;50;2026-01-01;12;EUR\n"
+               "Twin Spa;10;2026-01-01;12;EUR\n"
+               "Hidden Ltd;10;2026-01-01;12;EUR\n")
+    imp = make_import(rep, content, kind=Import.Kind.PERIODS)
+    assert imp.mapping["0"] == "contact_name"
+    reasons = {line: (column, reason) for line, column, reason in _errors(imp)}
+    assert set(reasons) == {3, 4}
+    assert reasons[3] == ("Contatto", "More than one contact you can see has this name: give the contact's external ID or e-mail.")
+    assert reasons[4] == ("Contatto", "No contact you can see has this name.")
+    run_import(imp, mode=Import.Mode.VALID_ROWS)
+    assert list(Period.objects.values_list("contact", "mrr")) == [(lumen.pk, 50)]
