@@ -73,6 +73,28 @@ class CommunicationOwnerForm(ActionForm):
     owner = forms.ChoiceField(label=_("Communication owner"), choices=CommunicationOwner.choices)
 
 
+class PartnerDefaultsForm(forms.Form):
+    """A partner organisation's defaults, as its partners set them; `version` is the one read."""
+
+    organisation = forms.IntegerField(widget=forms.HiddenInput)
+    default_communication_owner = forms.ChoiceField(
+        label=_("Default communication owner"), choices=CommunicationOwner.choices,
+        help_text=_("Who talks to the customer about a renewal whose own communication owner is not set."),
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, organisation):
+        # One form per organisation on the page: ids of their own, the same field names.
+        super().__init__(data, auto_id=f"organisation-{organisation.pk}-%s", initial=self.saved(organisation))
+        self.partner = organisation
+
+    @staticmethod
+    def saved(organisation) -> dict:
+        """The form's values for `organisation` as it is saved."""
+        return {"organisation": organisation.pk, "version": organisation.version,
+                "default_communication_owner": organisation.default_communication_owner}
+
+
 def layout_of(data) -> str:
     value = data.get("layout") if data is not None else None
     return value if value in dict(LAYOUTS) else "dashboard"

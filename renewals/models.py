@@ -93,6 +93,8 @@ class PartnerOrganisation(models.Model):
         choices=CommunicationOwner.choices,
         default=CommunicationOwner.VENDOR,
     )
+    # Its partners set the default on their settings page, and Django's admin too: see services.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from crm import dates
 from crm.submissions import create_once
 from renewals import notices
-from renewals.models import Association, ColumnPreference, ContractChange, ContractChangeLog
+from renewals.models import Association, ColumnPreference, ContractChange, ContractChangeLog, PartnerOrganisation
 
 
 class Conflict(Exception):
@@ -52,6 +52,22 @@ def _stale_columns() -> ValidationError:
           "choose again."),
         code="stale",
     )
+
+
+@transaction.atomic
+def partner_defaults_save(*, organisation: PartnerOrganisation, default_communication_owner: str,
+                          version: int) -> PartnerOrganisation:
+    """Save a partner organisation's default communication owner if nobody (a colleague, an admin)
+    saved the organisation since `version` was read. It applies at once to every contract change
+    of the organisation whose own communication owner is not set (`communication_owner_expression`)."""
+    if not PartnerOrganisation.objects.filter(pk=organisation.pk, version=version).update(
+        default_communication_owner=default_communication_owner, version=F("version") + 1
+    ):
+        raise ValidationError(
+            _("Someone else changed these settings a moment ago. The saved ones are shown; choose again."),
+            code="stale",
+        )
+    return PartnerOrganisation.objects.get(pk=organisation.pk)
 
 
 def _lock(change: ContractChange, version: int) -> ContractChange:

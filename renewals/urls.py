@@ -1,11 +1,12 @@
 from django.urls import path
 
-from renewals.views import actions, customers, dashboard
+from renewals.views import actions, customers, dashboard, organisation
 
 app_name = "renewals"
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("columns/", dashboard.columns_save, name="columns"),
+    path("settings/", organisation.organisation_settings, name="settings"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer"),
     path("customers/<int:pk>/end-association/", customers.association_end, name="end_association"),
     path("changes/<int:pk>/menu/", actions.change_menu, name="change_menu"),

@@ -38,6 +38,7 @@ def row(name, method, *statuses, kwargs=None, data=None, writes=(), features=())
 
 CONTACT_POST = {"kind": "person", "name": "Matrix Person", "owner": "{rep}"}
 RENEWAL_COLUMNS = {"columns": ["customer", "communication_owner", "primary_contact", "type", "status", "deadline", "website"], "version": 0}
+PARTNER_DEFAULTS = {"organisation": "{renewal_partner}", "default_communication_owner": "partner", "version": "1"}
 SUBS = ("subscriptions",)
 PERIOD_POST = {"currency": "EUR", "mrr": "120.00", "start_date": "2030-01-01", "end": "after", "term_months": "12",
                "version": "1"}
@@ -156,6 +157,10 @@ MATRIX = [
     row("renewals:columns", "GET",          405, 405, 405, 405, 405, 405, 405, 405),
     row("renewals:columns", "POST",         404, 404, 404, 404, 302, 302, 302, 302, data=RENEWAL_COLUMNS,
         writes=("partner", "other_partner")),
+    # a partner's settings: of their own organisations only (another's, posted: 404)
+    row("renewals:settings", "GET",         404, 404, 404, 404, 200, 200, 302, 302),
+    row("renewals:settings", "POST",        404, 404, 404, 404, 302, 404, 302, 302, data=PARTNER_DEFAULTS,
+        writes=("partner",)),
     row("renewals:customer", "GET",         200, 200, 200, 404, 200, 404, 302, 302, kwargs=OURS),
     row("renewals:customer", "POST",        405, 405, 405, 405, 405, 405, 405, 405, kwargs=OURS),
     row("renewals:customer", "GET",         200, 404, 404, 200, 404, 200, 302, 302, kwargs=THEIRS),

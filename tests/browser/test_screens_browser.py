@@ -48,6 +48,7 @@ def _pages(role, data):
     if role == "partner":
         return [
             ("renewals-dashboard", reverse("renewals:dashboard")),
+            ("renewals-settings", reverse("renewals:settings")),
             ("renewals-customer", reverse("renewals:customer", args=[data["customer"].pk])),
             ("renewals-end-association", reverse("renewals:end_association", args=[data["customer"].pk])),
             *missing,

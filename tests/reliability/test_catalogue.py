@@ -93,6 +93,7 @@ VERSIONED_FORM_URLS = {
     "renewals.forms.CommunicationOwnerForm": ["renewals:change_communication_owner"],
     "renewals.forms.PrimaryContactForm": ["renewals:change_primary_contact"],
     "renewals.forms.ColumnsForm": ["renewals:columns"],
+    "renewals.forms.PartnerDefaultsForm": ["renewals:settings"],
     "smartlists.forms.ColumnsForm": ["smartlists:columns"],
     "smartlists.forms.ListWriteForm": ["smartlists:save_filters"],
     "smartlists.forms.SmartListForm": ["smartlists:edit"],

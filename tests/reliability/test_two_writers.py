@@ -42,6 +42,7 @@ STALE_PERIOD = "Someone else changed this period while you were editing it"
 STALE_SUBSCRIPTION = "Someone else changed this subscription while you were changing it"
 STALE_RENEWAL_COLUMNS = "Your columns were changed elsewhere (another tab?) while you were choosing"
 STALE_CHANGE = "Someone else changed this contract change a moment ago"
+STALE_PARTNER_DEFAULTS = "Someone else changed these settings a moment ago"
 
 
 def stale_in_admin(verbose_name: str) -> str:
@@ -288,6 +289,14 @@ EDIT_FORMS = [
         renewal_action("rep", "change_cancellation", setting()),
         422, STALE_CHANGE, lambda obj: "Cancellation requested by",
         lambda obj: (username(fresh(obj).cancellation_requested_by), fresh(obj).version), lambda obj: ("partner", 2),
+    ),
+    TwoWriters(
+        "partner default communication owner, two tabs",
+        lambda cast: PartnerOrganisationFactory(name="Northwind Partners", users=[cast["partner"]]),
+        Writer("partner", "renewals:settings", lambda obj: reverse("renewals:settings"), setting(default_communication_owner="partner")),
+        Writer("partner", "renewals:settings", lambda obj: reverse("renewals:settings"), setting(default_communication_owner="vendor")),
+        409, STALE_PARTNER_DEFAULTS, lambda obj: '<option value="partner" selected>',
+        lambda obj: (fresh(obj).default_communication_owner, fresh(obj).version), lambda obj: ("partner", 2),
     ),
     # the Django admin's change forms ---------------------------------------------------------
     TwoWriters(
