@@ -62,13 +62,16 @@ def renewals_matrix_objects(*, rep, partner, other_rep=None, other_partner=None)
     from crm.models import User
     from tests.factories import TeamFactory, UserFactory
 
-    ours = AssociationFactory(partner=PartnerOrganisationFactory(users=[partner]), customer__contact__owner=rep).customer
+    our_org = PartnerOrganisationFactory(users=[partner])
+    ours = AssociationFactory(partner=our_org, customer__contact__owner=rep).customer
     if other_rep is None:
         other_rep = UserFactory(username="matrix-stranger", role=User.Role.REP)
         TeamFactory().members.add(other_rep)
     their_org = PartnerOrganisationFactory(users=[other_partner] if other_partner else [])
     theirs = AssociationFactory(partner=their_org, customer__contact__owner=other_rep).customer
     return {
+        "renewal_partner": our_org,
+        "renewal_other_partner": their_org,
         "renewal_customer": ours,
         "renewal_change": ContractChangeFactory(customer=ours),
         "renewal_other_customer": theirs,
