@@ -39,5 +39,7 @@ def role_required(has_role: Callable[[User], bool]):
 vendor_staff_required = role_required(lambda user: user.is_vendor_staff)
 # The partner dashboard is the partner's home; vendor staff work from contact pages.
 partner_required = role_required(lambda user: user.is_partner)
+# A partner's dashboard, opened by an admin too (any partner's, to read: renewals.views.dashboard).
+partner_or_admin_required = role_required(lambda user: user.is_partner or user.is_admin)
 # Settings: switching features on and off.
 admin_required = role_required(lambda user: user.is_admin)

@@ -250,8 +250,9 @@ RENEWALS_AUTO_RENEW_DAYS = env_int("RENEWALS_AUTO_RENEW_DAYS", 44)
 RENEWALS_WINDOW_DAYS = env_int("RENEWALS_WINDOW_DAYS", 120)
 RENEWALS_URGENT_DAYS = env_int("RENEWALS_URGENT_DAYS", 14)
 RENEWALS_REMINDER_DAYS = env_int("RENEWALS_REMINDER_DAYS", 7)
-# The address links in e-mails point to.
-RENEWALS_SITE_URL = env_str("RENEWALS_SITE_URL", "http://127.0.0.1:8000")
+# The address links in e-mails point to. Unset, the one `make run` serves on: its HOST and PORT
+# (`PORT=8200 make run`; the same variables and defaults as the Makefile's), so a demo's links work.
+RENEWALS_SITE_URL = env_str("RENEWALS_SITE_URL") or f"http://{env_str('HOST') or '127.0.0.1'}:{env_int('PORT', 8000)}"
 
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from
 # one address, that pair is locked out for LOGIN_LOCKOUT_HOURS; other addresses and other users

@@ -10,7 +10,8 @@ class RenewalsConfig(AppConfig):
         from crm.panels import register_nav, register_panel
         from renewals.panels import contact_panel_context
 
-        register_nav(_("Renewals"), "renewals:dashboard", allowed=lambda user: user.is_partner, order=5)
+        register_nav(_("Renewals"), "renewals:dashboard", allowed=lambda user: user.is_partner or user.is_admin,
+                     order=5)
         register_panel("renewals/_contact_panel.html", context=contact_panel_context, order=50)
 
     def demo_clashes(self):

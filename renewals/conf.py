@@ -33,5 +33,6 @@ def reminder_days() -> int:
 
 
 def site_url() -> str:
-    """Where links in e-mails point: scheme and host, no trailing slash."""
-    return getattr(settings, "RENEWALS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    """Where links in e-mails point: scheme and host, no trailing slash (crm/settings.py: by default
+    the address `make run` serves on)."""
+    return settings.RENEWALS_SITE_URL.rstrip("/")

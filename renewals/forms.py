@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Contact
 from renewals import columns, queries
-from renewals.models import CommunicationOwner
+from renewals.models import CommunicationOwner, PartnerOrganisation
 
 LAYOUTS = [("dashboard", "dashboard"), ("customer", "customer")]
 
@@ -22,6 +22,18 @@ class DashboardQueryForm(forms.Form):
 
     def sort_key(self) -> str:
         return self.cleaned_data.get("sort") or columns.DEFAULT_SORT
+
+
+class PartnerChoiceForm(forms.Form):
+    """The dashboard's `partner`: whose dashboard is read, among the partners `user` may open
+    (`PartnerOrganisation.objects.visible_to`); none chosen, a partner reads all of their own."""
+
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=PartnerOrganisation.objects.none(), required=False,
+                                     empty_label=_("Choose a partner"))
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        self.fields["partner"].queryset = PartnerOrganisation.objects.visible_to(user)
 
 
 class ColumnsForm(forms.Form):

@@ -7,7 +7,7 @@ from django.db.models import F, Q, QuerySet
 from crm.models import Contact
 from renewals import columns as cols
 from renewals import conf
-from renewals.models import Association, ContractChange, CustomerAccount
+from renewals.models import Association, ContractChange, CustomerAccount, PartnerOrganisation
 
 # The columns of a customer's own table (customer page and contact-page panel).
 CUSTOMER_COLUMNS = [cols.BY_KEY[key] for key in ("type", "start_date", "deadline", "status", "communication_owner", "primary_contact")]
@@ -46,9 +46,13 @@ def changes_for(user, *, today: datetime.date, shown: list[cols.Column]) -> Quer
     return cols.annotate_contact_fields(changes, [c.contact_field for c in shown if c.contact_field], today=today)
 
 
-def dashboard(user, *, today: datetime.date, shown, search: str = "", sort: str = cols.DEFAULT_SORT) -> QuerySet:
-    """The partner's "Upcoming renewals": changes starting within the window, searched and sorted."""
+def dashboard(user, *, today: datetime.date, shown, search: str = "", sort: str = cols.DEFAULT_SORT,
+              partner: PartnerOrganisation | None = None) -> QuerySet:
+    """The partner's "Upcoming renewals": changes starting within the window, searched and sorted;
+    with `partner`, only that partner's customers (an admin reading one partner's dashboard)."""
     changes = changes_for(user, today=today, shown=shown)
+    if partner is not None:
+        changes = changes.filter(customer_id__in=Association.objects.customer_ids_of(partner))
     changes = changes.starting_within(days=conf.window_days(), today=today)
     if search := search.strip():
         changes = changes.filter(

@@ -28,10 +28,11 @@ VENDOR = ("admin", "manager", "rep")
 
 
 def row(name, method, *statuses, kwargs=None, data=None, writes=(), features=()):
-    """`statuses` in ROLES order; `writes`: the roles whose request may change the database;
-    `features`: switched on first."""
+    """`statuses` in ROLES order; `data`: a POST's body, a GET's query string; `writes`: the roles
+    whose request may change the database; `features`: switched on first."""
     expected = dict(zip(ROLES, statuses, strict=True))
     label = f"{method} {name}" + (f" {'/'.join(str(v) for v in (kwargs or {}).values())}" if kwargs else "")
+    label += f" ?{'&'.join(f'{k}={v}' for k, v in data.items())}" if method == "GET" and data else ""
     label += f" [{'+'.join(features)}]" if features else ""
     return pytest.param(name, method, kwargs or {}, data or {}, expected, set(writes), set(features), id=label)
 
@@ -151,8 +152,15 @@ MATRIX = [
     row("subscriptions:period_delete", "GET", 404, 404, 404, 404, 404, 404, 404, 404, kwargs=PERIOD),
     row("subscriptions:period_delete", "POST", 404, 404, 404, 404, 404, 404, 404, 404, kwargs=PERIOD,
         data={"version": "1"}),
-    # renewals: the dashboard is the partners'; a customer page is open to its partner and its vendor staff
-    row("renewals:dashboard", "GET",        404, 404, 404, 404, 200, 200, 302, 302),
+    # renewals: a partner's dashboard is their own; an admin chooses a partner's to read (`?partner=`: its
+    # rows without their menus, the columns picker refused); a customer page is open to its partner and its
+    # vendor staff, who act on its contract changes there as the partner does
+    row("renewals:dashboard", "GET",        200, 404, 404, 404, 200, 200, 302, 302),
+    row("renewals:dashboard", "GET",        200, 404, 404, 404, 200, 404, 302, 302,
+        data={"partner": "{renewal_partner}"}),
+    row("renewals:dashboard", "GET",        200, 404, 404, 404, 404, 200, 302, 302,
+        data={"partner": "{renewal_other_partner}"}),
+    row("renewals:dashboard", "GET",        404, 404, 404, 404, 404, 404, 302, 302, data={"partner": "0"}),
     row("renewals:dashboard", "POST",       405, 405, 405, 405, 405, 405, 405, 405),
     row("renewals:columns", "GET",          405, 405, 405, 405, 405, 405, 405, 405),
     row("renewals:columns", "POST",         404, 404, 404, 404, 302, 302, 302, 302, data=RENEWAL_COLUMNS,
@@ -333,7 +341,7 @@ def test_status_by_role(cast, objects, name, method, kwargs, data, expected, wri
             if cast[role] is not None:
                 client.force_login(cast[role])
             before = _snapshot()
-            response = client.get(url) if method == "GET" else client.post(url, payload)
+            response = client.get(url, payload) if method == "GET" else client.post(url, payload)
             actual[role] = response.status_code
             if role not in writes and _snapshot() != before:
                 wrote.append(role)

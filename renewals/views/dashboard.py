@@ -5,25 +5,29 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from crm import dates
-from crm.access import partner_required
+from crm.access import partner_or_admin_required, partner_required
 from crm.http import HtmxHttpRequest
 from renewals import columns as cols
 from renewals import conf, queries, services, table
-from renewals.forms import ColumnsForm, DashboardQueryForm
+from renewals.forms import ColumnsForm, DashboardQueryForm, PartnerChoiceForm
 
 PAGE_SIZE = 50
 TEMPLATE = "renewals/dashboard.html"
 
 
-def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, shown):
+def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, shown, *, partner=None, chooser=None):
     today = dates.today()
     context = {
+        "partner": partner,
+        "chooser": chooser,
+        # Only a partner acts on their rows here; an admin reads (tests/test_permission_matrix.py).
+        "read_only": not request.user.is_partner,
         "query": query,
         "columns_form": columns_form,
         "shown": shown,
@@ -34,7 +38,8 @@ def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, show
     }
     if query.is_valid():
         changes = queries.dashboard(
-            request.user, today=today, shown=shown, search=query.cleaned_data["q"], sort=query.sort_key()
+            request.user, today=today, shown=shown, search=query.cleaned_data["q"], sort=query.sort_key(),
+            partner=partner,
         )
         counts = changes.counts(urgent_days=conf.urgent_days(), today=today)
         paginator = Paginator(table.values_for(changes, shown), PAGE_SIZE)
@@ -49,8 +54,18 @@ def _context(request, query: DashboardQueryForm, columns_form: ColumnsForm, show
 
 @require_GET
 @login_required
-@partner_required
+@partner_or_admin_required
 def dashboard(request: HtmxHttpRequest):
+    """A partner's dashboard; an admin chooses whose to read (`?partner=`), and reads it without
+    its actions. A partner the viewer may not open is 404."""
+    chooser = PartnerChoiceForm(request.GET, user=request.user)
+    if not chooser.is_valid():
+        raise Http404
+    partner = chooser.cleaned_data["partner"]
+    if request.user.is_partner:
+        chooser = None  # a partner's dashboard is their own: nothing to choose
+    elif partner is None:
+        return render(request, TEMPLATE, {"chooser": chooser})  # an admin has no dashboard of their own
     chosen = cols.available_keys(request, cols.chosen_keys(request.user))
     shown = cols.shown_columns(chosen)
     query = DashboardQueryForm(request.GET, shown=shown)
@@ -59,7 +74,7 @@ def dashboard(request: HtmxHttpRequest):
     if query.is_valid():
         # Saving columns comes back to the same search and sort.
         columns_form.initial.update({"q": query.cleaned_data["q"], "sort": query.cleaned_data["sort"]})
-    context = _context(request, query, columns_form, shown)
+    context = _context(request, query, columns_form, shown, partner=partner, chooser=chooser)
     template = TEMPLATE + "#results" if request.htmx else TEMPLATE
     return render(request, template, context, status=200 if query.is_valid() else 400)
 

@@ -78,7 +78,9 @@ def _pages(role, data):
     ]
     if role == "admin":
         pages += [("settings", reverse("settings_index")),
-                  ("customize-subscriptions", reverse("customize_feature", args=["subscriptions"]))]
+                  ("customize-subscriptions", reverse("customize_feature", args=["subscriptions"])),
+                  ("renewals-partner-choice", reverse("renewals:dashboard")),
+                  ("renewals-dashboard-read", f"{reverse('renewals:dashboard')}?partner={data['partner_org'].pk}")]
     if role == "rep":
         pages += [("smartlist-edit", reverse("smartlists:edit", args=[smartlist.pk])),
                   ("smartlist-delete", reverse("smartlists:delete", args=[smartlist.pk]))]
@@ -115,7 +117,8 @@ def screens_data(admin_user, manager, rep, partner, subscriptions_on):
             f"{role}-contacts-{UNBROKEN}.csv", f"name,email,kind\nAda Imported,ada@example.com,person\n,{UNBROKEN},robot\n".encode(),
             content_type="text/csv")))
         for role, user in (("admin", admin_user), ("manager", manager), ("rep", rep))}
-    return {"customer": customer, "person": person, "period": period, "smartlist": smartlist, "imports": imports}
+    return {"customer": customer, "person": person, "period": period, "smartlist": smartlist, "imports": imports,
+            "partner_org": organisation}
 
 
 def _check(page, role, label, path):

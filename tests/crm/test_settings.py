@@ -35,7 +35,8 @@ def test_check_deploy_is_clean_with_production_values():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("DEBUG", "maybe"), ("CRM_CURRENCY", "euros"), ("TIME_ZONE", "Mars/Olympus"), ("DATABASE_CONN_MAX_AGE", "x"), ("DATABASE_RANDOM_PAGE_COST", "fast")],
+    [("DEBUG", "maybe"), ("PORT", "eighty"),
+     ("CRM_CURRENCY", "euros"), ("TIME_ZONE", "Mars/Olympus"), ("DATABASE_CONN_MAX_AGE", "x"), ("DATABASE_RANDOM_PAGE_COST", "fast")],
 )
 def test_bad_setting_fails_loudly_at_start(name, value):
     result = _manage("check", env_extra={**PRODUCTION, name: value})
@@ -49,6 +50,23 @@ def test_a_database_url_of_another_engine_stops_the_process_naming_the_variable(
     assert result.returncode != 0
     assert "DATABASE_URL must point at a PostgreSQL server" in result.stderr
     assert "pw" not in result.stderr  # the URL may hold a password: it is not repeated
+
+
+@pytest.mark.parametrize(
+    ("env", "link"),
+    [
+        ({}, "http://127.0.0.1:8000/"),
+        ({"PORT": "8200"}, "http://127.0.0.1:8200/"),  # PORT=8200 make run
+        ({"HOST": "0.0.0.0", "PORT": "8300"}, "http://0.0.0.0:8300/"),
+        ({"PORT": "8200", "RENEWALS_SITE_URL": "https://crm.example.com/"}, "https://crm.example.com/"),
+    ],
+)
+def test_e_mail_links_point_to_the_address_the_server_was_started_on(env, link):
+    code = ("from django.urls import reverse; from renewals import conf; "
+            "print(conf.site_url() + reverse('renewals:customer', args=[7]))")
+    result = _manage("shell", "-c", code, env_extra={**PRODUCTION, **env})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == f"{link}renewals/customers/7/"
 
 
 def test_without_database_url_the_embedded_postgresql_is_the_database():

@@ -71,6 +71,7 @@ def renewals_matrix_objects(*, rep, partner, other_rep=None, other_partner=None)
     theirs = AssociationFactory(partner=their_org, customer__contact__owner=other_rep).customer
     return {
         "renewal_partner": our_org,
+        "renewal_other_partner": their_org,
         "renewal_customer": ours,
         "renewal_change": ContractChangeFactory(customer=ours),
         "renewal_other_customer": theirs,

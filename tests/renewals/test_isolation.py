@@ -149,9 +149,12 @@ def test_vendor_staff_see_customers_through_their_contacts(client_as, rep, manag
     assert client_as(outsider).get(reverse("renewals:customer", args=[world["theirs"][0].pk])).status_code == 200
 
 
-def test_vendor_staff_have_no_partner_dashboard(client_as, rep, admin_user, world):
-    for user in [rep, admin_user]:
+def test_reps_and_managers_have_no_partner_dashboard(client_as, rep, manager, world):
+    # An admin reads any partner's: tests/renewals/test_dashboard_admin.py.
+    for user in [rep, manager]:
         assert client_as(user).get(reverse("renewals:dashboard")).status_code == 404
+        partner_id = world["ours"][0].associations.get().partner_id
+        assert client_as(user).get(reverse("renewals:dashboard"), {"partner": partner_id}).status_code == 404
 
 
 def test_queryset_gates_agree(partner, other_partner, world):

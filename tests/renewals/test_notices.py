@@ -43,6 +43,18 @@ def test_created_is_recorded_at_once_and_handed_over_on_commit_only(
     assert "/renewals/customers/" in message.body
 
 
+def test_the_notice_links_to_the_customer_at_the_sites_address(
+    customer, partner, frozen_today, celery_eager, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    # What `PORT=8200 make run` sets (tests/crm/test_settings.py): the e-mail's link follows it.
+    settings.RENEWALS_SITE_URL = "http://127.0.0.1:8200"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contract_change_create(customer=customer, data=DATA, by=None)
+    [message] = mailoutbox
+    link = f"http://127.0.0.1:8200/renewals/customers/{customer.pk}/"
+    assert link in message.body and f'href="{link}"' in message.alternatives[0][0]
+
+
 def test_a_rolled_back_change_records_and_sends_nothing(customer, partner, frozen_today, celery_eager, mailoutbox,
                                                         django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
