@@ -63,6 +63,11 @@ class ContactField:
     currency: Callable[[Reading], object] | None = None
 
     @property
+    def dated(self) -> bool:
+        """Kept on one line in a table (`.date`)."""
+        return self.kind == "date"
+
+    @property
     def numeric(self) -> bool:
         """Right-aligned in a table."""
         return self.kind in ("money", "number")

@@ -15,6 +15,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils import dateformat, formats
+from django.utils.dates import MONTHS_3
 from django.utils.timezone import template_localtime
 
 CENT = Decimal("0.01")
@@ -123,8 +124,15 @@ def _group(digits: str, grouping, separator: str) -> str:
     return grouped[::-1]
 
 
+def _month_abbreviation():
+    """dateformat's "M" ("Dec" in English's short date), the names read once in the active language."""
+    names = [""] + [str(MONTHS_3[month]).title() for month in range(1, 13)]
+    return lambda day: names[day.month]
+
+
 def _compile(format_string: str):
-    """The format as a list of literal strings and part functions, or None when it needs dateformat."""
+    """The format as a list of literal strings and part functions, or None when it needs dateformat.
+    Compiled in the language the parts are for (month names are)."""
     parts, escaped = [], False
     for char in format_string:
         if escaped:
@@ -134,6 +142,8 @@ def _compile(format_string: str):
             escaped = True
         elif char in _DATE_PARTS:
             parts.append(_DATE_PARTS[char])
+        elif char == "M":
+            parts.append(_month_abbreviation())
         elif char.isalpha():
             return None
         else:

@@ -129,7 +129,8 @@ class Table:
             row["billing_frequency"] = self.frequencies[change["billing_frequency"]]
         if "term" in keys:
             row["term"] = self.terms[change["term_months"]]
-        row["fields"] = [{"text": field.shown(change, fmt, self.currency), "num": field.numeric} for field in self.fields]
+        row["fields"] = [{"text": field.shown(change, fmt, self.currency), "num": field.numeric, "date": field.dated}
+                         for field in self.fields]
         return row
 
     def _note(self, text: str, who: str | None, when: datetime.datetime | None) -> str:

@@ -122,10 +122,11 @@ def footer(columns, sums: dict) -> list[dict | None]:
 @dataclass(frozen=True, slots=True)
 class Cell:
     """One table cell as the template prints it: plain text (escaped there), right-aligned for
-    numbers, a link for the contact's name."""
+    numbers, a date on one line, a link for the contact's name."""
 
     text: object
     num: bool = False
+    date: bool = False
     url: str | None = None
 
 
@@ -142,7 +143,7 @@ def table_rows(rows, columns, currency: str) -> list[Row]:
     fmt = Formats()
     return [
         Row(row["pk"], [
-            Cell(f.shown(row, fmt, currency), num=f.numeric,
+            Cell(f.shown(row, fmt, currency), num=f.numeric, date=f.dated,
                  url=object_url("contact_detail", row["pk"]) if f.key == "name" else None)
             for f in columns
         ])

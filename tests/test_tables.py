@@ -46,8 +46,10 @@ TEXT = {
 
 
 def day(value: datetime.date, language: str) -> str:
-    """SHORT_DATE_FORMAT: m/d/Y in English, d/m/Y in Italian and Brazilian Portuguese."""
-    return value.strftime("%m/%d/%Y" if language == "en" else "%d/%m/%Y")
+    """SHORT_DATE_FORMAT: "Dec 7, 2026" in English, 07/12/2026 in Italian and Brazilian Portuguese."""
+    if language == "en":
+        return f"{'JanFebMarAprMayJunJulAugSepOctNovDec'[3 * value.month - 3:3 * value.month]} {value.day}, {value.year}"
+    return value.strftime("%d/%m/%Y")
 
 
 def number(text: str, language: str) -> str:

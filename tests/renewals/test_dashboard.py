@@ -183,7 +183,7 @@ def test_status_says_who_recorded_an_agreement_or_a_cancellation_and_when(client
     gone.delete()  # the change keeps the fact; the person is "someone"
     client = client_as(partner)
     page = client.get(reverse("renewals:dashboard")).text
-    assert "Customer agreed, recorded by Rita Recorder, 11/20/2026 9:30 a.m." in page
-    assert "Cancellation requested by someone, 11/20/2026 9:30 a.m." in page
+    assert "Customer agreed, recorded by Rita Recorder, Nov 20, 2026, 9:30 AM" in page
+    assert "Cancellation requested by someone, Nov 20, 2026, 9:30 AM" in page
     italian = client.get(reverse("renewals:dashboard"), headers={"Accept-Language": "it"}).text
     assert "Rita Recorder, 20/11/2026 09:30" in italian and "qualcuno" in italian

@@ -46,7 +46,7 @@ def test_audit_values_are_formatted_as_on_the_page(client_as, rep, contact, audi
     assert "E+" not in table and "quarterly" not in table and "2026-12-31" not in table
     assert "Price: 1,000.00 EUR → 12,000.00 EUR" in table and "MRR: 333.33 EUR → 4,000.00 EUR" in table
     assert "Billing frequency: Quarterly → Annual" in table
-    assert "End date: 12/31/2026 → 03/31/2027" in table or "End date: 31/12/2026 → 31/03/2027" in table
+    assert "End date: Dec 31, 2026 → Mar 31, 2027" in table
     assert "Term in months: 12 → —" in table
     assert "Renata Esposito" in table and ">rep<" not in table
 
