@@ -8,7 +8,8 @@ disagree about them. A contact without periods needs neither.
 
 Rendering ten years of monthly periods (a table row and a chart point each) costs far more than
 reading them, so the template caches those two fragments under `Subscription.fingerprint`: a
-digest of every value they show. Any change to a period, or a new day, is a new key; a stale
+digest of every value they show and of what renders them (`RENDERING`). Any change to a period,
+a new day, or a release that changes those templates or the date formats, is a new key; a stale
 fragment cannot be served, and nothing has to be invalidated. The month-by-month history and the
 chart are computed only when a fragment is missing (`months` is lazy).
 """
@@ -18,6 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
 
 from crm.models import Contact
 from subscriptions.history import Month, chart, monthly_mrr
@@ -97,7 +99,18 @@ class Subscription:
             for row in self.rows
             for p in [row.period]
         ]
-        return hashlib.sha256(repr((self.contact.pk, self.today, shown)).encode()).hexdigest()
+        return hashlib.sha256(repr((RENDERING, self.contact.pk, self.today, shown)).encode()).hexdigest()
+
+
+def _rendering_digest() -> str:
+    """The sources the cached fragments are rendered from: their templates and the date formats."""
+    root = Path(__file__).resolve().parent.parent
+    sources = [*sorted((root / "subscriptions/templates/subscriptions").glob("*.html")),
+               *sorted((root / "crm/language_formats").glob("*/formats.py"))]
+    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
+
+
+RENDERING = _rendering_digest()
 
 
 def tagged(periods: list[Period]) -> list[tuple[Period, str]]:

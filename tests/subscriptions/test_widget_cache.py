@@ -75,3 +75,16 @@ def test_a_new_day_moves_the_current_period(client_as, rep):
     current = 'class="current-period"'
     assert november.count(current) == december.count(current) == 1
     assert november.index(current) > december.index(current)  # latest first: December is the first row
+
+
+def test_a_release_that_changes_how_the_fragments_render_shows_at_once(client_as, rep, monkeypatch):
+    """A new template or date format (`widget.RENDERING`) is a new key: the fragments cached by the
+    release before are not served for the day they would otherwise live."""
+    from subscriptions import widget
+
+    contact = ContactFactory(owner=rep)
+    monthly_periods(contact, 12)
+    client = client_as(rep)
+    client.get(contact.get_absolute_url())
+    monkeypatch.setattr(widget, "RENDERING", "the next release")
+    assert "subscriptions/_chart.html" in rendered(client.get(contact.get_absolute_url()))
