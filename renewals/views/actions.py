@@ -36,12 +36,9 @@ def _read_row(request, pk: int, shown, layout: str) -> dict:
     return row
 
 
-def _menu_context(request, row: dict) -> dict:
-    """What the menu offers: the owners, and the customer's people `request.user` may see."""
-    return {
-        "owners": CommunicationOwner.choices,
-        "people": queries.organisation_people(row["organisation_id"], request.user).order_by("name", "pk"),
-    }
+def _menu_context() -> dict:
+    """What the menu offers: the owners (the primary contact is chosen in its own cell)."""
+    return {"owners": CommunicationOwner.choices}
 
 
 @require_GET
@@ -51,23 +48,29 @@ def change_menu(request: HtmxHttpRequest, pk: int):
     # One read through the gate, with no column: the menu shows none.
     layout = layout_of(request.GET)
     row = _read_row(request, pk, shown=[], layout=layout)
-    context = {"row": row, "layout": layout} | _menu_context(request, row)
+    context = {"row": row, "layout": layout} | _menu_context()
     return render(request, MENU_TEMPLATE if request.htmx else "renewals/change_menu.html", context)
 
 
-def _row(request: HtmxHttpRequest, change: ContractChange, layout: str, *, message="", error=None, form=None, status=200):
-    """The row again: saved, with `message` (focus goes there); refused, with its menu open on the error."""
+def _row(request: HtmxHttpRequest, change: ContractChange, layout: str, *, message="", error=None, form=None, status=200,
+         place="menu"):
+    """The row again: saved, with `message`; refused, with the error where the person acted: in the
+    menu, opened on it, or in the primary contact's cell (`place`). A message or an error in the
+    menu takes focus; in the cell, focus stays on its dropdown and only an error takes it."""
     if not request.htmx and status == 200:
         if layout == "customer":
             return redirect("renewals:customer", pk=change.customer_id)
         return redirect("renewals:dashboard")
     shown = _shown(request, layout)
     row = _read_row(request, change.pk, shown, layout)
-    row["message"] = message
+    row["contact_message" if place == "contact" else "message"] = message
     context = {"row": row, "shown": shown, "show": cols.shown_flags(shown), "layout": layout}
     if status != 200:
-        row["menu_open"] = True
-        context |= {"row_error": error, "row_form": form} | _menu_context(request, row)
+        context |= {"row_error": error, "row_form": form} | _menu_context()
+        if place == "contact":
+            row["contact_errors"] = [error] if error else [e for errors in form.errors.values() for e in errors]
+        else:
+            row["menu_open"] = True
     # Without JavaScript a refusal shows the menu's own page with the error.
     response = render(request, ROW_TEMPLATE if request.htmx else "renewals/change_menu.html", context, status=status)
     if status == 200:
@@ -76,15 +79,15 @@ def _row(request: HtmxHttpRequest, change: ContractChange, layout: str, *, messa
     return response
 
 
-def _act(request, change, form, action, message: str):
+def _act(request, change, form, action, message: str, place="menu"):
     layout = layout_of(request.POST)
     if not form.is_valid():
-        return _row(request, change, layout, form=form, status=422)
+        return _row(request, change, layout, form=form, status=422, place=place)
     try:
         action(form.cleaned_data)
     except services.Conflict as conflict:
-        return _row(request, change, layout, error=str(conflict), status=422)
-    return _row(request, change, layout, message=message)
+        return _row(request, change, layout, error=str(conflict), status=422, place=place)
+    return _row(request, change, layout, message=message, place=place)
 
 
 @require_POST
@@ -94,7 +97,7 @@ def change_primary_contact(request: HtmxHttpRequest, pk: int):
     form = PrimaryContactForm(request.POST, change=change, user=request.user)
     return _act(request, change, form, lambda data: services.contract_change_set_primary_contact(
         change=change, contact=data["primary_contact"], version=data["version"], by=request.user),
-        _("Primary customer contact saved."))
+        _("Primary customer contact saved."), place="contact")
 
 
 @require_POST

@@ -76,14 +76,13 @@ def test_partner_searches_configures_columns_sets_contact_and_ends_association(
     expect(page).to_have_url(re.compile(r"q=helix"))
     assert "current_mrr" in ColumnPreference.objects.get(user=partner).columns
 
-    # Set the primary customer contact in the row's menu.
+    # Set the primary customer contact in its column: choosing saves it.
     row = page.locator(f"#change-{change.pk}")
-    row.locator("summary").click()
-    row.get_by_label("Primary customer contact").select_option(label="Giulia Esposito")
+    contact = row.get_by_label("Primary customer contact for Helix Labs")
     with page.expect_response(re.compile(r"/primary-contact/$")):
-        row.get_by_role("button", name="Save contact").click()
-    expect(row.get_by_role("cell", name="Giulia Esposito")).to_be_visible()
-    expect(row.get_by_text("Primary customer contact saved.")).to_be_focused()
+        contact.select_option(label="Giulia Esposito")
+    expect(row.get_by_text("Primary customer contact saved.")).to_be_visible()
+    expect(contact.locator("option:checked")).to_have_text("Giulia Esposito")
     change.refresh_from_db()
     assert change.primary_contact.name == "Giulia Esposito"
 
@@ -205,7 +204,64 @@ def test_keyboard_sorts_and_configures_columns_without_losing_focus(page, log_in
     expect(page).to_have_url(re.compile(r"sort=customer"))
     # Taking the optional primary contact off works the same way.
     page.get_by_text("Configure columns").click()
-    page.get_by_label("Primary customer contact").uncheck()
+    page.get_by_role("checkbox", name="Primary customer contact").uncheck()
     page.get_by_role("button", name="Save columns").click()
     expect(page.get_by_role("columnheader", name="Primary customer contact")).to_have_count(0)
     expect(page.get_by_text("Columns saved.")).to_be_focused()
+
+
+def test_the_contact_dropdown_saves_where_the_keyboard_stops_and_keeps_focus(page, log_in, partner, rep):
+    partner_org = PartnerOrganisationFactory(users=[partner])
+    helix = make_customer("Helix Labs", rep, partner_org, people=("Ada First", "Ben Second", "Cleo Third"))
+    change = ContractChangeFactory(customer=helix, start_date=dates.today() + datetime.timedelta(days=60))
+    log_in(partner)
+    row = page.locator(f"#change-{change.pk}")
+    # No button beside it with JavaScript on: a change saves.
+    expect(row.get_by_role("button", name="Save contact")).to_have_count(0)
+    posts = _posts(page)
+    contact = row.get_by_label("Primary customer contact for Helix Labs")
+    contact.focus()
+    # Arrowing through the names saves only the one the person stops on, once.
+    with page.expect_response(re.compile(r"/primary-contact/$")):
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")
+    expect(row.get_by_text("Primary customer contact saved.")).to_be_visible()
+    expect(contact).to_be_focused()  # the row came back; focus stayed on the dropdown
+    page.wait_for_timeout(800)
+    assert len(posts) == 1
+    change.refresh_from_db()
+    assert change.primary_contact.name == "Ben Second" and change.version == 2
+    assert _axe_and_fit(page, "contact-saved") == []
+
+    # Someone else saves meanwhile: the next choice is refused in the cell, which shows what is saved now.
+    ContractChange.objects.filter(pk=change.pk).update(primary_contact=helix.people().get(name="Ada First"), version=3)
+    contact.focus()
+    with page.expect_response(re.compile(r"/primary-contact/$")):
+        page.keyboard.press("ArrowDown")
+    alert = row.get_by_role("alert")
+    expect(alert).to_contain_text("Someone else changed this contract change")
+    expect(alert).to_be_focused()
+    expect(contact.locator("option:checked")).to_have_text("Ada First")
+    change.refresh_from_db()
+    assert change.primary_contact.name == "Ada First"
+
+
+def test_without_javascript_the_contact_dropdown_has_a_save_button(browser, live_server, partner, rep):
+    partner_org = PartnerOrganisationFactory(users=[partner])
+    change = ContractChangeFactory(customer=make_customer("Helix Labs", rep, partner_org, people=("Ada First",)),
+                                   start_date=dates.today() + datetime.timedelta(days=60))
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(partner.username)
+        page.get_by_label("Password").fill("pw")
+        page.get_by_role("button", name="Log in").click()
+        row = page.locator(f"#change-{change.pk}")
+        row.get_by_label("Primary customer contact for Helix Labs").select_option(label="Ada First")
+        row.get_by_role("button", name="Save contact").click()
+        expect(page).to_have_url(re.compile(r"/renewals/$"))
+        change.refresh_from_db()
+        assert change.primary_contact.name == "Ada First"
+    finally:
+        context.close()

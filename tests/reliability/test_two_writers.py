@@ -172,6 +172,16 @@ def renewal_action(role, name, change) -> Writer:
     return Writer(role, f"renewals:{name}", url(f"renewals:{name}"), change, page_url=in_row_menu, htmx=True)
 
 
+def in_contact_cell(change):
+    """The primary customer contact is chosen in its row's cell, on the customer page as on the dashboard."""
+    return reverse("renewals:customer", args=[change.customer_id])
+
+
+def primary_contact(role, change) -> Writer:
+    return Writer(role, "renewals:change_primary_contact", url("renewals:change_primary_contact"), change,
+                  page_url=in_contact_cell, htmx=True)
+
+
 def columns_of(user):
     return lambda _obj: list(ColumnPreference.objects.filter(user=user).values_list("columns", flat=True))
 
@@ -263,8 +273,8 @@ EDIT_FORMS = [
     ),
     TwoWriters(
         "primary customer contact", a_renewal,
-        renewal_action("rep", "change_primary_contact", lambda obj, data: {**data, "primary_contact": person(obj, 0).pk}),
-        renewal_action("partner", "change_primary_contact", lambda obj, data: {**data, "primary_contact": person(obj, 1).pk}),
+        primary_contact("rep", lambda obj, data: {**data, "primary_contact": person(obj, 0).pk}),
+        primary_contact("partner", lambda obj, data: {**data, "primary_contact": person(obj, 1).pk}),
         422, STALE_CHANGE, lambda obj: f'<option value="{person(obj, 0).pk}" selected>',
         lambda obj: (fresh(obj).primary_contact_id, fresh(obj).version), lambda obj: (person(obj, 0).pk, 2),
     ),
