@@ -20,7 +20,7 @@ from crm.formats import Formats
 from crm.links import object_url, object_urls
 from crm.models import person_name
 from renewals import queries
-from renewals.models import CommunicationOwner, ContractChange
+from renewals.models import CommunicationOwner, ContractChange, ContractChangeLog
 
 # What every row reads: the locked columns (customer, communication owner, type, status with who
 # recorded an agreement or a cancellation, deadline), and what the row's menu and label name.
@@ -171,7 +171,8 @@ class Table:
             owner_url=object_url("renewals:change_communication_owner", pk),
             agreed_url=object_url("renewals:change_agreed", pk),
             cancellation_url=object_url("renewals:change_cancellation", pk),
-            # Neither can be taken back from the dashboard: each is asked before it is recorded.
+            take_back_url=object_url("renewals:change_take_back", pk),
+            # Each is asked before it is recorded, and can be taken back ("Undo", in the history).
             confirm_agreement=gettext("Record that %(name)s agreed to this change?") % {"name": row["name"]},
             confirm_cancellation=gettext("Record that %(name)s requested cancellation?") % {"name": row["name"]},
         )
@@ -215,3 +216,18 @@ def change_rows(changes, *, today: datetime.date, shown, user, layout: str, menu
     people = PagePeople(changes, user) if "primary_contact" in table.keys else NOBODY
     make = table.menu_row if menu else table.row
     return [make(change, people) for change in changes]
+
+
+def history_rows(entries) -> list[dict]:
+    """A contract change's history (`queries.change_history`) as the menu lists it."""
+    fmt = Formats()
+    actions = _labels(ContractChangeLog.Action.choices)
+    return [
+        {
+            "what": actions[entry["action"]],
+            "who": entry["by_name"] or "",
+            "when": fmt.format_date(entry["at"], None, fmt.short_datetime_format),
+            "when_iso": entry["at"].isoformat(),
+        }
+        for entry in entries
+    ]

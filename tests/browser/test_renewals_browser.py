@@ -265,3 +265,34 @@ def test_without_javascript_the_contact_dropdown_has_a_save_button(browser, live
         assert change.primary_contact.name == "Ada First"
     finally:
         context.close()
+
+
+def test_a_recorded_agreement_is_undone_and_both_are_in_the_rows_history(page, log_in, partner, rep):
+    partner_org = PartnerOrganisationFactory(users=[partner])
+    change = ContractChangeFactory(customer=make_customer("Helix Labs", rep, partner_org),
+                                   start_date=dates.today() + datetime.timedelta(days=60))
+    log_in(partner)
+    row = page.locator(f"#change-{change.pk}")
+    row.locator("summary").click()
+    page.once("dialog", lambda dialog: dialog.accept())  # asked first
+    with page.expect_response(re.compile(r"/agreed/$")):
+        row.get_by_role("button", name="Customer agreed").click()
+    expect(row.get_by_text("Customer agreement recorded.")).to_be_focused()
+    expect(row.locator(".badge")).to_have_text("Renewed")
+    # Recorded by mistake: "Undo", right there, brings the status back.
+    page.keyboard.press("Tab")
+    expect(row.get_by_role("button", name="Undo")).to_be_focused()
+    with page.expect_response(re.compile(r"/take-back/$")):
+        page.keyboard.press("Enter")
+    expect(row.get_by_text("Customer agreement taken back.")).to_be_focused()
+    expect(row.locator(".badge")).to_have_text("Pending")
+    change.refresh_from_db()
+    assert change.agreed_at is None and change.version == 3
+    # The row's menu tells both, newest first, with who.
+    row.locator("summary").click()
+    history = row.get_by_role("list", name="History").locator("li")
+    expect(history).to_have_count(2)
+    expect(history.nth(0)).to_contain_text("Customer agreement taken back")
+    expect(history.nth(1)).to_contain_text("Customer agreed")
+    expect(history.nth(1)).to_contain_text(str(partner))
+    assert _axe_and_fit(page, "history") == []

@@ -92,6 +92,7 @@ VERSIONED_FORM_URLS = {
     "renewals.forms.ActionForm": ["renewals:change_agreed", "renewals:change_cancellation"],
     "renewals.forms.CommunicationOwnerForm": ["renewals:change_communication_owner"],
     "renewals.forms.PrimaryContactForm": ["renewals:change_primary_contact"],
+    "renewals.forms.TakeBackForm": ["renewals:change_take_back"],
     "renewals.forms.ColumnsForm": ["renewals:columns"],
     "smartlists.forms.ColumnsForm": ["smartlists:columns"],
     "smartlists.forms.ListWriteForm": ["smartlists:save_filters"],

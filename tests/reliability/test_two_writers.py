@@ -155,6 +155,13 @@ def a_renewal(cast):
     return ContractChangeFactory(customer=customer)
 
 
+def a_renewal_agreed(cast):
+    """A renewal whose agreement was recorded: its menu offers to take it back."""
+    change = a_renewal(cast)
+    ContractChange.objects.filter(pk=change.pk).update(agreed_at="2026-11-20T09:00:00Z", agreed_by=cast["partner"])
+    return change
+
+
 def username(user):
     return user.username if user is not None else None
 
@@ -298,6 +305,14 @@ EDIT_FORMS = [
         renewal_action("rep", "change_cancellation", setting()),
         422, STALE_CHANGE, lambda obj: "Cancellation requested by",
         lambda obj: (username(fresh(obj).cancellation_requested_by), fresh(obj).version), lambda obj: ("partner", 2),
+    ),
+    TwoWriters(
+        "customer agreed, taken back", a_renewal_agreed,
+        renewal_action("rep", "change_communication_owner", setting(owner="partner")),
+        renewal_action("partner", "change_take_back", setting()),
+        422, STALE_CHANGE, lambda obj: '<option value="partner" selected>',
+        lambda obj: (fresh(obj).agreed_at is not None, fresh(obj).communication_owner, fresh(obj).version),
+        lambda obj: (True, "partner", 2),
     ),
     # the Django admin's change forms ---------------------------------------------------------
     TwoWriters(

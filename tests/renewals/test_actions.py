@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from renewals.models import Association, ContractChangeLog
+from renewals.models import Association, ContractChange, ContractChangeLog
 
 pytestmark = pytest.mark.django_db
 
@@ -183,7 +183,7 @@ def test_the_menu_saves_on_its_buttons_and_focuses_its_first_field(client_as, pa
     assert "Save contact" not in menu and 'name="primary_contact"' not in menu
     assert menu.count(f'data-hx-target="#change-{change.pk}" data-hx-swap="outerHTML"') == 3
     assert 'name="layout" value="dashboard"' in menu
-    # neither recorded fact can be taken back here: each is asked first
+    # each recorded fact is asked first (and can be taken back: see below)
     assert 'data-hx-confirm="Record that Helix Labs agreed to this change?"' in menu
     assert 'data-hx-confirm="Record that Helix Labs requested cancellation?"' in menu
 
@@ -264,3 +264,87 @@ def test_two_people_choosing_the_contact_at_once_lose_nothing_silently(client_as
     assert '<details class="row-menu" open>' not in response.text  # the menu stays closed
     change.refresh_from_db()
     assert change.primary_contact == giulia and change.version == 2
+
+
+def _menu(client, change):
+    return client.get(reverse("renewals:change_menu", args=[change.pk]), {"layout": "dashboard"}, headers=HTMX).text
+
+
+def _history(menu):
+    """The menu's history, as its entries read."""
+    import re
+
+    items = re.findall(r"<li><strong>(.*?)</strong>(.*?)</li>", menu[menu.index('<ul class="history"'):])
+    return [(what, re.sub(r"<[^>]+>", "", rest).strip(" ·")) for what, rest in items]
+
+
+def test_each_recorded_fact_is_in_the_rows_history(client_as, partner, rep, change, frozen_today):
+    client = client_as(partner)
+    post(client, "renewals:change_agreed", change)
+    change.refresh_from_db()
+    post(client_as(rep), "renewals:change_cancellation", change)
+    menu = _menu(client, change)
+    assert 'id="history-%s">History</p>' % change.pk in menu
+    # Newest first: what, who, when.
+    assert _history(menu) == [
+        ("Cancellation requested", f"{rep} · 11/22/2026 noon"),
+        ("Customer agreed", f"{partner} · 11/22/2026 noon"),
+    ]
+    italian = client.get(reverse("renewals:change_menu", args=[change.pk]), headers={**HTMX, "Accept-Language": "it"}).text
+    assert "<strong>Disdetta richiesta</strong>" in italian and "22/11/2026 12:00" in italian
+
+
+def test_a_fact_just_recorded_can_be_undone_and_the_history_keeps_both(client_as, partner, change, frozen_today):
+    client = client_as(partner)
+    recorded = post(client, "renewals:change_agreed", change)
+    assert "status-renewed" in recorded.text
+    # The row offers "Undo" beside its message, at the version the save left.
+    url = reverse("renewals:change_take_back", args=[change.pk])
+    assert f'data-hx-post="{url}"' in recorded.text and 'name="fact" value="agreed"' in recorded.text
+    assert 'name="version" value="2"' in recorded.text and ">Undo</button>" in recorded.text
+    change.refresh_from_db()
+    undone = post(client, "renewals:change_take_back", change, fact="agreed")
+    assert undone.status_code == 200
+    assert "status-pending" in undone.text and "Customer agreed, recorded by" not in undone.text
+    assert 'data-focus-after-swap>Customer agreement taken back.</p>' in undone.text
+    change.refresh_from_db()
+    assert (change.agreed_at, change.agreed_by, change.version) == (None, None, 3)
+    log = ContractChangeLog.objects.filter(change=change).first()  # the newest
+    assert (log.action, log.by, log.old_value) == ("agreement_taken_back", partner, str(partner))
+    menu = _menu(client, change)
+    assert [what for what, _who in _history(menu)] == ["Customer agreement taken back", "Customer agreed"]
+    assert ">Customer agreed</button>" in menu  # it can be recorded again
+
+
+def test_a_cancellation_request_is_undone_from_the_menu_back_to_the_status_before(client_as, partner, rep, change):
+    client = client_as(partner)
+    post(client, "renewals:change_agreed", change)
+    change.refresh_from_db()
+    post(client, "renewals:change_cancellation", change)
+    change.refresh_from_db()
+    menu = _menu(client, change)
+    # The latest fact is the one taken back first; nothing else is recorded meanwhile.
+    assert ">Undo “Cancellation requested”</button>" in menu and "Undo “Customer agreed”" not in menu
+    assert ">Cancellation requested</button>" not in menu
+    response = post(client_as(rep), "renewals:change_take_back", change, fact="cancellation_requested")
+    assert response.status_code == 200 and "status-renewed" in response.text  # agreed, as before
+    assert "Cancellation request taken back." in response.text
+    change.refresh_from_db()
+    assert change.cancellation_requested_at is None and change.agreed_by == partner
+    assert ">Undo “Customer agreed”</button>" in _menu(client, change)
+
+
+def test_a_stale_undo_is_refused(client_as, partner, rep, change):
+    post(client_as(partner), "renewals:change_agreed", change)
+    change.refresh_from_db()
+    read_at = change.version
+    post(client_as(rep), "renewals:change_communication_owner", change, owner="partner")
+    change.version = read_at
+    response = post(client_as(partner), "renewals:change_take_back", change, fact="agreed")
+    assert response.status_code == 422 and "Someone else changed this contract change" in response.text
+    assert ContractChange.objects.get(pk=change.pk).agreed_at is not None
+
+
+def test_an_unknown_fact_is_a_422(client_as, partner, change):
+    response = post(client_as(partner), "renewals:change_take_back", change, fact="version")
+    assert response.status_code == 422 and "Select a valid choice" in response.text

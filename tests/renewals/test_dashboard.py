@@ -142,8 +142,8 @@ def test_query_count_does_not_grow_with_the_rows(client_as, partner, partner_org
 
 def test_a_row_opens_its_menu_with_one_query(client_as, partner, partner_org, rep, frozen_today,
                                             django_assert_max_num_queries):
-    """The menu's forms are read when a row's menu opens, not for every row of the page; the
-    primary contact's dropdown is in its cell, its choices read for the whole page at once."""
+    """The menu's forms and history are read when a row's menu opens, not for every row of the page;
+    the primary contact's dropdown is in its cell, its choices read for the whole page at once."""
     client = client_as(partner)
     _dashboard_rows(partner_org, rep, 60)
     page = client.get(reverse("renewals:dashboard")).text
@@ -152,7 +152,7 @@ def test_a_row_opens_its_menu_with_one_query(client_as, partner, partner_org, re
     assert results.count("<form") == 1 + 50  # "Configure columns", and each row's primary contact
     assert results.count('<details class="row-menu"') == 50
     change = ContractChange.objects.order_by("pk").last()
-    with django_assert_max_num_queries(4):  # session, user, the partner's customers, the row
+    with django_assert_max_num_queries(5):  # session, user, the partner's customers, the row, its history
         menu = client.get(reverse("renewals:change_menu", args=[change.pk]), headers={"HX-Request": "true"})
     assert menu.status_code == 200
     assert menu.text.lstrip().startswith('<div class="row-menu-body">')
