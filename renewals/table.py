@@ -19,6 +19,7 @@ from django.utils.translation import gettext, ngettext
 from crm.formats import Formats
 from crm.links import object_url, object_urls
 from crm.models import person_name
+from renewals import columns as cols
 from renewals import queries
 from renewals.models import CommunicationOwner, ContractChange, ContractChangeLog
 
@@ -66,7 +67,9 @@ class Table:
         self.fmt = Formats()
         self.keys = {column.key for column in shown}
         # The registry's columns, shown as in every table (`ContactField.shown`): last, in the table's order.
-        self.fields = [column.field for column in shown if column.contact_field]
+        self.fields = [(column.field, str(column.label)) for column in shown if column.contact_field]
+        # Each cell names its column: on a phone a row is a card and the header row is out of sight.
+        self.labels = {column.key: str(column.label) for column in cols.COLUMNS} | {"actions": gettext("Actions")}
         self.currency = settings.CRM_CURRENCY
         self.customer_url = object_urls("renewals:customer")
         change_menu = object_urls("renewals:change_menu")
@@ -143,7 +146,9 @@ class Table:
             row["billing_frequency"] = self.frequencies[change["billing_frequency"]]
         if "term" in keys:
             row["term"] = self.terms[change["term_months"]]
-        row["fields"] = [{"text": field.shown(change, fmt, self.currency), "num": field.numeric} for field in self.fields]
+        row["fields"] = [{"text": field.shown(change, fmt, self.currency), "num": field.numeric, "label": label}
+                         for field, label in self.fields]
+        row["labels"] = self.labels
         return row
 
     def _note(self, text: str, who: str | None, when: datetime.datetime | None) -> str:

@@ -186,6 +186,11 @@ def test_partner_dashboard_every_optional_column(client, world, language):
         grouped("1,234.50", language),
         grouped("2,000.25", language),
     ]
+    # Each cell names its column as the header does (a phone shows a row as a card, its header out of sight).
+    headers = [h.strip() for h in re.findall(r'<th scope="col"[^>]*>\s*(?:<a [^>]*>)?([^<]*)', html)]
+    body = html[html.index("<tbody>"):]
+    assert re.findall(r'<td[^>]* data-label="([^"]*)"', body[:body.index("</tr>")]) == headers
+    assert len(headers) == 16
     # The row's menu, read when it opens: its dropdown and its translated question, escaped.
     menu = get(client, world["partner"], f"/renewals/changes/{change.pk}/menu/?layout=dashboard", language,
                HTTP_HX_REQUEST="true")
@@ -218,7 +223,7 @@ def test_a_registry_column_reads_the_same_in_the_smart_list_and_the_dashboard(cl
     [row] = rows(dashboard)
     assert row[-4:-1] == expected  # before the row's actions
     assert re.search(r'<th scope="col" class="num"[^>]*>\s*<a [^>]*>Score</a>', dashboard)
-    assert f'<td class="num">{expected[2]}</td>' in dashboard
+    assert f'<td data-label="Score" class="num">{expected[2]}</td>' in dashboard  # named, for a phone's card
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -231,7 +236,7 @@ def test_an_action_answers_the_row_from_the_same_template(client, world, languag
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith(f'<tr id="change-{change.pk}"')
-    assert f'<td>{TEXT[language]["partner"]}</td>' in html
+    assert re.search(f'<td data-label="[^"]+">{TEXT[language]["partner"]}</td>', html)
     assert f'<a href="/renewals/customers/{world["customer"].pk}/">Acme {ESCAPED}</a>' in html
 
 

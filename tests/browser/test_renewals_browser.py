@@ -296,3 +296,43 @@ def test_a_recorded_agreement_is_undone_and_both_are_in_the_rows_history(page, l
     expect(history.nth(1)).to_contain_text("Customer agreed")
     expect(history.nth(1)).to_contain_text(str(partner))
     assert _axe_and_fit(page, "history") == []
+
+
+def _inside(page, locator) -> bool:
+    box = locator.bounding_box()
+    width = page.evaluate("window.innerWidth")
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+def test_on_a_phone_each_row_is_a_card_with_its_essentials_on_screen(page, log_in, partner, rep, subscriptions_on):
+    today = dates.today()
+    partner_org = PartnerOrganisationFactory(users=[partner])
+    helix = make_customer("Helix Laboratories International", rep, partner_org, people=("Giulia Esposito",))
+    Period.objects.create(contact=helix.contact, mrr=Decimal("1234.50"), start_date=today - datetime.timedelta(days=100))
+    change = ContractChangeFactory(customer=helix, start_date=today + datetime.timedelta(days=42), type="tier_upgrade")
+    ContractChangeFactory(customer=helix, start_date=today + datetime.timedelta(days=90))
+    # Every optional column: the widest row there is.
+    ColumnPreference.objects.create(user=partner, columns=[
+        "primary_contact", "website", "account_id", "start_date", "max_contacts", "email_limit",
+        "billing_frequency", "term", "current_mrr", "upcoming_mrr"])
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in(partner)
+    row = page.locator(f"#change-{change.pk}")
+    essentials = {
+        "customer": row.get_by_role("link", name="Helix Laboratories International"),
+        "status": row.locator(".badge"),
+        "deadline": row.locator("td.deadline-passed"),
+        "mrr": row.get_by_text("1,234.50"),
+        "actions": row.locator("summary"),
+    }
+    for name, locator in essentials.items():
+        expect(locator).to_be_visible()
+        assert _inside(page, locator), f"{name} is off-screen at 390 px"
+    # Each value is named in the card: its column's label beside it.
+    assert row.locator("td.deadline-passed").evaluate("td => getComputedStyle(td, '::before').content") == '"Renewal deadline"'
+    assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    # The menu opened in a card fits too.
+    row.locator("summary").click()
+    expect(row.get_by_label("Communication owner")).to_be_focused()
+    assert _inside(page, row.get_by_role("button", name="Save owner"))
+    assert _axe_and_fit(page, "phone-cards") == []

@@ -22,7 +22,7 @@ def test_set_primary_contact(client_as, partner, change):
     assert response.text.lstrip().startswith(f'<tr id="change-{change.pk}"')
     assert f'<option value="{giulia.pk}" selected>Giulia Esposito</option>' in response.text
     # The message is in the contact's cell; focus stays on the dropdown the person used (htmx keeps it by id).
-    cell = response.text[response.text.index('<td class="primary-contact">'):]
+    cell = response.text[response.text.index('<td class="primary-contact"'):]
     cell = cell[:cell.index("</td>")]
     assert '<p class="row-message" role="status">Primary customer contact saved.</p>' in cell
     assert f'<select id="primary-{change.pk}" name="primary_contact"' in cell
@@ -37,7 +37,7 @@ def test_set_primary_contact(client_as, partner, change):
 def test_set_communication_owner_overrides_the_partner_default(client_as, partner, change):
     response = post(client_as(partner), "renewals:change_communication_owner", change, owner="partner")
     assert response.status_code == 200
-    assert "<td>Partner</td>" in response.text and "Communication owner saved." in response.text
+    assert '<td data-label="Communication owner">Partner</td>' in response.text and "Communication owner saved." in response.text
     change.refresh_from_db()
     assert change.communication_owner == "partner"
     assert ContractChangeLog.objects.get(change=change).by == partner
@@ -47,7 +47,7 @@ def test_communication_owner_follows_the_partner_default(client_as, partner, par
     partner_org.default_communication_owner = "partner"
     partner_org.save()
     page = client_as(partner).get(reverse("renewals:dashboard")).text
-    assert "<td>Partner</td>" in page
+    assert '<td data-label="Communication owner">Partner</td>' in page
     menu = client_as(partner).get(reverse("renewals:change_menu", args=[change.pk]), headers=HTMX).text
     assert '<option value="partner" selected>' in menu
 
@@ -214,7 +214,7 @@ def test_a_stale_save_reopens_the_menu_at_the_current_version(client_as, partner
 
 def _cell(html, change):
     row = html[html.index(f'<tr id="change-{change.pk}"'):]
-    cell = row[row.index('<td class="primary-contact">'):]
+    cell = row[row.index('<td class="primary-contact"'):]
     return cell[:cell.index("</td>")]
 
 

@@ -75,7 +75,7 @@ def test_passed_deadlines_say_so_in_words(client_as, partner, customer, frozen_t
     ContractChangeFactory(customer=customer, start_date=days(45))  # deadline today
     ContractChangeFactory(customer=customer, start_date=days(46))  # deadline tomorrow
     page = client_as(partner).get(reverse("renewals:dashboard")).text
-    cells = re.findall(r'<td( class="deadline-passed")?><time datetime="([0-9-]+)">.*?</td>', page, re.DOTALL)
+    cells = re.findall(r'<td data-label="Renewal deadline"( class="deadline-passed")?><time datetime="([0-9-]+)">.*?</td>', page, re.DOTALL)
     assert [(bool(marked), iso) for marked, iso in cells] == [
         (True, days(-3).isoformat()), (True, days(-1).isoformat()), (True, days(0).isoformat()), (False, days(1).isoformat()),
     ]
@@ -90,7 +90,7 @@ def test_a_passed_deadline_is_pointed_out_only_on_what_still_needs_action(client
     ContractChangeFactory(customer=customer, start_date=days(42), type=upgrade, cancellation_requested_at=timezone.now())
     ContractChangeFactory(customer=customer, start_date=days(43), type=upgrade)  # pending: deadline 2 days ago
     page = client_as(partner).get(reverse("renewals:dashboard")).text
-    assert re.findall(r'<td( class="deadline-passed")?><time datetime="[0-9-]+">', page) == ["", "", "", ' class="deadline-passed"']
+    assert re.findall(r'<td data-label="Renewal deadline"( class="deadline-passed")?><time datetime="[0-9-]+">', page) == ["", "", "", ' class="deadline-passed"']
     assert page.count('class="deadline-note"') == 1 and "Passed 2 days ago" in page
 
 
