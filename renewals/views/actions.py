@@ -131,7 +131,7 @@ def change_cancellation(request: HtmxHttpRequest, pk: int):
         undo="cancellation_requested")
 
 
-TAKEN_BACK = {"agreed": _lazy("Customer agreement taken back."), "cancellation_requested": _lazy("Cancellation request taken back.")}
+TAKEN_BACK_MESSAGES = {"agreed": _lazy("Customer agreement taken back."), "cancellation_requested": _lazy("Cancellation request taken back.")}
 
 
 @require_POST
@@ -140,6 +140,6 @@ def change_take_back(request: HtmxHttpRequest, pk: int):
     """"Undo" of a fact recorded by mistake: the status is as it was before, and the history says so."""
     change = _visible_change(request, pk)
     form = TakeBackForm(request.POST)
-    message = str(TAKEN_BACK[form.cleaned_data["fact"]]) if form.is_valid() else ""
+    message = str(TAKEN_BACK_MESSAGES[form.cleaned_data["fact"]]) if form.is_valid() else ""
     return _act(request, change, form, lambda data: services.contract_change_take_back(
         change=change, fact=data["fact"], version=data["version"], by=request.user), message)
