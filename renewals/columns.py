@@ -45,8 +45,8 @@ class Column:
 COLUMNS = [
     Column("customer", _("Customer"), "customer__contact__name", locked=True),
     Column("communication_owner", _("Communication owner"), "communication_owner_effective", locked=True),
-    # Optional, as in HubSpot, and shown until a user takes it off (DEFAULT_CHOSEN); it is set in the
-    # row's menu, not in the cell.
+    # Optional, as in HubSpot, and shown until a user takes it off (DEFAULT_CHOSEN); chosen in its cell
+    # (a dropdown saved on change), not in the row's menu.
     Column("primary_contact", _("Primary customer contact"), "primary_contact__name"),
     Column("type", _("Contract type"), "type", locked=True),
     Column("status", _("Status"), "status", locked=True),

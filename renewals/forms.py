@@ -81,6 +81,13 @@ class PrimaryContactForm(ActionForm):
         self.fields["primary_contact"].queryset = queries.customer_people(change.customer, user)
 
 
+class TakeBackForm(ActionForm):
+    """"Undo" of a fact recorded by mistake: which one."""
+
+    fact = forms.ChoiceField(choices=[("agreed", _("Customer agreed")), ("cancellation_requested", _("Cancellation requested"))],
+                             widget=forms.HiddenInput)
+
+
 class CommunicationOwnerForm(ActionForm):
     owner = forms.ChoiceField(label=_("Communication owner"), choices=CommunicationOwner.choices)
 

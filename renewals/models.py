@@ -346,6 +346,9 @@ class ContractChangeLog(models.Model):
         COMMUNICATION_OWNER = "communication_owner", _("Communication owner set")
         AGREED = "agreed", _("Customer agreed")
         CANCELLATION_REQUESTED = "cancellation_requested", _("Cancellation requested")
+        # A fact recorded by mistake, taken back: the status is derived again as it was before.
+        AGREEMENT_TAKEN_BACK = "agreement_taken_back", _("Customer agreement taken back")
+        CANCELLATION_TAKEN_BACK = "cancellation_taken_back", _("Cancellation request taken back")
         EDITED = "edited", _("Edited")
 
     change = models.ForeignKey(ContractChange, on_delete=models.CASCADE, related_name="log")

@@ -4,10 +4,10 @@ import datetime
 
 from django.db.models import F, Q, QuerySet
 
-from crm.models import Contact
+from crm.models import Contact, person_name
 from renewals import columns as cols
 from renewals import conf
-from renewals.models import Association, ContractChange, CustomerAccount, PartnerOrganisation
+from renewals.models import Association, ContractChange, ContractChangeLog, CustomerAccount, PartnerOrganisation
 
 # The columns of a customer's own table (customer page and contact-page panel).
 CUSTOMER_COLUMNS = [cols.BY_KEY[key] for key in ("type", "start_date", "deadline", "status", "communication_owner", "primary_contact")]
@@ -73,3 +73,10 @@ def running_association(customer: CustomerAccount, user) -> Association | None:
     return associations.first()
 
 
+
+
+def change_history(change_id: int, *, limit: int = 20) -> QuerySet:
+    """The latest of a contract change's history, newest first: what was done, by whom, when. The
+    change itself must have been read through its gate; a log row names no contact."""
+    entries = ContractChangeLog.objects.filter(change_id=change_id).order_by("-at", "-pk")
+    return entries.values("action", "at", by_name=person_name("by__"))[:limit]

@@ -168,6 +168,29 @@ def _record_once(change, version: int, by, fact: str, action) -> ContractChange:
     return row
 
 
+# The facts a partner or vendor staff record on a contract change, and how taking each back is logged.
+TAKEN_BACK = {
+    "agreed": ContractChangeLog.Action.AGREEMENT_TAKEN_BACK,
+    "cancellation_requested": ContractChangeLog.Action.CANCELLATION_TAKEN_BACK,
+}
+
+
+def contract_change_take_back(*, change, fact: str, version: int, by) -> ContractChange:
+    """Take back `fact` ("agreed" or "cancellation_requested"), recorded by mistake, if nobody saved
+    `change` since `version` was read (else Conflict): the status is derived as it was before it, the
+    history keeps both (who had recorded it, in the log row), and the partner's users hear of the status."""
+    with transaction.atomic():
+        row = _lock(change, version)
+        if getattr(row, f"{fact}_at") is not None:
+            recorder = getattr(row, f"{fact}_by")
+            setattr(row, f"{fact}_at", None)
+            setattr(row, f"{fact}_by", None)
+            _save(row, f"{fact}_at", f"{fact}_by")
+            _log(row, TAKEN_BACK[fact], by, old=recorder or "")
+            notices.announce_status(row, today=dates.today())
+    return row
+
+
 def association_end(*, association: Association, by) -> Association:
     """End the association (kept as a row); its pending notices will not be sent."""
     with transaction.atomic():

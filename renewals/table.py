@@ -4,20 +4,24 @@ A row is read as a dict (`values_for`) holding only what the shown columns print
 instances, no `get_FOO_display`. `Table` builds what every row of one table shares, once: the
 language's formats and choice labels, and each URL's text around the pk (`crm.links.object_urls`).
 The row's markup is `renewals/_changes_table.html`; its menu's forms are read when the menu opens
-(`renewals.views.actions.change_menu`), so only a menu's row carries the URLs they post to.
+(`renewals.views.actions.change_menu`), so only a menu's row carries the URLs they post to. The
+primary customer contact is chosen in its own cell: while that column is shown, every row carries
+its customer's people, read for the whole page in one query (`change_rows`).
 """
 
 import datetime
+from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext, ngettext
 
 from crm.formats import Formats
 from crm.links import object_url, object_urls
 from crm.models import person_name
+from renewals import columns as cols
 from renewals import queries
-from renewals.models import CommunicationOwner, ContractChange
+from renewals.models import CommunicationOwner, ContractChange, ContractChangeLog
 
 # What every row reads: the locked columns (customer, communication owner, type, status with who
 # recorded an agreement or a cancellation, deadline), and what the row's menu and label name.
@@ -63,11 +67,15 @@ class Table:
         self.fmt = Formats()
         self.keys = {column.key for column in shown}
         # The registry's columns, shown as in every table (`ContactField.shown`): last, in the table's order.
-        self.fields = [column.field for column in shown if column.contact_field]
+        self.fields = [(column.field, str(column.label)) for column in shown if column.contact_field]
+        # Each cell names its column: on a phone a row is a card and the header row is out of sight.
+        self.labels = {column.key: str(column.label) for column in cols.COLUMNS} | {"actions": gettext("Actions")}
         self.currency = settings.CRM_CURRENCY
         self.customer_url = object_urls("renewals:customer")
         change_menu = object_urls("renewals:change_menu")
         self.menu_url = lambda pk: f"{change_menu(pk)}?layout={layout}"
+        self.primary_url = object_urls("renewals:change_primary_contact")
+        self.primary_label = gettext("Primary customer contact for %(name)s")
         # The texts a row fills in, translated once (a {% blocktranslate %} a row was most of the table).
         self.menu_label = gettext("Actions for %(name)s")
         self.someone = gettext("someone")
@@ -80,8 +88,8 @@ class Table:
         self.frequencies = _labels(ContractChange._meta.get_field("billing_frequency").choices)
         self.terms = _labels(ContractChange.Term.choices)
 
-    def row(self, change: dict, people: dict[int, str]) -> dict:
-        """The cells' values of one change; `people`: the names of the primary contacts the viewer may see."""
+    def row(self, change: dict, people: "PagePeople") -> dict:
+        """The cells' values of one change; `people`: the page's people the viewer may see."""
         fmt, keys, today = self.fmt, self.keys, self.today
         deadline = change["deadline"]
         # A deadline come or passed is pointed out only on what still needs action.
@@ -113,7 +121,16 @@ class Table:
             "deadline_note": self._days_past(days_past),
         }
         if "primary_contact" in keys:
-            row["primary_contact"] = people.get(change["primary_contact_id"])
+            # The cell's dropdown saves on change, at the version the row was read at.
+            primary_id = change["primary_contact_id"]
+            row.update(
+                primary_contact=people.names.get(primary_id),
+                primary_contact_id=primary_id,
+                choices=people.choices(change["customer__contact_id"], primary_id),
+                version=change["version"],
+                primary_url=self.primary_url(change["id"]),
+                primary_label=self.primary_label % {"name": change["name"]},
+            )
         if "website" in keys:
             row["website"] = change["customer__website"]
         if "account_id" in keys:
@@ -129,8 +146,9 @@ class Table:
             row["billing_frequency"] = self.frequencies[change["billing_frequency"]]
         if "term" in keys:
             row["term"] = self.terms[change["term_months"]]
-        row["fields"] = [{"text": field.shown(change, fmt, self.currency), "num": field.numeric, "date": field.dated}
-                         for field in self.fields]
+        row["fields"] = [{"text": field.shown(change, fmt, self.currency), "num": field.numeric, "date": field.dated,
+                          "label": label} for field, label in self.fields]
+        row["labels"] = self.labels
         return row
 
     def _note(self, text: str, who: str | None, when: datetime.datetime | None) -> str:
@@ -146,7 +164,7 @@ class Table:
             return self.today_note
         return ngettext("Passed %(days)s day ago", "Passed %(days)s days ago", days) % {"days": days}
 
-    def menu_row(self, change: dict, people: dict[int, str]) -> dict:
+    def menu_row(self, change: dict, people: "PagePeople") -> dict:
         """A row with what its menu's forms need: the URLs they post to, the version and choices
         they were read at, and the question before a cancellation."""
         row = self.row(change, people)
@@ -155,28 +173,66 @@ class Table:
             version=change["version"],
             organisation_id=change["customer__contact_id"],
             owner=change["communication_owner_effective"],
-            primary_contact_id=change["primary_contact_id"],
             owner_url=object_url("renewals:change_communication_owner", pk),
-            primary_url=object_url("renewals:change_primary_contact", pk),
             agreed_url=object_url("renewals:change_agreed", pk),
             cancellation_url=object_url("renewals:change_cancellation", pk),
-            # Neither can be taken back from the dashboard: each is asked before it is recorded.
+            take_back_url=object_url("renewals:change_take_back", pk),
+            # Each is asked before it is recorded, and can be taken back ("Undo", in the history).
             confirm_agreement=gettext("Record that %(name)s agreed to this change?") % {"name": row["name"]},
             confirm_cancellation=gettext("Record that %(name)s requested cancellation?") % {"name": row["name"]},
         )
         return row
 
 
+class PagePeople:
+    """The people of a page's customers that the viewer may see, read in one query through the
+    people gate: each row's choices of primary contact, and the primary contacts' names (one who
+    has since left the customer is still named, and offered as the current choice)."""
+
+    def __init__(self, changes: list[dict], user):
+        self.names: dict[int, str] = {}
+        self._by_organisation: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        organisations = {change["customer__contact_id"] for change in changes}
+        primary = {change["primary_contact_id"] for change in changes} - {None}
+        if not organisations:
+            return
+        people = queries.people_visible_to(user).filter(Q(organisation_id__in=organisations) | Q(pk__in=primary))
+        for pk, name, organisation_id in people.order_by("name", "pk").values_list("pk", "name", "organisation_id"):
+            self.names[pk] = name
+            if organisation_id in organisations:
+                self._by_organisation[organisation_id].append((pk, name))
+
+    def choices(self, organisation_id: int, current: int | None) -> list[tuple[int, str]]:
+        choices = self._by_organisation.get(organisation_id, [])
+        if current in self.names and all(pk != current for pk, _name in choices):
+            return [(current, self.names[current]), *choices]
+        return choices
+
+
+NOBODY = PagePeople([], None)
+
+
 def change_rows(changes, *, today: datetime.date, shown, user, layout: str, menu: bool = False) -> list[dict]:
-    """The rows of `changes` (dicts from `values_for`). The primary contacts' names are read in one
-    query through the people gate, `user`'s, and only while that column is shown: a person the
-    viewer may not see is "not set" to them."""
+    """The rows of `changes` (dicts from `values_for`). The customers' people are read in one
+    query through the people gate, `user`'s, and only while the primary contact's column is shown:
+    a person the viewer may not see is neither offered nor named ("not set" to them)."""
     changes = list(changes)
     table = Table(today=today, shown=shown, layout=layout)
-    people = {}
-    if "primary_contact" in table.keys:
-        ids = {change["primary_contact_id"] for change in changes} - {None}
-        if ids:
-            people = dict(queries.people_visible_to(user).filter(pk__in=ids).values_list("pk", "name"))
+    people = PagePeople(changes, user) if "primary_contact" in table.keys else NOBODY
     make = table.menu_row if menu else table.row
     return [make(change, people) for change in changes]
+
+
+def history_rows(entries) -> list[dict]:
+    """A contract change's history (`queries.change_history`) as the menu lists it."""
+    fmt = Formats()
+    actions = _labels(ContractChangeLog.Action.choices)
+    return [
+        {
+            "what": actions[entry["action"]],
+            "who": entry["by_name"] or "",
+            "when": fmt.format_date(entry["at"], None, fmt.short_datetime_format),
+            "when_iso": entry["at"].isoformat(),
+        }
+        for entry in entries
+    ]

@@ -14,4 +14,5 @@ urlpatterns = [
     path("changes/<int:pk>/communication-owner/", actions.change_communication_owner, name="change_communication_owner"),
     path("changes/<int:pk>/agreed/", actions.change_agreed, name="change_agreed"),
     path("changes/<int:pk>/cancellation/", actions.change_cancellation, name="change_cancellation"),
+    path("changes/<int:pk>/take-back/", actions.change_take_back, name="change_take_back"),
 ]

@@ -59,6 +59,7 @@ ACTIONS = [
     ("renewals:change_communication_owner", {"owner": "partner"}),
     ("renewals:change_agreed", {}),
     ("renewals:change_cancellation", {}),
+    ("renewals:change_take_back", {"fact": "agreed"}),
 ]
 
 MATRIX = [

@@ -32,15 +32,15 @@ LANGUAGES = ["en", "it", "pt-br"]
 TEXT = {
     "en": {"organisation": "Organisation", "person": "Person", "up": "Up", "ending": "Ending", "renewal": "Renewal",
            "pending": "Pending", "monthly": "Monthly", "term": "12 months", "vendor": "Vendor", "partner": "Partner",
-           "actions_for": "Actions for {name}",
+           "actions_for": "Actions for {name}", "contact_for": "Primary customer contact for {name}",
            "select": "Select {name}", "select_row": "Select this contact"},
     "it": {"organisation": "Organizzazione", "person": "Persona", "up": "In aumento", "ending": "In scadenza", "renewal": "Rinnovo",
            "pending": "In attesa", "monthly": "Mensile", "term": "12 mesi", "vendor": "Fornitore", "partner": "Partner",
-           "actions_for": "Azioni per {name}",
+           "actions_for": "Azioni per {name}", "contact_for": "Contatto principale del cliente per {name}",
            "select": "Seleziona {name}", "select_row": "Seleziona questo contatto"},
     "pt-br": {"organisation": "Organização", "person": "Pessoa", "up": "Subindo", "ending": "Terminando", "renewal": "Renovação",
               "pending": "Pendente", "monthly": "Mensal", "term": "12 meses", "vendor": "Fornecedor", "partner": "Parceiro",
-              "actions_for": "Ações para {name}",
+              "actions_for": "Ações para {name}", "contact_for": "Contato principal do cliente para {name}",
               "select": "Selecionar {name}", "select_row": "Selecionar este contato"},
 }
 
@@ -169,7 +169,10 @@ def test_partner_dashboard_every_optional_column(client, world, language):
     text = TEXT[language]
     assert customer_cell == f'<a href="/renewals/customers/{customer.pk}/">Acme {ESCAPED}</a>'
     assert owner_cell == text["vendor"]
-    assert primary_cell == f"Zoë {ESCAPED}"
+    # The primary contact is a dropdown in its cell, its name and the label naming the customer escaped.
+    assert f'<option value="{person.pk}" selected>Zoë {ESCAPED}</option>' in primary_cell
+    assert f'action="/renewals/changes/{change.pk}/primary-contact/"' in primary_cell
+    assert f'aria-label="{text["contact_for"].format(name=f"Acme {ESCAPED}")}"' in primary_cell
     assert f'aria-label="{text["actions_for"].format(name=f"Acme {ESCAPED}")}"' in actions
     assert cells == [
         text["renewal"],
@@ -185,10 +188,14 @@ def test_partner_dashboard_every_optional_column(client, world, language):
         grouped("1,234.50", language),
         grouped("2,000.25", language),
     ]
-    # The row's menu, read when it opens: its dropdowns and its translated question, escaped.
+    # Each cell names its column as the header does (a phone shows a row as a card, its header out of sight).
+    headers = [h.strip() for h in re.findall(r'<th scope="col"[^>]*>\s*(?:<a [^>]*>)?([^<]*)', html)]
+    body = html[html.index("<tbody>"):]
+    assert re.findall(r'<td[^>]* data-label="([^"]*)"', body[:body.index("</tr>")]) == headers
+    assert len(headers) == 16
+    # The row's menu, read when it opens: its dropdown and its translated question, escaped.
     menu = get(client, world["partner"], f"/renewals/changes/{change.pk}/menu/?layout=dashboard", language,
                HTTP_HX_REQUEST="true")
-    assert f'<option value="{person.pk}" selected>Zoë {ESCAPED}</option>' in menu
     assert 'action="/renewals/changes/{pk}/communication-owner/"'.format(pk=change.pk) in menu
     confirms = re.findall(r'data-hx-confirm="([^"]*)"', menu)
     assert len(confirms) == 2  # "Customer agreed" and "Cancellation requested"
@@ -218,7 +225,7 @@ def test_a_registry_column_reads_the_same_in_the_smart_list_and_the_dashboard(cl
     [row] = rows(dashboard)
     assert row[-4:-1] == expected  # before the row's actions
     assert re.search(r'<th scope="col" class="num"[^>]*>\s*<a [^>]*>Score</a>', dashboard)
-    assert f'<td class="num">{expected[2]}</td>' in dashboard
+    assert f'<td data-label="Score" class="num">{expected[2]}</td>' in dashboard  # named, for a phone's card
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -231,7 +238,7 @@ def test_an_action_answers_the_row_from_the_same_template(client, world, languag
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith(f'<tr id="change-{change.pk}"')
-    assert f'<td>{TEXT[language]["partner"]}</td>' in html
+    assert re.search(f'<td data-label="[^"]+">{TEXT[language]["partner"]}</td>', html)
     assert f'<a href="/renewals/customers/{world["customer"].pk}/">Acme {ESCAPED}</a>' in html
 
 

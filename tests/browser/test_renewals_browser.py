@@ -76,14 +76,13 @@ def test_partner_searches_configures_columns_sets_contact_and_ends_association(
     expect(page).to_have_url(re.compile(r"q=helix"))
     assert "current_mrr" in ColumnPreference.objects.get(user=partner).columns
 
-    # Set the primary customer contact in the row's menu.
+    # Set the primary customer contact in its column: choosing saves it.
     row = page.locator(f"#change-{change.pk}")
-    row.locator("summary").click()
-    row.get_by_label("Primary customer contact").select_option(label="Giulia Esposito")
+    contact = row.get_by_label("Primary customer contact for Helix Labs")
     with page.expect_response(re.compile(r"/primary-contact/$")):
-        row.get_by_role("button", name="Save contact").click()
-    expect(row.get_by_role("cell", name="Giulia Esposito")).to_be_visible()
-    expect(row.get_by_text("Primary customer contact saved.")).to_be_focused()
+        contact.select_option(label="Giulia Esposito")
+    expect(row.get_by_text("Primary customer contact saved.")).to_be_visible()
+    expect(contact.locator("option:checked")).to_have_text("Giulia Esposito")
     change.refresh_from_db()
     assert change.primary_contact.name == "Giulia Esposito"
 
@@ -205,7 +204,135 @@ def test_keyboard_sorts_and_configures_columns_without_losing_focus(page, log_in
     expect(page).to_have_url(re.compile(r"sort=customer"))
     # Taking the optional primary contact off works the same way.
     page.get_by_text("Configure columns").click()
-    page.get_by_label("Primary customer contact").uncheck()
+    page.get_by_role("checkbox", name="Primary customer contact").uncheck()
     page.get_by_role("button", name="Save columns").click()
     expect(page.get_by_role("columnheader", name="Primary customer contact")).to_have_count(0)
     expect(page.get_by_text("Columns saved.")).to_be_focused()
+
+
+def test_the_contact_dropdown_saves_where_the_keyboard_stops_and_keeps_focus(page, log_in, partner, rep):
+    partner_org = PartnerOrganisationFactory(users=[partner])
+    helix = make_customer("Helix Labs", rep, partner_org, people=("Ada First", "Ben Second", "Cleo Third"))
+    change = ContractChangeFactory(customer=helix, start_date=dates.today() + datetime.timedelta(days=60))
+    log_in(partner)
+    row = page.locator(f"#change-{change.pk}")
+    # No button beside it with JavaScript on: a change saves.
+    expect(row.get_by_role("button", name="Save contact")).to_have_count(0)
+    posts = _posts(page)
+    contact = row.get_by_label("Primary customer contact for Helix Labs")
+    contact.focus()
+    # Arrowing through the names saves only the one the person stops on, once.
+    with page.expect_response(re.compile(r"/primary-contact/$")):
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")
+    expect(row.get_by_text("Primary customer contact saved.")).to_be_visible()
+    expect(contact).to_be_focused()  # the row came back; focus stayed on the dropdown
+    page.wait_for_timeout(800)
+    assert len(posts) == 1
+    change.refresh_from_db()
+    assert change.primary_contact.name == "Ben Second" and change.version == 2
+    assert _axe_and_fit(page, "contact-saved") == []
+
+    # Someone else saves meanwhile: the next choice is refused in the cell, which shows what is saved now.
+    ContractChange.objects.filter(pk=change.pk).update(primary_contact=helix.people().get(name="Ada First"), version=3)
+    contact.focus()
+    with page.expect_response(re.compile(r"/primary-contact/$")):
+        page.keyboard.press("ArrowDown")
+    alert = row.get_by_role("alert")
+    expect(alert).to_contain_text("Someone else changed this contract change")
+    expect(alert).to_be_focused()
+    expect(contact.locator("option:checked")).to_have_text("Ada First")
+    change.refresh_from_db()
+    assert change.primary_contact.name == "Ada First"
+
+
+def test_without_javascript_the_contact_dropdown_has_a_save_button(browser, live_server, partner, rep):
+    partner_org = PartnerOrganisationFactory(users=[partner])
+    change = ContractChangeFactory(customer=make_customer("Helix Labs", rep, partner_org, people=("Ada First",)),
+                                   start_date=dates.today() + datetime.timedelta(days=60))
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(partner.username)
+        page.get_by_label("Password").fill("pw")
+        page.get_by_role("button", name="Log in").click()
+        row = page.locator(f"#change-{change.pk}")
+        row.get_by_label("Primary customer contact for Helix Labs").select_option(label="Ada First")
+        row.get_by_role("button", name="Save contact").click()
+        expect(page).to_have_url(re.compile(r"/renewals/$"))
+        change.refresh_from_db()
+        assert change.primary_contact.name == "Ada First"
+    finally:
+        context.close()
+
+
+def test_a_recorded_agreement_is_undone_and_both_are_in_the_rows_history(page, log_in, partner, rep):
+    partner_org = PartnerOrganisationFactory(users=[partner])
+    change = ContractChangeFactory(customer=make_customer("Helix Labs", rep, partner_org),
+                                   start_date=dates.today() + datetime.timedelta(days=60))
+    log_in(partner)
+    row = page.locator(f"#change-{change.pk}")
+    row.locator("summary").click()
+    page.once("dialog", lambda dialog: dialog.accept())  # asked first
+    with page.expect_response(re.compile(r"/agreed/$")):
+        row.get_by_role("button", name="Customer agreed").click()
+    expect(row.get_by_text("Customer agreement recorded.")).to_be_focused()
+    expect(row.locator(".badge")).to_have_text("Renewed")
+    # Recorded by mistake: "Undo", right there, brings the status back.
+    page.keyboard.press("Tab")
+    expect(row.get_by_role("button", name="Undo")).to_be_focused()
+    with page.expect_response(re.compile(r"/take-back/$")):
+        page.keyboard.press("Enter")
+    expect(row.get_by_text("Customer agreement taken back.")).to_be_focused()
+    expect(row.locator(".badge")).to_have_text("Pending")
+    change.refresh_from_db()
+    assert change.agreed_at is None and change.version == 3
+    # The row's menu tells both, newest first, with who.
+    row.locator("summary").click()
+    history = row.get_by_role("list", name="History").locator("li")
+    expect(history).to_have_count(2)
+    expect(history.nth(0)).to_contain_text("Customer agreement taken back")
+    expect(history.nth(1)).to_contain_text("Customer agreed")
+    expect(history.nth(1)).to_contain_text(str(partner))
+    assert _axe_and_fit(page, "history") == []
+
+
+def _inside(page, locator) -> bool:
+    box = locator.bounding_box()
+    width = page.evaluate("window.innerWidth")
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+def test_on_a_phone_each_row_is_a_card_with_its_essentials_on_screen(page, log_in, partner, rep, subscriptions_on):
+    today = dates.today()
+    partner_org = PartnerOrganisationFactory(users=[partner])
+    helix = make_customer("Helix Laboratories International", rep, partner_org, people=("Giulia Esposito",))
+    Period.objects.create(contact=helix.contact, mrr=Decimal("1234.50"), start_date=today - datetime.timedelta(days=100))
+    change = ContractChangeFactory(customer=helix, start_date=today + datetime.timedelta(days=42), type="tier_upgrade")
+    ContractChangeFactory(customer=helix, start_date=today + datetime.timedelta(days=90))
+    # Every optional column: the widest row there is.
+    ColumnPreference.objects.create(user=partner, columns=[
+        "primary_contact", "website", "account_id", "start_date", "max_contacts", "email_limit",
+        "billing_frequency", "term", "current_mrr", "upcoming_mrr"])
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in(partner)
+    row = page.locator(f"#change-{change.pk}")
+    essentials = {
+        "customer": row.get_by_role("link", name="Helix Laboratories International"),
+        "status": row.locator(".badge"),
+        "deadline": row.locator("td.deadline-passed"),
+        "mrr": row.get_by_text("1,234.50"),
+        "actions": row.locator("summary"),
+    }
+    for name, locator in essentials.items():
+        expect(locator).to_be_visible()
+        assert _inside(page, locator), f"{name} is off-screen at 390 px"
+    # Each value is named in the card: its column's label beside it.
+    assert row.locator("td.deadline-passed").evaluate("td => getComputedStyle(td, '::before').content") == '"Renewal deadline"'
+    assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    # The menu opened in a card fits too.
+    row.locator("summary").click()
+    expect(row.get_by_label("Communication owner")).to_be_focused()
+    assert _inside(page, row.get_by_role("button", name="Save owner"))
+    assert _axe_and_fit(page, "phone-cards") == []

@@ -92,6 +92,7 @@ VERSIONED_FORM_URLS = {
     "renewals.forms.ActionForm": ["renewals:change_agreed", "renewals:change_cancellation"],
     "renewals.forms.CommunicationOwnerForm": ["renewals:change_communication_owner"],
     "renewals.forms.PrimaryContactForm": ["renewals:change_primary_contact"],
+    "renewals.forms.TakeBackForm": ["renewals:change_take_back"],
     "renewals.forms.ColumnsForm": ["renewals:columns"],
     "renewals.forms.PartnerDefaultsForm": ["renewals:settings"],
     "smartlists.forms.ColumnsForm": ["smartlists:columns"],

@@ -156,6 +156,13 @@ def a_renewal(cast):
     return ContractChangeFactory(customer=customer)
 
 
+def a_renewal_agreed(cast):
+    """A renewal whose agreement was recorded: its menu offers to take it back."""
+    change = a_renewal(cast)
+    ContractChange.objects.filter(pk=change.pk).update(agreed_at="2026-11-20T09:00:00Z", agreed_by=cast["partner"])
+    return change
+
+
 def username(user):
     return user.username if user is not None else None
 
@@ -171,6 +178,16 @@ def in_row_menu(change):
 
 def renewal_action(role, name, change) -> Writer:
     return Writer(role, f"renewals:{name}", url(f"renewals:{name}"), change, page_url=in_row_menu, htmx=True)
+
+
+def in_contact_cell(change):
+    """The primary customer contact is chosen in its row's cell, on the customer page as on the dashboard."""
+    return reverse("renewals:customer", args=[change.customer_id])
+
+
+def primary_contact(role, change) -> Writer:
+    return Writer(role, "renewals:change_primary_contact", url("renewals:change_primary_contact"), change,
+                  page_url=in_contact_cell, htmx=True)
 
 
 def columns_of(user):
@@ -264,8 +281,8 @@ EDIT_FORMS = [
     ),
     TwoWriters(
         "primary customer contact", a_renewal,
-        renewal_action("rep", "change_primary_contact", lambda obj, data: {**data, "primary_contact": person(obj, 0).pk}),
-        renewal_action("partner", "change_primary_contact", lambda obj, data: {**data, "primary_contact": person(obj, 1).pk}),
+        primary_contact("rep", lambda obj, data: {**data, "primary_contact": person(obj, 0).pk}),
+        primary_contact("partner", lambda obj, data: {**data, "primary_contact": person(obj, 1).pk}),
         422, STALE_CHANGE, lambda obj: f'<option value="{person(obj, 0).pk}" selected>',
         lambda obj: (fresh(obj).primary_contact_id, fresh(obj).version), lambda obj: (person(obj, 0).pk, 2),
     ),
@@ -297,6 +314,14 @@ EDIT_FORMS = [
         Writer("partner", "renewals:settings", lambda obj: reverse("renewals:settings"), setting(default_communication_owner="vendor")),
         409, STALE_PARTNER_DEFAULTS, lambda obj: '<option value="partner" selected>',
         lambda obj: (fresh(obj).default_communication_owner, fresh(obj).version), lambda obj: ("partner", 2),
+    ),
+    TwoWriters(
+        "customer agreed, taken back", a_renewal_agreed,
+        renewal_action("rep", "change_communication_owner", setting(owner="partner")),
+        renewal_action("partner", "change_take_back", setting()),
+        422, STALE_CHANGE, lambda obj: '<option value="partner" selected>',
+        lambda obj: (fresh(obj).agreed_at is not None, fresh(obj).communication_owner, fresh(obj).version),
+        lambda obj: (True, "partner", 2),
     ),
     # the Django admin's change forms ---------------------------------------------------------
     TwoWriters(

@@ -42,7 +42,7 @@ def test_contact_page_dropdown_leaves_them_out(client_as, rep, customer, change,
     assert "Sven Stranger" not in response.text and f'value="{stranger.pk}"' not in response.text
 
 
-def test_the_row_menu_leaves_them_out(client_as, rep, customer, change, stranger):
+def test_the_rows_dropdown_leaves_them_out(client_as, rep, customer, change, stranger):
     giulia = customer.people().get(name="Giulia Esposito")
     client = client_as(rep)
     response = client.post(
@@ -51,12 +51,12 @@ def test_the_row_menu_leaves_them_out(client_as, rep, customer, change, stranger
         headers=HTMX,
     )
     assert response.status_code == 200
-    assert "<td>Giulia Esposito</td>" in response.text
+    assert f'<option value="{giulia.pk}" selected>Giulia Esposito</option>' in response.text
+    assert "Sven Stranger" not in response.text and f'value="{stranger.pk}"' not in response.text
     for headers in (HTMX, {}):
-        menu = client.get(reverse("renewals:change_menu", args=[change.pk]), {"layout": "customer"}, headers=headers)
-        assert menu.status_code == 200
-        assert f'<option value="{giulia.pk}" selected>Giulia Esposito</option>' in menu.text
-        assert "Sven Stranger" not in menu.text and f'value="{stranger.pk}"' not in menu.text
+        page = client.get(reverse("renewals:customer", args=[customer.pk]), headers=headers)
+        assert f'<option value="{giulia.pk}" selected>Giulia Esposito</option>' in page.text
+        assert "Sven Stranger" not in page.text and f'value="{stranger.pk}"' not in page.text
 
 
 def test_a_primary_contact_the_viewer_may_not_see_is_not_named(client_as, partner, rep, change, stranger):
@@ -66,10 +66,11 @@ def test_a_primary_contact_the_viewer_may_not_see_is_not_named(client_as, partne
         {"version": change.version, "layout": "dashboard", "primary_contact": stranger.pk},
         headers=HTMX,
     )
-    assert response.status_code == 200 and "<td>Sven Stranger</td>" in response.text
+    assert response.status_code == 200 and f'<option value="{stranger.pk}" selected>Sven Stranger</option>' in response.text
     page = client_as(rep).get(reverse("renewals:customer", args=[change.customer_id])).text
     assert "Sven Stranger" not in page
-    assert 'class="muted">Not set</span>' in page
+    row = page[page.index(f'<tr id="change-{change.pk}"'):]
+    assert '<option value="">— not set —</option>' in row and " selected>" not in row[:row.index("</tr>")]
 
 
 def test_saving_them_as_primary_contact_is_refused(client_as, rep, change, stranger):
