@@ -43,6 +43,8 @@ class SmartListQuerySet(models.QuerySet):
 class SmartList(models.Model):
     class Preset(models.TextChoices):
         ENDING_90 = "ending_90", _("Subscriptions ending in the next 90 days, not renewed")
+        # The list a figure of the pipeline report opens, its filters given by the figure's link.
+        PIPELINE = "pipeline", _("Contacts behind the pipeline's figures")
 
     name = models.CharField(_("name"), max_length=120, validators=[single_line])
     owner = models.ForeignKey(

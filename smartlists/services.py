@@ -30,6 +30,10 @@ ENDING_90_COLUMNS = [
     "name", "owner_name", "current_mrr", "current_currency", "current_end", "upcoming_mrr", "upcoming_direction",
 ]
 
+PIPELINE_COLUMNS = [
+    "name", "owner_name", "current_mrr", "current_end", "upcoming_mrr", "upcoming_start", "upcoming_direction",
+]
+
 
 def smartlist_create(
     *, owner, name: str, shared: bool, token: uuid.UUID | None = None, columns=None, query: str = "", sort: str = "name"
@@ -114,6 +118,23 @@ def smartlist_ready_made(*, owner) -> SmartList:
                 "columns": ENDING_90_COLUMNS,
                 "query": "ends_within_days=90",
                 "sort": "current_end",
+            },
+        )
+    return smartlist
+
+
+def smartlist_pipeline(*, owner) -> SmartList:
+    """The owner's list of the contacts behind a pipeline figure, created the first time a figure
+    is opened; each figure's link gives its filters. Saved, it lists today's current MRR."""
+    with transaction.atomic():
+        smartlist, _ = SmartList.objects.get_or_create(
+            owner=owner,
+            preset=SmartList.Preset.PIPELINE,
+            defaults={
+                "name": gettext("Contacts behind the pipeline's figures"),
+                "columns": PIPELINE_COLUMNS,
+                "query": "pipeline=current",
+                "sort": "name",
             },
         )
     return smartlist

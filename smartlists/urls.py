@@ -7,6 +7,7 @@ urlpatterns = [
     path("", lists.index, name="index"),
     path("new/", lists.create, name="create"),
     path("ready-made/ending-soon/", lists.ready_made, name="ready_made"),
+    path("pipeline/", lists.pipeline, name="pipeline"),
     path("<int:pk>/", lists.detail, name="detail"),
     path("<int:pk>/edit/", lists.edit, name="edit"),
     path("<int:pk>/delete/", lists.delete, name="delete"),

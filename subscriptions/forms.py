@@ -8,7 +8,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from crm.billing import BillingFrequency
-from crm.dates import LATEST, DateField
+from crm.dates import EARLIEST, LATEST, DateField
 from crm.formats import Formats
 from crm.submissions import new_token, submission_field
 from crm.text import single_line
@@ -278,3 +278,10 @@ def initial_for_change(last: Period | None, today: datetime.date) -> dict:
     elif last.end_date is None:
         initial["end"] = PeriodForm.NEVER
     return initial
+
+
+class PipelineForm(forms.Form):
+    """The day the pipeline report is read as of: today unless another is chosen."""
+
+    as_of = DateField(label=_("As of"),
+                      widget=DateInput(attrs={"min": EARLIEST.isoformat(), "max": LATEST.isoformat()}))

@@ -154,7 +154,7 @@ FIGURES = (
 )
 
 
-def _figures(contacts, *, today: datetime.date, fresh: bool):
+def position_figures(contacts, *, today: datetime.date, fresh: bool):
     """`contacts` with a period, annotated with FIGURES, `upcoming_direction` and `had_earlier`."""
     with_periods = contacts.filter(subscription_summary__isnull=False) if fresh else contacts.filter(has_periods())
     return with_figures(with_periods, (*FIGURES, "upcoming_direction", "had_earlier"), today=today, fresh=fresh)
@@ -172,7 +172,7 @@ SUMS = ("current", "upcoming", "contacts")  # each group's current and upcoming 
 def grouped(contacts, *, today: datetime.date, fresh: bool):
     """`contacts` grouped by GROUP_KEYS, with their MRR summed and counted: one GROUP BY (a values
     queryset, which `pipeline_store` also writes straight into its table)."""
-    rows = _figures(contacts, today=today, fresh=fresh).annotate(
+    rows = position_figures(contacts, today=today, fresh=fresh).annotate(
         has_end=ExpressionWrapper(Q(current_end__isnull=False), output_field=BooleanField()),
         ending_days=Case(*(When(ends_within_q(days, today), then=Value(days)) for days in ENDING_WINDOWS)),
     )
@@ -194,14 +194,14 @@ def ending_first(contacts, *, today: datetime.date, fresh: bool):
     """`contacts` ending within the widest window, each with its `rank` among its owner's by end date
     (ties share one): the first ENDING_SHOWN of each owner hold the first of any set of owners."""
     ranked = Window(Rank(), partition_by=F("owner_id"), order_by=F("current_end").asc())
-    return (_figures(contacts, today=today, fresh=fresh).filter(ends_within_q(ENDING_WINDOWS[-1], today))
+    return (position_figures(contacts, today=today, fresh=fresh).filter(ends_within_q(ENDING_WINDOWS[-1], today))
             .annotate(rank=ranked).order_by().values("owner_id", "pk", "rank"))
 
 
 def ending_soon(contacts, *, today: datetime.date, fresh: bool, limit: int):
     """(contact id, name, owner id, Position) of the `limit` contacts whose subscription ends soonest."""
     rows = (
-        _figures(contacts, today=today, fresh=fresh)
+        position_figures(contacts, today=today, fresh=fresh)
         .filter(ends_within_q(ENDING_WINDOWS[-1], today))
         .order_by("current_end", "name", "pk")
         .values_list("pk", "name", "owner_id", *FIGURES, "upcoming_direction", "had_earlier")[:limit]
@@ -246,12 +246,15 @@ class Report:
         return max(self.ending_count - len(self.ending_soon), 0)
 
 
-def build_report(owner_ids: list[int] | None, owners, *, currency: str, today: datetime.date) -> Report:
+def build_report(owner_ids: list[int] | None, owners, *, currency: str, today: datetime.date,
+                 stored: bool = True) -> Report:
     """The pipeline of the contacts owned by `owner_ids` (None: everyone's), with a row for each
-    of `owners`; the totals count every owner's contacts, listed or not."""
+    of `owners`; the totals count every owner's contacts, listed or not. Not `stored`: added up
+    from the periods rather than read from each owner's stored rows (`pipeline_store`), for a
+    report as of another day than today."""
     from subscriptions.pipeline_store import ending_candidates, owner_groups
 
-    fresh, groups = owner_groups(owner_ids, today=today)
+    fresh, groups = owner_groups(owner_ids, today=today, stored=stored)
     by_owner: dict = defaultdict(dict)
     team: dict = {}
     ending_count = 0
@@ -266,7 +269,7 @@ def build_report(owner_ids: list[int] | None, owners, *, currency: str, today: d
         currency=currency,
         owners=[(owner, by_owner.get(owner.pk, {})) for owner in owners],
         team=team,
-        ending_soon=ending_soon(ending_candidates(owner_ids), today=today, fresh=fresh, limit=ENDING_SHOWN)
+        ending_soon=ending_soon(ending_candidates(owner_ids, stored=stored), today=today, fresh=fresh, limit=ENDING_SHOWN)
         if ending_count else [],
         ending_count=ending_count,
     )

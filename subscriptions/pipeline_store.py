@@ -78,11 +78,17 @@ def _recompute(out_of_date: dict[int, list[int]], *, today: datetime.date, fresh
         OwnerPipelineStale.objects.filter(pk__in=seen).delete()
 
 
-def owner_groups(owner_ids: list[int] | None, *, today: datetime.date) -> tuple[bool, list[tuple[int, Group]]]:
+def owner_groups(owner_ids: list[int] | None, *, today: datetime.date, stored: bool = True) -> tuple[bool, list[tuple[int, Group]]]:
     """(whether today's summaries are recorded, [(owner id, `pipeline.Group`)] of the contacts owned
-    by `owner_ids` (None: every owner's) as of `today`), out-of-date owners recomputed first."""
+    by `owner_ids` (None: every owner's) as of `today`), out-of-date owners recomputed first.
+    Not `stored`: added up on the spot from the periods (a report as of a day chosen in the past
+    or future: the stored rows are today's, and storing another day's would only have the next
+    report of today redo them)."""
     if owner_ids is None:
         owner_ids = list(User.objects.values_list("pk", flat=True))
+    if not stored:
+        rows = grouped(Contact.objects.filter(owner_id__in=owner_ids), today=today, fresh=False)
+        return False, [(row["owner_id"], group_of(row)) for row in rows]
     fresh, out_of_date = _state(owner_ids, today=today)
     if out_of_date:
         _recompute(out_of_date, today=today, fresh=fresh)
@@ -90,8 +96,11 @@ def owner_groups(owner_ids: list[int] | None, *, today: datetime.date) -> tuple[
     return fresh, [(row["owner_id"], group_of(row)) for row in rows]
 
 
-def ending_candidates(owner_ids: list[int] | None) -> QuerySet:
-    """The contacts among which a report's soonest endings are (`owner_groups` computed them)."""
+def ending_candidates(owner_ids: list[int] | None, *, stored: bool = True) -> QuerySet:
+    """The contacts among which a report's soonest endings are (`owner_groups` computed them; not
+    `stored`, any of the owners' contacts)."""
+    if not stored:
+        return Contact.objects.all() if owner_ids is None else Contact.objects.filter(owner_id__in=owner_ids)
     stored = OwnerPipelineEnding.objects.all() if owner_ids is None else OwnerPipelineEnding.objects.filter(owner_id__in=owner_ids)
     contacts = Contact.objects.all() if owner_ids is None else Contact.objects.filter(owner_id__in=owner_ids)
     return contacts.filter(pk__in=stored.values("contact_id"))

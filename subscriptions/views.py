@@ -27,10 +27,12 @@ from crm.http import HtmxHttpRequest
 from crm.models import Contact, assignable_owners, visible_owner_ids
 from subscriptions import services
 from subscriptions.forms import (
-    DeleteForm, FormPartForm, MrrPreviewForm, PanelPartForm, PeriodChangeForm, PeriodForm, RefreshForm, period_values,
+    DeleteForm, FormPartForm, MrrPreviewForm, PanelPartForm, PeriodChangeForm, PeriodForm, PipelineForm, RefreshForm,
+    period_values,
 )
 from subscriptions.models import Period, PeriodChange
 from subscriptions.pipeline import ENDING_WINDOWS, MOVEMENTS, build_report
+from subscriptions.pipeline_figures import linked_sections
 from subscriptions.widget import subscription_of
 
 FEATURE = "subscriptions"
@@ -232,11 +234,22 @@ def history(request: HtmxHttpRequest, pk: int):
 @login_required
 @vendor_staff_required
 def pipeline(request: HtmxHttpRequest):
-    """Current vs upcoming MRR and the movements between them, per owner the user can see."""
+    """Current vs upcoming MRR and the movements between them, per owner the user can see, as of
+    today or a chosen day (a day the form refuses answers 400 with its message, never today's report)."""
+    data = request.GET.copy()
+    if not data.get("as_of"):
+        data["as_of"] = today().isoformat()  # the picker shows the day the report is read as of
+    form = PipelineForm(data)
+    template = "subscriptions/pipeline.html#report" if request.htmx else "subscriptions/pipeline.html"
+    if not form.is_valid():
+        return render(request, template, {"form": form}, status=400)
+    day = form.cleaned_data["as_of"]
     owners = list(assignable_owners(request.user).order_by("first_name", "last_name", "username"))
-    report = build_report(visible_owner_ids(request.user), owners, currency=settings.CRM_CURRENCY, today=today())
-    return render(
-        request,
-        "subscriptions/pipeline.html",
-        {"report": report, "movements": MOVEMENTS, "windows": ENDING_WINDOWS, "today": today()},
-    )
+    is_today = day == today()
+    report = build_report(visible_owner_ids(request.user), owners, currency=settings.CRM_CURRENCY, today=day,
+                          stored=is_today)
+    context = {
+        "form": form, "report": report, "sections": linked_sections(report, day=None if is_today else day),
+        "movements": MOVEMENTS, "windows": ENDING_WINDOWS, "today": day,
+    }
+    return render(request, template, context)

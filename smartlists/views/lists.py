@@ -70,6 +70,20 @@ def ready_made(request: HtmxHttpRequest):
 @require_GET
 @login_required
 @vendor_staff_required
+@feature_required("subscriptions")
+def pipeline(request: HtmxHttpRequest):
+    """A figure of the pipeline report, opened: the person's pipeline list, with the figure's filters.
+
+    A GET, as a link is: the list is made the first time, once per person (like a default view),
+    and answers the same way after that."""
+    smartlist = services.smartlist_pipeline(owner=request.user)
+    query = only_filters(request.GET).urlencode()
+    return redirect(smartlist.get_absolute_url() + (f"?{query}" if query else ""))
+
+
+@require_GET
+@login_required
+@vendor_staff_required
 def detail(request: HtmxHttpRequest, pk: int):
     smartlist = get_object_or_404(SmartList.objects.visible_to(request.user).select_related("owner"), pk=pk)
     params, sort = list_state(request, smartlist)

@@ -34,6 +34,7 @@ UNVERSIONED = {
     "smartlists.queries.FilterForm": "the base of a smart list's filter form, read from the query string (GET)",
     "subscriptions.forms.RefreshForm": "the period form's no-JavaScript 'Update the form' button: shows fields, saves nothing",
     "smartlists.forms.ListStateForm": "the list's state posted with ExportForm's token (one job per submission)",
+    "subscriptions.forms.PipelineForm": "the pipeline report's as-of day, read from the query string (GET), writes nothing",
 }
 
 

@@ -228,6 +228,10 @@ def _dashboard_page(scene, _obj, field, value):
     return logged_in(scene["partner"]).get(reverse("renewals:dashboard"), {field: value})
 
 
+def _pipeline_page(scene, _obj, field, value):
+    return logged_in(scene["manager"]).get(reverse("subscriptions:pipeline"), {field: value})
+
+
 def _choice_search(url_name):
     """The contact form's searched choice, asked as its search box asks (htmx)."""
     def ask(scene, _obj, field, value):
@@ -250,6 +254,9 @@ HARNESSES = {h.form: h for h in [
             refused=(422,), saved=(200,), message=lambda response: bool(response.text.strip())),
     Harness("renewals.forms.DashboardQueryForm", lambda scene: None, _dashboard_page, lambda obj: [], lambda scene, obj: [],
             refused=(400,), saved=(200,), message=lambda response: "error" in response.text),
+    # Reads only: a far as-of day is a 400 with its reason; a day in range, that day's report.
+    Harness("subscriptions.forms.PipelineForm", lambda scene: None, _pipeline_page, lambda obj: [], lambda scene, obj: [],
+            refused=(400,), saved=(200,), message=lambda response: "errorlist" in response.text),
     *(Harness(form, lambda scene: None, _choice_search(url_name), lambda obj: [], lambda scene, obj: [],
               refused=(400,), saved=(200,), message=lambda response: "errorlist" in response.text)
       for form, url_name in (("crm.forms.OwnerSearchForm", "contact_owner_choices"),

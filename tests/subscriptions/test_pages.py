@@ -112,7 +112,7 @@ def figures(html, owner):
     """The figures of `owner`'s row in the first (installation currency) table."""
     main = html.split('data-currency="EUR"')[1].split("</section>")[0]
     row = main.split(f'<th scope="row">{owner}</th>')[1].split("</tr>")[0]
-    return dict(re.findall(r'data-figure="(\w+)">(?:<strong>)?−?([\d,.]+)', row))
+    return dict(re.findall(r'data-figure="(\w+)"><a href="[^"]*">(?:<strong>)?−?([\d,.]+)', row))
 
 
 def test_pipeline_for_a_rep_reconciles(client_as, rep, contact):
