@@ -339,6 +339,8 @@ PARAMETER_PAGES = {
     "before": [("rep", "smartlists:detail", "smartlist")],
     "sort": [("rep", "smartlists:detail", "smartlist"), ("partner", "renewals:dashboard", None)],
     "q": [("partner", "renewals:dashboard", None), ("rep", "contact_list", None)],
+    # Whose renewals dashboard is read (an admin chooses; a partner may name their own)
+    "partner": [("partner", "renewals:dashboard", None)],
     # The bulk bar's owner choice: the action picked and the name searched
     "action": [("rep", "bulk_owner_choices", None)],
     "owner_q": [("rep", "bulk_owner_choices", None), ("rep", "contact_owner_choices", None)],

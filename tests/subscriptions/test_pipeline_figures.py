@@ -135,7 +135,7 @@ def test_a_report_as_of_another_day_links_to_that_days_contacts(client_as, rep, 
     response = client.get(reverse("subscriptions:pipeline"), {"as_of": days(42).isoformat()})
     assert response.status_code == 200
     page = response.text
-    assert 'value="2027-01-03"' in page and "Jan. 3, 2027" in page
+    assert 'value="2027-01-03"' in page and "January 3, 2027" in page
     links = figure_links(page, "EUR", str(rep))
     assert links["current"][0] == "900.00"  # 150 + 150 + 400 + 70 + 50 + 80
     names, _ = listed(client, links["current"][1])
@@ -160,7 +160,7 @@ def test_the_as_of_form_defaults_to_today_and_answers_htmx_with_the_report_alone
     client = client_as(rep)
     page = client.get(reverse("subscriptions:pipeline")).text
     assert re.search(r'<input type="date" name="as_of"[^>]*>', page)
-    assert "As of Nov. 22, 2026" in page
+    assert "As of November 22, 2026" in page
     part = client.get(reverse("subscriptions:pipeline"), {"as_of": "2026-12-01"}, headers={"HX-Request": "true"})
     assert part.status_code == 200 and "<html" not in part.text and 'id="pipeline-report"' in part.text
     bad = client.get(reverse("subscriptions:pipeline"), {"as_of": "x"}, headers={"HX-Request": "true"})
