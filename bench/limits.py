@@ -16,6 +16,7 @@ left out, as loading it on demand would. A limit answers the parameters its page
 bench.settings route here (bench/urls.py).
 """
 
+import dataclasses
 import functools
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,6 +73,9 @@ def _read(value) -> None:
     elif isinstance(value, dict):
         for item in value.values():
             _read(item)
+    elif dataclasses.is_dataclass(value):  # a smart list's filters: its picker's fields
+        for field in dataclasses.fields(value):
+            _read(getattr(value, field.name))
 
 
 def queries_only(limit):
@@ -221,8 +225,7 @@ def smartlist_page(request, pk: int):
     state["sort"] = result.sort
     return _render(request, "smartlist_page.html", {
         "smartlist": smartlist, "page": page, "count_cap": count_cap(), "state": state.urlencode(),
-        "filter_fields": [field for group in filter_bar(request, smartlist, result.filterset, params, result.sort).picker
-                          for field in group.fields],
+        "filters": filter_bar(request, smartlist, result.filterset, params, result.sort),
         "headers": [header(f, result.sort, params) for f in result.columns],
         "rows": table_rows(page.rows, result.columns, settings.CRM_CURRENCY),
         "footer": [counted.totals.get(f.key) for f in result.columns] if counted.totals else [],
