@@ -16,6 +16,7 @@ left out, as loading it on demand would. A limit answers the parameters its page
 bench.settings route here (bench/urls.py).
 """
 
+import dataclasses
 import functools
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,6 +73,9 @@ def _read(value) -> None:
     elif isinstance(value, dict):
         for item in value.values():
             _read(item)
+    elif dataclasses.is_dataclass(value):  # a smart list's filters: its picker's fields
+        for field in dataclasses.fields(value):
+            _read(getattr(value, field.name))
 
 
 def queries_only(limit):
@@ -201,7 +205,7 @@ def smartlist_page(request, pk: int):
     visibility gate, filters and sort), count and totals in one statement over the stored rows,
     and the page's shown columns by keyset; the filters it offers. The column picker (closed) is
     left out."""
-    from smartlists.listing import header, list_listing, list_state, shown_filters, shown_values, table_rows
+    from smartlists.listing import filter_bar, header, list_listing, list_state, shown_values, table_rows
     from smartlists.models import SmartList
     from smartlists.paging import InvalidCursor, page_of
     from smartlists.queries import count_and_totals
@@ -221,7 +225,7 @@ def smartlist_page(request, pk: int):
     state["sort"] = result.sort
     return _render(request, "smartlist_page.html", {
         "smartlist": smartlist, "page": page, "count_cap": count_cap(), "state": state.urlencode(),
-        "filter_fields": [shown.field for shown in shown_filters(request, smartlist, result.filterset) if not shown.kept],
+        "filters": filter_bar(request, smartlist, result.filterset, params, result.sort),
         "headers": [header(f, result.sort, params) for f in result.columns],
         "rows": table_rows(page.rows, result.columns, settings.CRM_CURRENCY),
         "footer": [counted.totals.get(f.key) for f in result.columns] if counted.totals else [],

@@ -7,7 +7,19 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from crm.fields import ContactField, register
-from crm.models import Contact, Tag, person_name
+from crm.models import Contact, Tag, User, assignable_owners, person_name
+
+
+class OwnerFilter(django_filters.ModelChoiceFilter):
+    """The contacts of one owner, chosen among the people whose contacts the viewer sees (active
+    ones: `assignable_owners`, the filterset's `request.user`); anyone else is not a choice, and
+    is refused as one. By username, the parameter's value since lists were first saved."""
+
+    def get_queryset(self, request):
+        if request is None:
+            return User.objects.none()
+        # what a choice shows (`User.__str__`) and is sent as, no more
+        return assignable_owners(request.user).only("username", "first_name", "last_name")
 
 
 def _tags_text(reading):
@@ -41,7 +53,8 @@ def register_contact_fields():
             kind="text",
             expression=lambda reading: Coalesce(person_name("owner__"), Value("")),
             filters=lambda: {
-                "owner": django_filters.CharFilter(field_name="owner__username", label=_("Owner"), max_length=150)
+                "owner": OwnerFilter(field_name="owner", to_field_name="username", label=_("Owner"),
+                                     empty_label=_("Any owner"), queryset=User.objects.none())
             },
         )
     )

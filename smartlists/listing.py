@@ -6,7 +6,7 @@ column headings and each row's cells. The views only render it.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.forms import BoundField
+from django.forms import BoundField, ModelChoiceField
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,9 @@ from crm.dates import today
 from crm.formats import Formats
 from crm.links import object_url
 from smartlists.models import SmartList
-from smartlists.queries import Listing, feature_of_parameter, has_filter_parameters, listing, only_filters
+from smartlists.queries import (
+    Listing, feature_of_parameter, field_of_parameter, has_filter_parameters, listing, only_filters,
+)
 
 
 def list_state(request, smartlist: SmartList) -> tuple[QueryDict, str]:
@@ -35,7 +37,7 @@ def switched_off_state(request, smartlist: SmartList, params: QueryDict, sort: s
     """Filters and a sort of a switched-off feature that differ from what the list saved: refused as errors.
 
     What the list saved keeps applying while its feature is off (a switch never widens a list),
-    and the page's own links and forms repeat it (`shown_filters`); anything else of that feature
+    and the page's own links and forms repeat it (`filter_bar`); anything else of that feature
     is new input, typed into a URL or posted, and answered 400 rather than quietly used or
     dropped. Leaving a saved filter out, or clearing it, is such input too: it would widen the list.
     """
@@ -64,33 +66,89 @@ def _feature_label(feature: str) -> dict:
     return {"feature": features.get(feature).label}
 
 
+# The search box is always open above the list; every other filter is a chip once it has a value.
+SEARCH = "q"
+
+
 @dataclass(frozen=True)
-class ShownFilter:
-    """A filter of the page's form. `kept`: why a filter the list saved cannot be changed now (its
-    feature is off); it is then shown as `text` and sent back unchanged (`values`), never edited."""
+class Chip:
+    """A filter in force, as "Label: value". `remove`: the page's state without it (the parameter
+    kept, empty, so the list's saved filters do not come back: `list_state`). `kept`: why a filter
+    the list saved cannot be changed now (its feature is off): no remove, and sent back unchanged."""
 
-    field: BoundField
+    name: str
+    label: object
+    text: str
+    values: tuple[str, ...]
+    remove: str = ""
     kept: str = ""
-    text: str = ""
-    values: tuple[str, ...] = ()
 
 
-def shown_filters(request, smartlist: SmartList, filterset) -> list[ShownFilter]:
-    """The filters to offer: contact ones and those of active features, to edit; those of a
-    switched-off feature that the list saved, as they were saved (what `switched_off_state` accepts)."""
-    saved = QueryDict(smartlist.query)
-    shown = []
-    for name in filterset.form.fields:
+@dataclass(frozen=True)
+class PickerGroup:
+    """The filters of one field that the "Add filter" picker offers (a money range: from, to and
+    its currency), with their help said once (`hint`, which each input is described by)."""
+
+    key: str
+    fields: list[BoundField]
+    hint: str
+
+
+@dataclass(frozen=True)
+class FilterBar:
+    search: BoundField | None
+    chips: list[Chip]
+    picker: list[PickerGroup]
+
+
+def filter_bar(request, smartlist: SmartList, filterset, params: QueryDict, sort: str) -> FilterBar:
+    """The filters as the page shows them: the search box; a chip per filter in force, of contact
+    fields and active features, and those of a switched-off feature as the list saved them (what
+    `switched_off_state` accepts); the other filters of active features, to add."""
+    saved, form = QueryDict(smartlist.query), filterset.form
+    search = form[SEARCH] if SEARCH in form.fields else None
+    chips, groups = [], {}
+    for name in form.fields:
+        if name == SEARCH:
+            continue
         feature = feature_of_parameter(name)
-        if feature is None or features.is_active(feature, request):
-            shown.append(ShownFilter(filterset.form[name]))
+        active = feature is None or features.is_active(feature, request)
+        if active and (values := _given(params, name)):
+            chips.append(Chip(name, form.fields[name].label, _chip_text(filterset, name, values), tuple(values),
+                              remove=_without(params, name, sort)))
+        elif active:
+            groups.setdefault(field_of_parameter(name) or name, []).append(form[name])
         elif values := _given(saved, name):
             kept = _("This filter belongs to %(feature)s, which is switched off: it still applies, as the list saved it.")
-            shown.append(ShownFilter(
-                filterset.form[name], kept % _feature_label(feature),
-                _values_text(filterset.form.fields[name], values), tuple(values),
-            ))
-    return shown
+            chips.append(Chip(name, form.fields[name].label, _values_text(form.fields[name], values), tuple(values),
+                              kept=kept % _feature_label(feature)))
+    return FilterBar(search, chips, [_group(key, bound) for key, bound in groups.items()])
+
+
+def _without(params: QueryDict, name: str, sort: str) -> str:
+    state = params.copy()
+    state[name] = ""
+    state["sort"] = sort
+    return state.urlencode()
+
+
+def _group(key: str, bound: list[BoundField]) -> PickerGroup:
+    """A field's filters; the help they share is said once, and describes each of them."""
+    hint = " ".join(dict.fromkeys(str(field.help_text) for field in bound if field.help_text))
+    if hint:
+        for field in bound:
+            field.field.widget.attrs["aria-describedby"] = f"filter-hint-{key}"
+    return PickerGroup(key, bound, hint)
+
+
+def _chip_text(filterset, name: str, values: list[str]) -> str:
+    """A chip's value: a person or a tag as its filter found it (no second query; one it did not
+    find, as typed), else as `_values_text` reads it."""
+    form_field = filterset.form.fields[name]
+    if isinstance(form_field, ModelChoiceField):
+        found = getattr(filterset.form, "cleaned_data", {}).get(name)
+        return str(found) if found is not None else ", ".join(values)
+    return _values_text(form_field, values)
 
 
 def _values_text(form_field, values: list[str]) -> str:

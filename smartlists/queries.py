@@ -87,6 +87,11 @@ def _field_of_parameter() -> dict[str, str]:
     return {parameter: f.key for f in fields.all_fields() for parameter in f.filters()}
 
 
+def field_of_parameter(name: str) -> str | None:
+    """The registry field a filter parameter reads (None for the contact list's own filters)."""
+    return _field_of_parameter().get(name)
+
+
 def filter_parameters() -> list[str]:
     return list(filterset_class().base_filters)
 
@@ -118,6 +123,14 @@ class SortForm(forms.Form):
         if not fields.exists(sort.removeprefix("-")):
             raise forms.ValidationError(_("Unknown column to sort by: %(sort)s"), params={"sort": sort})
         return sort
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the filters read of the request (its user: whose people the owner filter offers): a
+    listing is asked for a user, by a page or by an export job that has no request."""
+
+    user: object
 
 
 @dataclass
@@ -159,7 +172,8 @@ def listing(*, user, columns: list[str], params: QueryDict, sort: str, today: da
     ]
     keys = [f.key for f in column_fields] + filtered_on + [sort.removeprefix("-")]
     reading = fields.Reading(today, owners=owners)
-    filterset = filterset_class()(params, queryset=fields.annotate(contacts, keys, today=today, reading=reading))
+    filterset = filterset_class()(params, queryset=fields.annotate(contacts, keys, today=today, reading=reading),
+                                  request=Viewer(user))
     errors = {} if filterset.is_valid() else dict(filterset.errors)
     if not sort_ok:
         errors.update(sort_form.errors)

@@ -11,7 +11,7 @@ from crm import features, fields
 from crm.forms import BulkForm
 from crm.http import HtmxHttpRequest
 from crm.pagination import count_cap
-from smartlists.listing import footer, header, list_listing, shown_filters, shown_values, table_rows
+from smartlists.listing import filter_bar, footer, header, list_listing, shown_values, table_rows
 from smartlists.models import SmartList
 from smartlists.paging import InvalidCursor, page_of
 from smartlists.queries import count_and_totals
@@ -34,7 +34,7 @@ def render_list(
         "listing": result,
         "columns": result.columns,
         "sort": result.sort,
-        "filter_fields": shown_filters(request, smartlist, result.filterset),
+        "filters": filter_bar(request, smartlist, result.filterset, params, result.sort),
         "query": params.urlencode(),
         "state": state.urlencode(),
         "picker_open": region_only if picker_open is None else picker_open,
@@ -51,7 +51,11 @@ def render_list(
         header(f, result.sort, params, sortable=f.feature is None or features.is_active(f.feature, request))
         for f in result.columns
     ]
-    template = TEMPLATE + "#region" if (region_only or request.htmx) else TEMPLATE
+    region_alone = region_only or request.htmx
+    # The region alone also brings the filters in force (their chips, the picker) to where the
+    # filters form shows them, out of band: the search box around them is left as it is typed.
+    context["filters_out_of_band"] = region_alone
+    template = TEMPLATE + "#region" if region_alone else TEMPLATE
     if not result.is_valid:
         return render(request, template, context, status=400)
     currency = settings.CRM_CURRENCY

@@ -82,6 +82,40 @@ document.addEventListener("htmx:afterSwap", () => {
   });
 });
 
+// A smart list's filters in force (chips) and its "Add filter" picker come back with the results,
+// out of band (data-filter-bar). The picker stays open if it was; the chip or field the person used
+// is gone with the old bar, so focus goes to the picker's toggle (or the first chip's ×) instead of
+// falling to the page. Typing in the search box beside them keeps its focus.
+let filterBarState = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const bar = document.querySelector("[data-filter-bar]");
+  const active = document.activeElement;
+  // Nothing focused (Safari does not focus a clicked control): the control the person used counts.
+  const trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+  const used = (!active || active === document.body) && trigger && trigger.target instanceof Node ? trigger.target : active;
+  filterBarState = bar && {
+    open: Boolean(bar.querySelector("details[open]")),
+    focused: bar.contains(used),
+  };
+});
+document.addEventListener("htmx:afterSwap", () => {
+  const state = filterBarState;
+  filterBarState = null;
+  const bar = document.querySelector("[data-filter-bar]");
+  if (!state || !bar) {
+    return;
+  }
+  const picker = bar.querySelector("details");
+  if (picker && state.open) {
+    picker.open = true;
+  }
+  const active = document.activeElement;
+  if (state.focused && (!active || active === document.body || !active.isConnected)) {
+    const next = bar.querySelector("details > summary") || bar.querySelector("a[href]");
+    if (next) next.focus();
+  }
+});
+
 // A search box inside another form (the bulk bar's "Find a person") searches as one types; Enter
 // there must not submit the form around it.
 document.addEventListener("keydown", (event) => {

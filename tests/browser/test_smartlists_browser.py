@@ -34,9 +34,12 @@ def test_manager_builds_saves_and_exports_a_list(page, log_in, manager, rep, sub
     expect(page.get_by_role("heading", name="Renewals this quarter")).to_be_visible()
     expect(page.get_by_role("link", name="Staying Ltd")).to_be_visible()
 
-    # Live filtering: the table narrows and the URL follows.
+    # A filter added through the picker: the table narrows, the URL follows, the filter is a chip.
+    page.get_by_text("Add filter", exact=True).click()
     page.get_by_label("Ends within (days)").fill("90")
+    page.get_by_label("Ends within (days)").press("Enter")
     expect(page).to_have_url(re.compile(r"ends_within_days=90"))
+    expect(page.get_by_role("listitem").filter(has_text="Ends within (days): 90")).to_be_visible()
     expect(page.get_by_role("link", name="Staying Ltd")).to_have_count(0)
     expect(page.get_by_role("link", name="Ending Soon S.r.l.")).to_be_visible()
     page.get_by_role("button", name="Save filters").click()
@@ -88,6 +91,7 @@ def test_the_filters_never_overlap_at_any_width(page, log_in, rep, subscriptions
     page.set_viewport_size({"width": width, "height": 800})
     log_in(rep)
     page.goto(sl.get_absolute_url())
+    page.get_by_text("Add filter", exact=True).click()
     expect(page.get_by_label("Current MRR from")).to_be_visible()
     if os.environ.get("SCREENS_DIR"):
         page.screenshot(path=f"{os.environ['SCREENS_DIR']}/smartlist-filters-{width}.png", full_page=True)
@@ -96,6 +100,7 @@ def test_the_filters_never_overlap_at_any_width(page, log_in, rep, subscriptions
     # An upside-down range, typed: the error names the field, and the page still fits and passes axe.
     page.get_by_label("Current MRR from").fill("500")
     page.get_by_label("Current MRR to").fill("100")
+    page.get_by_role("button", name="Apply", exact=True).click()
     expect(page.get_by_role("alert")).to_have_text("Current MRR to: Must not be less than “Current MRR from”.")
     assert page.evaluate(OVERLAPS) == []
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -164,12 +169,12 @@ def test_leaving_a_filter_for_the_column_picker_keeps_the_picker_open(page, log_
     log_in(rep)
     page.goto(smartlist.get_absolute_url())
     filters = []
-    page.on("request", lambda request: filters.append(request.url) if "ends_within_days=90" in request.url else None)
-    page.get_by_label("Ends within (days)").fill("90")
-    expect(page).to_have_url(re.compile(r"ends_within_days=90"))
+    page.on("request", lambda request: filters.append(request.url) if "q=Helix" in request.url else None)
+    page.get_by_label("Search").fill("Helix")
+    expect(page).to_have_url(re.compile(r"q=Helix"))
     # Tab to "Columns" and open it: leaving the field sends no second request that would close it.
     page.keyboard.press("Tab")
-    while not page.evaluate("document.activeElement.tagName === 'SUMMARY'"):
+    while not page.evaluate("document.activeElement.id === 'column-picker-toggle'"):
         page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_timeout(800)  # beyond the filters' delay
@@ -205,3 +210,62 @@ def test_escape_closes_the_phone_menu_and_focus_returns_to_its_toggle(page, log_
     page.keyboard.press("Escape")
     expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
     expect(toggle).to_be_focused()
+
+
+def test_a_filter_is_added_through_the_picker_shown_as_a_chip_and_removed(page, log_in, rep, subscriptions_on):
+    from smartlists.models import SmartList
+
+    ContactFactory(owner=rep, name="Paola Person", kind="person")
+    ContactFactory(owner=rep, name="Orbit Srl", kind="organisation")
+    smartlist = SmartList.objects.create(owner=rep, name="Everyone", columns=["name", "owner_name"])
+    log_in(rep)
+    page.goto(smartlist.get_absolute_url())
+    chips = page.get_by_role("list", name="Filters in force")
+    expect(chips).to_have_count(0)
+    expect(page.get_by_role("link", name="Orbit Srl")).to_be_visible()
+
+    # A choice applies once chosen; the picker stays open for the next one, focus on its toggle.
+    page.get_by_text("Add filter", exact=True).click()
+    page.get_by_label("Kind", exact=True).select_option(label="Person")
+    expect(chips.get_by_role("listitem")).to_have_count(1)
+    expect(chips.get_by_role("listitem")).to_contain_text("Kind: Person")
+    expect(page.get_by_role("link", name="Orbit Srl")).to_have_count(0)
+    expect(page.get_by_role("link", name="Paola Person")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"kind=person"))
+    expect(page.get_by_label("Kind", exact=True)).to_have_count(0)  # in force: a chip, no longer in the picker
+    expect(page.get_by_text("Add filter", exact=True)).to_be_focused()
+    # the owner is a choice of the people the rep may see: the rep alone
+    owners = page.get_by_label("Owner").locator("option")
+    expect(owners).to_have_text(["Any owner", str(rep)])
+
+    # Its × drops it: every row is back, and the URL says the filter is cleared.
+    page.get_by_role("link", name="Remove the filter Kind: Person").click()
+    expect(chips).to_have_count(0)
+    expect(page.get_by_role("link", name="Orbit Srl")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"kind=(&|$)"))
+    expect(page.get_by_label("Kind", exact=True)).to_be_visible()  # offered again, in the picker still open
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_on_a_phone_the_first_screen_shows_rows(page, log_in, rep, subscriptions_on, width):
+    from smartlists.models import SmartList
+
+    for index in range(30):
+        contact = ContactFactory(owner=rep, kind="organisation", name=f"Customer {index:02d} with a longer company name S.p.A.")
+        Period.objects.create(contact=contact, mrr=Decimal("100.00") + index, start_date=today() - datetime.timedelta(days=10),
+                              end_date=today() + datetime.timedelta(days=20 + index))
+    smartlist = SmartList.objects.create(owner=rep, name="Ending soon", columns=["name", "owner_name", "current_mrr", "current_end"],
+                                         query="ends_within_days=90&kind=organisation")
+    page.set_viewport_size({"width": width, "height": 844 if width == 390 else 768})
+    log_in(rep)
+    page.goto(smartlist.get_absolute_url())
+    expect(page.get_by_role("list", name="Filters in force").get_by_role("listitem")).to_have_count(2)
+    if os.environ.get("SCREENS_DIR"):
+        page.screenshot(path=f"{os.environ['SCREENS_DIR']}/smartlist-chips-{width}.png")
+    first_row = page.get_by_role("row").nth(1)
+    expect(first_row).to_contain_text("Customer 00")
+    top = first_row.bounding_box()["y"]
+    assert top < page.viewport_size["height"], f"the first row starts at {top}px, below the first screen"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.add_script_tag(url=static(AXE))
+    assert page.evaluate(AXE_RUN) == []

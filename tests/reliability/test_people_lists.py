@@ -34,12 +34,14 @@ VIEWERS = ["admin", "manager", "other_manager", "rep", "other_rep", "partner", "
 
 # What each catalogued people field of the product's forms may offer `user`, by its input's name.
 OWNERS = "owners"
+OWNER_USERNAMES = "owner usernames"  # the same people, named by username (a smart list's owner filter)
 PEOPLE = "people"
 ORGANISATIONS = "organisations"
 PEOPLE_SELECTS = {
     "crm.forms.ContactForm.owner": ("owner", OWNERS),
     "crm.forms.ContactForm.organisation": ("organisation", ORGANISATIONS),
     "renewals.forms.PrimaryContactForm.primary_contact": ("primary_contact", PEOPLE),
+    "filterset:SmartListFilter.owner": ("owner", OWNER_USERNAMES),
 }
 # The admin's people fields: its pages are for admins only (anyone else is sent to its login page,
 # checked below), and an admin's gate is everyone.
@@ -49,6 +51,8 @@ ADMIN_ONLY = "admin:"
 def gate(kind: str, user):
     if kind == OWNERS:
         return set(assignable_owners(user).values_list("pk", flat=True))
+    if kind == OWNER_USERNAMES:
+        return set(assignable_owners(user).values_list("username", flat=True))
     if kind == ORGANISATIONS:
         return set(Contact.objects.visible_to(user).organisations().values_list("pk", flat=True))
     return set(people_visible_to(user).values_list("pk", flat=True))
@@ -149,7 +153,7 @@ def test_pages_and_forms_offer_only_people_the_viewer_may_see(scene, viewer):
     seen_people = gate(PEOPLE, user)
     hidden = [words for pk, words in everyone.items() if pk not in seen_people]
     inactive_or_outside = [u for u in User.objects.all() if u.pk not in gate(OWNERS, user)]
-    swept = 0
+    swept = offered_lists = 0
     for name, kind in PAGES:
         for url in _urls(scene, name, kind):
             response = client.get(url)
@@ -162,14 +166,24 @@ def test_pages_and_forms_offer_only_people_the_viewer_may_see(scene, viewer):
                 assert not any(word in text for word in words), (viewer, url, words)
             selects = _selects(text)
             for field, (input_name, kind_of_gate) in PEOPLE_SELECTS.items():
-                offered = {int(value) for value in selects.get(input_name, []) if value.isdigit()}
+                # "owner" names a person by id in the contact form, by username in a smart list's
+                # filters (the scene's usernames are not numbers), a side in a renewal's menu
+                by_username = kind_of_gate == OWNER_USERNAMES
+                if by_username and name != "smartlists:detail":
+                    continue
+                offered = {value if by_username else int(value) for value in selects.get(input_name, [])
+                           if value.isdigit() != by_username}
                 assert offered <= gate(kind_of_gate, user), (viewer, url, input_name, offered - gate(kind_of_gate, user))
                 if kind_of_gate == OWNERS:
                     assert not offered & {u.pk for u in inactive_or_outside}
+                if by_username:
+                    assert not offered & {u.username for u in inactive_or_outside}
+                    offered_lists += bool(offered)
     if user.is_active:
         assert swept, viewer
     else:
         assert swept == 0, "a deactivated user's session opens nothing"
+    assert bool(offered_lists) == user.is_vendor_staff, "every colleague's smart lists offer an owner filter"
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
@@ -188,6 +202,15 @@ def test_a_person_outside_the_gate_cannot_be_saved_through_a_people_field(scene,
         if person.pk not in seen:
             assert response.status_code in (302, 404, 422), (viewer, person.name, response.status_code)
             assert stored != person.pk or person == people["rep"], (viewer, person.name)
+    # a smart list's owner filter: a person outside the gate is refused, never filtered on or saved
+    own_list = SmartList.objects.filter(owner=user).first()
+    if own_list is not None:
+        for stranger in User.objects.exclude(username__in=gate(OWNER_USERNAMES, user)):
+            shown = client.get(reverse("smartlists:detail", args=[own_list.pk]), {"owner": stranger.username})
+            assert shown.status_code == 400 and str(stranger) not in shown.text.split("<main")[1], (viewer, stranger.username)
+            saved = client.post(reverse("smartlists:save_filters", args=[own_list.pk]),
+                                {"query": f"owner={stranger.username}", "sort": "name", "version": own_list.version})
+            assert saved.status_code == 400 and SmartList.objects.get(pk=own_list.pk).query == "", (viewer, stranger.username)
     # the contact form: an owner they may not assign, an organisation they may not see
     new = reverse("contact_create")
     page = client.get(new)

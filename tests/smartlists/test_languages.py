@@ -135,5 +135,5 @@ def test_a_kept_filter_of_a_switched_off_feature_in_each_language(client_as, rep
     ready_made.save()
     Feature.objects.filter(name="subscriptions").update(is_active=False)
     page = client_as(rep).get(ready_made.get_absolute_url(), headers={"Accept-Language": language}).text
-    locked = page.split('class="kept-filter"')[1].split("</div>")[0]
+    locked = page.split('class="kept-filter"')[1].split("</li>")[0]
     assert kept in locked and f"<strong>{amount}</strong>" in locked

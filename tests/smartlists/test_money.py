@@ -89,10 +89,14 @@ def test_the_range_says_its_currency(client_as, rep, three, settings):
     form = client_as(rep).get(detail(sl)).text.split('id="smartlist-filters"')[1].split("</form>")[0]
     bound = form.split('for="id_current_mrr_min"')[1].split("</div>")[0]
     assert "Current MRR from" in bound
-    assert "In the currency of “Current MRR currency”: CHF unless another is chosen." in bound
-    assert 'aria-describedby="id_current_mrr_min_helptext"' in bound
+    assert 'aria-describedby="filter-hint-current_mrr"' in bound
     assert 'for="id_current_mrr_currency">Current MRR currency</label>' in form
-    assert "such as CHF, the default" in form
+    # the range's help, said once for its three fields, which it describes
+    hint = form.split('<small id="filter-hint-current_mrr">')[1].split("</small>")[0]
+    assert "In the currency of “Current MRR currency”: CHF unless another is chosen." in hint
+    assert "such as CHF, the default" in hint
+    assert form.count("In the currency of “Current MRR currency”") == 1
+    assert form.count('aria-describedby="filter-hint-current_mrr"') == 3
 
 
 def test_the_range_is_in_the_users_language(client_as, rep, three):
@@ -191,9 +195,9 @@ def test_a_sorted_filtered_money_page_and_the_next_cost_the_same_queries_at_any_
     with CaptureQueriesContext(connection) as first:
         response = client.get(detail(sl, query))
     # session, user, the list, whether today's stored summaries may be read, the capped count with
-    # the totals, page rows, the tag picker's options (the switched-on features: read by the first
-    # request of the process; the bulk owner choice: read on demand)
-    assert response.status_code == 200 and len(first) == 7
+    # the totals, page rows, the tag filter's options, the owner filter's (the switched-on features:
+    # read by the first request of the process; the bulk owner choice: read on demand)
+    assert response.status_code == 200 and len(first) == 8
     if nxt := link(response, "Next"):
         with CaptureQueriesContext(connection) as second:
             assert client.get(detail(sl) + nxt).status_code == 200

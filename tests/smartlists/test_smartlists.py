@@ -357,9 +357,9 @@ def test_page_query_count_does_not_grow_with_rows(client_as, rep, subscriptions_
     sl = smartlist(rep, columns=["name", "owner_name", "tags_text", "current_mrr", "upcoming_mrr", "upcoming_direction", "remaining_value"])
     client = client_as(rep)
     # session, user, the list, features, whether today's stored summaries are recorded (asked
-    # once per list), the capped count with the totals, page rows, the tag picker's options: the
-    # same eight at any size (the bulk owner choice is read on demand)
-    with django_assert_num_queries(8):
+    # once per list), the capped count with the totals, page rows, the tag and owner filters'
+    # options: the same nine at any size (the bulk owner choice is read on demand)
+    with django_assert_num_queries(9):
         response = client.get(detail(sl, "ends_within_days=90"))
     assert response.status_code == 200
 

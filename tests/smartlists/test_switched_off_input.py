@@ -105,7 +105,7 @@ def test_a_saved_subscription_filter_is_shown_read_only_while_off(client_as, rep
     assert response.status_code == 200
     form = filters_form(response)
     # its label and value as text, and why: no field to edit...
-    locked = form.split("Current MRR from")[1].split("</div>")[0]
+    locked = form.split("Current MRR from")[1].split("</li>")[0]
     assert "200" in locked and KEPT in locked
     assert 'id="id_current_mrr_min"' not in form and 'type="number"' not in locked
     # ...while the contact filters stay editable, and the list is still filtered by it
@@ -120,7 +120,7 @@ def test_a_choice_filter_shows_its_label_while_off(client_as, rep, book):
     sl = smartlist(rep, columns=["name"], query="direction=up")
     off()
     response = client_as(rep).get(detail(sl))
-    locked = filters_form(response).split("MRR status")[1].split("</div>")[0]
+    locked = filters_form(response).split("MRR status")[1].split("</li>")[0]
     assert ">Up<" in locked and KEPT in locked and "<select" not in locked
     assert names(response) == ["Gamma"]
 
