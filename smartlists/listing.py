@@ -104,7 +104,8 @@ class FilterBar:
 def filter_bar(request, smartlist: SmartList, filterset, params: QueryDict, sort: str) -> FilterBar:
     """The filters as the page shows them: the search box; a chip per filter in force, of contact
     fields and active features, and those of a switched-off feature as the list saved them (what
-    `switched_off_state` accepts); the other filters of active features, to add."""
+    `switched_off_state` accepts); the other filters of active features, to add, but those a
+    report's links give (`link_only`, the pipeline's figures), which only their chips show."""
     saved, form = QueryDict(smartlist.query), filterset.form
     search = form[SEARCH] if SEARCH in form.fields else None
     chips, groups = [], {}
@@ -116,7 +117,7 @@ def filter_bar(request, smartlist: SmartList, filterset, params: QueryDict, sort
         if active and (values := _given(params, name)):
             chips.append(Chip(name, form.fields[name].label, _chip_text(filterset, name, values), tuple(values),
                               remove=_without(params, name, sort)))
-        elif active:
+        elif active and not getattr(filterset.filters.get(name), "link_only", False):
             groups.setdefault(field_of_parameter(name) or name, []).append(form[name])
         elif values := _given(saved, name):
             kept = _("This filter belongs to %(feature)s, which is switched off: it still applies, as the list saved it.")

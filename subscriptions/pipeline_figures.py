@@ -95,7 +95,9 @@ def _qualifies(qs, name, value):
 
 
 def figure_filters() -> dict:
-    return {
+    """The pipeline's figures as filters. They are reached through the report's links, so a list
+    shows them as chips when given and its "Add filter" picker does not offer them (`link_only`)."""
+    filters = {
         "pipeline": FigureFilter(choices=FIGURES, label=_("Pipeline figure")),
         "pipeline_currency": django_filters.CharFilter(
             method=_qualifies, label=_("Pipeline figure currency"), min_length=3, max_length=3,
@@ -104,6 +106,9 @@ def figure_filters() -> dict:
         "pipeline_on": DayFilter(method=_qualifies, label=_("Pipeline figure as of"), help_text=_("Today when left empty."),
                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")),
     }
+    for figure_filter in filters.values():
+        figure_filter.link_only = True
+    return filters
 
 
 def figure_query(*, currency: str, owner=None, day: datetime.date | None = None) -> str:

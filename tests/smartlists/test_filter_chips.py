@@ -176,3 +176,16 @@ def test_a_page_filtered_by_owner_costs_no_more_queries(client_as, manager, rep,
     with django_assert_num_queries(9):
         assert client.get(detail(sl, "owner=rep")).status_code == 200
     assert Contact.objects.count() == 4
+
+
+def test_the_pipelines_figures_are_chips_from_its_links_but_not_offered_in_the_picker(client_as, rep, book):
+    """A figure's filter only means something as the report's link gives it (with its currency and
+    day): the picker does not offer it, the chip of a followed link names it and drops it."""
+    sl = smartlist(rep, columns=["name"])
+    client = client_as(rep)
+    offered = picker(client.get(detail(sl)).text)
+    assert 'id="id_kind"' in offered
+    assert 'name="pipeline' not in offered and "Pipeline figure" not in offered
+    followed = client.get(detail(sl) + "?pipeline=churn&pipeline_currency=EUR").text
+    assert set(chips(followed)) == {"Pipeline figure", "Pipeline figure currency"}
+    assert 'name="pipeline' not in picker(followed)
