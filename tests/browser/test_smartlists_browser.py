@@ -266,6 +266,10 @@ def test_on_a_phone_the_first_screen_shows_rows(page, log_in, rep, subscriptions
     expect(first_row).to_contain_text("Customer 00")
     top = first_row.bounding_box()["y"]
     assert top < page.viewport_size["height"], f"the first row starts at {top}px, below the first screen"
+    # A long company name (45 letters) takes three lines at most: it took six before.
+    name = first_row.get_by_role("link", name="Customer 00")
+    lines = page.evaluate("(link) => link.getClientRects().length", name.element_handle())
+    assert lines <= 3, f"the name wraps over {lines} lines"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.add_script_tag(url=static(AXE))
     assert page.evaluate(AXE_RUN) == []
