@@ -107,37 +107,24 @@ def stale_filters_error() -> ValidationError:
     )
 
 
-def smartlist_ready_made(*, owner) -> SmartList:
-    """The owner's "Subscriptions ending in the next 90 days, not renewed" list, created the first time it is asked for."""
+def _preset(owner, preset, **defaults) -> SmartList:
+    """The owner's list made by the product (`preset`), created the first time it is asked for."""
     with transaction.atomic():
-        smartlist, _ = SmartList.objects.get_or_create(
-            owner=owner,
-            preset=SmartList.Preset.ENDING_90,
-            defaults={
-                "name": gettext("Subscriptions ending in the next 90 days, not renewed"),
-                "columns": ENDING_90_COLUMNS,
-                "query": "ends_within_days=90",
-                "sort": "current_end",
-            },
-        )
+        smartlist, _ = SmartList.objects.get_or_create(owner=owner, preset=preset, defaults=defaults)
     return smartlist
+
+
+def smartlist_ready_made(*, owner) -> SmartList:
+    """The owner's "Subscriptions ending in the next 90 days, not renewed" list."""
+    return _preset(owner, SmartList.Preset.ENDING_90, name=gettext("Subscriptions ending in the next 90 days, not renewed"),
+                   columns=ENDING_90_COLUMNS, query="ends_within_days=90", sort="current_end")
 
 
 def smartlist_pipeline(*, owner) -> SmartList:
-    """The owner's list of the contacts behind a pipeline figure, created the first time a figure
-    is opened; each figure's link gives its filters. Saved, it lists today's current MRR."""
-    with transaction.atomic():
-        smartlist, _ = SmartList.objects.get_or_create(
-            owner=owner,
-            preset=SmartList.Preset.PIPELINE,
-            defaults={
-                "name": gettext("Contacts behind the pipeline's figures"),
-                "columns": PIPELINE_COLUMNS,
-                "query": "pipeline=current",
-                "sort": "name",
-            },
-        )
-    return smartlist
+    """The owner's list of the contacts behind a pipeline figure, made when a figure is first
+    opened; each figure's link gives its filters. Saved, it lists today's current MRR."""
+    return _preset(owner, SmartList.Preset.PIPELINE, name=gettext("Contacts behind the pipeline's figures"),
+                   columns=PIPELINE_COLUMNS, query="pipeline=current", sort="name")
 
 
 # Background exports ------------------------------------------------------------------------------

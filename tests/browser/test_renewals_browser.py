@@ -41,6 +41,13 @@ def _posts(page):
     return sent
 
 
+def helix_change(partner, rep, **customer):
+    """A change starting in 60 days, of Helix Labs (`rep`'s), looked after by `partner`'s organisation."""
+    partner_org = PartnerOrganisationFactory(users=[partner])
+    return ContractChangeFactory(customer=make_customer("Helix Labs", rep, partner_org, **customer),
+                                 start_date=dates.today() + datetime.timedelta(days=60))
+
+
 def test_partner_searches_configures_columns_sets_contact_and_ends_association(
     page, log_in, partner, rep, subscriptions_on
 ):
@@ -151,9 +158,7 @@ def test_keyboard_opens_a_row_menu_and_arrow_keys_never_save(page, log_in, partn
 
 
 def test_a_refused_save_keeps_the_menu_open_with_focus_on_the_error(page, log_in, partner, rep):
-    partner_org = PartnerOrganisationFactory(users=[partner])
-    change = ContractChangeFactory(customer=make_customer("Helix Labs", rep, partner_org),
-                                   start_date=dates.today() + datetime.timedelta(days=60))
+    change = helix_change(partner, rep)
     log_in(partner)
     row = page.locator(f"#change-{change.pk}")
     row.locator("summary").click()
@@ -247,9 +252,7 @@ def test_the_contact_dropdown_saves_where_the_keyboard_stops_and_keeps_focus(pag
 
 
 def test_without_javascript_the_contact_dropdown_has_a_save_button(browser, live_server, partner, rep):
-    partner_org = PartnerOrganisationFactory(users=[partner])
-    change = ContractChangeFactory(customer=make_customer("Helix Labs", rep, partner_org, people=("Ada First",)),
-                                   start_date=dates.today() + datetime.timedelta(days=60))
+    change = helix_change(partner, rep, people=("Ada First",))
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
     try:
@@ -268,9 +271,7 @@ def test_without_javascript_the_contact_dropdown_has_a_save_button(browser, live
 
 
 def test_a_recorded_agreement_is_undone_and_both_are_in_the_rows_history(page, log_in, partner, rep):
-    partner_org = PartnerOrganisationFactory(users=[partner])
-    change = ContractChangeFactory(customer=make_customer("Helix Labs", rep, partner_org),
-                                   start_date=dates.today() + datetime.timedelta(days=60))
+    change = helix_change(partner, rep)
     log_in(partner)
     row = page.locator(f"#change-{change.pk}")
     row.locator("summary").click()
