@@ -1,25 +1,67 @@
 """The contact's own fields, registered in the field registry by `CrmConfig.ready()`."""
 
 import django_filters
+from django import forms
 from django.contrib.postgres.aggregates import StringAgg
 from django.db.models import CharField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from crm.choices import CHOICES_SHOWN
 from crm.fields import ContactField, register
 from crm.models import Contact, Tag, User, assignable_owners, person_name
 
 
-class OwnerFilter(django_filters.ModelChoiceFilter):
+class OwnerFilter(django_filters.Filter):
     """The contacts of one owner, chosen among the people whose contacts the viewer sees (active
     ones: `assignable_owners`, the filterset's `request.user`); anyone else is not a choice, and
-    is refused as one. By username, the parameter's value since lists were first saved."""
+    is refused as one. By username, the parameter's value since lists were first saved.
 
-    def get_queryset(self, request):
-        if request is None:
-            return User.objects.none()
-        # what a choice shows (`User.__str__`) and is sent as, no more
-        return assignable_owners(request.user).only("username", "first_name", "last_name")
+    A list page holds no <select> of every user: up to `CHOICES_SHOWN` people (a rep, a manager's
+    team) are a choice, read once; beyond that (an admin's company) the owner's username is typed,
+    and checked against the same people (one query when given)."""
+
+    # A choice among users, as the catalogue of forms reads it (tests/reliability): `field` below
+    # builds the list, or the typed username, for the request's viewer.
+    field_class = forms.ModelChoiceField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, queryset=User.objects.none(), **kwargs)
+
+    def filter(self, qs, value):
+        return qs.filter(owner_id=self._owner_ids[value]) if value else qs
+
+    @property
+    def field(self):
+        if not hasattr(self, "_field"):
+            request = getattr(self.parent, "request", None)
+            people = (assignable_owners(request.user) if request is not None else User.objects.none()).only(
+                "username", "first_name", "last_name")  # what a choice shows (`User.__str__`) and is sent as
+            listed = list(people[: CHOICES_SHOWN + 1])
+            self._owner_ids = {person.username: person.pk for person in listed}
+            if len(listed) > CHOICES_SHOWN:
+                self._field = TypedOwnerField(people, self._owner_ids, label=self.label, required=False)
+            else:
+                self._field = forms.ChoiceField(label=self.label, required=False, choices=[
+                    ("", _("Any owner")), *((person.username, str(person)) for person in listed)])
+        return self._field
+
+
+class TypedOwnerField(forms.CharField):
+    """An owner's username, typed: one of `people`, or refused as a choice that is not one."""
+
+    def __init__(self, people, owner_ids: dict, **kwargs):
+        super().__init__(max_length=150, widget=forms.TextInput(attrs={"placeholder": _("Username")}), **kwargs)
+        self.people, self.owner_ids = people, owner_ids
+
+    def validate(self, value):
+        super().validate(value)
+        if value and value not in self.owner_ids:
+            found = self.people.filter(username=value).values_list("pk", flat=True).first()
+            if found is None:
+                raise forms.ValidationError(forms.ChoiceField.default_error_messages["invalid_choice"],
+                                            code="invalid_choice", params={"value": value})
+            self.owner_ids[value] = found
 
 
 def _tags_text(reading):
@@ -53,8 +95,7 @@ def register_contact_fields():
             kind="text",
             expression=lambda reading: Coalesce(person_name("owner__"), Value("")),
             filters=lambda: {
-                "owner": OwnerFilter(field_name="owner", to_field_name="username", label=_("Owner"),
-                                     empty_label=_("Any owner"), queryset=User.objects.none())
+                "owner": OwnerFilter(field_name="owner", label=_("Owner"))
             },
         )
     )

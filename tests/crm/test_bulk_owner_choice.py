@@ -6,6 +6,7 @@ import re
 import pytest
 
 from crm import bulk
+from crm.choices import CHOICES_SHOWN
 from crm.models import Contact, ContactChange, User
 from smartlists.models import SmartList
 from tests.factories import ContactFactory, UserFactory
@@ -39,7 +40,10 @@ def chooser(client, **params):
 
 
 def test_list_pages_carry_no_owner_list(client_as, admin_user, rep, outsider):
+    """No list of every user: the bulk bar asks for its choice when "Change owner" is picked, and
+    a smart list's owner filter lists at most CHOICES_SHOWN people (more are typed by username)."""
     UserFactory(username="unlisted", first_name="Ulrike", last_name="Unlisted", role=User.Role.REP)
+    UserFactory.create_batch(CHOICES_SHOWN, role=User.Role.REP)
     smartlist = SmartList.objects.create(owner=admin_user, name="Everyone", columns=["name"])
     client = client_as(admin_user)
     for path in ("/contacts/", smartlist.get_absolute_url()):

@@ -241,7 +241,7 @@ EDIT_FORMS = [
         Writer("rep", "smartlists:save_filters", url("smartlists:save_filters"), setting(query="kind=organisation"),
                page_url=url("smartlists:detail")),
         # the page shows the list with its saved filters: the other tab's
-        409, STALE_FILTERS, lambda obj: '<option value="person" selected>',
+        409, STALE_FILTERS, lambda obj: "<span>Kind:</span> <strong>Person</strong>",  # as a chip
         lambda obj: (fresh(obj).query, fresh(obj).version), lambda obj: ("kind=person", 2),
     ),
     TwoWriters(

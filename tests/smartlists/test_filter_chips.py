@@ -189,3 +189,22 @@ def test_the_pipelines_figures_are_chips_from_its_links_but_not_offered_in_the_p
     followed = client.get(detail(sl) + "?pipeline=churn&pipeline_currency=EUR").text
     assert set(chips(followed)) == {"Pipeline figure", "Pipeline figure currency"}
     assert 'name="pipeline' not in picker(followed)
+
+
+def test_beyond_a_short_list_the_owner_is_typed_and_checked_against_the_same_people(client_as, admin_user, rep, book):
+    """An admin's company is more people than a page should list: the owner is typed by username
+    (one query when given), a visible one filters and names its chip, anyone else is refused."""
+    from crm.choices import CHOICES_SHOWN
+
+    UserFactory.create_batch(CHOICES_SHOWN, role=User.Role.REP)
+    sl = smartlist(admin_user, columns=["name"])
+    client = client_as(admin_user)
+    offered = picker(client.get(detail(sl)).text)
+    assert '<select name="owner"' not in offered and '<input type="text" name="owner"' in offered
+    mine = client.get(detail(sl) + f"?owner={rep.username}")
+    assert mine.status_code == 200 and chips(mine.text) == {"Owner": rep.username}
+    assert set(names(mine)) == {"Paola Person", "Orbit Srl", "Later Person"}
+    partner = UserFactory(username="partner-x", role=User.Role.PARTNER)
+    for stranger in (partner.username, "nobody-at-all"):
+        refused = client.get(detail(sl) + f"?owner={stranger}")
+        assert refused.status_code == 400 and "Select a valid choice" in refused.text
