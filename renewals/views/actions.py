@@ -70,7 +70,9 @@ def _row(request: HtmxHttpRequest, change: ContractChange, layout: str, *, messa
     row["undo"] = undo
     context = {"row": row, "shown": shown, "show": cols.shown_flags(shown), "layout": layout}
     if status != 200:
-        context |= {"row_error": error, "row_form": form} | _menu_context(change.pk)
+        context |= {"row_error": error, "row_form": form}
+        if place == "menu" or not request.htmx:  # the menu is shown: opened in the row, or its own page
+            context |= _menu_context(change.pk)
         if place == "contact":
             row["contact_errors"] = [error] if error else [e for errors in form.errors.values() for e in errors]
         else:
