@@ -276,18 +276,19 @@ class SubscriptionSummary(models.Model):
             models.Index(fields=["current_currency", "current_mrr", "contact"], name="summary_current_money"),
             models.Index(fields=["upcoming_currency", "upcoming_mrr", "contact"], name="summary_upcoming_money"),
             # "Ends within N days" and the pipeline's ending soon: the smart list's count and totals
-            # read every column they need from this index alone (an index-only scan).
+            # read every column they need from this index alone (an index-only scan), the start
+            # dates their amounts are converted on included.
             models.Index(
                 fields=["current_end", "contact"], name="summary_current_end",
                 include=["upcoming_start", "current_currency", "current_mrr", "upcoming_currency", "upcoming_mrr",
-                         "remaining_value"],
+                         "remaining_value", "current_start"],
             ),
             models.Index(fields=["upcoming_start", "contact"], name="summary_upcoming_start"),
             # The same for the contacts of a few owners (a rep's or a team's list).
             models.Index(
                 fields=["owner", "current_end", "contact"], name="summary_owner_end",
                 include=["upcoming_start", "current_currency", "current_mrr", "upcoming_currency", "upcoming_mrr",
-                         "remaining_value"],
+                         "remaining_value", "current_start"],
             ),
         ]
 
@@ -312,6 +313,9 @@ class OwnerPipeline(models.Model):
 
     owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
     as_of = models.DateField()
+    # The `ReportingCurrency.rates_revision` its converted figures were computed at (none: before
+    # there were any): another one means a rate or the currency changed since.
+    rates_revision = models.PositiveBigIntegerField(null=True)
 
 
 class OwnerPipelineGroup(models.Model):
@@ -329,6 +333,14 @@ class OwnerPipelineGroup(models.Model):
     current = models.DecimalField(max_digits=18, decimal_places=2, null=True)
     upcoming = models.DecimalField(max_digits=18, decimal_places=2, null=True)
     contacts = models.PositiveIntegerField()
+    # The same sums converted into the reporting currency `converted_into`, each period at the rate
+    # in force on its start (`conversion`), of the contacts that have one; and the earliest start
+    # that has none (null: every contact had one). Wider than the amounts: a rate can be above 1.
+    converted_into = models.CharField(max_length=3, null=True)
+    current_converted = models.DecimalField(max_digits=30, decimal_places=2, null=True)
+    current_unrated = models.DateField(null=True)
+    upcoming_converted = models.DecimalField(max_digits=30, decimal_places=2, null=True)
+    upcoming_unrated = models.DateField(null=True)
 
 
 class OwnerPipelineEnding(models.Model):
@@ -349,3 +361,131 @@ class OwnerPipelineStale(models.Model):
     other; a reader that recomputes an owner removes the marks it has seen (by id)."""
 
     owner_id = models.BigIntegerField(db_index=True)
+
+
+# Reporting currency and exchange rates ----------------------------------------------------------
+
+CURRENCY_CODE = r"^[A-Z]{3}$"
+
+
+class ReportingCurrency(models.Model):
+    """The one currency totals are converted into (`subscriptions.conversion`): a single row, made by
+    the first change; without it, the installation's `CRM_CURRENCY`.
+
+    `version` is what the currency form read (two admins: the second is refused). `rates_revision`
+    moves on with every change of the currency or of a rate, in the same transaction: figures
+    converted and stored (the pipeline's, `pipeline_store`) say which revision they were converted
+    at, and are recomputed when it is not the current one."""
+
+    ONE = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=ONE)
+    code = models.CharField(_("reporting currency"), max_length=3)
+    version = models.PositiveIntegerField(default=1)
+    rates_revision = models.PositiveBigIntegerField(default=0)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    changed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="reporting_currency_one_row"),
+            models.CheckConstraint(condition=Q(code__regex=CURRENCY_CODE), name="reporting_currency_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ExchangeRate(models.Model):
+    """What one unit of `currency` is worth in `reporting_currency` from `valid_from` on, until the
+    next rate of the same currency (`conversion.rate_on`).
+
+    Rates are kept per reporting currency: those entered against another one stay, unused, until it
+    is the reporting currency again; none is ever converted through another base. A rate is a dated
+    fact: a new rate is a new row from its own day, and the earlier ones keep converting the periods
+    that start before it. Editing or deleting one corrects a mistake, and is audited
+    (`ExchangeRateChange`)."""
+
+    reporting_currency = models.CharField(_("reporting currency"), max_length=3)
+    currency = models.CharField(_("currency"), max_length=3)
+    # Up to 9,999,999.99999999: from the smallest unit of one currency to the dearest of another.
+    rate = models.DecimalField(_("rate"), max_digits=15, decimal_places=8)
+    valid_from = models.DateField(_("valid from"))
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # The add form's one-time token (`crm.submissions`): the same submission twice adds one rate.
+    creation_token = models.UUIDField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            # Its index, (reporting currency, currency, valid from), is the one a conversion reads:
+            # the latest rate on or before a day, one index probe.
+            models.UniqueConstraint(fields=["reporting_currency", "currency", "valid_from"], name="exchange_rate_one_a_day"),
+            models.UniqueConstraint(fields=["creation_token"], condition=Q(creation_token__isnull=False),
+                                    name="exchange_rate_creation_token_unique"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(condition=~Q(currency=models.F("reporting_currency")), name="exchange_rate_other_currency"),
+            models.CheckConstraint(condition=Q(currency__regex=CURRENCY_CODE) & Q(reporting_currency__regex=CURRENCY_CODE),
+                                   name="exchange_rate_codes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.plain_rate} {self.reporting_currency} from {self.valid_from}"
+
+    @property
+    def plain_rate(self) -> Decimal:
+        """The rate as people write it: no trailing zeros (0.92, not 0.92000000), never an exponent."""
+        return plain_rate(Decimal(self.rate))
+
+
+def plain_rate(rate: Decimal) -> Decimal:
+    rate = rate.normalize()
+    return rate.quantize(Decimal(1)) if rate.as_tuple().exponent > 0 else rate
+
+
+class ExchangeRateChange(models.Model):
+    """The audit trail of the rates and the reporting currency: who, when, old and new values. A
+    rate's rows stay after the rate is deleted."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Added")
+        UPDATED = "updated", _("Corrected")
+        DELETED = "deleted", _("Deleted")
+        REPORTING = "reporting", _("Reporting currency changed")
+
+    rate_id_value = models.BigIntegerField(null=True)  # kept after the rate is deleted; none for the currency
+    action = models.CharField(max_length=9, choices=Action.choices)
+    old_values = models.JSONField(default=dict, blank=True)
+    new_values = models.JSONField(default=dict, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.rate_id_value} at {self.changed_at}"
+
+    @property
+    def before(self) -> dict:
+        return _shown_rate_values(self.old_values)
+
+    @property
+    def after(self) -> dict:
+        return _shown_rate_values(self.new_values)
+
+
+def _shown_rate_values(values: dict) -> dict:
+    """Audited values as a page shows them: the rate as a number, the day as a date (a value in a
+    shape it cannot read stays as stored)."""
+    shown = dict(values)
+    try:
+        if "rate" in shown:
+            shown["rate"] = plain_rate(Decimal(shown["rate"]))
+        if "valid_from" in shown:
+            shown["valid_from"] = datetime.date.fromisoformat(shown["valid_from"])
+    except (ArithmeticError, TypeError, ValueError):
+        pass
+    return shown
