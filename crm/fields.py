@@ -12,12 +12,16 @@ once per query, not once per field).
 
 Money is compared only within a currency: a money field with a currency is annotated with its
 currency beside it (`currency_key`), sorts by currency first (`sort_terms`), and its filters and
-totals read that currency.
+totals read that currency. A feature that knows how to convert its money into one reporting
+currency says so (`register_conversion`), and its money fields say on which day each value is
+converted (`converted_on`): totals then show, beside each currency's own figure, the whole
+converted (`ConvertedTotal`), or which currency lacks a rate.
 """
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Protocol
 
 from django import forms
@@ -61,6 +65,9 @@ class ContactField:
     summable: bool = False
     # `(reading) -> expression` of a money field's currency, annotated beside it as `currency_key`
     currency: Callable[[Reading], object] | None = None
+    # `(reading) -> expression` of the day a money value is converted into the reporting currency
+    # on (the rate in force that day), annotated as `converted_on_key` where totals are read
+    converted_on: Callable[[Reading], object] | None = None
 
     @property
     def dated(self) -> bool:
@@ -100,6 +107,16 @@ class ContactField:
         """The annotation holding a money field's currency."""
         return f"currency_of_{self.key}"
 
+    @property
+    def converted_on_key(self) -> str:
+        """The annotation holding the day a money field's value is converted on."""
+        return f"converted_on_{self.key}"
+
+    @property
+    def converted_key(self) -> str:
+        """The annotation holding a money field's value converted into the reporting currency."""
+        return f"converted_{self.key}"
+
     def sort_terms(self, descending: bool) -> list[tuple[str, bool]]:
         """(annotation, descending) pairs a sort by this field orders by, before the primary key.
 
@@ -135,10 +152,12 @@ def pickable(request=None) -> list[ContactField]:
     return [f for f in _fields.values() if f.feature is None or features.is_active(f.feature, request)]
 
 
-def annotate(contacts: QuerySet, keys: Iterable[str], *, today: datetime.date, reading: Reading | None = None) -> QuerySet:
+def annotate(contacts: QuerySet, keys: Iterable[str], *, today: datetime.date, reading: Reading | None = None,
+             for_totals: bool = False) -> QuerySet:
     """Annotate the computed fields among `keys` (and what they require), each once, in order; a
-    money field with a currency also gets its currency (`currency_key`). Pass one `reading` to
-    calls that build parts of the same query."""
+    money field with a currency also gets its currency (`currency_key`), and, `for_totals`, the
+    day it is converted on (`converted_on_key`). Pass one `reading` to calls that build parts of
+    the same query."""
     reading = reading or Reading(today)
     done: set[str] = set()
 
@@ -153,6 +172,8 @@ def annotate(contacts: QuerySet, keys: Iterable[str], *, today: datetime.date, r
             qs = qs.annotate(**{key: contact_field.expression(reading)})
         if contact_field.has_currency:
             qs = qs.annotate(**{contact_field.currency_key: contact_field.currency(reading)})
+        if for_totals and contact_field.converted_on is not None:
+            qs = qs.annotate(**{contact_field.converted_on_key: contact_field.converted_on(reading)})
         return qs
 
     for key in keys:
@@ -204,6 +225,75 @@ def narrowed_to_owners(contacts: QuerySet, filtered_on: Iterable[str], reading: 
         if stored is not None and stored.rows(reading) is not None:
             contacts = contacts.filter(**{f"{stored.owner_lookup}__in": reading.owners})
     return contacts
+
+
+# Conversion into a reporting currency ----------------------------------------------------------------
+#
+# The feature that owns money fields may convert them into one reporting currency, as expressions
+# (so that a total over many rows is one statement): the reporting currency's code, and an amount
+# in a currency converted at the rate in force on a day, null when none is. Consumers never learn
+# how: they ask `conversion(field)` and add up `ConvertedTotal`s.
+
+
+@dataclass(frozen=True)
+class Conversion:
+    # `() -> expression` of the reporting currency's code
+    currency: Callable[[], object]
+    # `(amount, currency, on) -> expression` of `amount` (in `currency`) in the reporting currency at
+    # the rate in force on the day `on`; null without such a rate (never a guess)
+    amount: Callable[[object, object, object], object]
+
+
+_conversions: dict[str, Conversion] = {}
+
+
+def register_conversion(feature: str, conversion: Conversion) -> None:
+    _conversions[feature] = conversion
+
+
+def conversion(contact_field: ContactField) -> Conversion | None:
+    """How the totals of `contact_field` are converted into the reporting currency: None when it is
+    not a money field converted on a day, or its feature offers no conversion or is switched off."""
+    feature = contact_field.feature
+    if not contact_field.has_currency or contact_field.converted_on is None or feature not in _conversions:
+        return None
+    return _conversions[feature] if features.is_active(feature) else None
+
+
+@dataclass
+class ConvertedTotal:
+    """A total of amounts in several currencies, converted into the reporting currency `currency`:
+    the sum of those converted, each currency added (`currencies`) and, for each currency that
+    lacked a rate for some of its amounts, the earliest day one was needed on (`missing`). While
+    anything is missing the total is incomplete: it says what is missing, never a partial sum."""
+
+    currency: str
+    amount: Decimal = Decimal("0.00")
+    currencies: set[str] = field(default_factory=set)
+    missing: dict[str, datetime.date] = field(default_factory=dict)
+
+    def add(self, currency: str, amount: Decimal | None, missing_on: datetime.date | None = None) -> None:
+        """Amounts in `currency`: `amount` converted (of those that had a rate), and the earliest
+        day among them that had none."""
+        self.currencies.add(currency)
+        if amount is not None:
+            self.amount += amount
+        if missing_on is not None:
+            self.missing[currency] = min(self.missing.get(currency, missing_on), missing_on)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def adds_information(self) -> bool:
+        """Whether it says more than the per-currency figures: some amount was in another currency."""
+        return bool(self.currencies - {self.currency})
+
+    @property
+    def missing_rates(self) -> list[tuple[str, datetime.date]]:
+        """(currency, earliest day without a rate in force), A to Z."""
+        return sorted(self.missing.items())
 
 
 # Importable fields ------------------------------------------------------------------------------

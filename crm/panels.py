@@ -1,4 +1,5 @@
-"""Panels that other apps add to the contact page, and entries they add to the navigation.
+"""Panels that other apps add to the contact page, and entries they add to the navigation and to
+the Settings page.
 
 `crm` knows nothing of the apps that register here: each app calls `register_panel` and
 `register_nav` from its `AppConfig.ready()`, naming the feature that owns the entry, so a
@@ -42,8 +43,23 @@ def _reversed(url_name: str, script_prefix: str) -> str:
     return reverse(url_name)
 
 
+@dataclass(frozen=True)
+class SettingsEntry:
+    """A page of an app's own settings, listed on the Settings page (admins only, as it is)."""
+
+    label: str
+    url_name: str
+    description: str
+    feature: str | None = None
+
+    @property
+    def url(self) -> str:
+        return _reversed(self.url_name, get_script_prefix())
+
+
 _panels: list[Panel] = []
 _nav: list[NavEntry] = []
+_settings: list[SettingsEntry] = []
 
 
 def register_panel(template: str, *, context: Callable, feature: str | None = None, order=100):
@@ -71,3 +87,12 @@ def contact_panels(request, contact) -> list[dict]:
 
 def nav_entries(request) -> list[NavEntry]:
     return [entry for entry in _nav if entry.allowed(request.user) and _shown(entry, request)]
+
+
+def register_settings(label, url_name: str, *, description, feature=None):
+    _settings.append(SettingsEntry(label, url_name, description, feature))
+
+
+def settings_entries(request) -> list[SettingsEntry]:
+    """The settings pages to list: those of features that are on."""
+    return [entry for entry in _settings if _shown(entry, request)]

@@ -33,6 +33,15 @@ class SubscriptionsConfig(AppConfig):
             feature="subscriptions",
             order=20,
         )
+        panels.register_settings(
+            _("Reporting currency and exchange rates"),
+            "subscriptions:rates",
+            description=_("The currency totals are converted into, and the rates of the others, by date."),
+            feature="subscriptions",
+        )
+        from subscriptions.conversion import register_money_conversion
+
+        register_money_conversion()
 
     def seed_demo(self, cast):
         from subscriptions.demo import seed_periods

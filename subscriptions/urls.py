@@ -1,6 +1,6 @@
 from django.urls import path
 
-from subscriptions import views
+from subscriptions import rates_views, views
 
 app_name = "subscriptions"
 urlpatterns = [
@@ -12,4 +12,11 @@ urlpatterns = [
     path("contacts/<int:pk>/periods/change/", views.period_change, name="period_change"),
     path("periods/<int:pk>/edit/", views.period_edit, name="period_edit"),
     path("periods/<int:pk>/delete/", views.period_delete, name="period_delete"),
+    # The reporting currency and the exchange rates (admins)
+    path("rates/", rates_views.rate_list, name="rates"),
+    path("rates/history/", rates_views.rate_history, name="rate_history"),
+    path("rates/currency/", rates_views.reporting_currency, name="reporting_currency"),
+    path("rates/new/", rates_views.rate_create, name="rate_create"),
+    path("rates/<int:pk>/edit/", rates_views.rate_edit, name="rate_edit"),
+    path("rates/<int:pk>/delete/", rates_views.rate_delete, name="rate_delete"),
 ]

@@ -45,6 +45,8 @@ PERIOD_POST = {"currency": "EUR", "mrr": "120.00", "start_date": "2030-01-01", "
                "version": "1"}
 CONTACT = {"pk": "{contact}"}
 PERIOD = {"pk": "{period}"}
+RATE = {"pk": "{rate}"}
+RATE_POST = {"currency": "USD", "rate": "0.95", "valid_from": "2026-02-01", "against": "EUR"}
 OURS = {"pk": "{renewal_customer}"}
 THEIRS = {"pk": "{renewal_other_customer}"}
 OUR_CHANGE = {"pk": "{renewal_change}"}
@@ -135,6 +137,23 @@ MATRIX = [
     row("subscriptions:period_delete", "GET", 200, 200, 200, 404, 404, 404, 302, 302, kwargs=PERIOD, features=SUBS),
     row("subscriptions:period_delete", "POST", 302, 302, 302, 404, 404, 404, 302, 302, kwargs=PERIOD, features=SUBS,
         data={"version": "1"}, writes=VENDOR),
+    # the reporting currency and the exchange rates: admins only ("{rate}" is a USD rate into EUR)
+    row("subscriptions:rates", "GET",       200, 404, 404, 404, 404, 404, 302, 302, features=SUBS),
+    row("subscriptions:rates", "POST",      405, 405, 405, 405, 405, 405, 405, 405, features=SUBS),
+    row("subscriptions:rate_history", "GET", 200, 404, 404, 404, 404, 404, 302, 302, features=SUBS),
+    row("subscriptions:rate_history", "POST", 405, 405, 405, 405, 405, 405, 405, 405, features=SUBS),
+    row("subscriptions:reporting_currency", "GET", 200, 404, 404, 404, 404, 404, 302, 302, features=SUBS),
+    row("subscriptions:reporting_currency", "POST", 302, 404, 404, 404, 404, 404, 302, 302, features=SUBS,
+        data={"code": "USD", "version": "1"}, writes=("admin",)),
+    row("subscriptions:rate_create", "GET", 200, 404, 404, 404, 404, 404, 302, 302, features=SUBS),
+    row("subscriptions:rate_create", "POST", 302, 404, 404, 404, 404, 404, 302, 302, features=SUBS,
+        data=RATE_POST, writes=("admin",)),
+    row("subscriptions:rate_edit", "GET",   200, 404, 404, 404, 404, 404, 302, 302, kwargs=RATE, features=SUBS),
+    row("subscriptions:rate_edit", "POST",  302, 404, 404, 404, 404, 404, 302, 302, kwargs=RATE, features=SUBS,
+        data={**RATE_POST, "version": "1"}, writes=("admin",)),
+    row("subscriptions:rate_delete", "GET", 200, 404, 404, 404, 404, 404, 302, 302, kwargs=RATE, features=SUBS),
+    row("subscriptions:rate_delete", "POST", 302, 404, 404, 404, 404, 404, 302, 302, kwargs=RATE, features=SUBS,
+        data={"version": "1"}, writes=("admin",)),
     # subscriptions, switched off: no URL exists, for anyone, whatever the method
     row("subscriptions:pipeline", "GET",    404, 404, 404, 404, 404, 404, 404, 404),
     row("subscriptions:pipeline", "POST",   404, 404, 404, 404, 404, 404, 404, 404),
@@ -153,6 +172,19 @@ MATRIX = [
     row("subscriptions:period_delete", "GET", 404, 404, 404, 404, 404, 404, 404, 404, kwargs=PERIOD),
     row("subscriptions:period_delete", "POST", 404, 404, 404, 404, 404, 404, 404, 404, kwargs=PERIOD,
         data={"version": "1"}),
+    *[
+        r
+        for name, kwargs, data in (
+            ("subscriptions:rates", None, None), ("subscriptions:rate_history", None, None),
+            ("subscriptions:reporting_currency", None, {"code": "USD", "version": "1"}),
+            ("subscriptions:rate_create", None, RATE_POST), ("subscriptions:rate_edit", RATE, {**RATE_POST, "version": "1"}),
+            ("subscriptions:rate_delete", RATE, {"version": "1"}),
+        )
+        for r in (
+            row(name, "GET",                404, 404, 404, 404, 404, 404, 404, 404, kwargs=kwargs),
+            row(name, "POST",               404, 404, 404, 404, 404, 404, 404, 404, kwargs=kwargs, data=data),
+        )
+    ],
     # renewals: a partner's dashboard is their own; an admin chooses a partner's to read (`?partner=`: its
     # rows without their menus, the columns picker refused); a customer page is open to its partner and its
     # vendor staff, who act on its contract changes there as the partner does
@@ -304,7 +336,7 @@ def objects(cast, contact, settings, tmp_path):
     from imports.services import import_check, import_create
     from smartlists.models import SmartList
     from smartlists.services import export_job_create, export_job_run
-    from subscriptions.models import Period
+    from subscriptions.models import ExchangeRate, Period
     from tests.renewals.factories import renewals_matrix_objects
 
     settings.MEDIA_ROOT = tmp_path
@@ -319,6 +351,7 @@ def objects(cast, contact, settings, tmp_path):
         "contact": contact,
         "rep": cast["rep"],
         "period": period,
+        "rate": ExchangeRate.objects.create(reporting_currency="EUR", currency="USD", rate="0.9", valid_from="2026-01-01"),
         "smartlist": smartlist,
         "export": export,
         "bulk_job": bulk_job,

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from crm import features
+from crm import features, panels
 from crm.access import admin_required
 from crm.http import HtmxHttpRequest
 from crm.models import Feature, FeatureChange
@@ -27,7 +27,8 @@ class FeatureSwitchForm(forms.Form):
 @login_required
 @admin_required
 def settings_index(request: HtmxHttpRequest):
-    return render(request, "crm/settings_index.html", {"all_features": features.all_features()})
+    return render(request, "crm/settings_index.html",
+                  {"all_features": features.all_features(), "entries": panels.settings_entries(request)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -25,6 +25,8 @@ COMPUTED = {
     "crm.ContactChange": "the audit row of a bulk action, written by crm.bulk",
     "crm.BulkJob": "a bulk action's job: its rows come from the bulk form, its counts from the job",
     "crm.BulkJobContact": "the rows a bulk job holds, stored by the statement that counts them at its confirmation",
+    "subscriptions.ReportingCurrency": "its version and rates revision move on with each change (subscriptions.rates)",
+    "subscriptions.ExchangeRateChange": "the audit row of a rate's change, written by subscriptions.rates",
 }
 # Forms that write without a version or a token, and why (the POST URLs are checked in test_form_inventory).
 UNVERSIONED = {
@@ -102,6 +104,9 @@ VERSIONED_FORM_URLS = {
     "subscriptions.forms.DeleteForm": ["subscriptions:period_delete"],
     "subscriptions.forms.PeriodForm": ["subscriptions:period_edit"],
     "subscriptions.forms.PeriodChangeForm": ["subscriptions:period_change"],
+    "subscriptions.rate_forms.RateForm": ["subscriptions:rate_edit"],
+    "subscriptions.rate_forms.ReportingCurrencyForm": ["subscriptions:reporting_currency"],
+    "subscriptions.rate_forms.RateDeleteForm": ["subscriptions:rate_delete"],
 }
 
 

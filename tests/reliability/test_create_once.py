@@ -23,7 +23,7 @@ from django.urls import reverse
 from crm.models import Contact, Feature, Team, User
 from renewals.models import Association, ContractChange, CustomerAccount, PartnerOrganisation
 from smartlists.models import ExportJob, SmartList
-from subscriptions.models import Period, PeriodChange
+from subscriptions.models import ExchangeRate, Period, PeriodChange
 from tests.factories import ContactFactory, OrganisationFactory, UserFactory
 from tests.html_forms import read_form
 from tests.reliability.test_concurrency import run_at_once
@@ -139,6 +139,9 @@ CREATE_FORMS = [
     CreateForm("change subscription", "subscriptions:period_change", "rep", with_subscriptions,
                for_contact("subscriptions:period_change"), filling(mrr="150.00"), periods_of, htmx=True,
                separate_forms_make_two=False),
+    CreateForm("exchange rate", "subscriptions:rate_create", "admin", with_subscriptions, fixed("subscriptions:rate_create"),
+               filling(currency="USD", rate="0.92", valid_from="2026-01-01"), lambda scene: ExchangeRate.objects.count(),
+               separate_forms_make_two=False),  # a second rate of the same currency and day is refused
     CreateForm("background export", "smartlists:export_start", "rep", a_list_to_export,
                lambda sl: reverse("smartlists:export_start", args=[sl.pk]), filling(),
                lambda sl: ExportJob.objects.filter(smartlist=sl).count(),

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from crm.dates import EARLIEST, LATEST
 from renewals.models import ContractChange, ContractChangeLog, CustomerAccount
 from smartlists.models import SmartList
-from subscriptions.models import Period, PeriodChange
+from subscriptions.models import ExchangeRate, ExchangeRateChange, Period, PeriodChange, ReportingCurrency
 from tests.factories import ContactFactory
 from tests.html_forms import read_form
 from tests.reliability import catalogue
@@ -239,6 +239,31 @@ def _choice_search(url_name):
     return ask
 
 
+# Exchange rates ------------------------------------------------------------------------------------------
+
+
+def _rated_scene(scene):
+    """A period in another currency than the reporting one: the pages then convert at the rates typed."""
+    Period.objects.create(contact=scene["contact"], currency="USD", mrr="100.00", start_date="2026-01-01")
+    return None
+
+
+def _post_rate(scene, _obj, field, value):
+    client = logged_in(scene["admin"])
+    url = reverse("subscriptions:rate_create")
+    data = {**read_form(client.get(url).text, action=url, page=url),
+            "currency": "USD", "rate": "0.9", "valid_from": "2026-01-01", field: value}
+    return client.post(url, data)
+
+
+def _rate_pages(scene, _obj):
+    admin, manager = logged_in(scene["admin"]), logged_in(scene["manager"])
+    pages = [(admin, reverse("subscriptions:rates")), (admin, reverse("subscriptions:rate_history")),
+             (manager, reverse("subscriptions:pipeline"))]
+    return pages + [(admin, reverse(name, args=[pk])) for pk in ExchangeRate.objects.values_list("pk", flat=True)
+                    for name in ("subscriptions:rate_edit", "subscriptions:rate_delete")]
+
+
 HARNESSES = {h.form: h for h in [
     period_harness("subscriptions.forms.PeriodForm", "period_create"),
     period_harness("subscriptions.forms.PeriodChangeForm", "period_change"),
@@ -257,6 +282,9 @@ HARNESSES = {h.form: h for h in [
     # Reads only: a far as-of day is a 400 with its reason; a day in range, that day's report.
     Harness("subscriptions.forms.PipelineForm", lambda scene: None, _pipeline_page, lambda obj: [], lambda scene, obj: [],
             refused=(400,), saved=(200,), message=lambda response: "errorlist" in response.text),
+    Harness("subscriptions.rate_forms.RateForm", _rated_scene, _post_rate,
+            lambda obj: [ExchangeRate.objects.all(), ExchangeRateChange.objects.all(), ReportingCurrency.objects.all()],
+            _rate_pages, saved=(302,)),
     *(Harness(form, lambda scene: None, _choice_search(url_name), lambda obj: [], lambda scene, obj: [],
               refused=(400,), saved=(200,), message=lambda response: "errorlist" in response.text)
       for form, url_name in (("crm.forms.OwnerSearchForm", "contact_owner_choices"),
@@ -334,7 +362,8 @@ def test_period_edit_far_dates_and_numbers(scene):
 # Where each view-parsed parameter is read, as the person who may read it.
 PARAMETER_PAGES = {
     "page": [("rep", "contact_list", None), ("rep", "subscriptions:history", "contact"), ("rep", "smartlists:detail", "smartlist"),
-             ("partner", "renewals:dashboard", None)],
+             ("partner", "renewals:dashboard", None), ("admin", "subscriptions:rates", None),
+             ("admin", "subscriptions:rate_history", None)],
     "after": [("rep", "smartlists:detail", "smartlist")],
     "before": [("rep", "smartlists:detail", "smartlist")],
     "sort": [("rep", "smartlists:detail", "smartlist"), ("partner", "renewals:dashboard", None)],
@@ -379,7 +408,7 @@ def test_far_query_parameters(scene):
     objects = {"contact": scene["contact"], "smartlist": smartlist}
     Period.objects.create(contact=scene["contact"], mrr="10.00", start_date="2025-06-01", end_date="2026-12-31")
     ContractChangeFactory(customer=scene["customer"])
-    clients = {role: logged_in(scene[role]) for role in ("rep", "partner")}
+    clients = {role: logged_in(scene[role]) for role in ("rep", "partner", "admin")}
     targets = [(parameter, *where) for parameter, places in PARAMETER_PAGES.items() for where in places]
 
     @FAR
@@ -396,11 +425,11 @@ def test_far_query_parameters(scene):
         if name == "subscriptions:period_form_part" and parameter != "part":
             query["part"] = "mrr" if parameter in ("price", "billing_frequency", "billing_every_months", "currency") else "end"
         response = clients[role].get(url, query, headers=HTMX if htmx else {})
-        # a page number no page has is a 404 where the list is numbered (the subscription history),
+        # a page number no page has is a 404 where the list is numbered (the subscription history, the rates),
         # the live MRR of a price it cannot read is a 422 with its reason, and a partner no one may
         # open (any value but an id of the viewer's) is a 404, as an object is
-        allowed = {"subscriptions:history": (200, 302, 400, 404), "subscriptions:period_form_part": (200, 400, 422)}.get(
-            name, (200, 302, 400))
+        allowed = {"subscriptions:history": (200, 302, 400, 404), "subscriptions:period_form_part": (200, 400, 422),
+                   "subscriptions:rates": (200, 404), "subscriptions:rate_history": (200, 404)}.get(name, (200, 302, 400))
         if parameter == "partner":
             allowed = (200, 404)
         assert response.status_code in allowed, (url, query, response.status_code)
@@ -414,7 +443,8 @@ def test_far_query_parameters(scene):
 @pytest.mark.parametrize("name", sorted(catalogue.id_urls()))
 def test_ids_past_any_column_are_not_found(scene, name):
     """Ids no row can have, in every URL that takes one: 404 (or the admin's redirect), never 500."""
-    client = logged_in(scene["admin" if name.startswith("admin:") else "rep"])
+    admins = name.startswith("admin:") or name.startswith("subscriptions:rate_")  # the rates are an admin's
+    client = logged_in(scene["admin" if admins else "rep"])
     for pk in FAR_IDS:
         args = [pk] if name != "admin:view_on_site" else [1, pk]
         for method in (client.get, client.post):

@@ -24,7 +24,7 @@ from crm.models import Contact, User, assignable_owners
 from renewals.models import ContractChange
 from renewals.queries import people_visible_to
 from smartlists.models import SmartList
-from subscriptions.models import Period
+from subscriptions.models import ExchangeRate, Period
 from tests.factories import ContactFactory, OrganisationFactory, TeamFactory, UserFactory
 from tests.html_forms import read_form
 from tests.reliability import catalogue
@@ -94,14 +94,15 @@ def scene(admin_user, manager, rep, outsider, partner, subscriptions_on):
     lists = [SmartList.objects.create(owner=user, name=f"List of {role}", shared=True, columns=["name", "email", "owner"])
              for role, user in users.items() if user.is_vendor_staff]
     objects = {"contact": [acme, hidden_org, *people.values()], "customer": [customer], "change": [change],
-               "smartlist": lists, "period": list(Period.objects.all())}
+               "smartlist": lists, "period": list(Period.objects.all()),
+               "rate": [ExchangeRate.objects.create(reporting_currency="EUR", currency="USD", rate="0.9", valid_from="2026-01-01")]}
     return {"users": users, "objects": objects, "change": change, "people": people, "hidden_org": hidden_org}
 
 
 def _get_pages():
     """(name, kind of object) of every product URL, by the object its id names (None: no id)."""
     kinds = {"contacts": "contact", "customers": "customer", "changes": "change", "periods": "period",
-             "exports": "export", "smartlists": "smartlist", "jobs": "bulk_job", "imports": "import"}
+             "exports": "export", "smartlists": "smartlist", "jobs": "bulk_job", "imports": "import", "rates": "rate"}
 
     pages = []
     for name, route, converters in ((r.name, r.route, r.converters) for r in catalogue.routes() if r.name):

@@ -25,7 +25,7 @@ from django.urls import reverse
 from crm.models import Contact, Feature, FeatureChange, Team, User
 from renewals.models import Association, ColumnPreference, ContractChange, CustomerAccount, PartnerOrganisation
 from smartlists.models import SmartList
-from subscriptions.models import Period
+from subscriptions.models import ExchangeRate, Period, ReportingCurrency
 from tests.factories import ContactFactory, UserFactory
 from tests.html_forms import read_form
 from tests.renewals.factories import AssociationFactory, ContractChangeFactory, PartnerOrganisationFactory
@@ -43,6 +43,8 @@ STALE_SUBSCRIPTION = "Someone else changed this subscription while you were chan
 STALE_RENEWAL_COLUMNS = "Your columns were changed elsewhere (another tab?) while you were choosing"
 STALE_CHANGE = "Someone else changed this contract change a moment ago"
 STALE_PARTNER_DEFAULTS = "Someone else changed these settings a moment ago"
+STALE_RATE = "Someone else changed this rate while you were editing it"
+STALE_REPORTING_CURRENCY = "Someone else changed the reporting currency while you were choosing"
 
 
 def stale_in_admin(verbose_name: str) -> str:
@@ -139,6 +141,29 @@ def a_period(cast):
     Feature.objects.update_or_create(name="subscriptions", defaults={"is_active": True})
     contact = ContactFactory(owner=cast["rep"], name="Paula Periods")
     return Period.objects.create(contact=contact, mrr="100.00", start_date="2026-01-01", end_date="2026-12-31", term_months=12)
+
+
+def a_rate(cast):
+    Feature.objects.update_or_create(name="subscriptions", defaults={"is_active": True})
+    return ExchangeRate.objects.create(reporting_currency="EUR", currency="USD", rate="0.92", valid_from="2026-01-01")
+
+
+def rate_state(rate):
+    row = ExchangeRate.objects.filter(pk=rate.pk).values_list("rate", "valid_from", "version").first()
+    return row and (str(row[0].normalize()), row[1], row[2])
+
+
+RATE_EDIT = lambda role, change: Writer(role, "subscriptions:rate_edit", url("subscriptions:rate_edit"), change)  # noqa: E731
+
+
+def the_reporting_currency(cast):
+    Feature.objects.update_or_create(name="subscriptions", defaults={"is_active": True})
+    return None
+
+
+def reporting_code(_obj):
+    row = ReportingCurrency.objects.first()
+    return row and (row.code, row.version)
 
 
 def periods_of(period):
@@ -266,6 +291,29 @@ EDIT_FORMS = [
         422, STALE_SUBSCRIPTION, lambda obj: "<dd>150.00 EUR</dd>", periods_of,
         lambda obj: [(datetime.date(2026, 1, 1), datetime.date(2026, 6, 30), Decimal("100.00")),
                      (datetime.date(2026, 7, 1), None, Decimal("150.00"))],
+    ),
+    TwoWriters(
+        "exchange rate correction, two admins", a_rate,
+        RATE_EDIT("admin", setting(rate="0.93")),
+        RATE_EDIT("admin2", setting(rate="0.99", valid_from="2026-02-01")),
+        409, STALE_RATE, lambda obj: "<dd>0.93 EUR</dd>",
+        rate_state, lambda obj: ("0.93", datetime.date(2026, 1, 1), 2),
+    ),
+    TwoWriters(
+        "exchange rate delete after a correction", a_rate,
+        RATE_EDIT("admin", setting(rate="0.94")),
+        Writer("admin2", "subscriptions:rate_delete", url("subscriptions:rate_delete"), setting()),
+        409, STALE_RATE, lambda obj: "<dd>0.94 EUR</dd>",
+        rate_state, lambda obj: ("0.94", datetime.date(2026, 1, 1), 2),
+    ),
+    TwoWriters(
+        "reporting currency, two admins", the_reporting_currency,
+        Writer("admin", "subscriptions:reporting_currency", lambda obj: reverse("subscriptions:reporting_currency"),
+               setting(code="USD")),
+        Writer("admin2", "subscriptions:reporting_currency", lambda obj: reverse("subscriptions:reporting_currency"),
+               setting(code="GBP")),
+        409, STALE_REPORTING_CURRENCY, lambda obj: "<dd>USD</dd>",
+        reporting_code, lambda obj: ("USD", 2),
     ),
     TwoWriters(
         "renewals column layout, two tabs", a_renewal,
