@@ -205,7 +205,7 @@ def smartlist_page(request, pk: int):
     visibility gate, filters and sort), count and totals in one statement over the stored rows,
     and the page's shown columns by keyset; the filters it offers. The column picker (closed) is
     left out."""
-    from smartlists.listing import filter_bar, header, list_listing, list_state, shown_values, table_rows
+    from smartlists.listing import filter_bar, footer, header, list_listing, list_state, shown_values, table_rows
     from smartlists.models import SmartList
     from smartlists.paging import InvalidCursor, page_of
     from smartlists.queries import count_and_totals
@@ -228,7 +228,7 @@ def smartlist_page(request, pk: int):
         "filters": filter_bar(request, smartlist, result.filterset, params, result.sort),
         "headers": [header(f, result.sort, params) for f in result.columns],
         "rows": table_rows(page.rows, result.columns, settings.CRM_CURRENCY),
-        "footer": [counted.totals.get(f.key) for f in result.columns] if counted.totals else [],
+        "footer": footer(result.columns, counted.totals, counted.converted),
         "totals_left_out": not counted.exact and any(f.summable for f in result.columns), "actions": bulk.ACTIONS,
     })
 
@@ -288,5 +288,6 @@ def pipeline(request):
     report = build_report(visible_owner_ids(request.user), owners, currency=settings.CRM_CURRENCY, today=dates.today())
     url = object_urls("contact_detail")
     ending = [{**item, "url": url(item["contact_id"])} for item in report.ending()]
-    return _render(request, "pipeline.html", {"report": report, "ending": ending, "today": dates.today()})
+    return _render(request, "pipeline.html", {"report": report, "ending": ending, "today": dates.today(),
+                                              "converted": report.converted_rows()})
 

@@ -174,8 +174,19 @@ def header(f, sort: str, params: QueryDict, *, sortable: bool = True) -> dict:
     return {"field": f, "state": state, "link": "?" + link.urlencode(), "sortable": sortable}
 
 
-def footer(columns, sums: dict) -> list[dict | None]:
-    return [sums.get(f.key) for f in columns] if sums else []
+def footer(columns, sums: dict, converted: dict | None = None) -> list[dict | None]:
+    """Each column's totals: one per currency (`parts`) and, where they add something (an amount
+    in another currency than the reporting one), the whole converted into the reporting currency
+    or what it lacks (`converted`)."""
+    if not sums:
+        return []
+    converted = converted or {}
+    cells = []
+    for f in columns:
+        whole = converted.get(f.key)
+        cells.append({"parts": sums[f.key], "converted": whole if whole and whole.adds_information else None}
+                     if f.key in sums else None)
+    return cells
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,6 +144,8 @@ class Listing:
     order: list[tuple[str, bool]] = field(default_factory=list)
     # The same rows with only what the filters and the totals read: what the count and totals scan.
     counted: QuerySet | None = None
+    # How each summable column whose feature converts it is converted into the reporting currency.
+    conversions: dict[str, fields.Conversion] = field(default_factory=dict)
 
     @property
     def is_valid(self) -> bool:
@@ -183,7 +185,8 @@ def listing(*, user, columns: list[str], params: QueryDict, sort: str, today: da
     terms = [F(key).desc(nulls_last=True) if descending else F(key).asc(nulls_last=True) for key, descending in order]
     counted = filterset.filter_queryset(_counted_rows(contacts, params, filtered_on, column_fields, reading))
     rows = fields.narrowed_to_owners(filterset.qs, filtered_on, reading)
-    return Listing(column_fields, filterset, sort, rows.order_by(*terms, "pk"), {}, order, counted)
+    conversions = {f.key: c for f in column_fields if f.summable and (c := fields.conversion(f)) is not None}
+    return Listing(column_fields, filterset, sort, rows.order_by(*terms, "pk"), {}, order, counted, conversions)
 
 
 def _counted_rows(contacts: QuerySet, params: QueryDict, filtered_on: list[str], columns, reading) -> QuerySet:
@@ -197,7 +200,7 @@ def _counted_rows(contacts: QuerySet, params: QueryDict, filtered_on: list[str],
         rows = fields.stored_rows(keys, reading)
         if rows is not None:
             return rows
-    return fields.annotate(contacts, keys, today=reading.today, reading=reading)
+    return fields.annotate(contacts, keys, today=reading.today, reading=reading, for_totals=True)
 
 
 @dataclass(frozen=True)
@@ -206,20 +209,38 @@ class Counted:
     exact: bool
     # For each summable column, one total per currency, the installation's first: only while exact.
     totals: dict[str, list[dict]]
+    # For each summable column its feature converts, the whole in the reporting currency: only while exact.
+    converted: dict[str, fields.ConvertedTotal] = field(default_factory=dict)
 
 
 def count_and_totals(result: Listing, *, cap: int) -> Counted:
     """The list's size up to `cap` and, while it is within the cap, each summable column's totals
     per currency (the installation's first, 0 when it has none, then the others A to Z; never
-    converted, never added across currencies): one statement over the capped rows, which carry
-    only what the filters and the summed columns read (`Listing.counted`)."""
+    added across currencies) and, for a column its feature converts (`Listing.conversions`), the
+    whole converted into the reporting currency, each row at the rate in force on its own day, or
+    the currencies that lack one: one statement over the capped rows, which carry only what the
+    filters and the summed columns read (`Listing.counted`)."""
     summable = [f for f in result.columns if f.summable]
     groups = list(dict.fromkeys(f.currency_key for f in summable if f.has_currency))
-    capped = result.counted.order_by().values("pk", *groups, *(f.key for f in summable))[: cap + 1]
+    converting = [(f, result.conversions[f.key]) for f in summable if f.key in result.conversions]
+    rows_read = result.counted.order_by()
+    for f, conversion in converting:
+        rows_read = rows_read.annotate(**{
+            f.converted_key: conversion.amount(F(f.key), F(f.currency_key), F(f.converted_on_key)),
+            f"{f.converted_key}_into": conversion.currency(),
+        })
+    converted_columns = [name for f, _ in converting for name in (f.converted_key, f"{f.converted_key}_into", f.converted_on_key)]
+    capped = rows_read.values("pk", *groups, *(f.key for f in summable), *converted_columns)[: cap + 1]
     sql, params = capped.query.sql_with_params()
     name = connection.ops.quote_name
     grouped = ", ".join(name(key) for key in groups)
     sums = "".join(f", SUM({name(f.key)})" for f in summable)
+    # Per converted column: the converted sum, the earliest day of a row that had no rate, the currency.
+    sums += "".join(
+        f", SUM({name(f.converted_key)}), MIN(CASE WHEN {name(f.converted_key)} IS NULL AND {name(f.key)} IS NOT NULL "
+        f"THEN {name(f.converted_on_key)} END), MIN({name(f.converted_key + '_into')})"
+        for f, _ in converting
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {grouped}{', ' if groups else ''}COUNT(*){sums} FROM ({sql}) AS capped"
@@ -232,14 +253,23 @@ def count_and_totals(result: Listing, *, cap: int) -> Counted:
         return Counted(cap + 1, False, {})
     main = settings.CRM_CURRENCY
     by_currency: dict[str, dict] = {f.key: {main: 0} for f in summable}
+    converted: dict[str, fields.ConvertedTotal] = {}
     for row in rows:
         currency_of_group = dict(zip(groups, row))
-        for f, amount in zip(summable, row[len(groups) + 1:]):
+        amounts = row[len(groups) + 1:len(groups) + 1 + len(summable)]
+        for f, amount in zip(summable, amounts):
             if amount is not None:
                 code = currency_of_group[f.currency_key] if f.has_currency else main
                 by_currency[f.key][code] = by_currency[f.key].get(code, 0) + amount
+        conversions = row[len(groups) + 1 + len(summable):]
+        summed = {f.key: amount for f, amount in zip(summable, amounts)}
+        for index, (f, _) in enumerate(converting):
+            amount, missing_on, into = conversions[3 * index:3 * index + 3]
+            total = converted.setdefault(f.key, fields.ConvertedTotal(into))
+            if summed[f.key] is not None:  # the group has amounts of this column, in its currency
+                total.add(currency_of_group[f.currency_key], amount, missing_on)
     totals = {
         key: [{"currency": code, "sum": found[code]} for code in [main, *sorted(c for c in found if c != main)]]
         for key, found in by_currency.items()
     }
-    return Counted(count, True, totals)
+    return Counted(count, True, totals, converted)

@@ -116,6 +116,9 @@ def _mrr_range(key, label):
 
 # The stored currency of each money figure.
 CURRENCY_OF = {"current_mrr": "current_currency", "upcoming_mrr": "upcoming_currency", "remaining_value": "current_currency"}
+# The day each money figure is converted into the reporting currency on: its period's start
+# (`conversion`; the remaining value is what is left of the current period).
+CONVERTED_ON = {"current_mrr": "current_start", "upcoming_mrr": "upcoming_start", "remaining_value": "current_start"}
 
 
 def _stored_rows(reading):
@@ -125,7 +128,8 @@ def _stored_rows(reading):
         return None
     rows = SubscriptionSummary.objects.all() if reading.owners is None else SubscriptionSummary.objects.filter(owner__in=reading.owners)
     return rows.annotate(
-        **{fields.get(key).currency_key: F(currency) for key, currency in CURRENCY_OF.items()}
+        **{fields.get(key).currency_key: F(currency) for key, currency in CURRENCY_OF.items()},
+        **{fields.get(key).converted_on_key: F(day) for key, day in CONVERTED_ON.items()},
     )
 
 
@@ -161,7 +165,7 @@ def register_subscription_fields():
         ContactField(
             key="current_mrr", label=_("Current MRR"), kind="money", feature=FEATURE, summable=True,
             expression=_figure("current_mrr"), filters=_mrr_range("current_mrr", _("Current MRR")),
-            currency=_figure(CURRENCY_OF["current_mrr"]),
+            currency=_figure(CURRENCY_OF["current_mrr"]), converted_on=_figure(CONVERTED_ON["current_mrr"]),
         )
     )
     register(ContactField(key="current_currency", label=_("Currency"), kind="text", feature=FEATURE,
@@ -174,7 +178,7 @@ def register_subscription_fields():
         ContactField(
             key="upcoming_mrr", label=_("Upcoming MRR"), kind="money", feature=FEATURE, summable=True,
             expression=_figure("upcoming_mrr"), filters=_mrr_range("upcoming_mrr", _("Upcoming MRR")),
-            currency=_figure(CURRENCY_OF["upcoming_mrr"]),
+            currency=_figure(CURRENCY_OF["upcoming_mrr"]), converted_on=_figure(CONVERTED_ON["upcoming_mrr"]),
         )
     )
     register(ContactField(key="upcoming_currency", label=_("Upcoming currency"), kind="text", feature=FEATURE,
@@ -198,7 +202,7 @@ def register_subscription_fields():
         ContactField(
             key="remaining_value", label=_("Remaining contract value"), kind="money", feature=FEATURE, summable=True,
             requires=("current_mrr", "current_end"), expression=_figure("remaining_value"),
-            currency=_figure(CURRENCY_OF["remaining_value"]),
+            currency=_figure(CURRENCY_OF["remaining_value"]), converted_on=_figure(CONVERTED_ON["remaining_value"]),
         )
     )
 

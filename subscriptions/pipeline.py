@@ -8,7 +8,10 @@ movements so that, for every owner and currency,
 
     upcoming = current + new + expansion + reactivation - contraction - churn
 
-exactly. Amounts are only ever added within one currency.
+exactly. Amounts are only ever added within one currency. Beside them, each owner's and the
+team's current and upcoming MRR are also given converted into the reporting currency
+(`conversion`), each contact's period at the rate in force on its start, or with the currencies
+that lack a rate (`ConvertedMRR`).
 """
 
 import datetime
@@ -16,9 +19,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Q, Sum, Value, When, Window
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Max, Min, Q, Sum, Value, When, Window
 from django.db.models.functions import Rank
 
+from crm.fields import ConvertedTotal
+from subscriptions.conversion import converted_expression, reporting_currency_expression
 from subscriptions.models import Direction
 from subscriptions.queries import ends_within_q, has_periods
 from subscriptions.summary import with_figures
@@ -66,6 +71,13 @@ class Group:
     had_earlier: bool
     ending_days: int | None  # the smallest of ENDING_WINDOWS it ends within, if any
     count: int
+    # Its current and upcoming MRR converted into `converted_into` (of the contacts that had a rate),
+    # and the earliest start of a period that had none.
+    converted_into: str | None = None
+    current_converted: Decimal | None = None
+    current_unrated: datetime.date | None = None
+    upcoming_converted: Decimal | None = None
+    upcoming_unrated: datetime.date | None = None
 
     def ends_within(self, days: int, today: datetime.date) -> bool:
         return self.ending_days is not None and self.ending_days <= days
@@ -145,6 +157,31 @@ class Totals:
         return self.current + change == self.upcoming
 
 
+@dataclass
+class ConvertedMRR:
+    """Current and upcoming MRR (the next known MRR, as `next_mrr` gives it) converted into the
+    reporting currency, over groups of every currency."""
+
+    current: ConvertedTotal
+    upcoming: ConvertedTotal
+
+    @classmethod
+    def into(cls, currency: str) -> "ConvertedMRR":
+        return cls(ConvertedTotal(currency), ConvertedTotal(currency))
+
+    def add(self, group: Group) -> None:
+        if group.current_mrr is not None:
+            self.current.add(group.current_currency, group.current_converted, group.current_unrated)
+        if group.upcoming_mrr is not None:
+            self.upcoming.add(group.upcoming_currency, group.upcoming_converted, group.upcoming_unrated)
+        elif group.current_mrr is not None and not group.has_end:  # nothing upcoming: it goes on
+            self.upcoming.add(group.current_currency, group.current_converted, group.current_unrated)
+
+    @property
+    def adds_information(self) -> bool:
+        return self.current.adds_information or self.upcoming.adds_information
+
+
 def currencies_of(position: Position) -> set[str]:
     return {c for c in (position.current_currency, position.upcoming_currency) if c}
 
@@ -154,10 +191,11 @@ FIGURES = (
 )
 
 
-def position_figures(contacts, *, today: datetime.date, fresh: bool):
-    """`contacts` with a period, annotated with FIGURES, `upcoming_direction` and `had_earlier`."""
+def position_figures(contacts, *, today: datetime.date, fresh: bool, extra: tuple[str, ...] = ()):
+    """`contacts` with a period, annotated with FIGURES, `upcoming_direction` and `had_earlier`
+    (and the `extra` figures)."""
     with_periods = contacts.filter(subscription_summary__isnull=False) if fresh else contacts.filter(has_periods())
-    return with_figures(with_periods, (*FIGURES, "upcoming_direction", "had_earlier"), today=today, fresh=fresh)
+    return with_figures(with_periods, (*FIGURES, "upcoming_direction", "had_earlier", *extra), today=today, fresh=fresh)
 
 
 def _position(values: list, direction: str | None, had_earlier: bool) -> Position:
@@ -166,18 +204,31 @@ def _position(values: list, direction: str | None, had_earlier: bool) -> Positio
 
 GROUP_KEYS = ("owner_id", "current_currency", "upcoming_currency", "has_end", "upcoming_direction", "had_earlier",
               "ending_days")
-SUMS = ("current", "upcoming", "contacts")  # each group's current and upcoming MRR summed, and its size
+# Each group's current and upcoming MRR summed, its size, and the same MRR converted (`Group`).
+SUMS = ("current", "upcoming", "contacts",
+        "converted_into", "current_converted", "current_unrated", "upcoming_converted", "upcoming_unrated")
+
+
+def _unrated(amount: str, converted: str, start: str):
+    """The earliest start among the rows with an amount but no converted amount (no rate)."""
+    return Min(Case(When(**{f"{amount}__isnull": False, f"{converted}__isnull": True}, then=F(start))))
 
 
 def grouped(contacts, *, today: datetime.date, fresh: bool):
-    """`contacts` grouped by GROUP_KEYS, with their MRR summed and counted: one GROUP BY (a values
-    queryset, which `pipeline_store` also writes straight into its table)."""
-    rows = position_figures(contacts, today=today, fresh=fresh).annotate(
+    """`contacts` grouped by GROUP_KEYS, with their MRR summed and counted, and converted into the
+    reporting currency: one GROUP BY (a values queryset, which `pipeline_store` also writes
+    straight into its table)."""
+    rows = position_figures(contacts, today=today, fresh=fresh, extra=("current_start",)).annotate(
         has_end=ExpressionWrapper(Q(current_end__isnull=False), output_field=BooleanField()),
         ending_days=Case(*(When(ends_within_q(days, today), then=Value(days)) for days in ENDING_WINDOWS)),
+        current_in=converted_expression("current_mrr", "current_currency", "current_start"),
+        upcoming_in=converted_expression("upcoming_mrr", "upcoming_currency", "upcoming_start"),
     )
     return rows.order_by().values(*GROUP_KEYS).annotate(
-        current=Sum("current_mrr"), upcoming=Sum("upcoming_mrr"), contacts=Count("pk")
+        current=Sum("current_mrr"), upcoming=Sum("upcoming_mrr"), contacts=Count("pk"),
+        converted_into=Max(reporting_currency_expression()),
+        current_converted=Sum("current_in"), current_unrated=_unrated("current_mrr", "current_in", "current_start"),
+        upcoming_converted=Sum("upcoming_in"), upcoming_unrated=_unrated("upcoming_mrr", "upcoming_in", "upcoming_start"),
     )
 
 
@@ -186,7 +237,9 @@ def group_of(row: dict) -> Group:
         current_mrr=row["current"], current_currency=row["current_currency"], has_end=row["has_end"],
         upcoming_mrr=row["upcoming"], upcoming_currency=row["upcoming_currency"],
         ending=row["upcoming_direction"] == Direction.ENDING, had_earlier=row["had_earlier"],
-        ending_days=row["ending_days"], count=row["contacts"],
+        ending_days=row["ending_days"], count=row["contacts"], converted_into=row["converted_into"],
+        current_converted=row["current_converted"], current_unrated=row["current_unrated"],
+        upcoming_converted=row["upcoming_converted"], upcoming_unrated=row["upcoming_unrated"],
     )
 
 
@@ -217,6 +270,19 @@ class Report:
     team: dict  # {currency: Totals} over every owner
     ending_soon: list  # (contact id, name, owner id, Position), the ENDING_SHOWN soonest first
     ending_count: int  # every contact ending within the widest window
+    # Each owner's and the team's MRR in the reporting currency (None: no group was converted, or
+    # groups converted into two currencies, the reporting currency changing as the report was read).
+    converted: dict = field(default_factory=dict)  # {owner id: ConvertedMRR}
+    team_converted: ConvertedMRR | None = None
+
+    def converted_rows(self) -> list[dict] | None:
+        """Each owner's MRR in the reporting currency and the team's, when it says more than the
+        per-currency tables (some MRR is in another currency); None otherwise."""
+        team = self.team_converted
+        if team is None or not team.adds_information:
+            return None
+        empty = ConvertedMRR.into(team.current.currency)
+        return [{"owner": owner, "mrr": self.converted.get(owner.pk, empty)} for owner, _ in self.owners]
 
     def sections(self) -> list[dict]:
         """One table per currency, the installation's first; never a total across currencies."""
@@ -258,10 +324,17 @@ def build_report(owner_ids: list[int] | None, owners, *, currency: str, today: d
     by_owner: dict = defaultdict(dict)
     team: dict = {}
     ending_count = 0
+    into = {group.converted_into for _, group in groups}
+    into = into.pop() if len(into) == 1 else None
+    converted: dict = {}
+    team_converted = ConvertedMRR.into(into) if into else None
     for owner_id, group in groups:
         for code in currencies_of(group):
             by_owner[owner_id].setdefault(code, Totals()).add(group, today, code)
             team.setdefault(code, Totals()).add(group, today, code)
+        if team_converted is not None:
+            converted.setdefault(owner_id, ConvertedMRR.into(into)).add(group)
+            team_converted.add(group)
         if group.ends_within(ENDING_WINDOWS[-1], today):
             ending_count += group.count
     team.setdefault(currency, Totals())
@@ -272,4 +345,6 @@ def build_report(owner_ids: list[int] | None, owners, *, currency: str, today: d
         ending_soon=ending_soon(ending_candidates(owner_ids, stored=stored), today=today, fresh=fresh, limit=ENDING_SHOWN)
         if ending_count else [],
         ending_count=ending_count,
+        converted=converted,
+        team_converted=team_converted,
     )

@@ -8,6 +8,9 @@ or when a mark (`OwnerPipelineStale`) says a change touched their contacts since
 - a contact given another owner or deleted marks both owners, through this app's statement
   triggers on `crm_contact` (migration 0013), whichever code runs the statement: a form, a bulk
   action, an import or the admin.
+Their MRR is stored converted into the reporting currency too: an owner's rows are also out of
+date when they were converted at another `ReportingCurrency.rates_revision` than the current one
+(a rate or the reporting currency changed since).
 The report first recomputes, for the owners it shows, what is out of date (one GROUP BY over their
 contacts' figures, and each owner's first contacts to end), then reads the rows. Marks are only ever added by writers, so writers never
 wait for each other; a recompute deletes exactly the marks it saw before it read the figures.
@@ -19,7 +22,9 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from crm.models import Contact, User
-from subscriptions.models import OwnerPipeline, OwnerPipelineEnding, OwnerPipelineGroup, OwnerPipelineStale, SummaryRun
+from subscriptions.models import (
+    OwnerPipeline, OwnerPipelineEnding, OwnerPipelineGroup, OwnerPipelineStale, ReportingCurrency, SummaryRun,
+)
 from subscriptions.pipeline import ENDING_SHOWN, GROUP_KEYS, SUMS, Group, ending_first, group_of, grouped
 
 
@@ -31,6 +36,11 @@ def mark_stale(contacts: QuerySet) -> None:
         cursor.execute(f"INSERT INTO {OwnerPipelineStale._meta.db_table} (owner_id) {sql}", params)
 
 
+def _revision_sql() -> str:
+    """SQL: the current `ReportingCurrency.rates_revision` (0 before the first change)."""
+    return f"COALESCE((SELECT rates_revision FROM {ReportingCurrency._meta.db_table} WHERE id = {ReportingCurrency.ONE}), 0)"
+
+
 def _state(owner_ids: list[int], *, today: datetime.date) -> tuple[bool, dict[int, list[int]]]:
     """(whether today's summaries are recorded, {owner id: the ids of its marks} for the owners
     among `owner_ids` whose rows need computing): one statement."""
@@ -40,6 +50,7 @@ def _state(owner_ids: list[int], *, today: datetime.date) -> tuple[bool, dict[in
             f"SELECT EXISTS (SELECT 1 FROM {SummaryRun._meta.db_table} WHERE as_of = %s), owner.id, "
             f"array_remove(array_agg(mark.id), NULL) FROM unnest(%s::bigint[]) AS owner(id) "
             f"LEFT JOIN {stored} stored ON stored.owner_id = owner.id AND stored.as_of = %s "
+            f"AND stored.rates_revision = {_revision_sql()} "
             f"LEFT JOIN {marks} mark ON mark.owner_id = owner.id "
             f"GROUP BY owner.id, stored.owner_id HAVING stored.owner_id IS NULL OR count(mark.id) > 0 "
             f"UNION ALL SELECT EXISTS (SELECT 1 FROM {SummaryRun._meta.db_table} WHERE as_of = %s), NULL, NULL",
@@ -58,6 +69,11 @@ def _recompute(out_of_date: dict[int, list[int]], *, today: datetime.date, fresh
         [OwnerPipeline(owner_id=pk, as_of=today) for pk in owner_ids],
         update_conflicts=True, unique_fields=["owner"], update_fields=["as_of"],
     )
+    # The revision first, the rates after: a rate saved in between is newer than the revision
+    # stored, and the next report computes these owners again.
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {OwnerPipeline._meta.db_table} SET rates_revision = {_revision_sql()} "
+                       f"WHERE owner_id = ANY(%s)", [owner_ids])
     OwnerPipelineGroup.objects.filter(owner_id__in=owner_ids).delete()
     OwnerPipelineEnding.objects.filter(owner_id__in=owner_ids).delete()
     contacts = Contact.objects.filter(owner_id__in=owner_ids)

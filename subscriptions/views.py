@@ -250,6 +250,7 @@ def pipeline(request: HtmxHttpRequest):
                           stored=is_today)
     context = {
         "form": form, "report": report, "sections": linked_sections(report, day=None if is_today else day),
-        "movements": MOVEMENTS, "windows": ENDING_WINDOWS, "today": day,
+        "movements": MOVEMENTS, "windows": ENDING_WINDOWS, "today": day, "converted": report.converted_rows(),
+        "enters_rates": request.user.is_admin,
     }
     return render(request, template, context)

@@ -72,7 +72,7 @@ def render_list(
         count_cap=count_cap(),
         bulk_capped=not counted.exact,
         rows=table_rows(page.rows, result.columns, currency),
-        footer=footer(result.columns, counted.totals),
+        footer=footer(result.columns, counted.totals, counted.converted),
         totals_left_out=not counted.exact and any(f.summable for f in result.columns),
     )
     return render(request, template, context, status=409 if refused else 200)
