@@ -24,12 +24,33 @@ RENEWAL_FACTORS = ["1", "1", "1", "1.1", "1.2", "1.5", "0.8", "0.9"]
 DESCRIPTIONS = ["Starter plan", "Growth plan", "Business plan", "Enterprise plan", "Seats top-up", ""]
 
 
+# What one US dollar was worth in euros from each January 1st of the demo's years, the latest last.
+USD_IN_EUR = ["0.89", "0.85", "0.92", "0.95", "0.93", "0.91", "0.92"]
+
+
 def seed_periods(cast) -> None:
-    """Switch the feature on and give the demo's organisations their histories."""
+    """Switch the feature on, give the demo's organisations their histories and, when totals are
+    reported in euros, a dollar rate for each year of them."""
     features.feature_set_active(name="subscriptions", active=True, by=cast.users["admin"])
     for contact in cast.organisations:
         for data in demo_history(contact.name, today=today()):
             period_create(contact=contact, data=data, by=contact.owner)
+    seed_rates(by=cast.users["admin"])
+
+
+def seed_rates(*, by) -> None:
+    """The demo's dollar rates, through the service (audited), where no rate of that day is."""
+    from subscriptions.conversion import reporting_currency
+    from subscriptions.models import ExchangeRate
+    from subscriptions.rates import rate_create
+
+    if reporting_currency() != "EUR":
+        return  # the rates above are euros; another reporting currency gets none rather than wrong ones
+    first_year = today().year - len(USD_IN_EUR) + 1
+    for offset, value in enumerate(USD_IN_EUR):
+        day = datetime.date(first_year + offset, 1, 1)
+        if not ExchangeRate.objects.filter(reporting_currency="EUR", currency="USD", valid_from=day).exists():
+            rate_create(currency="USD", rate=Decimal(value), valid_from=day, against="EUR", by=by)
 
 
 def _money(amount) -> Decimal:

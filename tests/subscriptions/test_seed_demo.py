@@ -40,3 +40,19 @@ def test_seed_demo_twice_adds_nothing(seeded):
     before = (Period.objects.count(), PeriodChange.objects.count())
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert (Period.objects.count(), PeriodChange.objects.count()) == before
+
+
+def test_seed_demo_gives_every_dollar_period_a_rate_so_the_converted_totals_are_whole(seeded, client):
+    from django.urls import reverse
+
+    from crm.models import User
+    from subscriptions.conversion import rate_on
+    from subscriptions.models import ExchangeRateChange
+
+    dollars = Period.objects.filter(currency="USD")
+    assert dollars.exists()
+    assert all(rate_on("USD", start) is not None for start in dollars.values_list("start_date", flat=True))
+    assert ExchangeRateChange.objects.filter(action="created", changed_by__username="admin").count() == 7
+    client.force_login(User.objects.get(username="admin"))
+    page = client.get(reverse("subscriptions:pipeline")).text
+    assert "All currencies in EUR" in page and "missing-rate" not in page
