@@ -21,6 +21,7 @@ from crm import dates
 from imports import services as import_services
 from imports.models import Import
 from smartlists.models import SmartList
+from subscriptions import rates
 from subscriptions.models import Period
 from tests.factories import ContactFactory
 from tests.renewals.conftest import make_customer
@@ -80,7 +81,13 @@ def _pages(role, data):
         pages += [("settings", reverse("settings_index")),
                   ("customize-subscriptions", reverse("customize_feature", args=["subscriptions"])),
                   ("renewals-partner-choice", reverse("renewals:dashboard")),
-                  ("renewals-dashboard-read", f"{reverse('renewals:dashboard')}?partner={data['partner_org'].pk}")]
+                  ("renewals-dashboard-read", f"{reverse('renewals:dashboard')}?partner={data['partner_org'].pk}"),
+                  ("rates", reverse("subscriptions:rates")),
+                  ("rate-history", reverse("subscriptions:rate_history")),
+                  ("reporting-currency", reverse("subscriptions:reporting_currency")),
+                  ("rate-create", reverse("subscriptions:rate_create")),
+                  ("rate-edit", reverse("subscriptions:rate_edit", args=[data["rate"].pk])),
+                  ("rate-delete", reverse("subscriptions:rate_delete", args=[data["rate"].pk]))]
     if role == "rep":
         pages += [("smartlist-edit", reverse("smartlists:edit", args=[smartlist.pk])),
                   ("smartlist-delete", reverse("smartlists:delete", args=[smartlist.pk]))]
@@ -110,6 +117,13 @@ def screens_data(admin_user, manager, rep, partner, subscriptions_on):
         other = ContactFactory(name=f"Customer {n:02d} {UNBROKEN if n == 0 else 'Ltd'}", owner=rep, kind="organisation")
         Period.objects.create(contact=other, mrr=Decimal(100 + n), start_date=today - datetime.timedelta(days=30 * n),
                               term_months=12)
+    # Dollars with a rate and pounds without one: the totals show their whole in euros, and what it lacks.
+    for name, currency in (("Dollar Customer Inc", "USD"), ("Pound Customer Ltd", "GBP")):
+        Period.objects.create(contact=ContactFactory(name=name, owner=rep, kind="organisation"), currency=currency,
+                              mrr=Decimal("98765.43"), start_date=today - datetime.timedelta(days=60), term_months=12,
+                              end_date=today + datetime.timedelta(days=20))
+    rate = rates.rate_create(currency="USD", rate=Decimal("0.92345678"), valid_from=today - datetime.timedelta(days=730),
+                             against="EUR", by=admin_user)
     smartlist = SmartList.objects.create(owner=rep, name="Team list with every column", shared=True, columns=COLUMNS)
     # Each person's own import, checked, one row refused: its report, its mapping.
     imports = {role: import_services.import_check(imp=import_services.import_create(
@@ -118,7 +132,7 @@ def screens_data(admin_user, manager, rep, partner, subscriptions_on):
             content_type="text/csv")))
         for role, user in (("admin", admin_user), ("manager", manager), ("rep", rep))}
     return {"customer": customer, "person": person, "period": period, "smartlist": smartlist, "imports": imports,
-            "partner_org": organisation}
+            "partner_org": organisation, "rate": rate}
 
 
 def _check(page, role, label, path):
