@@ -10,7 +10,8 @@ Two forms of the same rule, held equal by the tests:
 - `rate_on` and `convert`, in Python, for one value;
 - `rate_expression` and `converted_expression`, query expressions, for totals over many rows in
   one statement: a correlated subquery per row on the rates' unique index (reporting currency,
-  currency, valid from), evaluated only for rows in another currency than the reporting one.
+  currency, valid from), evaluated only for rows in another currency than the reporting one
+  (`rate_sql` and `converted_sql`: the same SQL, for statements written by hand).
 
 `reporting_currency()` is the code (one query); `reporting_currency_expression()` the same code
 inside a statement, so that a total and the currency it is in are read at the same moment.
@@ -20,6 +21,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import DecimalField, ExpressionWrapper, F, Func, Subquery, Value
 from django.db.models.functions import Coalesce, Round
 
@@ -89,10 +91,34 @@ def _reporting(reporting):
     return Value(reporting) if isinstance(reporting, str) else reporting
 
 
+def rate_sql(currency: str, on: str, reporting: str) -> str:
+    """`rate_on` as SQL over SQL expressions (a column, a parameter placeholder, a subquery): 1 when
+    `currency` is `reporting`, else the latest rate on or before `on` (a subquery on the index of
+    `exchange_rate_one_a_day`), null without one. PostgreSQL evaluates the subquery only for rows
+    in another currency. Placeholders in the arguments take their parameters in the order
+    (currency, reporting, reporting, currency, on): for statements written in SQL (a
+    `generate_series` report); `rate_expression` is the same for the ORM."""
+    table = connection.ops.quote_name(ExchangeRate._meta.db_table)
+    return (
+        f"CASE WHEN {currency} = {reporting} THEN 1 ELSE (SELECT xrate.rate FROM {table} xrate "
+        f"WHERE xrate.reporting_currency = {reporting} AND xrate.currency = {currency} AND xrate.valid_from <= {on} "
+        f"ORDER BY xrate.valid_from DESC LIMIT 1) END"
+    )
+
+
+def converted_sql(amount: str, currency: str, on: str, reporting: str) -> str:
+    """`convert` as SQL over SQL expressions, `rate_sql`'s way (the amount's parameters first)."""
+    return f"ROUND(({amount}) * {rate_sql(currency, on, reporting)}, 2)"
+
+
+def reporting_currency_sql() -> tuple[str, list]:
+    """(SQL, parameters) of the reporting currency's code, read in the statement that uses it."""
+    table = connection.ops.quote_name(ReportingCurrency._meta.db_table)
+    return f"COALESCE((SELECT code FROM {table} WHERE id = {ReportingCurrency.ONE}), %s)", [settings.CRM_CURRENCY]
+
+
 class RateInForce(Func):
-    """SQL: `rate_on` for each row: 1 when the row's currency is the reporting one, else the latest
-    rate on or before the row's day (a subquery on the index of `exchange_rate_one_a_day`), null
-    without one. PostgreSQL evaluates the subquery only for rows in another currency."""
+    """`rate_sql` for each row, as an expression."""
 
     arity = 3
     output_field = DecimalField(max_digits=RATE_FIELD.max_digits, decimal_places=RATE_FIELD.decimal_places)
@@ -101,12 +127,7 @@ class RateInForce(Func):
         (currency, currency_params), (on, on_params), (reporting, reporting_params) = (
             compiler.compile(expression) for expression in self.source_expressions
         )
-        table = connection.ops.quote_name(ExchangeRate._meta.db_table)
-        sql = (
-            f"CASE WHEN {currency} = {reporting} THEN 1 ELSE (SELECT xrate.rate FROM {table} xrate "
-            f"WHERE xrate.reporting_currency = {reporting} AND xrate.currency = {currency} AND xrate.valid_from <= {on} "
-            f"ORDER BY xrate.valid_from DESC LIMIT 1) END"
-        )
+        sql = rate_sql(currency, on, reporting)
         return sql, [*currency_params, *reporting_params, *reporting_params, *currency_params, *on_params]
 
 

@@ -135,3 +135,17 @@ def test_a_total_over_many_rows_in_sql_is_the_sum_of_each_converted_in_python(re
     total = rows.filter(x__isnull=False).aggregate(total=Sum("x"))["total"] or Decimal("0")
     assert total == sum((value for value in expected if value is not None), Decimal("0"))
     assert rows.filter(x__isnull=True).count() == expected.count(None)
+
+
+def test_the_sql_for_statements_written_by_hand_is_the_same_rule(usd):
+    from django.db import connection
+
+    from subscriptions.conversion import converted_sql, reporting_currency_sql
+
+    reporting, reporting_params = reporting_currency_sql()
+    with connection.cursor() as cursor:
+        for amount, currency, day, expected in CASES:
+            sql = converted_sql("%s::numeric", "%s", "%s::date", reporting)
+            # the amount's parameter, then (currency, reporting, reporting, currency, day)
+            cursor.execute(f"SELECT {sql}", [amount, currency, *reporting_params, *reporting_params, currency, day])
+            assert cursor.fetchone()[0] == expected == convert(Decimal(amount), currency, day)
