@@ -13,7 +13,7 @@ from typing import Literal
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef
 from django.db.models.functions import Upper
 from django.http import HttpResponse, QueryDict
@@ -29,7 +29,7 @@ from crm.dates import today
 from crm.filters import ContactFilter
 from crm.forms import ContactForm
 from crm.links import object_urls
-from crm.models import Contact, Tag
+from crm.models import Contact, Tag, visible_owner_ids
 
 router = Router(tags=["contacts"])
 
@@ -153,11 +153,13 @@ LIST_PARAMETERS = {"parameters": [
             openapi_extra=LIST_PARAMETERS)
 def contact_list(request):
     """The contacts the token's person may see, in the contact list's order, with its filters:
-    `q` searches names, e-mails and organisations (then the order is by name, any case), `kind`,
-    `tag`. A page has at most `limit` rows; `next` links the following page."""
-    contacts = _gate(request)
+    `q` searches names, e-mails and organisation names (then the order is by name, any case),
+    `kind`, `tag`. A page has at most `limit` rows; `next` links the following page."""
+    if not request.user.is_vendor_staff:
+        raise not_found()
+    owners = visible_owner_ids(request.user)
     _refuse_unknown(request.GET, [*ContactFilter.base_filters, *PageForm.base_fields])
-    filterset = ContactFilter(request.GET, queryset=contacts)
+    filterset = ContactFilter(request.GET, queryset=Contact.objects.owned_by(owners))
     page = PageForm(request.GET)
     if not filterset.is_valid() or not page.is_valid():
         raise bad_query({**form_errors(filterset.form), **form_errors(page)})
@@ -166,7 +168,10 @@ def contact_list(request):
     term = "sort_name" if searched else "name"
     rows = filterset.qs.alias(sort_name=Upper("name")) if searched else filterset.qs
     size = page.cleaned_data["limit"]
-    found = _rows(request, after(rows, term, page.cleaned_data["after"])[: size + 1])
+    rows = after(rows, term, page.cleaned_data["after"])
+    ids = _page_ids(rows, owners, size + 1) if not searched else list(rows.values_list("pk", flat=True)[: size + 1])
+    by_id = {row["id"]: row for row in _rows(request, Contact.objects.filter(pk__in=ids))}
+    found = [by_id[pk] for pk in ids if pk in by_id]
     following = None
     if len(found) > size:
         found = found[:size]
@@ -175,6 +180,29 @@ def contact_list(request):
         params["after"] = encode(last["name"].upper() if searched else last["name"], last["id"])
         following = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
     return {"results": found, "next": following}
+
+
+# An owner id no row has, compiled into one owner's part of the page query in its owner's place.
+_OWNER_SLOT = -7_319_511
+
+
+def _page_ids(rows, owners: list[int] | None, count: int) -> list[int]:
+    """The first `count` ids of `rows` in name order. A team's rows are read owner by owner, each
+    along its (owner, name) index, and merged: asked for all of them at once, PostgreSQL walks
+    every contact in name order and skips the other teams' (at 100,000 contacts, 11,000 rows read
+    for a page of 100: 8 ms, against 1.5 ms this way). One owner's part is compiled once and
+    repeated with each owner's id: compiling eleven querysets cost more than the query."""
+    if owners is None or len(owners) < 2:
+        return list(rows.values_list("pk", flat=True)[:count])
+    part = rows.filter(owner=_OWNER_SLOT).order_by("name", "pk").values_list("name", "pk")[:count]
+    sql, params = part.query.sql_with_params()
+    slot = params.index(_OWNER_SLOT)
+    merged = " UNION ALL ".join(f"({sql})" for _owner in owners)
+    merged_params = [value for owner in owners for value in (*params[:slot], owner, *params[slot + 1:])]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT page.id FROM ({merged}) AS page (name, id) ORDER BY page.name, page.id LIMIT %s",
+                       [*merged_params, count])
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 @router.get("/{int:contact_id}/", response=ContactOut, url_name="contact", exclude_unset=True, summary="Read a contact")

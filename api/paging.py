@@ -61,4 +61,5 @@ def after(rows: QuerySet, term: str, position: tuple[str, int] | None) -> QueryS
     if position is None:
         return rows
     value, pk = position
-    return rows.filter(Q(**{f"{term}__gt": value}) | Q(**{term: value, "pk__gt": pk}))
+    # `>=` as well: a bound the sort's index can start from (the OR alone, PostgreSQL only filters by)
+    return rows.filter(Q(**{f"{term}__gte": value}), Q(**{f"{term}__gt": value}) | Q(**{term: value, "pk__gt": pk}))

@@ -89,24 +89,37 @@ def _server_error(request, exc):
                                                                    "was changed. Try again later."))
 
 
-def _problem_for_405(view):
-    """ninja answers a method a path does not take with a plain 405: as a problem, with its Allow."""
+def _method_not_allowed(allow: str):
+    return problem_response(405, _("Method not allowed."), _("This address takes: %(methods)s.") % {"methods": allow},
+                            headers={"Allow": allow})
+
+
+def _as_problems(view, *, read_only: bool = False):
+    """What ninja answers outside its operations as problems too: a method a path does not take
+    (a plain 405) and its root's 404; `read_only` for the schema, which takes GET alone."""
 
     def answer(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
+        if read_only and request.method not in ("GET", "HEAD"):
+            return _method_not_allowed("GET, HEAD")
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            return not_found().response()
         if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/problem"):
-            return problem_response(405, _("Method not allowed."), _("This address takes: %(methods)s.")
-                                    % {"methods": response["Allow"]}, headers={"Allow": response["Allow"]})
+            return _method_not_allowed(response["Allow"])
         return response
 
-    for attribute in ("csrf_exempt",):
-        if hasattr(view, attribute):
-            setattr(answer, attribute, getattr(view, attribute))
+    answer.csrf_exempt = getattr(view, "csrf_exempt", False)
     return answer
 
 
 def urls():
+    """The API's URLconf: one pattern per path, named after its first operation ("api:contacts",
+    "api:contact"). ninja adds one per operation, all of the same view, which takes every method."""
     patterns, app_name, namespace = api.urls
+    by_route = {}
     for pattern in patterns:
-        pattern.callback = _problem_for_405(pattern.callback)
-    return patterns, app_name, namespace
+        if str(pattern.pattern) not in by_route:
+            pattern.callback = _as_problems(pattern.callback, read_only=pattern.name == "openapi-json")
+            by_route[str(pattern.pattern)] = pattern
+    return list(by_route.values()), app_name, namespace

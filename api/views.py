@@ -12,9 +12,9 @@ from api.models import ApiToken
 from crm.http import HtmxHttpRequest
 
 
-def _page(request, form, *, plain: str | None = None, status: int = 200):
+def _page(request, form, *, plain: str | None = None, made_before: ApiToken | None = None, status: int = 200):
     return render(request, "api/tokens.html", {
-        "form": form, "plain": plain, "tokens": ApiToken.objects.of(request.user),
+        "form": form, "plain": plain, "made_before": made_before, "tokens": ApiToken.objects.of(request.user),
     }, status=status)
 
 
@@ -22,7 +22,9 @@ def _page(request, form, *, plain: str | None = None, status: int = 200):
 @login_required
 def api_tokens(request: HtmxHttpRequest):
     """A person's tokens, and the form that makes one. A new token's secret is shown on the page
-    that answers its creation, and never again: it is not stored anywhere."""
+    that answers its creation, and never again: it is not stored anywhere (so no redirect: the page
+    after one would have nothing to show). The same form posted again answers the same page, saying
+    the token exists, without its secret."""
     if request.method == "POST":
         form = ApiTokenForm(request.POST)
         if not form.is_valid():
@@ -30,10 +32,8 @@ def api_tokens(request: HtmxHttpRequest):
         token, plain = tokens.token_create(user=request.user, name=form.cleaned_data["name"],
                                            scope=form.cleaned_data["scope"], submission=form.cleaned_data["submission"])
         if plain is None:
-            messages.info(request, _("The token “%(name)s” was already created by this form; its secret was shown "
-                                     "once, when it was made.") % {"name": token.name})
-            return redirect("api_tokens")
-        return _page(request, ApiTokenForm(), plain=plain, status=201)
+            return _page(request, ApiTokenForm(), made_before=token)
+        return _page(request, ApiTokenForm(), plain=plain)
     return _page(request, ApiTokenForm())
 
 

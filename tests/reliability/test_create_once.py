@@ -20,6 +20,7 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
+from api.models import ApiToken
 from crm.models import Contact, Feature, Team, User
 from renewals.models import Association, ContractChange, CustomerAccount, PartnerOrganisation
 from smartlists.models import ExportJob, SmartList
@@ -139,6 +140,8 @@ CREATE_FORMS = [
     CreateForm("change subscription", "subscriptions:period_change", "rep", with_subscriptions,
                for_contact("subscriptions:period_change"), filling(mrr="150.00"), periods_of, htmx=True,
                separate_forms_make_two=False),
+    CreateForm("new API token", "api_tokens", "rep", lambda cast: None, fixed("api_tokens"),
+               filling(name="Once only", scope="read"), lambda scene: ApiToken.objects.filter(name="Once only").count()),
     CreateForm("background export", "smartlists:export_start", "rep", a_list_to_export,
                lambda sl: reverse("smartlists:export_start", args=[sl.pk]), filling(),
                lambda sl: ExportJob.objects.filter(smartlist=sl).count(),
