@@ -2,7 +2,6 @@
 documents in the request's language."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
 
