@@ -287,3 +287,25 @@ def test_a_manager_writes_their_teams_contacts_as_the_pages_let_them(api_as, man
     assert api.patch(url(contact), {"owner": manager.pk}, headers={"If-Match": '"1"'}).status_code == 200
     refused = api.patch(url(contact), {"owner": other.pk}, headers={"If-Match": '"2"'})
     assert refused.status_code == 422 and "owner" in refused.json()["errors"]
+
+
+def test_a_teams_filtered_pages_merge_every_owners_rows_in_order(api_as, manager, rep):
+    """A manager's rows are read owner by owner and merged: with a filter and a cursor, still each
+    matching row once, in the list's order."""
+    vip = Tag.objects.create(name="vip")
+    expected = []
+    for i in range(9):
+        owner = (manager, rep)[i % 2]
+        contact = ContactFactory(owner=owner, name=f"Shared {i % 3}", kind="organisation" if i % 4 else "person")
+        if i != 4:
+            contact.tags.add(vip)
+            if contact.kind == "organisation":
+                expected.append((contact.name, contact.pk))
+    api, seen = api_as(manager), []
+    page = api.get(LIST, {"tag": "vip", "kind": "organisation", "limit": 2}).json()
+    while True:
+        seen += [(row["name"], row["id"]) for row in page["results"]]
+        if page["next"] is None:
+            break
+        page = api.get(page["next"].removeprefix("http://testserver")).json()
+    assert seen == sorted(expected)
