@@ -11,7 +11,7 @@ import threading
 from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
-from ninja.throttling import SimpleRateThrottle
+from ninja.throttling import BaseThrottle, SimpleRateThrottle
 
 from api import tokens
 from api.problems import Problem
@@ -32,30 +32,24 @@ class TokenAuth(HttpBearer):
         return found
 
 
-class TokenRateThrottle(SimpleRateThrottle):
+class TokenRateThrottle(BaseThrottle):
     """At most API_RATE_LIMIT requests per token (ninja's throttle: a sliding window kept in
     Django's cache, Redis when REDIS_URL is set, else each process's memory). Over it: 429 with
     Retry-After. The rate is read per request, so a changed setting applies at once."""
 
-    scope = "token"
-    _state = threading.local()  # ninja keeps one throttle object per operation, shared by threads
-
-    def __init__(self):
-        super().__init__(rate=settings.API_RATE_LIMIT)
-
-    def get_cache_key(self, request) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+    # ninja keeps one throttle object per operation, shared by a process's threads; each request
+    # gets its own window reader, kept per thread for `wait()`.
+    _state = threading.local()
 
     def allow_request(self, request) -> bool:
-        throttle = _Throttle(rate=settings.API_RATE_LIMIT)
-        self._state.last = throttle
-        return throttle.allow_request(request)
+        self._state.window = _TokenWindow(rate=settings.API_RATE_LIMIT)
+        return self._state.window.allow_request(request)
 
     def wait(self):
-        return self._state.last.wait()
+        return self._state.window.wait()
 
 
-class _Throttle(SimpleRateThrottle):
+class _TokenWindow(SimpleRateThrottle):
     scope = "token"
 
     def get_cache_key(self, request) -> str:
