@@ -164,10 +164,10 @@ class Cookies:
         return "; ".join(f"{name}={value}" for name, value in self.as_dict().items())
 
 
-def get(port: int, path: str, *, cookies: Cookies | None) -> tuple[int, bytes]:
+def get(port: int, path: str, *, cookies: Cookies | None, headers: dict | None = None) -> tuple[int, bytes]:
     request = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
-        request.request("GET", path, headers={"Cookie": cookies.header()} if cookies else {})
+        request.request("GET", path, headers={**({"Cookie": cookies.header()} if cookies else {}), **(headers or {})})
         response = request.getresponse()
         return response.status, response.read()
     finally:
@@ -185,9 +185,9 @@ def log_in(username: str) -> str:
     return session.session_key
 
 
-def count_queries(path: str, *, cookies: Cookies) -> int:
+def count_queries(path: str, *, cookies: Cookies, headers: dict | None = None) -> int:
     """Queries one request makes, counted in-process against the same database (after a warm-up)."""
-    client = Client(headers={"host": HOST})
+    client = Client(headers={"host": HOST, **(headers or {})})
     client.cookies.load(cookies.as_dict())
     for _ in range(2):  # the first request fills per-process caches
         with CaptureQueriesContext(connection) as captured:
@@ -222,12 +222,13 @@ class Load:
         return self.requests / self.seconds
 
 
-def wrk(url: str, *, cookies: Cookies, seconds: float, connections: int) -> Load:
-    """`wrk` for `seconds` against `url` with the cookies; p50/p95 come from its Lua hook."""
+def wrk(url: str, *, cookies: Cookies, seconds: float, connections: int, headers: dict | None = None) -> Load:
+    """`wrk` for `seconds` against `url` with the cookies (and `headers`); p50/p95 come from its Lua hook."""
     command = [
         require_wrk(), "--threads", "1", "--connections", str(connections), "--duration", f"{max(1, round(seconds))}s",
         "--timeout", "60s", "--latency", "--script", str(WRK_SCRIPT),
-        "--header", f"Cookie: {cookies.header()}", url,
+        "--header", f"Cookie: {cookies.header()}",
+        *(part for name, value in (headers or {}).items() for part in ("--header", f"{name}: {value}")), url,
     ]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=True).stdout
     for line in output.splitlines():

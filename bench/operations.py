@@ -42,6 +42,8 @@ class Prepared:
     # WRITE: the tables its rolled-back runs leave dead rows in, vacuumed before each run so that
     # every run (and every later bench) meets the same tables, not ones bloated by the runs before
     vacuum: tuple[str, ...] = ()
+    # PAGE: more request headers (an API token: `Authorization`), as (name, value) pairs
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,23 @@ def contact_list_all(context: Context) -> Prepared:
     from bench.generate import ADMIN_USERNAME
 
     return Prepared(path="/contacts/", username=ADMIN_USERNAME)
+
+
+API_TOKEN_NAME = "bench"
+
+
+def api_contact_list_team(context: Context) -> Prepared:
+    """The REST API's contact list, 100 rows of manager 1's team, with a read token of theirs (a
+    new one each run, the run before's removed)."""
+    from api.models import ApiToken
+    from api.tokens import token_create
+    from crm.models import User
+
+    manager = User.objects.get(username=manager_username(1))
+    ApiToken.objects.filter(user=manager, name=API_TOKEN_NAME).delete()
+    _token, plain = token_create(user=manager, name=API_TOKEN_NAME, scope="read")
+    return Prepared(path="/api/v1/contacts/?limit=100", username=manager.username,
+                    headers=(("Authorization", f"Bearer {plain}"),))
 
 
 COPY_FIELDS = [
@@ -465,6 +484,7 @@ def csv_import_peer(context: Context) -> Prepared:
 FLOOR_CONTACTS = Target("floor", 0.25)  # the contact page, the contact list and its search
 FLOOR_LISTS = Target("floor", 0.15)  # the smart list's pages, the partner dashboard
 FLOOR_PIPELINE = Target("floor", 0.2)
+FLOOR_API_LIST = Target("floor", 0.3)  # the API's contact list, 100 rows
 ADMIN_PEER = Target("admin_changelist", 5)  # every list page against the admin's list
 ADMIN_SEARCH_PEER = Target("admin_search", 5)
 # Flat in data size: a page's time at 1,000,000 contacts within 1.25x of its time at 100,000
@@ -503,6 +523,12 @@ PAGES = [
     Operation("partner_dashboard_all", "Partner dashboard, 100 customers, by deadline", PAGE,
               partner_dashboard_all, (FLOOR_LISTS, FLAT_TIME)),
     Operation("pipeline", "Pipeline, a manager's team", PAGE, pipeline, (FLOOR_PIPELINE, FLAT_TIME)),
+]
+
+# The REST API (a token, no session: the floor's session is still sent, and not read).
+API = [
+    Operation("api_contact_list", "API contact list, 100 rows of a manager's team", PAGE, api_contact_list_team,
+              (FLOOR_API_LIST, FLAT_TIME)),
 ]
 
 # Each page's limit (bench/limits.py) at the page's user and URL parameters, held to the page's
@@ -584,6 +610,7 @@ WRITES = [
 OPERATIONS = [
     Operation("floor", "Floor: minimal logged-in view", PAGE, floor),
     *PAGES,
+    *API,
     *LIMITS,
     *PEERS,
     *MIXED,

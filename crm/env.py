@@ -5,6 +5,7 @@ running with a silently wrong configuration.
 """
 
 import os
+import re
 from decimal import Decimal, InvalidOperation
 
 import dj_database_url
@@ -84,3 +85,14 @@ def env_postgres_url(name: str) -> dict:
             f"Leave {name} unset to use the embedded PostgreSQL."
         )
     return database
+
+
+_RATE = re.compile(r"([1-9][0-9]{0,8})/([1-9][0-9]{0,5})?(s|m|h|d)")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate, "N/s", "N/m", "N/h", "N/d" or with a count of units ("100/10s")."""
+    raw = os.environ.get(name, default).strip()
+    if not _RATE.fullmatch(raw):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a rate such as 100/10s (requests / period in s, m, h or d)")
+    return raw

@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from crm import embedded_db
-from crm.env import env_bool, env_currency, env_decimal, env_int, env_list, env_postgres_url, env_str
+from crm.env import env_bool, env_currency, env_decimal, env_int, env_list, env_postgres_url, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "smartlists.apps.SmartlistsConfig",
     "renewals.apps.RenewalsConfig",
     "imports.apps.ImportsConfig",
+    "api.apps.ApiConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -242,6 +243,10 @@ FILE_UPLOAD_HANDLERS = [
 # Bulk actions on contacts (change owner, add or remove a tag, delete): above this many rows they
 # run as a background job with a progress bar.
 BULK_ASYNC_ROWS = env_int("BULK_ASYNC_ROWS", 5_000)
+
+# REST API: at most this many requests per token in a window ("100/10s": a hundred each ten
+# seconds; units s, m, h, d), counted in the cache (Redis with REDIS_URL, else each process's own).
+API_RATE_LIMIT = env_rate("API_RATE_LIMIT", "100/10s")
 
 # Partner renewals: the deadline is the start minus 45 days; from 44 days before the start a
 # renewal counts as renewed; the dashboard looks 120 days ahead.

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from api.v1 import urls as api_urls
+from api.views import api_docs
 from crm.views import bulk, contacts, customize, health, home
 
 urlpatterns = [
@@ -22,9 +24,12 @@ urlpatterns = [
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
     path("settings/", customize.settings_index, name="settings_index"),
     path("settings/customize/<slug:name>/", customize.customize_feature, name="customize_feature"),
+    path("settings/api-tokens/", include("api.urls")),
     path("subscriptions/", include("subscriptions.urls")),
     path("smartlists/", include("smartlists.urls")),
     path("renewals/", include("renewals.urls")),
     path("imports/", include("imports.urls")),
+    path("api/v1/docs", api_docs, name="api_docs"),
+    path("api/v1/", api_urls()),
     path("admin/", admin.site.urls),
 ]

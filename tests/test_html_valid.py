@@ -29,8 +29,8 @@ VNU = Path(os.environ.get("VNU_JAR", ROOT / ".cache/vnu/node_modules/vnu-jar/bui
 ROLES = ("admin", "manager", "rep", "partner", "anonymous")  # as tests/browser/test_screens_browser.py
 LANGUAGES = ("en", "it", "pt-br")
 EMPTY_CHOICE = b"---------"
-# Django's own admin pages are Django's markup, not the product's.
-NOT_OURS = ("admin:",)
+# Django's own admin pages are Django's markup, not the product's; the API answers JSON.
+NOT_OURS = ("admin:", "api:")
 
 
 def _kwargs_by_name() -> dict[str, dict]:

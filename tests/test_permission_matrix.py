@@ -56,6 +56,7 @@ EXPORT = {"pk": "{export}"}
 BULK_JOB = {"pk": "{bulk_job}"}
 BULK_POST = {"action": "tag_add", "tag": "matrix", "ids": "{contact}", "confirmed": "1", "query": ""}
 IMPORT = {"pk": "{import}"}
+API_TOKEN = {"pk": "{api_token}"}
 ACTIONS = [
     ("renewals:change_primary_contact", {"primary_contact": ""}),
     ("renewals:change_communication_owner", {"owner": "partner"}),
@@ -282,11 +283,20 @@ MATRIX = [
     row("imports:cancel", "POST",           404, 404, 302, 404, 404, 404, 302, 302, kwargs=IMPORT, writes=("rep",)),
     row("imports:rejected", "GET",          404, 404, 200, 404, 404, 404, 302, 302, kwargs=IMPORT),
     row("imports:rejected", "POST",         405, 405, 405, 405, 405, 405, 405, 405, kwargs=IMPORT),
+    # API tokens: everyone signed in keeps their own; "{api_token}" is the rep's (another's: 404)
+    row("api_tokens", "GET",                200, 200, 200, 200, 200, 200, 302, 302),
+    row("api_tokens", "POST",               200, 200, 200, 200, 200, 200, 302, 302,
+        data={"name": "Matrix token", "scope": "read"}, writes=ROLES[:6]),
+    row("api_token_revoke", "GET",          405, 405, 405, 405, 405, 405, 405, 405, kwargs=API_TOKEN),
+    row("api_token_revoke", "POST",         404, 404, 302, 404, 404, 404, 302, 302, kwargs=API_TOKEN, writes=("rep",)),
+    # the API's reference is public, as its schema is (the data behind it needs a token: API_MATRIX)
+    row("api_docs", "GET",                  200, 200, 200, 200, 200, 200, 200, 200),
+    row("api_docs", "POST",                 405, 405, 405, 405, 405, 405, 405, 405),
 ]
 
 # Django's own admin generates its URLs per model; its index stands for them in the table above
-# (it checks `is_staff` itself).
-NOT_IN_MATRIX_PREFIXES = ("admin:",)
+# (it checks `is_staff` itself). The API's URLs answer tokens, not sessions: API_MATRIX below.
+NOT_IN_MATRIX_PREFIXES = ("admin:", "api:")
 
 
 def _names(resolver, namespace=""):
@@ -344,6 +354,9 @@ def objects(cast, contact, settings, tmp_path):
     export = export_job_create(smartlist=smartlist, by=cast["rep"], query="", sort="name", bom=False, total_rows=1)
     export_job_run(job_id=export.pk)
 
+    from api.tokens import token_create
+
+    api_token, _plain = token_create(user=cast["rep"], name="Matrix", scope="read")
     bulk_job = BulkJob.objects.create(owner=cast["rep"], action="tag_add", tag="x", source="contacts", all_matching=True)
     period = Period.objects.create(contact=contact, mrr="100.00", start_date="2026-01-01", end_date="2026-12-31",
                                    term_months=12)
@@ -355,6 +368,7 @@ def objects(cast, contact, settings, tmp_path):
         "smartlist": smartlist,
         "export": export,
         "bulk_job": bulk_job,
+        "api_token": api_token,
         "import": import_check(imp=import_create(
             by=cast["rep"], kind="contacts", upload=SimpleUploadedFile("matrix.csv", b"name\nMatrix Import\n"))),
         **renewals_matrix_objects(rep=cast["rep"], partner=cast["partner"], other_rep=cast["other_rep"],
@@ -387,3 +401,86 @@ def test_status_by_role(cast, objects, name, method, kwargs, data, expected, wri
             transaction.set_rollback(True)
     assert actual == expected, f"{method} {url}"
     assert wrote == [], f"{method} {url}: denied roles wrote to the database"
+
+
+# The REST API, by token: every URL of the API x every role x every method, with a read token and a
+# read-and-write one. "anonymous" sends no token; "inactive" the token of a deactivated person.
+# Scope comes before everything but the method: a read token writing is a 403 wherever it writes.
+API_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+STAFF_WRITES = ("admin", "manager", "rep")
+
+
+def api_row(name, method, read, write, *, kwargs=None, data=None, headers=None, writes=()):
+    """`read` and `write`: the statuses in ROLES order for a read token and for a read-and-write one."""
+    expected = {"read": dict(zip(ROLES, read, strict=True)), "write": dict(zip(ROLES, write, strict=True))}
+    label = f"{method} {name}" + (f" {'/'.join(str(v) for v in (kwargs or {}).values())}" if kwargs else "")
+    return pytest.param(name, method, kwargs or {}, data, headers or {}, expected, set(writes), id=label)
+
+
+ALL_405 = (405,) * 8
+ALL_404 = (404,) * 8
+ALL_200 = (200,) * 8
+READ_ONLY_403 = (403, 403, 403, 403, 403, 403, 401, 401)
+API_CONTACT = {"contact_id": "{contact}"}
+IF_MATCH = {"If-Match": '"1"'}
+API_MATRIX = [
+    # url name, method            read token: admin mgr rep o_rep prtnr o_prt anon inactive / write token
+    api_row("api:contacts", "GET",    (200, 200, 200, 200, 404, 404, 401, 401), (200, 200, 200, 200, 404, 404, 401, 401)),
+    api_row("api:contacts", "POST",   READ_ONLY_403, (201, 201, 201, 201, 404, 404, 401, 401),
+            data={"name": "Matrix API"}, writes=(*STAFF_WRITES, "other_rep")),
+    api_row("api:contacts", "PUT",    ALL_405, ALL_405, data={}),
+    api_row("api:contacts", "PATCH",  ALL_405, ALL_405, data={}),
+    api_row("api:contacts", "DELETE", ALL_405, ALL_405),
+    api_row("api:contact", "GET",     (200, 200, 200, 404, 404, 404, 401, 401), (200, 200, 200, 404, 404, 404, 401, 401),
+            kwargs=API_CONTACT),
+    api_row("api:contact", "POST",    ALL_405, ALL_405, kwargs=API_CONTACT, data={}),
+    api_row("api:contact", "PUT",     READ_ONLY_403, (200, 200, 200, 404, 404, 404, 401, 401), kwargs=API_CONTACT,
+            data={"kind": "person", "name": "Matrix Put", "owner": "{rep}", "version": 1}, writes=STAFF_WRITES),
+    api_row("api:contact", "PATCH",   READ_ONLY_403, (200, 200, 200, 404, 404, 404, 401, 401), kwargs=API_CONTACT,
+            data={"name": "Matrix Patch"}, headers=IF_MATCH, writes=STAFF_WRITES),
+    api_row("api:contact", "DELETE",  READ_ONLY_403, (204, 204, 204, 404, 404, 404, 401, 401), kwargs=API_CONTACT,
+            headers=IF_MATCH, writes=STAFF_WRITES),
+    # the schema is public and read-only; the API's root is no resource
+    api_row("api:openapi-json", "GET", ALL_200, ALL_200),
+    *(api_row("api:openapi-json", method, ALL_405, ALL_405, data={}) for method in API_METHODS[1:]),
+    *(api_row("api:api-root", method, ALL_404, ALL_404, data={} if method != "GET" else None) for method in API_METHODS),
+]
+
+
+def test_every_api_url_has_a_row_for_every_method_and_role():
+    api_urls = {name for name in _names(get_resolver()) if name.startswith("api:")}
+    for method in API_METHODS:
+        covered = {param.values[0] for param in API_MATRIX if param.values[1] == method}
+        assert api_urls - covered == set(), f"add {method} rows for these URLs to API_MATRIX"
+
+
+@pytest.mark.parametrize(("name", "method", "kwargs", "data", "headers", "expected", "writes"), API_MATRIX)
+def test_api_status_by_role_and_scope(cast, objects, name, method, kwargs, data, headers, expected, writes):
+    from api.tokens import token_create
+
+    Feature.objects.update_or_create(name="subscriptions", defaults={"is_active": True})
+    placeholders = {key: getattr(value, "pk", value) for key, value in objects.items()}
+    url = reverse(name, kwargs={key: _fill(value, placeholders) for key, value in kwargs.items()})
+    body = {key: _fill(value, placeholders) for key, value in data.items()} if data is not None else None
+    if isinstance(body, dict) and isinstance(body.get("owner"), str):
+        body["owner"] = int(body["owner"])
+    tokens = {(role, scope): token_create(user=user, name=f"matrix {scope}", scope=scope)[1]
+              for role, user in cast.items() if user is not None for scope in ("read", "write")}
+    for scope in ("read", "write"):
+        actual, wrote = {}, []
+        for role in ROLES:
+            with transaction.atomic():  # every role meets the same data
+                sent = dict(headers)
+                if cast[role] is not None:
+                    sent["Authorization"] = f"Bearer {tokens[role, scope]}"
+                before = _snapshot()
+                kwargs = {"headers": sent}
+                if body is not None:
+                    kwargs.update(data=body, content_type="application/json")
+                response = getattr(Client(), method.lower())(url, **kwargs)
+                actual[role] = response.status_code
+                if not (scope == "write" and role in writes) and _snapshot() != before:
+                    wrote.append(role)
+                transaction.set_rollback(True)
+        assert actual == expected[scope], f"{method} {url} with a {scope} token"
+        assert wrote == [], f"{method} {url} with a {scope} token: denied roles wrote to the database"

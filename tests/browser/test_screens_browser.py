@@ -52,6 +52,7 @@ def _pages(role, data):
             ("renewals-settings", reverse("renewals:settings")),
             ("renewals-customer", reverse("renewals:customer", args=[data["customer"].pk])),
             ("renewals-end-association", reverse("renewals:end_association", args=[data["customer"].pk])),
+            ("api-tokens", reverse("api_tokens")),
             *missing,
         ]
     pages = [
@@ -75,6 +76,7 @@ def _pages(role, data):
         ("imports", reverse("imports:index")),
         ("import-report", reverse("imports:detail", args=[data["imports"][role].pk])),
         ("import-mapping", reverse("imports:mapping", args=[data["imports"][role].pk])),
+        ("api-tokens", reverse("api_tokens")),
         *missing,
     ]
     if role == "admin":
@@ -131,6 +133,12 @@ def screens_data(admin_user, manager, rep, partner, subscriptions_on):
             f"{role}-contacts-{UNBROKEN}.csv", f"name,email,kind\nAda Imported,ada@example.com,person\n,{UNBROKEN},robot\n".encode(),
             content_type="text/csv")))
         for role, user in (("admin", admin_user), ("manager", manager), ("rep", rep))}
+    # Each person's API tokens: one in use, one revoked, with a name that does not break.
+    from api.tokens import token_create, token_revoke
+
+    for user in (admin_user, manager, rep, partner):
+        token_create(user=user, name=f"Billing sync {UNBROKEN[:80]}", scope="write")
+        token_revoke(token=token_create(user=user, name="Old export", scope="read")[0])
     return {"customer": customer, "person": person, "period": period, "smartlist": smartlist, "imports": imports,
             "partner_org": organisation, "rate": rate}
 

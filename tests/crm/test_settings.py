@@ -36,7 +36,8 @@ def test_check_deploy_is_clean_with_production_values():
 @pytest.mark.parametrize(
     ("name", "value"),
     [("DEBUG", "maybe"), ("PORT", "eighty"),
-     ("CRM_CURRENCY", "euros"), ("TIME_ZONE", "Mars/Olympus"), ("DATABASE_CONN_MAX_AGE", "x"), ("DATABASE_RANDOM_PAGE_COST", "fast")],
+     ("CRM_CURRENCY", "euros"), ("TIME_ZONE", "Mars/Olympus"), ("DATABASE_CONN_MAX_AGE", "x"), ("DATABASE_RANDOM_PAGE_COST", "fast"),
+     ("API_RATE_LIMIT", "lots"), ("API_RATE_LIMIT", "100/10y")],
 )
 def test_bad_setting_fails_loudly_at_start(name, value):
     result = _manage("check", env_extra={**PRODUCTION, name: value})

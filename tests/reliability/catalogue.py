@@ -33,7 +33,7 @@ from django.urls.converters import IntConverter
 
 from crm.models import Contact
 
-APPS = ("crm", "subscriptions", "smartlists", "renewals")
+APPS = ("crm", "subscriptions", "smartlists", "renewals", "api")
 # Modules that are no part of what a person can post or ask for: schema, commands, the process.
 SKIPPED_MODULES = ("migrations", "management", "embedded_db", "settings", "wsgi", "asgi", "celery", "demo")
 

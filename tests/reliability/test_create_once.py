@@ -20,6 +20,7 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
+from api.models import ApiToken
 from crm.models import Contact, Feature, Team, User
 from renewals.models import Association, ContractChange, CustomerAccount, PartnerOrganisation
 from smartlists.models import ExportJob, SmartList
@@ -142,6 +143,8 @@ CREATE_FORMS = [
     CreateForm("exchange rate", "subscriptions:rate_create", "admin", with_subscriptions, fixed("subscriptions:rate_create"),
                filling(currency="USD", rate="0.92", valid_from="2026-01-01"), lambda scene: ExchangeRate.objects.count(),
                separate_forms_make_two=False),  # a second rate of the same currency and day is refused
+    CreateForm("new API token", "api_tokens", "rep", lambda cast: None, fixed("api_tokens"),
+               filling(name="Once only", scope="read"), lambda scene: ApiToken.objects.filter(name="Once only").count()),
     CreateForm("background export", "smartlists:export_start", "rep", a_list_to_export,
                lambda sl: reverse("smartlists:export_start", args=[sl.pk]), filling(),
                lambda sl: ExportJob.objects.filter(smartlist=sl).count(),

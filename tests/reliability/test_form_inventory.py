@@ -42,6 +42,8 @@ ACTIONS = {
                    "(test_pages.py::test_the_run_form_posted_twice_imports_once)",
     "imports:cancel": "asks the uploader's own import to stop: a state, idempotent",
     "bulk_job_cancel": "asks the owner's own bulk job to stop: a state, idempotent",
+    "api_token_revoke": "revokes the person's own API token: a state, idempotent (revoked twice, from two tabs, it "
+                        "keeps the first time: tests/api/test_tokens.py)",
     "admin:login": "signs in",
     "admin:logout": "signs out",
     "admin:password_change": "the admin's own password: set to what they type, nothing of anyone else's to lose",

@@ -102,11 +102,14 @@ def scene(admin_user, manager, rep, outsider, partner, subscriptions_on):
 def _get_pages():
     """(name, kind of object) of every product URL, by the object its id names (None: no id)."""
     kinds = {"contacts": "contact", "customers": "customer", "changes": "change", "periods": "period",
-             "exports": "export", "smartlists": "smartlist", "jobs": "bulk_job", "imports": "import", "rates": "rate"}
+             "exports": "export", "smartlists": "smartlist", "jobs": "bulk_job", "imports": "import", "rates": "rate",
+             "api-tokens": "api_token"}
 
     pages = []
     for name, route, converters in ((r.name, r.route, r.converters) for r in catalogue.routes() if r.name):
-        if name.startswith("admin:") or name in ("login", "logout", "set_language", "healthz"):
+        # pages for everyone, no one's data: the API's reference and schema are public, as the login page
+        if name.startswith("admin:") or name in ("login", "logout", "set_language", "healthz", "api_docs",
+                                                 "api:openapi-json"):
             continue
         if any(not isinstance(c, IntConverter) for c in converters.values()):
             pages.append((name, "feature"))
@@ -114,7 +117,7 @@ def _get_pages():
         if not converters:
             pages.append((name, None))
             continue
-        segment = route.split("<int:pk>")[0].rstrip("/").split("/")[-1]
+        segment = re.split(r"<int:\w+>", route)[0].rstrip("/").split("/")[-1]
         pages.append((name, kinds[segment]))
     return pages
 
