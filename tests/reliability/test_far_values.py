@@ -447,7 +447,6 @@ def test_far_query_parameters(scene):
         # the live MRR of a price it cannot read is a 422 with its reason, and a partner no one may
         # open (any value but an id of the viewer's) is a 404, as an object is
         allowed = {"subscriptions:history": (200, 302, 400, 404), "subscriptions:period_form_part": (200, 400, 422),
-        allowed = {"subscriptions:history": (200, 302, 400, 404), "subscriptions:period_form_part": (200, 400, 422),
                    "subscriptions:rates": (200, 404), "subscriptions:rate_history": (200, 404),
                    "api:contacts": (200, 400)}.get(name, (200, 302, 400))
         if parameter == "partner":
