@@ -33,6 +33,13 @@ class SubscriptionsConfig(AppConfig):
             feature="subscriptions",
             order=20,
         )
+        panels.register_nav(
+            _("MRR movements"),
+            "subscriptions:movements",
+            allowed=lambda user: user.is_vendor_staff,
+            feature="subscriptions",
+            order=21,
+        )
 
     def seed_demo(self, cast):
         from subscriptions.demo import seed_periods

@@ -1,0 +1,120 @@
+"""The MRR movements report: its page (and htmx region) and its CSV, for the same parameters.
+
+Behind `feature_required("subscriptions")`, outermost, as every subscription view: switched off,
+neither URL exists. For vendor staff only (a partner gets 404); whose contacts it adds up is the
+viewer's gate (`visible_owner_ids`), narrowed to one owner the viewer sees with `?owner=`. A
+parameter the form refuses answers 400 with its message, never another report in its place.
+"""
+
+import csv
+import io
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from crm.access import vendor_staff_required
+from crm.dates import today
+from crm.features import feature_required
+from crm.formulas import neutralise
+from crm.http import HtmxHttpRequest
+from crm.models import visible_owner_ids
+from subscriptions.dates import add_months
+from subscriptions.forms import MovementsForm
+from subscriptions.movement_figures import FIGURES, figure_query
+from subscriptions.movements import MOVEMENTS, build_report
+from subscriptions.movements_chart import COLOURS, chart
+
+FEATURE = "subscriptions"
+TEMPLATE = "subscriptions/movements.html"
+# The months shown when none are chosen: the last 12 (this one included) and the next 12.
+MONTHS_BEFORE, MONTHS_AHEAD = 11, 12
+
+
+def _form(request) -> MovementsForm:
+    data = request.GET.copy()
+    this_month = today().replace(day=1)
+    if not data.get("start"):
+        data["start"] = add_months(this_month, -MONTHS_BEFORE).strftime("%Y-%m")
+    if not data.get("end"):
+        data["end"] = add_months(this_month, MONTHS_AHEAD).strftime("%Y-%m")
+    return MovementsForm(data, user=request.user)
+
+
+def _report(request, form: MovementsForm):
+    owner_id = form.owner_id()
+    owner_ids = [owner_id] if owner_id is not None else visible_owner_ids(request.user)
+    return build_report(owner_ids, form.people(), first=form.cleaned_data["start"], last=form.cleaned_data["end"],
+                        today=today(), currency=settings.CRM_CURRENCY)
+
+
+def _linked(report, form: MovementsForm) -> list[dict]:
+    """Each currency's section with its chart and each figure's link parameters (`figure_query`):
+    a month's, a whole range's per owner, a chosen owner's always."""
+    owner = form.cleaned_data.get("owner") or None
+    sections = []
+    for section in report.sections:
+        code = section.currency
+        sections.append({
+            "section": section,
+            "chart": chart(section.months),
+            "to_date": [(month, figure_query(currency=code, first=month.month, owner=owner)) for month in section.to_date],
+            "ahead": [(month, figure_query(currency=code, first=month.month, owner=owner)) for month in section.ahead],
+            "owners": [(person, totals, figure_query(currency=code, first=report.first, last=report.last,
+                                                       owner=person.get_username()))
+                       for person, totals in section.owners],
+            "total_query": figure_query(currency=code, first=report.first, last=report.last, owner=owner),
+        })
+    return sections
+
+
+@feature_required(FEATURE)
+@require_GET
+@login_required
+@vendor_staff_required
+def movements(request: HtmxHttpRequest):
+    """Opening MRR, movements and closing MRR month by month, per currency, with a chart; months
+    ahead show the committed MRR."""
+    form = _form(request)
+    template = f"{TEMPLATE}#report" if request.htmx else TEMPLATE
+    if not form.is_valid():
+        return render(request, template, {"form": form, "show_owner": form.offers_owner()}, status=400)
+    report = _report(request, form)
+    query = {"start": report.first.strftime("%Y-%m"), "end": report.last.strftime("%Y-%m")}
+    if form.cleaned_data.get("owner"):
+        query["owner"] = form.cleaned_data["owner"]
+    context = {
+        "form": form, "show_owner": form.offers_owner(), "report": report, "sections": _linked(report, form), "csv_query": urlencode(query),
+        "figure_labels": FIGURES, "legend": [(key, label, COLOURS[key]) for key, label in FIGURES if key in COLOURS],
+    }
+    return render(request, template, context)
+
+
+CSV_COLUMNS = ("month", "currency", "opening", *MOVEMENTS, "closing")
+
+
+@feature_required(FEATURE)
+@require_GET
+@login_required
+@vendor_staff_required
+def movements_csv(request: HtmxHttpRequest):
+    """The report as CSV: one row per month and currency, ISO months, plain numbers, text cells
+    neutralised as every export's are (`crm.formulas`)."""
+    form = _form(request)
+    if not form.is_valid():
+        errors = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in form.errors.items())
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    report = _report(request, form)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for section in report.sections:
+        for month in section.months:
+            writer.writerow([neutralise(month.month.strftime("%Y-%m")), neutralise(section.currency), month.opening,
+                             *(month.moves[name] for name in MOVEMENTS), month.closing])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="mrr-movements-{report.first:%Y-%m}-{report.last:%Y-%m}.csv"'
+    return response
