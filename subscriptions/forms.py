@@ -14,7 +14,7 @@ from crm.formats import Formats
 from crm.submissions import new_token, submission_field
 from crm.models import User
 from crm.text import single_line
-from subscriptions.dates import end_after_months, months_apart, next_day
+from subscriptions.dates import add_months, end_after_months, months_apart, next_day
 from subscriptions.models import Period
 from subscriptions.money import EVERY_N_MONTHS, normalise_mrr
 
@@ -300,8 +300,17 @@ class MovementsForm(forms.Form):
     # Built for the viewer (`crm.contact_fields.owner_field`): among the people whose contacts they see.
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("Owner"))
 
-    def __init__(self, data, *, user):
-        super().__init__(data)
+    # The months shown when none are chosen: the last 12 (this one included) and the next 12.
+    MONTHS_BEFORE, MONTHS_AHEAD = 11, 12
+
+    def __init__(self, data, *, user, today: datetime.date):
+        this_month = today.replace(day=1)
+        data = data.copy()
+        if not data.get("start"):
+            data["start"] = add_months(this_month, -self.MONTHS_BEFORE).strftime("%Y-%m")
+        if not data.get("end"):
+            data["end"] = add_months(this_month, self.MONTHS_AHEAD).strftime("%Y-%m")
+        super().__init__(data)  # the inputs show the months the report is read for
         self.fields["owner"] = owner_field(user, label=_("Owner"))
 
     def clean(self):

@@ -22,7 +22,6 @@ from crm.features import feature_required
 from crm.formulas import neutralise
 from crm.http import HtmxHttpRequest
 from crm.models import visible_owner_ids
-from subscriptions.dates import add_months
 from subscriptions.forms import MovementsForm
 from subscriptions.movement_figures import FIGURES, figure_query
 from subscriptions.movements import MOVEMENTS, build_report
@@ -30,18 +29,10 @@ from subscriptions.movements_chart import COLOURS, chart
 
 FEATURE = "subscriptions"
 TEMPLATE = "subscriptions/movements.html"
-# The months shown when none are chosen: the last 12 (this one included) and the next 12.
-MONTHS_BEFORE, MONTHS_AHEAD = 11, 12
 
 
 def _form(request) -> MovementsForm:
-    data = request.GET.copy()
-    this_month = today().replace(day=1)
-    if not data.get("start"):
-        data["start"] = add_months(this_month, -MONTHS_BEFORE).strftime("%Y-%m")
-    if not data.get("end"):
-        data["end"] = add_months(this_month, MONTHS_AHEAD).strftime("%Y-%m")
-    return MovementsForm(data, user=request.user)
+    return MovementsForm(request.GET, user=request.user, today=today())
 
 
 def _report(request, form: MovementsForm):

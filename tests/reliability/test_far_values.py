@@ -232,6 +232,15 @@ def _pipeline_page(scene, _obj, field, value):
     return logged_in(scene["manager"]).get(reverse("subscriptions:pipeline"), {field: value})
 
 
+def _movements_page(view):
+    def read(scene, _obj, field, value):
+        query = {field: value}
+        if field == "end":  # a far last month, after a first month that may come before it
+            query["start"] = "1900-01"
+        return logged_in(scene["manager"]).get(reverse(f"subscriptions:{view}"), query)
+    return read
+
+
 def _choice_search(url_name):
     """The contact form's searched choice, asked as its search box asks (htmx)."""
     def ask(scene, _obj, field, value):
@@ -256,6 +265,10 @@ HARNESSES = {h.form: h for h in [
             refused=(400,), saved=(200,), message=lambda response: "error" in response.text),
     # Reads only: a far as-of day is a 400 with its reason; a day in range, that day's report.
     Harness("subscriptions.forms.PipelineForm", lambda scene: None, _pipeline_page, lambda obj: [], lambda scene, obj: [],
+            refused=(400,), saved=(200,), message=lambda response: "errorlist" in response.text),
+    # Reads only: a far month is a 400 naming its parameter; one in range, those months' report.
+    Harness("subscriptions.forms.MovementsForm", lambda scene: None, _movements_page("movements"), lambda obj: [],
+            lambda scene, obj: [(logged_in(scene["manager"]), reverse("subscriptions:movements_csv"))],
             refused=(400,), saved=(200,), message=lambda response: "errorlist" in response.text),
     *(Harness(form, lambda scene: None, _choice_search(url_name), lambda obj: [], lambda scene, obj: [],
               refused=(400,), saved=(200,), message=lambda response: "errorlist" in response.text)
@@ -345,7 +358,11 @@ PARAMETER_PAGES = {
     "action": [("rep", "bulk_owner_choices", None)],
     "owner_q": [("rep", "bulk_owner_choices", None), ("rep", "contact_owner_choices", None)],
     # The contact form's searched choices: the row chosen and the words searched
-    "owner": [("rep", "contact_owner_choices", None)],
+    "owner": [("rep", "contact_owner_choices", None), ("rep", "subscriptions:movements", None),
+              ("rep", "subscriptions:movements_csv", None)],
+    # The MRR movements report's months, on its page and in its CSV
+    "start": [("rep", "subscriptions:movements", None), ("rep", "subscriptions:movements_csv", None)],
+    "end": [("rep", "subscriptions:movements", None), ("rep", "subscriptions:movements_csv", None)],
     "organisation": [("rep", "contact_organisation_choices", None)],
     "organisation_q": [("rep", "contact_organisation_choices", None)],
     "part": [("rep", "subscriptions:contact", "contact"), ("rep", "subscriptions:period_form_part", "contact")],
