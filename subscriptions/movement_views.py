@@ -19,13 +19,13 @@ from django.views.decorators.http import require_GET
 from crm.access import vendor_staff_required
 from crm.dates import today
 from crm.features import feature_required
+from crm.formats import Formats
 from crm.formulas import neutralise
 from crm.http import HtmxHttpRequest
 from crm.models import visible_owner_ids
 from subscriptions.forms import MovementsForm
-from subscriptions.movement_figures import FIGURES, figure_query
 from subscriptions.movements import MOVEMENTS, build_report
-from subscriptions.movements_chart import COLOURS, chart
+from subscriptions.movements_table import chart_shapes, section_tables
 
 FEATURE = "subscriptions"
 TEMPLATE = "subscriptions/movements.html"
@@ -42,24 +42,14 @@ def _report(request, form: MovementsForm):
                         today=today(), currency=settings.CRM_CURRENCY)
 
 
-def _linked(report, form: MovementsForm) -> list[dict]:
-    """Each currency's section with its chart and each figure's link parameters (`figure_query`):
-    a month's, a whole range's per owner, a chosen owner's always."""
-    owner = form.cleaned_data.get("owner") or None
-    sections = []
-    for section in report.sections:
-        code = section.currency
-        sections.append({
-            "section": section,
-            "chart": chart(section.months),
-            "to_date": [(month, figure_query(currency=code, first=month.month, owner=owner)) for month in section.to_date],
-            "ahead": [(month, figure_query(currency=code, first=month.month, owner=owner)) for month in section.ahead],
-            "owners": [(person, totals, figure_query(currency=code, first=report.first, last=report.last,
-                                                       owner=person.get_username()))
-                       for person, totals in section.owners],
-            "total_query": figure_query(currency=code, first=report.first, last=report.last, owner=owner),
-        })
-    return sections
+def _sections(report, form: MovementsForm) -> list[dict]:
+    """Each currency's tables and chart, their text formatted once (`movements_table`)."""
+    fmt, owner = Formats(), form.cleaned_data.get("owner") or None
+    return [
+        {"currency": section.currency, "is_main": section.is_main, "chart": chart_shapes(section, fmt),
+         "tables": section_tables(section, first=report.first, last=report.last, owner=owner, fmt=fmt)}
+        for section in report.sections
+    ]
 
 
 @feature_required(FEATURE)
@@ -78,8 +68,8 @@ def movements(request: HtmxHttpRequest):
     if form.cleaned_data.get("owner"):
         query["owner"] = form.cleaned_data["owner"]
     context = {
-        "form": form, "show_owner": form.offers_owner(), "report": report, "sections": _linked(report, form), "csv_query": urlencode(query),
-        "figure_labels": FIGURES, "legend": [(key, label, COLOURS[key]) for key, label in FIGURES if key in COLOURS],
+        "form": form, "show_owner": form.offers_owner(), "report": report, "sections": _sections(report, form),
+        "csv_query": urlencode(query), "currency": settings.CRM_CURRENCY,
     }
     return render(request, template, context)
 

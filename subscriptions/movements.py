@@ -152,17 +152,24 @@ def monthly_sql(owner_ids: list[int] | None) -> tuple[str, list]:
 
 def read_sums(rows_sql: str, rows_params: list, *, first: datetime.date, last: datetime.date,
               by_owner: bool) -> list[tuple]:
-    """(owner id or None, currency, month or None, *SUMS) from monthly rows (`monthly_sql`, or
-    the stored ones): each month of `first`..`last`, and None for every month before them added up
-    (an opening); with `by_owner`, for each owner apart."""
-    owner = "owner_id" if by_owner else "NULL::bigint"
+    """From monthly rows (`monthly_sql`, or the stored ones), in one statement: (None, currency,
+    month or None, *SUMS) for each month of `first`..`last` and, as None, for every month before
+    them added up (an opening); with `by_owner`, also (owner id, currency, whether in the range,
+    *SUMS) for each owner apart."""
     sums = ", ".join(f"SUM({name})" for name in SUMS)
+    if by_owner:
+        owner = "CASE WHEN GROUPING(owner_id) = 0 THEN owner_id END"
+        bucket = "CASE WHEN GROUPING(owner_id) = 0 THEN in_range::text ELSE bucket::text END"
+        grouping = "GROUPING SETS ((currency, bucket), (owner_id, currency, in_range))"
+    else:
+        owner, bucket, grouping = "NULL::bigint", "bucket::text", "currency, bucket"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {owner}, currency, CASE WHEN month >= %s THEN month END AS bucket, {sums} "
-            f"FROM ({rows_sql}) AS rows (owner_id, month, currency, {', '.join(SUMS)}) "
-            f"WHERE month <= %s GROUP BY 1, 2, 3",
-            [first, *rows_params, last],
+            f"SELECT {owner}, currency, {bucket}, {sums} FROM ("
+            f"SELECT *, CASE WHEN month >= %s THEN month END AS bucket, month >= %s AS in_range "
+            f"FROM ({rows_sql}) AS rows (owner_id, month, currency, {', '.join(SUMS)}) WHERE month <= %s"
+            f") AS rows GROUP BY {grouping}",
+            [first, first, *rows_params, last],
         )
         return cursor.fetchall()
 
@@ -248,16 +255,16 @@ def assemble(sums: list[tuple], owners: list, *, first, last, today, currency) -
     moves: dict[tuple[str, datetime.date], Totals] = {}
     by_owner: dict[tuple[int, str], Totals] = {}
     for owner_id, code, bucket, *amounts in sums:
-        if bucket is None:
+        if owner_id is not None:  # an owner's range ("true") or the months before it ("false")
+            totals = by_owner.setdefault((owner_id, code), Totals())
+            if bucket == "true":
+                totals.add(amounts)
+            else:
+                totals.opening += Totals(moves=dict(zip(SUMS, amounts, strict=True))).closing
+        elif bucket is None:
             before.setdefault(code, Totals()).add(amounts)
         else:
-            moves.setdefault((code, bucket), Totals()).add(amounts)
-        if owner_id is not None:
-            totals = by_owner.setdefault((owner_id, code), Totals())
-            if bucket is None:
-                totals.opening += Totals(moves=dict(zip(SUMS, amounts, strict=True))).closing
-            else:
-                totals.add(amounts)
+            moves.setdefault((code, datetime.date.fromisoformat(bucket)), Totals()).add(amounts)
     codes = {code for code, _ in moves} | {code for code, totals in before.items() if totals.closing}
     sections = []
     for code in [currency, *sorted(codes - {currency})]:
