@@ -55,8 +55,8 @@ def cells(page, currency, row):
     """{figure: (shown amount, link)} of the row headed `row` in the section of `currency`."""
     section = page.split(f'data-currency="{currency}"')[1].split("</section>")[0]
     found = section.split(f'<th scope="row">{row}</th>')[1].split("</tr>")[0]
-    return {figure: (amount, html.unescape(href)) for figure, href, amount in
-            re.findall(r'data-figure="(\w+)"><a href="([^"]*)">(?:<strong>)?([−+]?[\d,.]+)', found)}
+    return {figure: (amount, html.unescape(href)) for href, figure, amount in
+            re.findall(r'<td class="num" data-label="[^"]+"><a href="([^"]*\?movement=(\w+)[^"]*)">([−+]?[\d,.]+)</a>', found)}
 
 
 def listed(client, link):
@@ -84,6 +84,7 @@ def test_a_reps_figures_each_open_the_contacts_they_add_up(client_as, rep, book)
     client = client_as(rep)
     page = client.get(URL, {"start": "2026-01", "end": "2026-12"}).text
     march, april, may = (cells(page, "EUR", f"{m} 2026") for m in ("March", "April", "May"))
+    assert sorted(march) == sorted(["opening", "new", "expansion", "reactivation", "contraction", "churn", "closing"])
     assert march["new"][0] == "+100.00" and listed(client, march["new"][1]) == ["Starts in March"]
     assert april["churn"][0] == "−40.00" and listed(client, april["churn"][1]) == ["Leaves in April"]
     assert april["opening"][0] == "190.00"
@@ -126,7 +127,7 @@ def test_an_owner_the_viewer_may_not_see_is_a_400_with_a_message(client_as, requ
     response = client_as(viewer).get(URL, {"owner": owner})
     assert response.status_code == 400
     assert "Owner (owner):" in response.text and "Select a valid choice" in response.text
-    assert 'data-figure' not in response.text and "Leaver" not in response.text
+    assert "?movement=" not in response.text and "Leaver" not in response.text
     csv_response = client_as(viewer).get(CSV, {"owner": owner})
     assert csv_response.status_code == 400 and b"owner" in csv_response.content
 
@@ -146,7 +147,7 @@ def test_a_bad_range_is_a_400_naming_the_parameter(client_as, rep, query, parame
     client = client_as(rep)
     response = client.get(URL, query)
     assert response.status_code == 400
-    assert f"({parameter}):" in response.text and 'data-figure' not in response.text
+    assert f"({parameter}):" in response.text and "?movement=" not in response.text
     part = client.get(URL, query, headers=HTMX)
     assert part.status_code == 400 and 'id="movements-report"' in part.text and "<html" not in part.text
     assert client.get(CSV, query).status_code == 400
