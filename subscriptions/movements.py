@@ -233,6 +233,11 @@ class Report:
     today: datetime.date
     sections: list[Section]
 
+    @property
+    def reaches_ahead(self) -> bool:
+        """Whether its months go past the current one (committed MRR)."""
+        return self.last > self.today.replace(day=1)
+
 
 def build_report(owner_ids: list[int] | None, owners: list, *, first: datetime.date, last: datetime.date,
                  today: datetime.date, currency: str, stored: bool = True) -> Report:
