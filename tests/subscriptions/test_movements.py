@@ -261,3 +261,29 @@ def test_the_stored_rows_follow_period_writes_and_owner_changes(rep, outsider):
     contact.delete()
     report = build_report([outsider.pk], [], first=D(2026, 1, 1), last=D(2026, 12, 1), today=TODAY, currency="EUR")
     assert report.sections[0].total.closing == 0
+
+
+def test_a_report_reads_stored_rows_and_removes_only_the_marks_it_saw(rep, outsider, django_assert_max_num_queries):
+    from subscriptions.models import OwnerMovementStale
+    from subscriptions.movements_store import out_of_date, recompute
+
+    contact = ContactFactory(owner=rep)
+    Period.objects.create(contact=contact, mrr=Decimal("10.00"), start_date=D(2026, 1, 1))
+
+    def closing():
+        report = build_report([rep.pk], [], first=D(2026, 1, 1), last=D(2026, 2, 1), today=TODAY, currency="EUR")
+        return report.sections[0].total.closing
+
+    assert closing() == Decimal("10.00")  # computes and stores the owner's rows
+    with django_assert_max_num_queries(2):  # what is out of date (nothing), then the rows
+        assert closing() == Decimal("10.00")
+    # a bulk statement moving the contact marks both owners, whatever code runs it
+    Contact.objects.filter(pk=contact.pk).update(owner=outsider)
+    assert set(OwnerMovementStale.objects.values_list("owner_id", flat=True)) == {rep.pk, outsider.pk}
+    # a change committed after a report read what was out of date stays marked for the next one
+    stale = out_of_date([rep.pk])
+    late = OwnerMovementStale.objects.create(owner_id=rep.pk)
+    recompute(stale)
+    assert list(OwnerMovementStale.objects.filter(owner_id=rep.pk).values_list("pk", flat=True)) == [late.pk]
+    assert closing() == 0
+    assert list(OwnerMovementStale.objects.values_list("owner_id", flat=True)) == [outsider.pk]

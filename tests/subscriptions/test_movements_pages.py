@@ -161,7 +161,7 @@ def test_htmx_gets_the_report_alone(client_as, rep, book):
     part = client_as(rep).get(URL, {"start": "2026-01", "end": "2026-06"}, headers=HTMX)
     assert part.status_code == 200 and "<html" not in part.text and 'id="movements-report"' in part.text
     assert "June 2026" in part.text and "July 2026" not in part.text
-    assert "committed MRR" not in part.text  # no month ahead in this range
+    assert "show the committed MRR" not in part.text  # no month ahead in this range
 
 
 def test_the_csv_has_a_row_per_month_and_currency_with_plain_numbers(client_as, rep, book):
