@@ -245,6 +245,18 @@ def pipeline(context: Context) -> Prepared:
     return Prepared(path="/subscriptions/pipeline/", username=manager_username(1))
 
 
+def movements_team(context: Context) -> Prepared:
+    """Manager 1's MRR movements by month, the default 24 months: each rep of the team and the team."""
+    return Prepared(path="/subscriptions/movements/", username=manager_username(1))
+
+
+def movements_company(context: Context) -> Prepared:
+    """The admin's MRR movements by month, the default 24 months: the whole company's."""
+    from bench.generate import ADMIN_USERNAME
+
+    return Prepared(path="/subscriptions/movements/", username=ADMIN_USERNAME)
+
+
 def layout_only(context: Context) -> Prepared:
     return Prepared(path="/bench/limits/layout/", username=rep_username(1))
 
@@ -485,6 +497,7 @@ FLOOR_CONTACTS = Target("floor", 0.25)  # the contact page, the contact list and
 FLOOR_LISTS = Target("floor", 0.15)  # the smart list's pages, the partner dashboard
 FLOOR_PIPELINE = Target("floor", 0.2)
 FLOOR_API_LIST = Target("floor", 0.3)  # the API's contact list, 100 rows
+FLOOR_MOVEMENTS = Target("floor", 0.15)  # a team's MRR movements by month
 ADMIN_PEER = Target("admin_changelist", 5)  # every list page against the admin's list
 ADMIN_SEARCH_PEER = Target("admin_search", 5)
 # Flat in data size: a page's time at 1,000,000 contacts within 1.25x of its time at 100,000
@@ -523,6 +536,11 @@ PAGES = [
     Operation("partner_dashboard_all", "Partner dashboard, 100 customers, by deadline", PAGE,
               partner_dashboard_all, (FLOOR_LISTS, FLAT_TIME)),
     Operation("pipeline", "Pipeline, a manager's team", PAGE, pipeline, (FLOOR_PIPELINE, FLAT_TIME)),
+    Operation("movements_team", "MRR movements by month, a manager's team, 24 months", PAGE, movements_team,
+              (FLOOR_MOVEMENTS, FLAT_TIME)),
+    # Its target is under 1 s in-process (`python -m bench.profile movements_company`); here, reported.
+    Operation("movements_company", "MRR movements by month, admin (the company), 24 months", PAGE,
+              movements_company, (Target("floor", 0), FLAT_TIME)),
 ]
 
 # The REST API (a token, no session: the floor's session is still sent, and not read).

@@ -35,16 +35,29 @@ class OwnerFilter(django_filters.Filter):
     def field(self):
         if not hasattr(self, "_field"):
             request = getattr(self.parent, "request", None)
-            people = (assignable_owners(request.user) if request is not None else User.objects.none()).only(
-                "username", "first_name", "last_name")  # what a choice shows (`User.__str__`) and is sent as
-            listed = list(people[: CHOICES_SHOWN + 1])
-            self._owner_ids = {person.username: person.pk for person in listed}
-            if len(listed) > CHOICES_SHOWN:
-                self._field = TypedOwnerField(people, self._owner_ids, label=self.label, required=False)
-            else:
-                self._field = forms.ChoiceField(label=self.label, required=False, choices=[
-                    ("", _("Any owner")), *((person.username, str(person)) for person in listed)])
+            self._field = owner_field(request.user if request is not None else None, label=self.label)
+            self._owner_ids = self._field.owner_ids
         return self._field
+
+
+def owner_field(user, *, label) -> forms.Field:
+    """One of the people whose contacts `user` sees (`assignable_owners`), by username, optional:
+    a choice among up to `CHOICES_SHOWN` of them, read once, else the username typed and checked
+    against the same people (one query when given). Its `owner_ids` holds {username: id} of those
+    read (a typed one is added as it validates), and `listed` the people of a choice (None when typed)."""
+    people = (assignable_owners(user) if user is not None else User.objects.none()).only(
+        "username", "first_name", "last_name")  # what a choice shows (`User.__str__`) and is sent as
+    listed = list(people[: CHOICES_SHOWN + 1])
+    owner_ids = {person.username: person.pk for person in listed}
+    if len(listed) > CHOICES_SHOWN:
+        field = TypedOwnerField(people, owner_ids, label=label, required=False)
+        field.listed = None
+    else:
+        field = forms.ChoiceField(label=label, required=False, choices=[
+            ("", _("Any owner")), *((person.username, str(person)) for person in listed)])
+        field.listed = listed
+    field.owner_ids = owner_ids
+    return field
 
 
 class TypedOwnerField(forms.CharField):

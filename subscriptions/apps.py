@@ -42,6 +42,13 @@ class SubscriptionsConfig(AppConfig):
         from subscriptions.conversion import register_money_conversion
 
         register_money_conversion()
+        panels.register_nav(
+            _("MRR movements"),
+            "subscriptions:movements",
+            allowed=lambda user: user.is_vendor_staff,
+            feature="subscriptions",
+            order=21,
+        )
 
     def seed_demo(self, cast):
         from subscriptions.demo import seed_periods

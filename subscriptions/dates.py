@@ -3,7 +3,7 @@
 import calendar
 import datetime
 
-from django.db.models import DecimalField, Func, IntegerField
+from django.db.models import DateField, DecimalField, Func, IntegerField
 
 
 class DaysBetween(Func):
@@ -15,6 +15,23 @@ class DaysBetween(Func):
     def as_sql(self, compiler, connection, **extra):
         first, second = (compiler.compile(expression) for expression in self.source_expressions)
         return f"({second[0]} - {first[0]})", [*second[1], *first[1]]
+
+
+class NextDay(Func):
+    """The day after a date, as a date (`date + 1`; PostgreSQL goes on past year 9999, where
+    `next_day` stops: no period starts after that day, so the two never disagree on one)."""
+
+    output_field = DateField()
+    arity = 1
+    template = "(%(expressions)s + 1)"
+
+
+class MonthOf(Func):
+    """The first day of a date's month, as a date."""
+
+    output_field = DateField()
+    arity = 1
+    template = "date_trunc('month', %(expressions)s)::date"
 
 
 class ProratedValue(Func):
@@ -73,3 +90,8 @@ def months_between(first: datetime.date, last: datetime.date) -> list[datetime.d
             break  # the calendar's last month
         month = add_months(month, 1)
     return months
+
+
+def months_apart(first: datetime.date, last: datetime.date) -> int:
+    """Whole months from `first`'s month to `last`'s (0 for the same month)."""
+    return (last.year - first.year) * 12 + last.month - first.month

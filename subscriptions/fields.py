@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from crm import fields
 from crm.fields import ContactField, register, register_stored_rows
 from subscriptions.models import Direction, Period, SubscriptionSummary
+from subscriptions.movement_figures import movement_filters
 from subscriptions.pipeline_figures import figure_filters
 from subscriptions.queries import ends_within_q
 from subscriptions.summary import figure, is_fresh
@@ -191,10 +192,12 @@ def register_subscription_fields():
             choices=tuple(Direction.choices),
             requires=("current_mrr", "current_currency", "current_end", "upcoming_mrr", "upcoming_currency", "upcoming_start"),
             expression=_figure("upcoming_direction"),
-            # and the pipeline's figures, each a set of MRR statuses and currencies (`pipeline_figures`)
+            # and the figures of the pipeline (each a set of MRR statuses and currencies, `pipeline_figures`)
+            # and of the MRR movements by month (`movement_figures`)
             filters=lambda: {
                 "direction": django_filters.ChoiceFilter(field_name="upcoming_direction", choices=Direction.choices, label=_("MRR status")),
                 **figure_filters(),
+                **movement_filters(),
             },
         )
     )

@@ -8,11 +8,13 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from crm.billing import BillingFrequency
-from crm.dates import EARLIEST, LATEST, DateField
+from crm.contact_fields import owner_field
+from crm.dates import EARLIEST, LATEST, DateField, MonthField
 from crm.formats import Formats
 from crm.submissions import new_token, submission_field
+from crm.models import User
 from crm.text import single_line
-from subscriptions.dates import end_after_months, next_day
+from subscriptions.dates import add_months, end_after_months, months_apart, next_day
 from subscriptions.models import Period
 from subscriptions.money import EVERY_N_MONTHS, normalise_mrr
 
@@ -285,3 +287,54 @@ class PipelineForm(forms.Form):
 
     as_of = DateField(label=_("As of"),
                       widget=DateInput(attrs={"min": EARLIEST.isoformat(), "max": LATEST.isoformat()}))
+
+
+class MovementsForm(forms.Form):
+    """The MRR movements report's range of months and, for a manager or an admin, the one owner it
+    narrows to (`?start=YYYY-MM&end=YYYY-MM&owner=<username>`), read from the query string."""
+
+    MAX_MONTHS = 60  # five years a page: a longer one is a table no one reads, and its chart a smear
+
+    start = MonthField(label=_("From"))
+    end = MonthField(label=_("To"))
+    # Built for the viewer (`crm.contact_fields.owner_field`): among the people whose contacts they see.
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("Owner"))
+
+    # The months shown when none are chosen: the last 12 (this one included) and the next 12.
+    MONTHS_BEFORE, MONTHS_AHEAD = 11, 12
+
+    def __init__(self, data, *, user, today: datetime.date):
+        this_month = today.replace(day=1)
+        data = data.copy()
+        if not data.get("start"):
+            data["start"] = add_months(this_month, -self.MONTHS_BEFORE).strftime("%Y-%m")
+        if not data.get("end"):
+            data["end"] = add_months(this_month, self.MONTHS_AHEAD).strftime("%Y-%m")
+        super().__init__(data)  # the inputs show the months the report is read for
+        self.fields["owner"] = owner_field(user, label=_("Owner"))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("Choose a last month on or after the first."))
+            elif months_apart(start, end) + 1 > self.MAX_MONTHS:
+                self.add_error("end", _("Choose at most %(count)s months.") % {"count": self.MAX_MONTHS})
+        return cleaned
+
+    def owner_id(self) -> int | None:
+        """The id of the owner chosen (None: everyone the viewer sees)."""
+        username = self.cleaned_data.get("owner")
+        return self.fields["owner"].owner_ids[username] if username else None
+
+    def offers_owner(self) -> bool:
+        """Whether there is anyone to narrow to: more than the viewer alone (a rep sees only theirs)."""
+        listed = self.fields["owner"].listed
+        return listed is None or len(listed) > 1
+
+    def people(self) -> list:
+        """The people to show apart (the viewer's team, or the company up to a choice's length);
+        none when one owner is chosen, or when there is only one."""
+        listed = self.fields["owner"].listed
+        return listed if listed and len(listed) > 1 and not self.cleaned_data.get("owner") else []

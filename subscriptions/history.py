@@ -57,7 +57,7 @@ class Chart:
     yearly: bool  # x labels are years only (else month and year)
 
 
-def _nice_ceiling(value: Decimal) -> Decimal:
+def nice_ceiling(value: Decimal) -> Decimal:
     """1, 2 or 5 times a power of ten, at least `value`."""
     if value <= 0:
         return Decimal(100)
@@ -74,7 +74,7 @@ def chart(months: list[Month], *, width=640, height=220) -> Chart | None:
         return None
     left, right, top, bottom = 64, 12, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_ceiling(max(month.mrr for month in months))
+    top_value = nice_ceiling(max(month.mrr for month in months))
     step = plot_w / len(months)
 
     def y(value: Decimal) -> float:
@@ -94,7 +94,7 @@ def chart(months: list[Month], *, width=640, height=220) -> Chart | None:
     x_ticks = [
         (round(left + i * step, 1), month.month)
         for i, month in enumerate(months)
-        if _labelled(month.month, every) and left + i * step + room - LABEL_GAP <= width  # the text fits
+        if labelled(month.month, every) and left + i * step + room - LABEL_GAP <= width  # the text fits
     ]
     return Chart(width, height, path, area, y_ticks, x_ticks, points, baseline, left, yearly)
 
@@ -117,7 +117,7 @@ def tick_interval(count: int, plot_width: float) -> tuple[int, bool]:
     return TICK_MONTHS[-1], True
 
 
-def _labelled(month: datetime.date, every: int) -> bool:
+def labelled(month: datetime.date, every: int) -> bool:
     if every < 12:
         return (month.month - 1) % every == 0
     return month.month == 1 and month.year % (every // 12) == 0

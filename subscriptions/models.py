@@ -489,3 +489,40 @@ def _shown_rate_values(values: dict) -> dict:
     except (ArithmeticError, TypeError, ValueError):
         pass
     return shown
+
+
+class OwnerMovements(models.Model):
+    """An owner whose MRR movements are stored (`movements_store`): their rows below are complete,
+    unless a mark (`OwnerMovementStale`) says a change touched their contacts since. Movements by
+    month do not depend on the day they are read, so, unlike the pipeline, no day is kept."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+
+
+class OwnerMovementMonth(models.Model):
+    """An owner's MRR movements in one month and currency, summed over their contacts' periods
+    (`movements.period_movements`): what the movements report adds up. Months without a movement
+    have no row; a month's opening MRR is every earlier row's movements added up."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()  # its first day
+    currency = models.CharField(max_length=3)
+    new = models.DecimalField(max_digits=18, decimal_places=2)
+    expansion = models.DecimalField(max_digits=18, decimal_places=2)
+    reactivation = models.DecimalField(max_digits=18, decimal_places=2)
+    contraction = models.DecimalField(max_digits=18, decimal_places=2)
+    churn = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            # and the index a team's report reads its rows by: its owners', months in order
+            models.UniqueConstraint(fields=["owner", "month", "currency"], name="owner_movement_month_unique"),
+        ]
+
+
+class OwnerMovementStale(models.Model):
+    """An owner whose stored movements may be out of date: marked where `OwnerPipelineStale` is
+    (period writes, and this app's triggers on `crm_contact`), and removed by the reader that
+    recomputes them (`movements_store`), by id, as the pipeline's marks are."""
+
+    owner_id = models.BigIntegerField(db_index=True)

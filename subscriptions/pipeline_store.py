@@ -23,17 +23,24 @@ from django.db.models import QuerySet
 
 from crm.models import Contact, User
 from subscriptions.models import (
-    OwnerPipeline, OwnerPipelineEnding, OwnerPipelineGroup, OwnerPipelineStale, ReportingCurrency, SummaryRun,
+    OwnerMovementStale, OwnerPipeline, OwnerPipelineEnding, OwnerPipelineGroup, OwnerPipelineStale, ReportingCurrency,
+    SummaryRun,
 )
 from subscriptions.pipeline import ENDING_SHOWN, GROUP_KEYS, SUMS, Group, ending_first, group_of, grouped
 
 
 def mark_stale(contacts: QuerySet) -> None:
-    """Mark the owners of `contacts` out of date (inside the write's transaction)."""
+    """Mark the owners of `contacts` out of date (inside the write's transaction), for each owner's
+    stored figures: this pipeline and the MRR movements (`movements_store`), in one statement."""
     owners = contacts.order_by().values("owner_id").distinct()
     sql, params = owners.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {OwnerPipelineStale._meta.db_table} (owner_id) {sql}", params)
+        cursor.execute(
+            f"WITH owners AS ({sql}), pipeline AS (INSERT INTO {OwnerPipelineStale._meta.db_table} (owner_id) "
+            f"SELECT owner_id FROM owners) INSERT INTO {OwnerMovementStale._meta.db_table} (owner_id) "
+            f"SELECT owner_id FROM owners",
+            params,
+        )
 
 
 def _revision_sql() -> str:

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from subscriptions import rates_views, views
+from subscriptions import movement_views, rates_views, views
 
 app_name = "subscriptions"
 urlpatterns = [
     path("pipeline/", views.pipeline, name="pipeline"),
+    path("movements/", movement_views.movements, name="movements"),
+    path("movements.csv", movement_views.movements_csv, name="movements_csv"),
     path("contacts/<int:pk>/", views.contact_subscription, name="contact"),
     path("contacts/<int:pk>/history/", views.history, name="history"),
     path("contacts/<int:pk>/periods/new/", views.period_create, name="period_create"),

@@ -118,6 +118,16 @@ MATRIX = [
     row("subscriptions:pipeline", "GET",    200, 200, 200, 200, 404, 404, 302, 302, features=SUBS,
         writes=("admin", "manager", "rep", "other_rep")),
     row("subscriptions:pipeline", "POST",   405, 405, 405, 405, 405, 405, 405, 405, features=SUBS),
+    # So does the MRR movements report, its page and its CSV (`subscriptions.movements_store`).
+    row("subscriptions:movements", "GET",   200, 200, 200, 200, 404, 404, 302, 302, features=SUBS,
+        writes=("admin", "manager", "rep", "other_rep")),
+    row("subscriptions:movements", "POST",  405, 405, 405, 405, 405, 405, 405, 405, features=SUBS),
+    row("subscriptions:movements_csv", "GET", 200, 200, 200, 200, 404, 404, 302, 302, features=SUBS,
+        writes=("admin", "manager", "rep", "other_rep")),
+    row("subscriptions:movements_csv", "POST", 405, 405, 405, 405, 405, 405, 405, 405, features=SUBS),
+    # a rep names only themselves: anyone else is a 400, never a wider report
+    row("subscriptions:movements", "GET",   200, 200, 400, 400, 404, 404, 302, 302, features=SUBS,
+        data={"owner": "manager"}, writes=("admin", "manager")),
     row("subscriptions:contact", "GET",     200, 200, 200, 404, 404, 404, 302, 302, kwargs=CONTACT, features=SUBS),
     row("subscriptions:contact", "POST",    405, 405, 405, 405, 405, 405, 405, 405, kwargs=CONTACT, features=SUBS),
     row("subscriptions:history", "GET",     200, 200, 200, 404, 404, 404, 302, 302, kwargs=CONTACT, features=SUBS),
@@ -158,6 +168,10 @@ MATRIX = [
     # subscriptions, switched off: no URL exists, for anyone, whatever the method
     row("subscriptions:pipeline", "GET",    404, 404, 404, 404, 404, 404, 404, 404),
     row("subscriptions:pipeline", "POST",   404, 404, 404, 404, 404, 404, 404, 404),
+    row("subscriptions:movements", "GET",   404, 404, 404, 404, 404, 404, 404, 404),
+    row("subscriptions:movements", "POST",  404, 404, 404, 404, 404, 404, 404, 404),
+    row("subscriptions:movements_csv", "GET", 404, 404, 404, 404, 404, 404, 404, 404),
+    row("subscriptions:movements_csv", "POST", 404, 404, 404, 404, 404, 404, 404, 404),
     row("subscriptions:contact", "GET",     404, 404, 404, 404, 404, 404, 404, 404, kwargs=CONTACT),
     row("subscriptions:contact", "POST",    404, 404, 404, 404, 404, 404, 404, 404, kwargs=CONTACT),
     row("subscriptions:history", "GET",     404, 404, 404, 404, 404, 404, 404, 404, kwargs=CONTACT),

@@ -18,7 +18,8 @@ def _language_options(page: str) -> list[tuple[str, str, str]]:
 def test_the_navigation_links_to_the_pages_the_user_may_open(client_as, manager, subscriptions_on):
     page = client_as(manager).get(reverse("contact_list")).text
     assert _nav_links(page) == [reverse("contact_list"), reverse("subscriptions:pipeline"),
-                                reverse("smartlists:index"), reverse("imports:index"), reverse("api_tokens")]
+                                reverse("subscriptions:movements"), reverse("smartlists:index"),
+                                reverse("imports:index"), reverse("api_tokens")]
     assert f'<a href="{reverse("contact_list")}" aria-current="page">' in page
 
 

@@ -19,6 +19,9 @@ COMPUTED = {
     "subscriptions.OwnerPipelineGroup": "an owner's stored pipeline, computed from the summaries when a report reads it",
     "subscriptions.OwnerPipelineEnding": "an owner's stored pipeline, computed from the summaries when a report reads it",
     "subscriptions.OwnerPipelineStale": "a mark written by period writes and by triggers on contacts",
+    "subscriptions.OwnerMovements": "an owner's stored MRR movements, computed from the periods when a report reads them",
+    "subscriptions.OwnerMovementMonth": "an owner's stored MRR movements, computed from the periods when a report reads them",
+    "subscriptions.OwnerMovementStale": "a mark written by period writes and by triggers on contacts",
     "smartlists.ExportJob": "the export job's progress",
     "renewals.Notice": "the notice sweep's record",
     "subscriptions.PeriodChange": "the audit row of a period's change, written by the services",
@@ -37,6 +40,7 @@ UNVERSIONED = {
     "subscriptions.forms.RefreshForm": "the period form's no-JavaScript 'Update the form' button: shows fields, saves nothing",
     "smartlists.forms.ListStateForm": "the list's state posted with ExportForm's token (one job per submission)",
     "subscriptions.forms.PipelineForm": "the pipeline report's as-of day, read from the query string (GET), writes nothing",
+    "subscriptions.forms.MovementsForm": "the movements report's months and owner, read from the query string (GET), writes nothing",
 }
 
 

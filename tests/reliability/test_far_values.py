@@ -244,6 +244,15 @@ def _api_list(scene, _obj, field, value):
     return with_token(scene["rep"]).get(reverse("api:contacts"), {field: value})
 
 
+def _movements_page(view):
+    def read(scene, _obj, field, value):
+        query = {field: value}
+        if field == "end":  # a far last month, after a first month that may come before it
+            query["start"] = "1900-01"
+        return logged_in(scene["manager"]).get(reverse(f"subscriptions:{view}"), query)
+    return read
+
+
 def _choice_search(url_name):
     """The contact form's searched choice, asked as its search box asks (htmx)."""
     def ask(scene, _obj, field, value):
@@ -300,6 +309,12 @@ HARNESSES = {h.form: h for h in [
     # Reads only: the API's page size past its range is a 400 problem naming it, never a 500.
     Harness("api.paging.PageForm", lambda scene: None, _api_list, lambda obj: [], lambda scene, obj: [],
             refused=(400,), saved=(200,), message=lambda response: "limit" in response.json().get("errors", {})),
+
+
+    # Reads only: a far month is a 400 naming its parameter; one in range, those months' report.
+    Harness("subscriptions.forms.MovementsForm", lambda scene: None, _movements_page("movements"), lambda obj: [],
+            lambda scene, obj: [(logged_in(scene["manager"]), reverse("subscriptions:movements_csv"))],
+            refused=(400,), saved=(200,), message=lambda response: "errorlist" in response.text),
     *(Harness(form, lambda scene: None, _choice_search(url_name), lambda obj: [], lambda scene, obj: [],
               refused=(400,), saved=(200,), message=lambda response: "errorlist" in response.text)
       for form, url_name in (("crm.forms.OwnerSearchForm", "contact_owner_choices"),
@@ -391,7 +406,11 @@ PARAMETER_PAGES = {
     "action": [("rep", "bulk_owner_choices", None)],
     "owner_q": [("rep", "bulk_owner_choices", None), ("rep", "contact_owner_choices", None)],
     # The contact form's searched choices: the row chosen and the words searched
-    "owner": [("rep", "contact_owner_choices", None)],
+    "owner": [("rep", "contact_owner_choices", None), ("rep", "subscriptions:movements", None),
+              ("rep", "subscriptions:movements_csv", None)],
+    # The MRR movements report's months, on its page and in its CSV
+    "start": [("rep", "subscriptions:movements", None), ("rep", "subscriptions:movements_csv", None)],
+    "end": [("rep", "subscriptions:movements", None), ("rep", "subscriptions:movements_csv", None)],
     "organisation": [("rep", "contact_organisation_choices", None)],
     "organisation_q": [("rep", "contact_organisation_choices", None)],
     "part": [("rep", "subscriptions:contact", "contact"), ("rep", "subscriptions:period_form_part", "contact")],

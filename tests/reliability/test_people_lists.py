@@ -42,7 +42,10 @@ PEOPLE_SELECTS = {
     "crm.forms.ContactForm.organisation": ("organisation", ORGANISATIONS),
     "renewals.forms.PrimaryContactForm.primary_contact": ("primary_contact", PEOPLE),
     "filterset:SmartListFilter.owner": ("owner", OWNER_USERNAMES),
+    "subscriptions.forms.MovementsForm.owner": ("owner", OWNER_USERNAMES),
 }
+# The pages whose "owner" <select> names people by username (elsewhere it is a contact form's id).
+OWNER_BY_USERNAME_PAGES = ("smartlists:detail", "subscriptions:movements")
 # The admin's people fields: its pages are for admins only (anyone else is sent to its login page,
 # checked below), and an admin's gate is everyone.
 ADMIN_ONLY = "admin:"
@@ -173,7 +176,7 @@ def test_pages_and_forms_offer_only_people_the_viewer_may_see(scene, viewer):
                 # "owner" names a person by id in the contact form, by username in a smart list's
                 # filters (the scene's usernames are not numbers), a side in a renewal's menu
                 by_username = kind_of_gate == OWNER_USERNAMES
-                if by_username and name != "smartlists:detail":
+                if by_username and name not in OWNER_BY_USERNAME_PAGES:
                     continue
                 offered = {value if by_username else int(value) for value in selects.get(input_name, [])
                            if value.isdigit() != by_username}

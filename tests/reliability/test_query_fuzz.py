@@ -85,6 +85,21 @@ def test_pipeline_malformed_queries(client, rep, outsider, subscriptions_on, fro
     assert tried >= 500
 
 
+def test_movements_malformed_queries(client, rep, outsider, subscriptions_on, frozen):
+    """Any start, end or owner: the rep's own report or a 400, never the outsider's figures."""
+    outsider.first_name, outsider.last_name = "Secret", "Sam"
+    outsider.save()
+    Period.objects.create(contact=ContactFactory(owner=outsider), mrr="999.00", start_date="2026-01-01")
+    Period.objects.create(contact=ContactFactory(owner=rep), mrr="123.00", start_date="2026-01-01")
+    client.force_login(rep)
+    assert "123.00" in client.get(reverse("subscriptions:movements")).text
+    tried = 0
+    for url in (reverse("subscriptions:movements"), reverse("subscriptions:movements_csv")):
+        tried += run_payloads(client, url, ["start", "end", "owner"], allowed=(200, 400), visible=None,
+                              hidden="999.00")
+    assert tried >= 1000
+
+
 def test_history_paging_and_widget_parts_malformed_queries(client, rep, outsider, subscriptions_on, frozen):
     contact = ContactFactory(owner=rep, name="Paged Contact")
     Period.objects.create(contact=contact, mrr="10.00", start_date="2025-06-01", end_date="2026-12-31")

@@ -1,0 +1,101 @@
+"""The MRR movements report: its page (and htmx region) and its CSV, for the same parameters.
+
+Behind `feature_required("subscriptions")`, outermost, as every subscription view: switched off,
+neither URL exists. For vendor staff only (a partner gets 404); whose contacts it adds up is the
+viewer's gate (`visible_owner_ids`), narrowed to one owner the viewer sees with `?owner=`. A
+parameter the form refuses answers 400 with its message, never another report in its place.
+"""
+
+import csv
+import io
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from crm.access import vendor_staff_required
+from crm.dates import today
+from crm.features import feature_required
+from crm.formats import Formats
+from crm.formulas import neutralise
+from crm.http import HtmxHttpRequest
+from crm.models import visible_owner_ids
+from subscriptions.forms import MovementsForm
+from subscriptions.movements import MOVEMENTS, build_report
+from subscriptions.movements_table import chart_shapes, section_tables
+
+FEATURE = "subscriptions"
+TEMPLATE = "subscriptions/movements.html"
+
+
+def _form(request) -> MovementsForm:
+    return MovementsForm(request.GET, user=request.user, today=today())
+
+
+def _report(request, form: MovementsForm):
+    owner_id = form.owner_id()
+    owner_ids = [owner_id] if owner_id is not None else visible_owner_ids(request.user)
+    return build_report(owner_ids, form.people(), first=form.cleaned_data["start"], last=form.cleaned_data["end"],
+                        today=today(), currency=settings.CRM_CURRENCY)
+
+
+def _sections(report, form: MovementsForm) -> list[dict]:
+    """Each currency's tables and chart, their text formatted once (`movements_table`)."""
+    fmt, owner = Formats(), form.cleaned_data.get("owner") or None
+    return [
+        {"currency": section.currency, "is_main": section.is_main, "chart": chart_shapes(section, fmt),
+         "tables": section_tables(section, first=report.first, last=report.last, owner=owner, fmt=fmt)}
+        for section in report.sections
+    ]
+
+
+@feature_required(FEATURE)
+@require_GET
+@login_required
+@vendor_staff_required
+def movements(request: HtmxHttpRequest):
+    """Opening MRR, movements and closing MRR month by month, per currency, with a chart; months
+    ahead show the committed MRR."""
+    form = _form(request)
+    template = f"{TEMPLATE}#report" if request.htmx else TEMPLATE
+    if not form.is_valid():
+        return render(request, template, {"form": form, "show_owner": form.offers_owner()}, status=400)
+    report = _report(request, form)
+    query = {"start": report.first.strftime("%Y-%m"), "end": report.last.strftime("%Y-%m")}
+    if form.cleaned_data.get("owner"):
+        query["owner"] = form.cleaned_data["owner"]
+    context = {
+        "form": form, "show_owner": form.offers_owner(), "report": report, "sections": _sections(report, form),
+        "csv_query": urlencode(query), "currency": settings.CRM_CURRENCY,
+    }
+    return render(request, template, context)
+
+
+CSV_COLUMNS = ("month", "currency", "opening", *MOVEMENTS, "closing")
+
+
+@feature_required(FEATURE)
+@require_GET
+@login_required
+@vendor_staff_required
+def movements_csv(request: HtmxHttpRequest):
+    """The report as CSV: one row per month and currency, ISO months, plain numbers, text cells
+    neutralised as every export's are (`crm.formulas`)."""
+    form = _form(request)
+    if not form.is_valid():
+        errors = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in form.errors.items())
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    report = _report(request, form)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for section in report.sections:
+        for month in section.months:
+            writer.writerow([neutralise(month.month.strftime("%Y-%m")), neutralise(section.currency), month.opening,
+                             *(month.moves[name] for name in MOVEMENTS), month.closing])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="mrr-movements-{report.first:%Y-%m}-{report.last:%Y-%m}.csv"'
+    return response

@@ -1,0 +1,312 @@
+"""MRR movements by month: per currency, opening MRR, the movements, closing MRR, set-based in SQL.
+
+Each period counts in two months, by rules that make the months add up to the cent:
+- in the month it **starts**, by its tag against the period before it (`Period.tag_against`,
+  written here as a query expression, `tag_expression`; tests hold the two equal): new business
+  or a reactivation for its whole MRR, an expansion or a contraction for the difference with the
+  period before it, nothing for a renewal;
+- in the month of the **day after it ends** (the first day it no longer runs) as churn of its
+  MRR, unless the next period starts that very day in the same currency: that period's tag then
+  carries the change. A currency change is churn in the old currency and new business in the
+  new one, as the pipeline counts it; amounts in two currencies are never compared or added.
+  A period ending on a month's last day still counts in that month's closing, and leaves in the
+  next month.
+
+So, per currency, every month:
+
+    opening = the MRR of the periods running on the day before the month's first day
+    closing = opening + new + expansion + reactivation - contraction - churn
+            = the MRR of the periods running on the month's last day = the next month's opening
+
+Months after the current one hold only what is already entered: their closing is the committed
+MRR, and their churn is at risk.
+
+The rows behind it are one per period (`period_movements`: its tag, its amount, whether it
+churns), then summed per owner, month and currency (`movements_store` keeps those sums per
+owner). Converting into another currency at the rate in force on each period's start date can
+start from the per-period rows, which keep each period's and its predecessor's start date.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import BooleanField, Case, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models.functions import Lag, Lead
+
+from crm.dates import LATEST
+from subscriptions.dates import MonthOf, NextDay, add_months, month_end, months_between
+from subscriptions.models import OwnerMovementMonth, Period, Tag
+
+ZERO = Decimal("0.00")
+MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
+GAINS = ("new", "expansion", "reactivation")
+LOSSES = ("contraction", "churn")
+# Events after the last month anyone may ask for are never shown, nor part of an opening.
+LAST_MONTH = LATEST.replace(day=1)
+NEIGHBOURS = ("previous_start", "previous_end", "previous_currency", "previous_mrr", "next_start", "next_currency")
+
+
+def neighbours_by_window() -> dict:
+    """The period before and after each period of the same contact, by start date, as window
+    functions: for reading every period of a set of contacts in one pass."""
+    window = {"partition_by": [F("contact_id")], "order_by": F("start_date").asc()}
+    return {
+        "previous_start": Window(Lag("start_date"), **window),
+        "previous_end": Window(Lag("end_date"), **window),
+        "previous_currency": Window(Lag("currency"), **window),
+        "previous_mrr": Window(Lag("mrr"), **window),
+        "next_start": Window(Lead("start_date"), **window),
+        "next_currency": Window(Lead("currency"), **window),
+    }
+
+
+def neighbours_by_subquery() -> dict:
+    """The same as `neighbours_by_window`, looked up for each period by the (contact, start date)
+    index: for a few periods read on their own (a figure's contacts)."""
+    earlier = Period.objects.filter(contact=OuterRef("contact"), start_date__lt=OuterRef("start_date")).order_by("-start_date")
+    later = Period.objects.filter(contact=OuterRef("contact"), start_date__gt=OuterRef("start_date")).order_by("start_date")
+
+    def one(periods, column):
+        return Subquery(periods.values(column)[:1], output_field=Period._meta.get_field(column))
+
+    return {
+        "previous_start": one(earlier, "start_date"),
+        "previous_end": one(earlier, "end_date"),
+        "previous_currency": one(earlier, "currency"),
+        "previous_mrr": one(earlier, "mrr"),
+        "next_start": one(later, "start_date"),
+        "next_currency": one(later, "currency"),
+    }
+
+
+def tag_expression() -> Case:
+    """`Period.tag_against(previous)`, for periods annotated with NEIGHBOURS."""
+    return Case(
+        When(previous_start__isnull=True, then=Value(Tag.NEW)),
+        When(Q(previous_end__isnull=False, start_date__gt=NextDay(F("previous_end"))), then=Value(Tag.REACTIVATION)),
+        When(~Q(currency=F("previous_currency")), then=Value(Tag.NEW)),
+        When(mrr__gt=F("previous_mrr"), then=Value(Tag.EXPANSION)),
+        When(mrr__lt=F("previous_mrr"), then=Value(Tag.CONTRACTION)),
+        default=Value(Tag.RENEWAL),
+    )
+
+
+def start_amount() -> Case:
+    """What a period's start moves, in its tag's movement (>= 0), for periods annotated with `tag`."""
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return Case(
+        When(tag__in=[Tag.NEW, Tag.REACTIVATION], then=F("mrr")),
+        When(tag=Tag.EXPANSION, then=F("mrr") - F("previous_mrr")),
+        When(tag=Tag.CONTRACTION, then=F("previous_mrr") - F("mrr")),
+        default=Value(ZERO),
+        output_field=money,
+    )
+
+
+def churns_q() -> Q:
+    """The period ends, and the next period does not start the day after in the same currency (the
+    "ending" rule, `queries.ending_q`, and a change of currency)."""
+    follows = Q(next_start=NextDay(F("end_date"))) & Q(next_currency=F("currency"))
+    return Q(end_date__isnull=False) & (Q(next_start__isnull=True) | ~follows)
+
+
+def period_movements(periods: QuerySet, *, neighbours: dict) -> QuerySet:
+    """`periods` annotated with their neighbours, `tag`, `start_amount` and `churns`: one row a
+    period, what every figure of the report adds up."""
+    return (
+        periods.order_by()
+        .annotate(**neighbours)
+        .annotate(tag=tag_expression())
+        .annotate(start_amount=start_amount(), churns=Case(When(churns_q(), then=Value(True)), default=Value(False),
+                                                           output_field=BooleanField()))
+    )
+
+
+PER_PERIOD = ("owner_id", "currency", "mrr", "start_date", "end_date", "tag", "start_amount", "churns")
+SUMS = ("new", "expansion", "reactivation", "contraction", "churn")
+
+
+def monthly_sql(owner_ids: list[int] | None) -> tuple[str, list]:
+    """SQL of the movements of the periods of the contacts owned by `owner_ids` (None: everyone's)
+    summed per owner, month and currency, as (owner_id, month, currency, *SUMS): a period's start
+    and its churn, each in its month."""
+    periods = Period.objects.all() if owner_ids is None else Period.objects.filter(contact__owner_id__in=owner_ids)
+    periods = period_movements(periods, neighbours=neighbours_by_window())
+    rows = periods.annotate(owner_id=F("contact__owner_id")).values_list(*PER_PERIOD)
+    sql, params = rows.query.sql_with_params()
+    sums = ", ".join(f"COALESCE(SUM(e.amount) FILTER (WHERE e.kind = '{kind}'), 0)" for kind in SUMS)
+    return (
+        f"SELECT p.owner_id, e.month, p.currency, {sums} FROM ({sql}) AS p ({', '.join(PER_PERIOD)}) "
+        f"CROSS JOIN LATERAL (VALUES (date_trunc('month', p.start_date)::date, p.tag, p.start_amount), "
+        f"(CASE WHEN p.churns THEN date_trunc('month', p.end_date + 1)::date END, 'churn', p.mrr)) "
+        f"AS e (month, kind, amount) "
+        f"WHERE e.month <= %s AND e.kind <> '{Tag.RENEWAL}' GROUP BY p.owner_id, e.month, p.currency",
+        [*params, LAST_MONTH],
+    )
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+
+def read_sums(rows_sql: str, rows_params: list, *, first: datetime.date, last: datetime.date,
+              by_owner: bool) -> list[tuple]:
+    """From monthly rows (`monthly_sql`, or the stored ones), in one statement: (None, currency,
+    month or None, *SUMS) for each month of `first`..`last` and, as None, for every month before
+    them added up (an opening); with `by_owner`, also (owner id, currency, whether in the range,
+    *SUMS) for each owner apart."""
+    sums = ", ".join(f"SUM({name})" for name in SUMS)
+    if by_owner:
+        owner = "CASE WHEN GROUPING(owner_id) = 0 THEN owner_id END"
+        bucket = "CASE WHEN GROUPING(owner_id) = 0 THEN in_range::text ELSE bucket::text END"
+        grouping = "GROUPING SETS ((currency, bucket), (owner_id, currency, in_range))"
+    else:
+        owner, bucket, grouping = "NULL::bigint", "bucket::text", "currency, bucket"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {owner}, currency, {bucket}, {sums} FROM ("
+            f"SELECT *, CASE WHEN month >= %s THEN month END AS bucket, month >= %s AS in_range "
+            f"FROM ({rows_sql}) AS rows (owner_id, month, currency, {', '.join(SUMS)}) WHERE month <= %s"
+            f") AS rows GROUP BY {grouping}",
+            [first, first, *rows_params, last],
+        )
+        return cursor.fetchall()
+
+
+def stored_rows(owner_ids: list[int] | None) -> tuple[str, list]:
+    rows = OwnerMovementMonth.objects.order_by()
+    if owner_ids is not None:
+        rows = rows.filter(owner_id__in=owner_ids)
+    return rows.values_list("owner_id", "month", "currency", *SUMS).query.sql_with_params()
+
+
+@dataclass
+class Totals:
+    """Movements added up (a month's, a range's), from an opening MRR to a closing one."""
+
+    opening: Decimal = ZERO
+    moves: dict = field(default_factory=lambda: dict.fromkeys(MOVEMENTS, ZERO))
+
+    @property
+    def closing(self) -> Decimal:
+        return self.opening + sum(self.moves[g] for g in GAINS) - sum(self.moves[loss] for loss in LOSSES)
+
+    def add(self, sums) -> None:
+        for name, amount in zip(SUMS, sums, strict=True):
+            self.moves[name] += amount
+
+    @property
+    def is_zero(self) -> bool:
+        return self.opening == ZERO and not any(self.moves.values())
+
+
+@dataclass
+class Month(Totals):
+    month: datetime.date = datetime.date.min
+    ahead: bool = False  # after the current month: only what is entered (committed; churn at risk)
+
+
+@dataclass
+class Section:
+    """One currency's waterfall: each month, the range's totals, and each owner's over the range."""
+
+    currency: str
+    is_main: bool
+    months: list[Month]
+    total: Totals
+    owners: list  # (owner, Totals): the range's figures of each owner shown apart
+
+    @property
+    def to_date(self) -> list[Month]:
+        return [month for month in self.months if not month.ahead]
+
+    @property
+    def ahead(self) -> list[Month]:
+        return [month for month in self.months if month.ahead]
+
+
+@dataclass
+class Report:
+    first: datetime.date
+    last: datetime.date
+    today: datetime.date
+    sections: list[Section]
+
+    @property
+    def reaches_ahead(self) -> bool:
+        """Whether its months go past the current one (committed MRR)."""
+        return self.last > self.today.replace(day=1)
+
+
+def build_report(owner_ids: list[int] | None, owners: list, *, first: datetime.date, last: datetime.date,
+                 today: datetime.date, currency: str, stored: bool = True) -> Report:
+    """The waterfall of the contacts owned by `owner_ids` (None: everyone's) from `first`'s month to
+    `last`'s, with each of `owners` apart (none: the total alone). Not `stored`: summed from the
+    periods on the spot rather than from each owner's stored rows (`movements_store`)."""
+    from subscriptions.movements_store import refreshed_rows
+
+    first, last = first.replace(day=1), last.replace(day=1)
+    rows_sql, rows_params = refreshed_rows(owner_ids) if stored else monthly_sql(owner_ids)
+    sums = read_sums(rows_sql, rows_params, first=first, last=last, by_owner=bool(owners))
+    return assemble(sums, owners, first=first, last=last, today=today, currency=currency)
+
+
+def assemble(sums: list[tuple], owners: list, *, first, last, today, currency) -> Report:
+    """The report from `read_sums`' rows: each month's opening is the one before's closing."""
+    months = months_between(first, last)
+    ahead_from = add_months(today.replace(day=1), 1)
+    before: dict[str, Totals] = {}
+    moves: dict[tuple[str, datetime.date], Totals] = {}
+    by_owner: dict[tuple[int, str], Totals] = {}
+    for owner_id, code, bucket, *amounts in sums:
+        if owner_id is not None:  # an owner's range ("true") or the months before it ("false")
+            totals = by_owner.setdefault((owner_id, code), Totals())
+            if bucket == "true":
+                totals.add(amounts)
+            else:
+                totals.opening += Totals(moves=dict(zip(SUMS, amounts, strict=True))).closing
+        elif bucket is None:
+            before.setdefault(code, Totals()).add(amounts)
+        else:
+            moves.setdefault((code, datetime.date.fromisoformat(bucket)), Totals()).add(amounts)
+    codes = {code for code, _ in moves} | {code for code, totals in before.items() if totals.closing}
+    sections = []
+    for code in [currency, *sorted(codes - {currency})]:
+        opening = before[code].closing if code in before else ZERO
+        rows, total = [], Totals(opening=opening)
+        for month in months:
+            row = Month(opening=opening, month=month, ahead=month >= ahead_from)
+            if (code, month) in moves:
+                row.add([moves[code, month].moves[name] for name in SUMS])
+                total.add([row.moves[name] for name in SUMS])
+            rows.append(row)
+            opening = row.closing
+        shown = [(owner, by_owner.get((owner.pk, code), Totals())) for owner in owners]
+        sections.append(Section(code, code == currency, rows, total,
+                                [(owner, totals) for owner, totals in shown if code == currency or not totals.is_zero]))
+    return Report(first, last, today, sections)
+
+
+# The contacts behind a figure -------------------------------------------------------------------
+
+FIGURES = ("opening", *MOVEMENTS, "closing")
+
+
+def contacts_in(figure: str, currency: str, first: datetime.date, last: datetime.date) -> QuerySet:
+    """The ids of the contacts whose periods make up `figure` in `currency` from `first`'s month to
+    `last`'s (a month's figure: the same month twice): the opening's are those running on the day
+    before `first`, the closing's those running on `last`'s last day; a movement's, those whose
+    periods start (or, churn, stop running) in those months with that movement, as `monthly_sql`
+    counts them (tests hold the two equal)."""
+    first, last = first.replace(day=1), month_end(last)
+    periods = Period.objects.filter(currency=currency)
+    if figure in ("opening", "closing"):
+        day = first - datetime.timedelta(days=1) if figure == "opening" else last
+        return periods.current(on=day).values("contact_id")
+    if figure == "churn":
+        # stops running from first..last: ends the day before
+        periods = periods.filter(end_date__gte=first - datetime.timedelta(days=1), end_date__lt=last)
+        return period_movements(periods, neighbours=neighbours_by_subquery()).filter(churns=True).values("contact_id")
+    periods = periods.filter(start_date__gte=first, start_date__lte=last)
+    return period_movements(periods, neighbours=neighbours_by_subquery()).filter(tag=figure).values("contact_id")

@@ -1,0 +1,69 @@
+"""Each owner's MRR movements, stored: a report reads a few rows per owner and month, whatever the
+data's size.
+
+What a report adds up is `movements.monthly_sql`: an owner's periods' movements summed per month
+and currency. Those rows are stored per owner (`OwnerMovementMonth`), and `OwnerMovements` says
+which owners have theirs. An owner's rows are out of date when a mark (`OwnerMovementStale`) says
+a change touched their contacts since; marks are written where the pipeline's are
+(`pipeline_store.mark_stale` in every period write's transaction, and this app's statement
+triggers on `crm_contact` for a contact given another owner or deleted, migrations 0013 and 0017).
+Movements by month do not depend on the day they are read: no daily work, unlike the pipeline.
+
+A report first recomputes, for the owners it shows, what is out of date (one GROUP BY over their
+periods), then reads the rows. As for the pipeline, writers only ever add marks, and a recompute
+deletes exactly the marks it saw before it read the periods.
+"""
+
+from django.db import connection, transaction
+
+from crm.models import User
+from subscriptions.models import OwnerMovementMonth, OwnerMovements, OwnerMovementStale
+from subscriptions.movements import SUMS, monthly_sql, stored_rows
+
+
+def out_of_date(owner_ids: list[int] | None) -> dict[int, list[int]]:
+    """{owner id: the ids of its marks} for the owners among `owner_ids` (None: every user) whose
+    rows need computing: never computed, or marked since (one statement)."""
+    stored, marks = OwnerMovements._meta.db_table, OwnerMovementStale._meta.db_table
+    owners, params = ("unnest(%s::bigint[])", [owner_ids]) if owner_ids is not None else (
+        f"(SELECT id FROM {User._meta.db_table})", [])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT owner.id, array_remove(array_agg(mark.id), NULL) FROM {owners} AS owner(id) "
+            f"LEFT JOIN {stored} stored ON stored.owner_id = owner.id "
+            f"LEFT JOIN {marks} mark ON mark.owner_id = owner.id "
+            f"GROUP BY owner.id, stored.owner_id HAVING stored.owner_id IS NULL OR count(mark.id) > 0",
+            params,
+        )
+        return dict(cursor.fetchall())
+
+
+@transaction.atomic
+def recompute(stale: dict[int, list[int]]) -> None:
+    owner_ids = sorted(stale)
+    with connection.cursor() as cursor:
+        # Claim the owners first (their OwnerMovements rows, locked in id order): two reports
+        # recomputing the same owner take turns instead of both inserting its rows.
+        cursor.execute(
+            f"INSERT INTO {OwnerMovements._meta.db_table} (owner_id) SELECT unnest(%s::bigint[]) "
+            f"ON CONFLICT (owner_id) DO UPDATE SET owner_id = excluded.owner_id",
+            [owner_ids],
+        )
+        OwnerMovementMonth.objects.filter(owner_id__in=owner_ids).delete()
+        sql, params = monthly_sql(owner_ids)
+        cursor.execute(
+            f"INSERT INTO {OwnerMovementMonth._meta.db_table} (owner_id, month, currency, {', '.join(SUMS)}) {sql}",
+            params,
+        )
+    seen = [mark for marks in stale.values() for mark in marks]
+    if seen:
+        OwnerMovementStale.objects.filter(pk__in=seen).delete()
+
+
+def refreshed_rows(owner_ids: list[int] | None) -> tuple[str, list]:
+    """SQL of the stored monthly rows of `owner_ids` (None: every owner's), out-of-date owners
+    recomputed first."""
+    stale = out_of_date(owner_ids)
+    if stale:
+        recompute(stale)
+    return stored_rows(owner_ids)
