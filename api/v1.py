@@ -15,6 +15,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from api.auth import TokenAuth, TokenRateThrottle
 from api.contacts import router as contacts
 from api.openapi import ProblemsDocumented
+from api.periods import router as periods
 from api.problems import Problem, invalid, not_found, problem_response
 
 logger = logging.getLogger("django.request")
@@ -38,6 +39,7 @@ api = ProblemsDocumented(
     auth=TokenAuth(), throttle=[TokenRateThrottle()], docs_url=None, openapi_url="/openapi.json",
 )
 api.add_router("/contacts/", contacts)
+api.add_router("/", periods)
 
 
 @api.exception_handler(Problem)

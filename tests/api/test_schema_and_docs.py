@@ -20,6 +20,9 @@ def test_the_schema_is_served_without_a_token_and_is_valid_openapi(db):
     assert operations == {
         ("/contacts/", "get"), ("/contacts/", "post"), ("/contacts/{contact_id}/", "get"),
         ("/contacts/{contact_id}/", "patch"), ("/contacts/{contact_id}/", "put"), ("/contacts/{contact_id}/", "delete"),
+        ("/contacts/{contact_id}/periods/", "get"), ("/contacts/{contact_id}/periods/", "post"),
+        ("/periods/{period_id}/", "get"), ("/periods/{period_id}/", "patch"), ("/periods/{period_id}/", "put"),
+        ("/periods/{period_id}/", "delete"), ("/contacts/{contact_id}/subscription/", "get"),
     }
     # every operation asks for the bearer token
     assert schema["components"]["securitySchemes"]["TokenAuth"] == {"type": "http", "scheme": "bearer"}
@@ -34,12 +37,13 @@ def _body(operation) -> dict:
 
 def test_a_patch_body_requires_nothing_and_a_create_what_the_form_requires(db):
     paths = Client().get("/api/v1/openapi.json").json()["paths"]
-    for path in ("/api/v1/contacts/{contact_id}/",):
+    for path in ("/api/v1/contacts/{contact_id}/", "/api/v1/periods/{period_id}/"):
         patch = _body(paths[path]["patch"])
         assert "required" not in patch, path
         assert all("default" not in field for field in patch["properties"].values()), path
     assert _body(paths["/api/v1/contacts/"]["post"])["required"] == ["name"]
     assert _body(paths["/api/v1/contacts/{contact_id}/"]["put"])["required"] == ["kind", "name", "owner"]
+    assert _body(paths["/api/v1/contacts/{contact_id}/periods/"]["post"])["required"] == ["start_date"]
 
 
 def test_every_operation_documents_its_problems_as_problem_json(db):
@@ -55,7 +59,7 @@ def test_every_operation_documents_its_problems_as_problem_json(db):
 
 
 def test_an_address_under_the_api_that_is_none_is_a_problem_not_a_page(db):
-    for address in ("/api/v1/contacts/-1/", "/api/v1/nothing", "/api/v1/contacts/x/"):
+    for address in ("/api/v1/contacts/-1/", "/api/v1/nothing", "/api/v1/periods/x/"):
         response = Client().post(address)
         assert response.status_code == 404, address
         assert response["Content-Type"] == "application/problem+json"
