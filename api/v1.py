@@ -17,6 +17,7 @@ from api.contacts import router as contacts
 from api.openapi import ProblemsDocumented
 from api.periods import router as periods
 from api.problems import Problem, invalid, not_found, problem_response
+from api.smartlists import router as smartlists
 
 logger = logging.getLogger("django.request")
 
@@ -40,6 +41,7 @@ api = ProblemsDocumented(
 )
 api.add_router("/contacts/", contacts)
 api.add_router("/", periods)
+api.add_router("/smartlists/", smartlists)
 
 
 @api.exception_handler(Problem)

@@ -23,6 +23,7 @@ def test_the_schema_is_served_without_a_token_and_is_valid_openapi(db):
         ("/contacts/{contact_id}/periods/", "get"), ("/contacts/{contact_id}/periods/", "post"),
         ("/periods/{period_id}/", "get"), ("/periods/{period_id}/", "patch"), ("/periods/{period_id}/", "put"),
         ("/periods/{period_id}/", "delete"), ("/contacts/{contact_id}/subscription/", "get"),
+        ("/smartlists/", "get"), ("/smartlists/{smartlist_id}/rows/", "get"),
     }
     # every operation asks for the bearer token
     assert schema["components"]["securitySchemes"]["TokenAuth"] == {"type": "http", "scheme": "bearer"}
