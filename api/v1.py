@@ -17,6 +17,7 @@ from api.contacts import router as contacts
 from api.openapi import ProblemsDocumented
 from api.periods import router as periods
 from api.problems import Problem, invalid, not_found, problem_response
+from api.renewals import router as renewals
 from api.smartlists import router as smartlists
 
 logger = logging.getLogger("django.request")
@@ -42,6 +43,7 @@ api = ProblemsDocumented(
 api.add_router("/contacts/", contacts)
 api.add_router("/", periods)
 api.add_router("/smartlists/", smartlists)
+api.add_router("/renewals/", renewals)
 
 
 @api.exception_handler(Problem)

@@ -24,6 +24,10 @@ def test_the_schema_is_served_without_a_token_and_is_valid_openapi(db):
         ("/periods/{period_id}/", "get"), ("/periods/{period_id}/", "patch"), ("/periods/{period_id}/", "put"),
         ("/periods/{period_id}/", "delete"), ("/contacts/{contact_id}/subscription/", "get"),
         ("/smartlists/", "get"), ("/smartlists/{smartlist_id}/rows/", "get"),
+        ("/renewals/", "get"), ("/renewals/{change_id}/", "get"),
+        ("/renewals/{change_id}/agreed/", "post"), ("/renewals/{change_id}/agreed/", "delete"),
+        ("/renewals/{change_id}/cancellation/", "post"), ("/renewals/{change_id}/cancellation/", "delete"),
+        ("/renewals/{change_id}/communication-owner/", "post"), ("/renewals/{change_id}/primary-contact/", "post"),
     }
     # every operation asks for the bearer token
     assert schema["components"]["securitySchemes"]["TokenAuth"] == {"type": "http", "scheme": "bearer"}
