@@ -16,6 +16,7 @@ from api.auth import TokenAuth, TokenRateThrottle
 from api.contacts import router as contacts
 from api.openapi import ProblemsDocumented
 from api.periods import router as periods
+from api.pipeline import router as pipeline
 from api.problems import Problem, invalid, not_found, problem_response
 from api.renewals import router as renewals
 from api.smartlists import router as smartlists
@@ -44,6 +45,7 @@ api.add_router("/contacts/", contacts)
 api.add_router("/", periods)
 api.add_router("/smartlists/", smartlists)
 api.add_router("/renewals/", renewals)
+api.add_router("/pipeline/", pipeline)
 
 
 @api.exception_handler(Problem)

@@ -28,6 +28,7 @@ def test_the_schema_is_served_without_a_token_and_is_valid_openapi(db):
         ("/renewals/{change_id}/agreed/", "post"), ("/renewals/{change_id}/agreed/", "delete"),
         ("/renewals/{change_id}/cancellation/", "post"), ("/renewals/{change_id}/cancellation/", "delete"),
         ("/renewals/{change_id}/communication-owner/", "post"), ("/renewals/{change_id}/primary-contact/", "post"),
+        ("/pipeline/", "get"),
     }
     # every operation asks for the bearer token
     assert schema["components"]["securitySchemes"]["TokenAuth"] == {"type": "http", "scheme": "bearer"}
