@@ -155,7 +155,7 @@ def test_what_one_may_not_see_is_not_found(api_as, rep, partner, outsider_contac
 
 def test_while_subscriptions_is_off_the_resource_is_not_there(api_as, rep, contact):
     period = PeriodFactory(contact=contact)
-    Feature.objects.filter(name="subscriptions").update(is_active=False)
+    Feature.objects.update_or_create(name="subscriptions", defaults={"is_active": False})
     api = api_as(rep)
     for response in (api.get(periods_url(contact)), api.get(url(period)), api.get(subscription_url(contact)),
                      api.post(periods_url(contact), YEAR), api.delete(url(period), headers={"If-Match": '"1"'})):

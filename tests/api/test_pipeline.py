@@ -69,5 +69,5 @@ def test_another_day_and_a_day_refused(api_as, rep):
 def test_only_vendor_staff_while_subscriptions_is_on(api_as, admin_user, rep, partner):
     assert api_as(admin_user).get(URL).status_code == 200
     assert api_as(partner).get(URL).status_code == 404
-    Feature.objects.filter(name="subscriptions").update(is_active=False)
+    Feature.objects.update_or_create(name="subscriptions", defaults={"is_active": False})
     assert api_as(rep).get(URL).status_code == 404

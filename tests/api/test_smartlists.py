@@ -132,7 +132,7 @@ def test_a_column_of_a_switched_off_feature_stays_as_on_the_page(api_as, rep):
     contact = ContactFactory(owner=rep, name="Ada")
     Period.objects.create(contact=contact, mrr=Decimal("10.00"), start_date=D(2026, 1, 1))
     smartlist = SmartList.objects.create(owner=rep, name="L", columns=["name", "current_mrr"])
-    Feature.objects.filter(name="subscriptions").update(is_active=False)
+    Feature.objects.update_or_create(name="subscriptions", defaults={"is_active": False})
     [row] = api_as(rep).get(rows_url(smartlist)).json()["results"]
     assert row["current_mrr"] == "10.00"
 
