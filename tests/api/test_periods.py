@@ -277,3 +277,21 @@ def test_the_figures_read_a_constant_number_of_queries(api_as, rep, contact, dja
     # the token, the feature switches' copy check, the contact, its periods, its stored figures
     with django_assert_max_num_queries(5):
         assert api.get(subscription_url(contact)).status_code == 200
+
+
+def test_the_list_reads_a_constant_number_of_queries(api_as, rep, contact, django_assert_max_num_queries):
+    api = api_as(rep)
+    api.get(periods_url(contact))
+    for count in (1, 40):
+        for year in range(1950 + Period.objects.count(), 1950 + count):
+            PeriodFactory(contact=contact, start_date=D(year, 1, 1), end_date=D(year, 12, 31))
+        # the token, the feature switches' copy check, the contact, its periods
+        with django_assert_max_num_queries(4):
+            assert len(api.get(periods_url(contact), {"limit": 100}).json()["results"]) == count
+
+
+def test_refusals_are_in_the_requests_language(api_as, rep, contact):
+    response = api_as(rep).post(periods_url(contact), {**YEAR, "colour": "red"}, headers={"Accept-Language": "it"})
+    assert response.json()["errors"]["colour"][0]["message"] == "Un periodo non ha un campo con questo nome."
+    response = api_as(rep).post(periods_url(contact), {**YEAR, "colour": "red"}, headers={"Accept-Language": "pt-BR"})
+    assert response.json()["errors"]["colour"][0]["message"] == "Um período não tem um campo com este nome."
