@@ -91,8 +91,17 @@ class ContactIn(BaseModel):
     version: int | None = Field(None, description="The version read, unless sent as If-Match (updates only).")
 
 
-def _body_schema(required: bool):
+def _body_schema(required: bool, *, fields_required=None):
+    """The request body as the schema documents it. `fields_required`: the fields the body must
+    carry, instead of the create's (a PATCH: none, and no defaults, since an omitted field is
+    kept; a PUT: the form's required ones, and no defaults, since an omitted field is emptied)."""
     schema = ContactIn.model_json_schema()
+    if fields_required is not None:
+        schema["required"] = list(fields_required)
+        if not fields_required:
+            del schema["required"]
+        for field in schema["properties"].values():
+            field.pop("default", None)
     return {"requestBody": {"required": required, "content": {"application/json": {"schema": schema}}}}
 
 
@@ -306,14 +315,14 @@ def _update(request, contact_id: int, response: HttpResponse, *, partial: bool):
 
 
 @router.patch("/{int:contact_id}/", response=ContactOut, exclude_unset=True, summary="Change some fields of a contact",
-              openapi_extra=_body_schema(required=True))
+              openapi_extra=_body_schema(required=True, fields_required=()))
 def contact_patch(request, contact_id: int, response: HttpResponse):
     """The fields sent are changed, the others kept; the version read is required."""
     return _update(request, contact_id, response, partial=True)
 
 
 @router.put("/{int:contact_id}/", response=ContactOut, exclude_unset=True, summary="Replace a contact",
-            openapi_extra=_body_schema(required=True))
+            openapi_extra=_body_schema(required=True, fields_required=("kind", "name", "owner")))
 def contact_put(request, contact_id: int, response: HttpResponse):
     """Every field as sent: one left out is emptied (and refused where the form requires it)."""
     return _update(request, contact_id, response, partial=False)

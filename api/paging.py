@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 MAX_PAGE = 100
+INVALID_CURSOR = _("This page link was not made by this list: start again from its first page.")
 NAME_LENGTH = 200  # the longest sort value a cursor may carry: the contacts' name column
 
 
@@ -33,8 +34,7 @@ class PageForm(forms.Form):
             return None
         position = decode(cursor)
         if position is None:
-            raise forms.ValidationError(_("This page link was not made by this list: start again from its first page."),
-                                        code="invalid_cursor")
+            raise forms.ValidationError(INVALID_CURSOR, code="invalid_cursor")
         return position
 
 
@@ -63,3 +63,29 @@ def after(rows: QuerySet, term: str, position: tuple[str, int] | None) -> QueryS
     value, pk = position
     # `>=` as well: a bound the sort's index can start from (the OR alone, PostgreSQL only filters by)
     return rows.filter(Q(**{f"{term}__gte": value}), Q(**{f"{term}__gt": value}) | Q(**{term: value, "pk__gt": pk}))
+
+
+def refuse_unknown(params, known) -> None:
+    """A list's parameters other than `known` are refused (400): a misspelt filter would otherwise
+    widen the list, silently."""
+    from api.problems import bad_query
+
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise bad_query({name: [{"message": _("This list has no parameter of this name."), "code": "unknown"}]
+                         for name in unknown})
+
+
+def cursor_refused():
+    """A cursor whose values are not of the list's sort (its text is no date...): as a cursor this
+    list never made, a 400 naming `after`."""
+    from api.problems import bad_query
+
+    return bad_query({"after": [{"message": str(INVALID_CURSOR), "code": "invalid_cursor"}]})
+
+
+def next_url(request, cursor: str) -> str:
+    """The request's own URL with `after` set to `cursor`: the next page's."""
+    params = request.GET.copy()
+    params["after"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")

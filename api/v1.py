@@ -5,15 +5,21 @@ import logging
 
 from django.core.signals import got_request_exception
 from django.http import Http404
+from django.urls import re_path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import NinjaAPI
+from django.views.decorators.csrf import csrf_exempt
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from api.auth import TokenAuth, TokenRateThrottle
 from api.contacts import router as contacts
+from api.openapi import ProblemsDocumented
+from api.periods import router as periods
+from api.pipeline import router as pipeline
 from api.problems import Problem, invalid, not_found, problem_response
+from api.renewals import router as renewals
+from api.smartlists import router as smartlists
 
 logger = logging.getLogger("django.request")
 
@@ -31,11 +37,15 @@ person, sees what they see (anything else is a 404) and is validated by the same
 * **Rate**: past the per-token rate, 429 with `Retry-After`.
 """
 
-api = NinjaAPI(
+api = ProblemsDocumented(
     title="Subscription CRM API", version="1", description=DESCRIPTION, urls_namespace="api",
     auth=TokenAuth(), throttle=[TokenRateThrottle()], docs_url=None, openapi_url="/openapi.json",
 )
 api.add_router("/contacts/", contacts)
+api.add_router("/", periods)
+api.add_router("/smartlists/", smartlists)
+api.add_router("/renewals/", renewals)
+api.add_router("/pipeline/", pipeline)
 
 
 @api.exception_handler(Problem)
@@ -113,13 +123,21 @@ def _as_problems(view, *, read_only: bool = False):
     return answer
 
 
+@csrf_exempt  # a token's request: no cookie, no form (api.auth)
+def _no_such_address(request, rest=""):
+    """Any other address under /api/v1/ (an id that is no number, a typo): a problem too, never
+    the site's HTML page."""
+    return not_found().response()
+
+
 def urls():
     """The API's URLconf: one pattern per path, named after its first operation ("api:contacts",
-    "api:contact"). ninja adds one per operation, all of the same view, which takes every method."""
+    "api:contact"). ninja adds one per operation, all of the same view, which takes every method.
+    Last, unnamed, whatever else is under the API's root."""
     patterns, app_name, namespace = api.urls
     by_route = {}
     for pattern in patterns:
         if str(pattern.pattern) not in by_route:
             pattern.callback = _as_problems(pattern.callback, read_only=pattern.name == "openapi-json")
             by_route[str(pattern.pattern)] = pattern
-    return list(by_route.values()), app_name, namespace
+    return [*by_route.values(), re_path(r"^(?P<rest>.+)$", _no_such_address)], app_name, namespace

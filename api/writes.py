@@ -5,10 +5,11 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from api.problems import Problem, field_problem
+from api.problems import Problem, field_problem, invalid
 
 # The namespace of the creation tokens made from idempotency keys: one key of one person is one token.
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1f3f5e-6a55-4b8e-9a43-3c1f2b4c9d10")
@@ -21,7 +22,8 @@ def json_body(request) -> dict:
     if not request.body:
         return {}
     try:
-        body = json.loads(request.body)
+        # Numbers with a fraction as Decimal: money arrives exactly as typed (12.10 stays 12.10).
+        body = json.loads(request.body, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError):
         raise Problem(400, _("The body is not JSON."), _("Send a JSON object with Content-Type: application/json."),
                       kind="malformed") from None
@@ -78,3 +80,40 @@ def idempotency_token(request, user) -> uuid.UUID | None:
         raise Problem(400, _("The Idempotency-Key is not valid."),
                       _("Use 1 to 255 visible ASCII characters, such as a UUID."), kind="malformed")
     return uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{user.pk}:{key}")
+
+
+def form_data(body: dict, *, writable, ignored=(), base: dict | None = None, unknown_message) -> dict:
+    """The JSON body as a form's POST data, over `base`: each field of `writable` sent is its text
+    (null: empty). A field the form does not have is refused with `unknown_message` (a typo would
+    otherwise change nothing, silently); `ignored` ones (read-only fields a GET answered, sent back
+    as they were) are left out. A list, an object or true/false where one value goes: refused."""
+    data, errors = dict(base or {}), {}
+    for key, value in body.items():
+        if key in ignored:
+            continue
+        if key not in writable:
+            errors[key] = [{"message": str(unknown_message), "code": "unknown"}]
+        elif value is None:
+            data[key] = ""
+        elif isinstance(value, bool | list | dict):
+            errors[key] = [{"message": _("Enter a single value."), "code": "invalid"}]
+        else:
+            data[key] = str(value)
+    if errors:
+        raise invalid(errors)
+    return data
+
+
+def version_checked(request, body: dict, current: int) -> "Version":
+    """The version the client sent (`version_of`), refused as stale (412/409) when the row is at
+    another one now: nothing is read further, nothing written."""
+    version = version_of(request, body)
+    if version.value != current:
+        raise stale(version, current)
+    return version
+
+
+def key_used(detail) -> Problem:
+    """An Idempotency-Key that made another row (of another kind, another contact, or one this
+    person may no longer see): refused, and the row not shown."""
+    return Problem(409, _("This Idempotency-Key was already used."), detail, kind="idempotency-key-used")

@@ -33,6 +33,8 @@ from crm.models import User
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_report.lua"
+# POSTs, each a new row: the body's "{day}" a day of its own (bench.operations.Posting)
+WRK_POST_SCRIPT = Path(__file__).resolve().parent / "wrk_post.lua"
 WRK_MARKER = "BENCH-JSON "
 
 
@@ -174,6 +176,33 @@ def get(port: int, path: str, *, cookies: Cookies | None, headers: dict | None =
         request.close()
 
 
+def post(port: int, path: str, body: str, *, content_type: str, cookies: Cookies | None,
+         headers: dict | None = None) -> tuple[int, bytes]:
+    request = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        request.request("POST", path, body=body.encode(), headers={
+            "Content-Type": content_type, **({"Cookie": cookies.header()} if cookies else {}), **(headers or {})})
+        response = request.getresponse()
+        return response.status, response.read()
+    finally:
+        request.close()
+
+
+def count_post_queries(path: str, body: str, *, content_type: str, cookies: Cookies, headers: dict | None = None,
+                       answers: tuple[int, ...]) -> int:
+    """Queries one POST makes, counted in-process against the same database, its writes rolled
+    back (after a first POST that fills per-process caches, rolled back too)."""
+    client = Client(headers={"host": HOST, **(headers or {})})
+    client.cookies.load(cookies.as_dict())
+    for _ in range(2):
+        with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+            response = client.post(path, body, content_type=content_type)
+            transaction.set_rollback(True)
+        if response.status_code not in answers:
+            raise BenchError(f"POST {path} answered {response.status_code} in-process: {response.content[:300]!r}")
+    return len(captured.captured_queries)
+
+
 def log_in(username: str) -> str:
     """A session for `username`, made as `django.contrib.auth.login` makes it; returns its key."""
     user = User.objects.get(username=username)
@@ -222,13 +251,16 @@ class Load:
         return self.requests / self.seconds
 
 
-def wrk(url: str, *, cookies: Cookies, seconds: float, connections: int, headers: dict | None = None) -> Load:
-    """`wrk` for `seconds` against `url` with the cookies (and `headers`); p50/p95 come from its Lua hook."""
+def wrk(url: str, *, cookies: Cookies, seconds: float, connections: int, headers: dict | None = None,
+        script: Path = WRK_SCRIPT, script_args: tuple[str, ...] = ()) -> Load:
+    """`wrk` for `seconds` against `url` with the cookies (and `headers`); p50/p95 come from its Lua
+    hook. One thread: a script that counts its requests (`WRK_POST_SCRIPT`) counts them all."""
     command = [
         require_wrk(), "--threads", "1", "--connections", str(connections), "--duration", f"{max(1, round(seconds))}s",
-        "--timeout", "60s", "--latency", "--script", str(WRK_SCRIPT),
+        "--timeout", "60s", "--latency", "--script", str(script),
         "--header", f"Cookie: {cookies.header()}",
         *(part for name, value in (headers or {}).items() for part in ("--header", f"{name}: {value}")), url,
+        *(("--", *script_args) if script_args else ()),
     ]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=True).stdout
     for line in output.splitlines():

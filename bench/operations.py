@@ -19,6 +19,7 @@ USERS = "users"  # requests/s over HTTP, many users at once (bench/mixed.py)
 EXPORT = "export"  # rows/s over HTTP: rows / the median time of one download, one at a time
 COPY = "copy"  # rows/s of COPY ... TO STDOUT read in-process through psycopg
 WRITE = "write"  # rows/s of a write run in-process, each run rolled back (`Prepared.run`)
+POSTS = "posts"  # requests/s over HTTP of POSTs that each make a row, wrk with one user's cookies (`Posting`)
 
 SEARCH_TEXT = "ferreira"
 PARTNER_SEARCH_TEXT = "acme"
@@ -28,6 +29,17 @@ PARTNER_SEARCH_TEXT = "acme"
 class Context:
     contacts: int
     today: datetime.date
+
+
+@dataclass(frozen=True)
+class Posting:
+    """What each POST of a POSTS operation sends: `body` with each "{day}" a day no other request
+    of the run used (bench/wrk_post.lua) and "{csrf}" the session's CSRF secret, as `content_type`;
+    `answers`: the statuses of a POST that made its row."""
+
+    body: str
+    content_type: str
+    answers: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -42,8 +54,10 @@ class Prepared:
     # WRITE: the tables its rolled-back runs leave dead rows in, vacuumed before each run so that
     # every run (and every later bench) meets the same tables, not ones bloated by the runs before
     vacuum: tuple[str, ...] = ()
-    # PAGE: more request headers (an API token: `Authorization`), as (name, value) pairs
+    # PAGE and POSTS: more request headers (an API token: `Authorization`), as (name, value) pairs
     headers: tuple[tuple[str, str], ...] = ()
+    posting: Posting | None = None  # POSTS: what each request sends
+    cleanup: Callable[[], None] | None = None  # POSTS: removes the rows the run made, once it is over
 
 
 @dataclass(frozen=True)
@@ -77,7 +91,7 @@ class Operation:
 
     @property
     def unit(self) -> str:
-        return "req/s" if self.kind in (PAGE, USERS) else "rows/s"
+        return "req/s" if self.kind in (PAGE, USERS, POSTS) else "rows/s"
 
 
 def floor(context: Context) -> Prepared:
@@ -120,6 +134,62 @@ def api_contact_list_team(context: Context) -> Prepared:
     _token, plain = token_create(user=manager, name=API_TOKEN_NAME, scope="read")
     return Prepared(path="/api/v1/contacts/?limit=100", username=manager.username,
                     headers=(("Authorization", f"Bearer {plain}"),))
+
+
+# A period added by each POST, to one contact of rep 1's: one day long, each on a day of its own,
+# from 1900 on (long before any generated period), so none overlaps another. Both ways of adding
+# one meet the same contact; the periods (and their audit rows) go when the operation is over.
+BENCH_PERIOD = "bench: one POST, one period"
+
+
+def _period_contact():
+    from crm.models import Contact
+
+    contact = Contact.objects.filter(owner__username=rep_username(1)).order_by("pk").first()
+    _remove_bench_periods(contact)  # an interrupted run's
+    return contact
+
+
+def _remove_bench_periods(contact) -> None:
+    """The periods a run of these operations added to `contact`, with their audit rows; its stored
+    figures are then written again from what is left."""
+    from crm.dates import today
+    from subscriptions.models import Period, PeriodChange
+    from subscriptions.summary import refresh_contacts
+
+    Period.objects.filter(contact=contact, description=BENCH_PERIOD).delete()
+    PeriodChange.objects.filter(contact=contact, new_values__description=BENCH_PERIOD).delete()
+    refresh_contacts([contact.pk], today=today())
+
+
+def period_create_form(context: Context) -> Prepared:
+    """The subscription widget's "Add" form, posted without JavaScript (answered by a redirect to
+    the contact page), by the contact's owner: a one-day period, its end given as a date."""
+    from urllib.parse import quote_plus
+
+    contact = _period_contact()
+    fields = {"currency": "EUR", "mrr": "100.00", "price": "", "billing_frequency": "", "billing_every_months": "",
+              "end": "on", "term_months": "", "description": quote_plus(BENCH_PERIOD)}
+    body = "csrfmiddlewaretoken={csrf}&start_date={day}&end_date={day}&" + "&".join(f"{k}={v}" for k, v in fields.items())
+    return Prepared(path=f"/subscriptions/contacts/{contact.pk}/periods/new/", username=contact.owner.username,
+                    posting=Posting(body, "application/x-www-form-urlencoded", (302,)),
+                    cleanup=lambda: _remove_bench_periods(contact))
+
+
+def period_create_api(context: Context) -> Prepared:
+    """The same period added through the REST API (`POST /api/v1/contacts/{id}/periods/`), with a
+    read-and-write token of the same person (a new one each run, the run before's removed)."""
+    from api.models import ApiToken
+    from api.tokens import token_create
+
+    contact = _period_contact()
+    ApiToken.objects.filter(user=contact.owner, name=API_TOKEN_NAME).delete()
+    _token, plain = token_create(user=contact.owner, name=API_TOKEN_NAME, scope="write")
+    body = ('{"currency": "EUR", "mrr": "100.00", "start_date": "{day}", "end_date": "{day}", '
+            f'"description": "{BENCH_PERIOD}"}}')
+    return Prepared(path=f"/api/v1/contacts/{contact.pk}/periods/", username=contact.owner.username,
+                    headers=(("Authorization", f"Bearer {plain}"),),
+                    posting=Posting(body, "application/json", (201,)), cleanup=lambda: _remove_bench_periods(contact))
 
 
 COPY_FIELDS = [
@@ -498,6 +568,7 @@ FLOOR_LISTS = Target("floor", 0.15)  # the smart list's pages, the partner dashb
 FLOOR_PIPELINE = Target("floor", 0.2)
 FLOOR_API_LIST = Target("floor", 0.3)  # the API's contact list, 100 rows
 FLOOR_MOVEMENTS = Target("floor", 0.15)  # a team's MRR movements by month
+FORM_POST = Target("period_create_form", 0.5)  # a period added through the API: within 2x the form's POST
 ADMIN_PEER = Target("admin_changelist", 5)  # every list page against the admin's list
 ADMIN_SEARCH_PEER = Target("admin_search", 5)
 # Flat in data size: a page's time at 1,000,000 contacts within 1.25x of its time at 100,000
@@ -547,6 +618,9 @@ PAGES = [
 API = [
     Operation("api_contact_list", "API contact list, 100 rows of a manager's team", PAGE, api_contact_list_team,
               (FLOOR_API_LIST, FLAT_TIME)),
+    Operation("period_create_form", "Add a period: the widget's form POST (peer)", POSTS, period_create_form),
+    Operation("period_create_api", "Add a period: POST /api/v1/contacts/{id}/periods/", POSTS, period_create_api,
+              (FORM_POST,)),
 ]
 
 # Each page's limit (bench/limits.py) at the page's user and URL parameters, held to the page's

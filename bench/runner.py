@@ -230,12 +230,18 @@ class Servers:
 
 def _measure(operation, context, servers, sessions, options, base):
     from bench import harness
-    from bench.operations import COPY, EXPORT, USERS, WRITE
+    from bench.operations import COPY, EXPORT, POSTS, USERS, WRITE
     from bench.report import FAILED, OK, Result
 
     prepared = operation.prepare(context)
     if operation.kind == WRITE:
         return _measure_write(prepared, options, base)
+    if operation.kind == POSTS:
+        try:
+            return _measure_posts(prepared, servers(operation.serving), sessions, options, base)
+        finally:
+            time.sleep(1)  # the requests wrk had sent when it stopped are served meanwhile: theirs go too
+            prepared.cleanup()
     if operation.kind == COPY:
         copied = harness.copy_csv(prepared.sql, prepared.params, seconds=options.duration)
         return Result(
@@ -273,6 +279,52 @@ def _measure(operation, context, servers, sessions, options, base):
         **base, status=FAILED if load.non_2xx_3xx else OK, note="; ".join(problems),
         rate=load.requests_per_second, p50_ms=load.p50_ms, p95_ms=load.p95_ms, p99_ms=load.p99_ms,
         peak_rss_mb=server.peak_memory_mb(), queries=queries, requests=load.requests,
+    )
+
+
+# The days a POSTS operation's requests start counting from (days since 1970-01-01): the check's
+# day (1900-01-01), the warm-up's and the measured run's, far enough apart that the warm-up never
+# reaches the measured run's first day and the measured run never reaches 2000.
+POST_DAYS = {"check": -25567, "warmup": -25500, "load": -20000}
+
+
+def _measure_posts(prepared, server, sessions, options, base):
+    """POSTs that each make a row, under wrk (bench/wrk_post.lua), as pages are measured: one POST
+    first, checked; queries counted in-process, rolled back; a warm-up; the measured run."""
+    import datetime
+
+    from bench import harness
+    from bench.report import FAILED, OK, Result
+
+    posting = prepared.posting
+    cookies = _session(sessions, prepared.username)
+    headers = dict(prepared.headers)
+    body = posting.body.replace("{csrf}", cookies.csrf_secret)
+    first = body.replace("{day}", (datetime.date(1970, 1, 1) + datetime.timedelta(days=POST_DAYS["check"])).isoformat())
+    queries = harness.count_post_queries(prepared.path, first, content_type=posting.content_type, cookies=cookies,
+                                         headers=headers, answers=posting.answers)
+    status, content = harness.post(server.port, prepared.path, first, content_type=posting.content_type,
+                                   cookies=cookies, headers=headers)
+    if status not in posting.answers:
+        raise BenchError(f"POST {prepared.path} as {prepared.username} answered {status}: {content[:300]!r}")
+    url = server.url(prepared.path)
+
+    def load(seconds: float, start: str):
+        return harness.wrk(url, cookies=cookies, seconds=seconds, connections=options.connections, headers=headers,
+                           script=harness.WRK_POST_SCRIPT, script_args=(str(POST_DAYS[start]), posting.content_type, body))
+
+    if options.warmup >= 1:
+        load(options.warmup, "warmup")
+    problems = [] if server.reset_peak_memory() else ["peak memory since the workers started"]
+    measured = load(options.duration, "load")
+    if measured.non_2xx_3xx:
+        problems.append(f"{measured.non_2xx_3xx} responses not 2xx/3xx")
+    if measured.errors:
+        problems.append(f"{measured.errors} socket errors")
+    return Result(
+        **base, status=FAILED if measured.non_2xx_3xx else OK, note="; ".join(problems),
+        rate=measured.requests_per_second, p50_ms=measured.p50_ms, p95_ms=measured.p95_ms, p99_ms=measured.p99_ms,
+        peak_rss_mb=server.peak_memory_mb(), queries=queries, requests=measured.requests,
     )
 
 

@@ -251,15 +251,24 @@ def _reversed(term):
 
 def _page(rows, order: Order, number, count, exact, *, has_next, has_previous) -> Page:
     first, last = (rows[0], rows[-1]) if rows else (None, None)
-
-    def cursor(row):  # a values() row
-        return encode([row[key] for key, _descending in order], row["pk"])
-
     return Page(
         rows=rows,
         number=number,
         count=count,
         exact=exact,
-        next_cursor=cursor(last) if has_next and last else None,
-        previous_cursor=cursor(first) if has_previous and first else None,
+        next_cursor=cursor_of(last, order) if has_next and last else None,
+        previous_cursor=cursor_of(first, order) if has_previous and first else None,
     )
+
+
+def cursor_of(row: dict, order: Order) -> str:
+    """The cursor of a values() row of a list ordered by `order`: the Next link after it."""
+    return encode([row[key] for key, _descending in order], row["pk"])
+
+
+def rows_after(queryset: QuerySet, order: Order, position: tuple[list, int] | None, limit: int) -> list:
+    """Up to `limit` rows of `queryset` (ordered by `order`, then pk) after `position` (from
+    `read_cursor`; None: from the first), read along the sort's index as the page's Next link reads."""
+    if position is None:
+        return list(queryset[:limit])
+    return _read(queryset, _after(order, *position), limit)

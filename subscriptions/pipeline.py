@@ -348,3 +348,15 @@ def build_report(owner_ids: list[int] | None, owners, *, currency: str, today: d
         converted=converted,
         team_converted=team_converted,
     )
+
+
+def report_for(user, *, day: datetime.date, today: datetime.date) -> Report:
+    """The report `user` reads as of `day` (the page's and the API's): the contacts of the owners
+    they may see, a row for each owner they may assign, in name order; today's from the stored
+    groups, another day's added up from the periods."""
+    from django.conf import settings
+
+    from crm.models import assignable_owners, visible_owner_ids
+
+    owners = list(assignable_owners(user).order_by("first_name", "last_name", "username"))
+    return build_report(visible_owner_ids(user), owners, currency=settings.CRM_CURRENCY, today=day, stored=day == today)

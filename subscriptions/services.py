@@ -114,12 +114,17 @@ def _apply(period: Period, data: dict) -> None:
             setattr(period, name, data[name])
 
 
-@transaction.atomic
 def period_create(*, contact: Contact, data: dict, by, token: uuid.UUID | None = None) -> Period:
     """Add a period to `contact`; refused (ValidationError) if it overlaps another one.
 
     The same form posted again (same `token`) answers with the period it added.
     """
+    return period_create_once(contact=contact, data=data, by=by, token=token)[0]
+
+
+@transaction.atomic
+def period_create_once(*, contact: Contact, data: dict, by, token: uuid.UUID | None = None) -> tuple[Period, bool]:
+    """`period_create`, saying whether the period was added now (False: `token` had added it)."""
     _lock(contact)  # before the token is looked up: the same submission twice waits here for the first
 
     def create() -> Period:
@@ -131,7 +136,7 @@ def period_create(*, contact: Contact, data: dict, by, token: uuid.UUID | None =
         _summarise(period.contact_id)
         return period
 
-    return create_once(Period.objects.filter(contact=contact), token=token, create=create)[0]
+    return create_once(Period.objects.filter(contact=contact), token=token, create=create)
 
 
 @transaction.atomic

@@ -10,7 +10,6 @@ errors and status 422. Without it, a valid save redirects to the
 contact page.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,14 +23,14 @@ from crm.access import vendor_staff_required
 from crm.dates import today
 from crm.features import feature_required
 from crm.http import HtmxHttpRequest
-from crm.models import Contact, assignable_owners, visible_owner_ids
+from crm.models import Contact
 from subscriptions import services
 from subscriptions.forms import (
     DeleteForm, FormPartForm, MrrPreviewForm, PanelPartForm, PeriodChangeForm, PeriodForm, PipelineForm, RefreshForm,
     period_values,
 )
 from subscriptions.models import Period, PeriodChange
-from subscriptions.pipeline import ENDING_WINDOWS, MOVEMENTS, build_report
+from subscriptions.pipeline import ENDING_WINDOWS, MOVEMENTS, report_for
 from subscriptions.pipeline_figures import linked_sections
 from subscriptions.widget import subscription_of
 
@@ -244,10 +243,8 @@ def pipeline(request: HtmxHttpRequest):
     if not form.is_valid():
         return render(request, template, {"form": form}, status=400)
     day = form.cleaned_data["as_of"]
-    owners = list(assignable_owners(request.user).order_by("first_name", "last_name", "username"))
     is_today = day == today()
-    report = build_report(visible_owner_ids(request.user), owners, currency=settings.CRM_CURRENCY, today=day,
-                          stored=is_today)
+    report = report_for(request.user, day=day, today=today())
     context = {
         "form": form, "report": report, "sections": linked_sections(report, day=None if is_today else day),
         "movements": MOVEMENTS, "windows": ENDING_WINDOWS, "today": day, "converted": report.converted_rows(),

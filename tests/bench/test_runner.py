@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from django.test import Client
 
 from bench import mixed
 from bench.harness import Cookies, count_queries, log_in, percentile_ms, server_time_by_page
-from bench.operations import COPY, EXPORT, GTHREAD, OPERATIONS, PAGE, PAGES, SYNC, USERS, limit_path
+from bench.operations import COPY, EXPORT, GTHREAD, OPERATIONS, PAGE, PAGES, POSTS, SYNC, USERS, limit_path
 from bench.report import CHANGES, P95, PEAK_RSS, RATE, SELF, TIME
 from bench.runner import parse_args
 
@@ -82,6 +83,7 @@ def test_every_operation_the_issue_names_is_listed_once_with_its_targets():
     assert {key for key, kind in kinds.items() if kind in (COPY, EXPORT)} == {
         "copy_contacts", "smartlist_copy", "smartlist_export", "import_export"
     }
+    assert {key for key, kind in kinds.items() if kind == POSTS} == {"period_create_form", "period_create_api"}
     assert all(operation.prepare or operation.waits_for for operation in OPERATIONS)
 
 
@@ -101,6 +103,7 @@ def test_pages_are_held_to_the_floor_and_list_pages_to_the_admin_changelist():
     # a team's MRR movements by month; the company's is held to 1 s in-process, and its rate only shown here
     assert targets("movements_team") == {("floor", RATE, 0.15)}
     assert targets("movements_company") == {("floor", RATE, 0)}
+    assert targets("period_create_api") == {("period_create_form", RATE, 0.5)}  # within 2x the form's POST
 
 
 def test_every_page_keeps_its_time_at_a_million_within_1_25x_of_its_time_at_100000():
@@ -218,6 +221,46 @@ def test_the_mixed_workload_browses_and_changes_through_the_forms_on_a_live_serv
     assert timings.changes_made == len(timings.writing)  # every change that ended was made
     assert {pk for pk, phone in Contact.objects.values_list("pk", "phone") if phones[pk] != phone}  # the phone form
     assert PeriodChange.objects.filter(action=PeriodChange.Action.UPDATED).exists()  # the period form
+
+
+@pytest.mark.django_db(transaction=True)
+def test_adding_a_period_by_form_and_by_the_api_under_wrk_makes_one_period_a_request(live_server, settings):
+    """Each POST of the two POSTS operations (bench/wrk_post.lua: a day of its own per request)
+    adds one period of rep 1's contact, with its audit row, and no request is refused; the rows go
+    afterwards."""
+    from types import SimpleNamespace
+
+    from bench.generate import ensure_data, rep_username
+    from bench.operations import BENCH_PERIOD, Context, period_create_api, period_create_form
+    from bench.runner import _measure_posts
+    from crm.dates import today
+    from subscriptions.models import Period, PeriodChange
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    settings.API_RATE_LIMIT = "1000000/s"
+    ensure_data(contacts=200)
+    # the live server in gunicorn's place
+    server = SimpleNamespace(port=int(live_server.url.rsplit(":", 1)[1]), url=lambda path: live_server.url + path,
+                             reset_peak_memory=lambda: True, peak_memory_mb=lambda: None)
+    options = SimpleNamespace(connections=2, warmup=1, duration=1)
+
+    def made():
+        return Period.objects.filter(description=BENCH_PERIOD)
+
+    for prepare in (period_create_form, period_create_api):
+        prepared = prepare(Context(contacts=200, today=today()))
+        base = {"key": prepare.__name__, "label": "", "unit": "req/s", "targets": ()}
+        result = _measure_posts(prepared, server, {}, options, base)
+        time.sleep(1)  # as the runner waits: the requests wrk had sent when it stopped are served
+        assert result.status == "ok" and result.note == "", result
+        # the check's POST, the warm-up's and the measured run's: each a period of its own
+        assert made().count() >= result.requests + 1
+        assert made().values("start_date").distinct().count() == made().count()
+        assert PeriodChange.objects.filter(new_values__description=BENCH_PERIOD).count() == made().count()
+        assert set(made().values_list("contact__owner__username", flat=True)) == {rep_username(1)}
+        assert 0 < result.queries < 40
+        prepared.cleanup()
+        assert not made().exists() and not PeriodChange.objects.filter(new_values__description=BENCH_PERIOD).exists()
 
 
 def test_the_bulk_owner_change_is_held_to_half_a_plain_update():

@@ -259,3 +259,82 @@ def test_the_same_submission_posted_at_the_same_moment_makes_one_row(rep, url_na
     assert len(set(results)) == 1  # every request lands on the one row
     model = Contact if url_name == "contact_create" else SmartList
     assert model.objects.filter(name="Raced").count() == 1
+
+
+# The REST API's creates: an Idempotency-Key is the create's one-time token ------------------------
+
+
+def with_token(user, scope="write") -> Client:
+    from api.tokens import token_create
+
+    _token, plain = token_create(user=user, name="create once", scope=scope)
+    return Client(headers={"Authorization": f"Bearer {plain}"})
+
+
+@dataclass(frozen=True)
+class ApiCreate:
+    name: str
+    url_name: str  # the API URL the create posts to, as the schema and the matrix name it
+    role: str
+    arrange: Callable[[dict], Any]  # the cast -> what the URL and the body need
+    url: Callable[[Any], str]
+    body: Callable[[int], dict]  # the n-th body (bodies alike but for what two rows may not share)
+    made: Callable[[Any], int]
+    refused: dict  # a body the form refuses
+
+    def post(self, client: Client, scene, index: int = 0, key: str = "once-42"):
+        return client.post(self.url(scene), self.body(index), content_type="application/json",
+                           headers={"Idempotency-Key": key})
+
+
+API_CREATES = [
+    ApiCreate("API: new contact", "api:contacts", "rep", lambda cast: None, fixed("api:contacts"),
+              lambda index: {"name": "Once Only"}, lambda scene: Contact.objects.filter(name="Once Only").count(),
+              refused={"name": ""}),
+    ApiCreate("API: add a period", "api:contact_periods", "rep", with_subscriptions, for_contact("api:contact_periods"),
+              # two periods of one contact must not share a day: the n-th starts in year 2030 + n
+              lambda index: {"mrr": "120.00", "start_date": f"{2030 + index}-01-01", "term_months": 12}, periods_of,
+              refused={"mrr": "-1", "start_date": "2030-01-01"}),
+]
+
+
+@pytest.mark.parametrize("create", API_CREATES, ids=lambda create: create.name)
+def test_the_same_idempotency_key_twice_makes_one_row(create, cast):
+    scene = create.arrange(cast)
+    client = with_token(cast[create.role])
+    before = create.made(scene)
+    first, again = create.post(client, scene), create.post(client, scene)
+    assert (first.status_code, again.status_code) == (201, 200), first.content
+    assert first.json()["id"] == again.json()["id"] and again["Location"] == first["Location"]
+    assert create.made(scene) == before + 1
+    # another key is another create
+    assert create.post(client, scene, index=1, key="once-43").status_code == 201
+    assert create.made(scene) == before + 2
+
+
+@pytest.mark.parametrize("create", API_CREATES, ids=lambda create: create.name)
+def test_a_refused_create_keeps_its_key_unused(create, cast):
+    """A body the form refuses makes nothing, and the same key then makes the row once it is right."""
+    scene = create.arrange(cast)
+    client = with_token(cast[create.role])
+    before = create.made(scene)
+    refused = client.post(create.url(scene), create.refused, content_type="application/json",
+                          headers={"Idempotency-Key": "fix-and-resend"})
+    assert refused.status_code == 422 and create.made(scene) == before
+    assert create.post(client, scene, key="fix-and-resend").status_code == 201
+    assert create.made(scene) == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("create", API_CREATES, ids=lambda create: create.name)
+def test_the_same_idempotency_key_at_the_same_moment_makes_one_row(create, admin_user, manager, rep):
+    cast = {"admin": admin_user, "manager": manager, "rep": rep}
+    scene = create.arrange(cast)
+    before = create.made(scene)
+    clients = [with_token(cast[create.role]) for _ in range(4)]
+    connections.close_all()
+
+    results, errors = run_at_once(4, lambda index: create.post(clients[index], scene).json()["id"])
+    assert errors == []
+    assert len(set(results)) == 1  # every request answers with the one row
+    assert create.made(scene) == before + 1

@@ -12,6 +12,8 @@ the catalogue finds a date or number field, a parameter or an id URL without one
 """
 
 import datetime
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -253,6 +255,10 @@ def _movements_page(view):
     return read
 
 
+def _api_rows(scene, smartlist, field, value):
+    return with_token(scene["rep"]).get(reverse("api:smartlist_rows", args=[smartlist.pk]), {field: value})
+
+
 def _choice_search(url_name):
     """The contact form's searched choice, asked as its search box asks (htmx)."""
     def ask(scene, _obj, field, value):
@@ -309,12 +315,12 @@ HARNESSES = {h.form: h for h in [
     # Reads only: the API's page size past its range is a 400 problem naming it, never a 500.
     Harness("api.paging.PageForm", lambda scene: None, _api_list, lambda obj: [], lambda scene, obj: [],
             refused=(400,), saved=(200,), message=lambda response: "limit" in response.json().get("errors", {})),
-
-
     # Reads only: a far month is a 400 naming its parameter; one in range, those months' report.
     Harness("subscriptions.forms.MovementsForm", lambda scene: None, _movements_page("movements"), lambda obj: [],
             lambda scene, obj: [(logged_in(scene["manager"]), reverse("subscriptions:movements_csv"))],
             refused=(400,), saved=(200,), message=lambda response: "errorlist" in response.text),
+    Harness("api.smartlists.RowsPageForm", _smartlist, _api_rows, lambda obj: [], lambda scene, obj: [],
+            refused=(400,), saved=(200,), message=lambda response: "limit" in response.json().get("errors", {})),
     *(Harness(form, lambda scene: None, _choice_search(url_name), lambda obj: [], lambda scene, obj: [],
               refused=(400,), saved=(200,), message=lambda response: "errorlist" in response.text)
       for form, url_name in (("crm.forms.OwnerSearchForm", "contact_owner_choices"),
@@ -389,19 +395,23 @@ def test_period_edit_far_dates_and_numbers(scene):
 
 # Parameters a view reads itself ------------------------------------------------------------------------
 
+# The API's lists, each read with a token of someone who may read it.
+API_LISTS = [("rep_api", "api:contacts", None), ("rep_api", "api:smartlists", None),
+             ("rep_api", "api:smartlist_rows", "smartlist"), ("rep_api", "api:contact_periods", "contact"),
+             ("partner_api", "api:renewals", None)]
 # Where each view-parsed parameter is read, as the person who may read it.
 PARAMETER_PAGES = {
     "page": [("rep", "contact_list", None), ("rep", "subscriptions:history", "contact"), ("rep", "smartlists:detail", "smartlist"),
              ("partner", "renewals:dashboard", None), ("admin", "subscriptions:rates", None),
              ("admin", "subscriptions:rate_history", None)],
-    "after": [("rep", "smartlists:detail", "smartlist"), ("rep_api", "api:contacts", None)],
+    "after": [("rep", "smartlists:detail", "smartlist"), *API_LISTS],
     # the API's page size (its cursor is `after`, above)
-    "limit": [("rep_api", "api:contacts", None)],
+    "limit": API_LISTS,
     "before": [("rep", "smartlists:detail", "smartlist")],
     "sort": [("rep", "smartlists:detail", "smartlist"), ("partner", "renewals:dashboard", None)],
-    "q": [("partner", "renewals:dashboard", None), ("rep", "contact_list", None)],
+    "q": [("partner", "renewals:dashboard", None), ("rep", "contact_list", None), ("partner_api", "api:renewals", None)],
     # Whose renewals dashboard is read (an admin chooses; a partner may name their own)
-    "partner": [("partner", "renewals:dashboard", None)],
+    "partner": [("partner", "renewals:dashboard", None), ("partner_api", "api:renewals", None)],
     # The bulk bar's owner choice: the action picked and the name searched
     "action": [("rep", "bulk_owner_choices", None)],
     "owner_q": [("rep", "bulk_owner_choices", None), ("rep", "contact_owner_choices", None)],
@@ -446,6 +456,7 @@ def test_far_query_parameters(scene):
     ContractChangeFactory(customer=scene["customer"])
     clients = {role: logged_in(scene[role]) for role in ("rep", "partner", "admin")}
     clients["rep_api"] = with_token(scene["rep"])
+    clients["partner_api"] = with_token(scene["partner"])
     targets = [(parameter, *where) for parameter, places in PARAMETER_PAGES.items() for where in places]
 
     @FAR
@@ -467,10 +478,64 @@ def test_far_query_parameters(scene):
         # open (any value but an id of the viewer's) is a 404, as an object is
         allowed = {"subscriptions:history": (200, 302, 400, 404), "subscriptions:period_form_part": (200, 400, 422),
                    "subscriptions:rates": (200, 404), "subscriptions:rate_history": (200, 404),
-                   "api:contacts": (200, 400)}.get(name, (200, 302, 400))
+                   **dict.fromkeys((name for _role, name, _obj in API_LISTS), (200, 400))}.get(name, (200, 302, 400))
         if parameter == "partner":
             allowed = (200, 404)
         assert response.status_code in allowed, (url, query, response.status_code)
+
+    run()
+
+
+# The API's writes ------------------------------------------------------------------------------------
+
+JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
+API_PERIOD_FIELDS = ("start_date", "end_date", "term_months", "mrr", "price", "billing_every_months")
+
+
+def _json_body(base: dict, field: str, value: str, as_number: bool) -> str:
+    """`base` with `field` set to `value`: as a JSON number where it reads as one and `as_number`, else as text."""
+    literal = value if as_number and JSON_NUMBER.fullmatch(value) else json.dumps(value)
+    return json.dumps({**base, field: "__far__"}).replace('"__far__"', literal)
+
+
+def test_far_values_through_the_apis_period_writes(scene):
+    """The API binds the period form to JSON: a far date or number, as text or as a JSON number, in
+    a new period or an edit, is the form's 422 problem naming what it refuses and writes nothing,
+    or it is saved within the accepted dates and every page and resource showing it answers 200."""
+    contact = scene["contact"]
+    period = Period.objects.create(contact=contact, mrr="100.00", start_date="2026-01-01", end_date="2026-12-31",
+                                   term_months=12)
+    api = with_token(scene["rep"])
+    reads = [(api, reverse("api:contact_subscription", args=[contact.pk])),
+             (api, reverse("api:contact_periods", args=[contact.pk])), (api, reverse("api:pipeline")),
+             *_period_pages(scene, contact)]
+
+    @FAR
+    @given(field=st.sampled_from(API_PERIOD_FIELDS), value=st.one_of(far_dates, far_numbers), as_number=st.booleans(),
+           edit=st.booleans())
+    def run(field, value, as_number, edit):
+        base = {"mrr": "10.00", "start_date": "2027-01-01", "billing_frequency": "every_n_months", "price": "30"}
+        if field in ("mrr", "price"):
+            base = {"mrr": "10.00", "start_date": "2027-01-01"}
+        before = checksum(*_periods(contact))
+        if edit:
+            version = Period.objects.filter(pk=period.pk).values_list("version", flat=True).first()
+            response = api.patch(reverse("api:period", args=[period.pk]), _json_body({}, field, value, as_number),
+                                 content_type="application/json", headers={"If-Match": f'"{version}"'})
+        else:
+            response = api.post(reverse("api:contact_periods", args=[contact.pk]),
+                                _json_body(base, field, value, as_number), content_type="application/json")
+        assert response.status_code < 500, (field, value, edit)
+        if response.status_code == 422:
+            assert response.json()["errors"], (field, value)
+            assert checksum(*_periods(contact)) == before, (field, value, "a refused write wrote")
+            return
+        assert response.status_code in (200, 201), (field, value, edit, response.status_code, response.content)
+        saved = response.json()
+        for day in (saved["start_date"], saved["end_date"]):
+            assert day is None or EARLIEST <= datetime.date.fromisoformat(day) <= LATEST, (field, value)
+        for client, page in reads:
+            assert client.get(page).status_code == 200, (field, value, page)
 
     run()
 

@@ -106,7 +106,7 @@ def _get_pages():
     """(name, kind of object) of every product URL, by the object its id names (None: no id)."""
     kinds = {"contacts": "contact", "customers": "customer", "changes": "change", "periods": "period",
              "exports": "export", "smartlists": "smartlist", "jobs": "bulk_job", "imports": "import", "rates": "rate",
-             "api-tokens": "api_token"}
+             "api-tokens": "api_token", "renewals": "change"}  # the API's /api/v1/renewals/<id>/: a contract change
 
     pages = []
     for name, route, converters in ((r.name, r.route, r.converters) for r in catalogue.routes() if r.name):

@@ -11,6 +11,7 @@ so a version the template forgets to render fails here.
 """
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -527,3 +528,158 @@ def test_two_admins_switching_a_feature_at_once_end_in_the_state_of_the_last_act
     assert Feature.objects.get(name="subscriptions").is_active is (second == "1")
     changes = list(FeatureChange.objects.order_by("pk").values_list("is_active", "changed_by__username"))
     assert changes == [(first == "1", "admin")] + ([(second == "1", "admin2")] if second != first else [])
+
+
+# The REST API: the same two writers, with tokens ------------------------------------------------
+#
+# Both read the row (its ETag), the first writes, the second writes at the version it read: refused,
+# 412 when the version came as If-Match, 409 when it came in the body, with the row's current ETag;
+# the first writer's values are what is stored. Every write operation of the API's schema is a
+# second writer here, or a create of test_create_once (an Idempotency-Key instead of a version).
+
+
+def with_token(user) -> Client:
+    from api.tokens import token_create
+
+    _token, plain = token_create(user=user, name="two writers", scope="write")
+    return Client(headers={"Authorization": f"Bearer {plain}"})
+
+
+@dataclass(frozen=True)
+class ApiWrite:
+    role: str
+    method: str  # "patch", "put", "post", "delete"
+    url: Callable[[Any], str]
+    body: Callable[[Any, dict], dict]  # (the object, the row as read) -> what is sent besides the version
+
+    def send(self, client: Client, obj, read: dict, *, via: str):
+        body = self.body(obj, read)
+        headers = {}
+        if via == "header":
+            headers["If-Match"] = f'"{read["version"]}"'
+        else:
+            body = {**body, "version": read["version"]}
+        return getattr(client, self.method)(self.url(obj), body, content_type="application/json", headers=headers)
+
+
+@dataclass(frozen=True)
+class ApiTwoWriters:
+    name: str
+    arrange: Callable[[dict], Any]
+    read_url: Callable[[Any], str]  # where both read the row and its version
+    first: ApiWrite
+    second: ApiWrite
+    stored: Callable[[Any], Any]
+    expected: Callable[[Any], Any]
+
+
+def api_url(name: str, kwarg: str) -> Callable[[Any], str]:
+    return lambda obj: reverse(name, kwargs={kwarg: obj.pk})
+
+
+API_CONTACT, API_PERIOD, API_CHANGE = (api_url("api:contact", "contact_id"), api_url("api:period", "period_id"),
+                                       api_url("api:renewal", "change_id"))
+
+
+def api_action(name: str) -> Callable[[Any], str]:
+    return api_url(f"api:{name}", "change_id")
+
+
+def sending(**values) -> Callable[[Any, dict], dict]:
+    return lambda obj, read: dict(values)
+
+
+API_WRITERS = [
+    ApiTwoWriters("contact patch", a_contact, API_CONTACT,
+                  ApiWrite("rep", "patch", API_CONTACT, sending(phone="222")),
+                  ApiWrite("manager", "patch", API_CONTACT, sending(name="Rita Renamed")),
+                  contact_state, lambda obj: ("222", "Rita", 2)),
+    ApiTwoWriters("contact put after a patch", a_contact, API_CONTACT,
+                  ApiWrite("rep", "patch", API_CONTACT, sending(phone="222")),
+                  ApiWrite("manager", "put", API_CONTACT, lambda obj, read: {**read, "name": "Rita Renamed"}),
+                  contact_state, lambda obj: ("222", "Rita", 2)),
+    ApiTwoWriters("contact delete after a patch", a_contact, API_CONTACT,
+                  ApiWrite("rep", "patch", API_CONTACT, sending(phone="222")),
+                  ApiWrite("manager", "delete", API_CONTACT, sending()),
+                  contact_state, lambda obj: ("222", "Rita", 2)),
+    ApiTwoWriters("period patch", a_period, API_PERIOD,
+                  ApiWrite("rep", "patch", API_PERIOD, sending(mrr="110.00")),
+                  ApiWrite("manager", "patch", API_PERIOD, sending(mrr="130.00", description="the manager's note")),
+                  lambda obj: (fresh(obj).mrr, fresh(obj).description, fresh(obj).version),
+                  lambda obj: (Decimal("110.00"), "", 2)),
+    ApiTwoWriters("period put after a patch", a_period, API_PERIOD,
+                  ApiWrite("rep", "patch", API_PERIOD, sending(mrr="110.00")),
+                  ApiWrite("manager", "put", API_PERIOD, lambda obj, read: {**read, "mrr": "130.00"}),
+                  lambda obj: (fresh(obj).mrr, fresh(obj).version), lambda obj: (Decimal("110.00"), 2)),
+    ApiTwoWriters("period delete after a patch", a_period, API_PERIOD,
+                  ApiWrite("rep", "patch", API_PERIOD, sending(mrr="120.00")),
+                  ApiWrite("manager", "delete", API_PERIOD, sending()),
+                  lambda obj: Period.objects.filter(pk=obj.pk).values_list("mrr", flat=True).first(),
+                  lambda obj: Decimal("120.00")),
+    ApiTwoWriters("customer agreed, twice", a_renewal, API_CHANGE,
+                  ApiWrite("rep", "post", api_action("renewal_agreed"), sending()),
+                  ApiWrite("partner", "post", api_action("renewal_agreed"), sending()),
+                  lambda obj: (username(fresh(obj).agreed_by), fresh(obj).version), lambda obj: ("rep", 2)),
+    ApiTwoWriters("agreement taken back after a cancellation", a_renewal_agreed, API_CHANGE,
+                  ApiWrite("rep", "post", api_action("renewal_cancellation"), sending()),
+                  ApiWrite("partner", "delete", api_action("renewal_agreed"), sending()),
+                  lambda obj: (fresh(obj).agreed_at is not None, username(fresh(obj).cancellation_requested_by),
+                               fresh(obj).version), lambda obj: (True, "rep", 2)),
+    ApiTwoWriters("cancellation taken back after an owner change", a_renewal, API_CHANGE,
+                  ApiWrite("partner", "post", api_action("renewal_communication_owner"), sending(owner="partner")),
+                  ApiWrite("rep", "delete", api_action("renewal_cancellation"), sending()),
+                  lambda obj: (fresh(obj).communication_owner, fresh(obj).version), lambda obj: ("partner", 2)),
+    ApiTwoWriters("cancellation requested after an agreement", a_renewal, API_CHANGE,
+                  ApiWrite("rep", "post", api_action("renewal_agreed"), sending()),
+                  ApiWrite("partner", "post", api_action("renewal_cancellation"), sending()),
+                  lambda obj: (username(fresh(obj).agreed_by), fresh(obj).cancellation_requested_at, fresh(obj).version),
+                  lambda obj: ("rep", None, 2)),
+    ApiTwoWriters("communication owner after a cancellation", a_renewal, API_CHANGE,
+                  ApiWrite("partner", "post", api_action("renewal_cancellation"), sending()),
+                  ApiWrite("rep", "post", api_action("renewal_communication_owner"), sending(owner="partner")),
+                  lambda obj: (username(fresh(obj).cancellation_requested_by), fresh(obj).communication_owner,
+                               fresh(obj).version), lambda obj: ("partner", "", 2)),
+    ApiTwoWriters("communication owner then primary contact", a_renewal, API_CHANGE,
+                  ApiWrite("rep", "post", api_action("renewal_communication_owner"), sending(owner="partner")),
+                  ApiWrite("partner", "post", api_action("renewal_primary_contact"),
+                           lambda obj, read: {"primary_contact": person(obj, 1).pk}),
+                  lambda obj: (fresh(obj).communication_owner, fresh(obj).primary_contact_id, fresh(obj).version),
+                  lambda obj: ("partner", None, 2)),
+]
+
+
+@pytest.mark.parametrize("via", ["header", "body"])
+@pytest.mark.parametrize("case", API_WRITERS, ids=lambda case: case.name)
+def test_the_second_of_two_api_writers_is_refused_and_the_first_change_stays(case, via, cast):
+    obj = case.arrange(cast)
+    first, second = with_token(cast[case.first.role]), with_token(cast[case.second.role])
+    read_first, read_second = (client.get(case.read_url(obj)).json() for client in (first, second))
+    assert read_first["version"] == read_second["version"]
+
+    saved = case.first.send(first, obj, read_first, via=via)
+    assert saved.status_code == 200, saved.content
+    assert case.stored(obj) == case.expected(obj)
+
+    refused = case.second.send(second, obj, read_second, via=via)
+    assert refused.status_code == (412 if via == "header" else 409), refused.content
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["type"] == "/api/v1/problems/stale-version"
+    assert refused["ETag"] == f'"{saved.json()["version"]}"'  # the version to read again
+    assert case.stored(obj) == case.expected(obj)  # the first writer's change, kept
+
+
+def test_every_api_write_is_a_second_writer_or_a_create_once():
+    from tests.reliability.test_create_once import API_CREATES
+
+    schema = Client().get("/api/v1/openapi.json").json()
+    writes = {(path, method) for path, item in schema["paths"].items() for method in item if method != "get"}
+    second = {(case.second.url(_Pk()).replace(str(_Pk.pk), "{id}"), case.second.method) for case in API_WRITERS}
+    creates = {(create.url(_Pk()).replace(str(_Pk.pk), "{id}"), "post") for create in API_CREATES}
+    named = {(re.sub(r"\{\w+\}", "{id}", path), method) for path, method in writes}
+    assert named - second - creates == set(), "an API write without a two-writer row (or a create-once row)"
+
+
+class _Pk:
+    """Any object, for reversing a URL: its id is a number no path holds otherwise."""
+
+    pk = 987654321
