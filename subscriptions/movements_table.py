@@ -33,25 +33,31 @@ SIGNS = tuple("+" if key in GAINS else "−" if key in LOSSES else "" for key in
 class Table:
     heading_id: str
     title: str
-    headings: list  # the figures' column headings, in KEYS order
-    rows: list  # (label, href, *the seven figures' texts); the owners' table: (name, narrow href, href, *texts)
-    footer: tuple = ()  # the owners' table's total: one (label, href, *texts)
+    headings: tuple  # the figures' column headings, in KEYS order
+    rows: list  # (label, narrow, href, *the seven figures' texts); `narrow`: an owner's report alone ("" for a month)
+    footer: tuple = ()  # the owners' table's total: one row as above
     ahead: bool = False  # months after the current one: committed MRR, churn at risk
 
 
-def labels(*, ahead: bool) -> list[str]:
-    """Each figure's heading; ahead of the current month, the committed MRR and churn at risk."""
+def labels(*, ahead: bool) -> tuple[str, ...]:
+    """Each figure's heading; ahead of the current month, the committed MRR and churn at risk (read
+    once a process per language)."""
+    return _labels(ahead, get_language())
+
+
+@lru_cache(maxsize=32)
+def _labels(ahead: bool, language) -> tuple[str, ...]:
     found = {key: str(label) for key, label in FIGURES}
     if ahead:
         found.update(opening=_("Opening MRR (committed)"), churn=_("Churn at risk"), closing=_("Committed MRR"))
-    return [found[key] for key in KEYS]
+    return tuple(found[key] for key in KEYS)
 
 
-def texts(totals: Totals, money) -> tuple:
+def texts(totals: Totals, money) -> list:
     """The seven figures as shown: gains with "+", losses with "−", a zero unsigned."""
     moves = totals.moves
     amounts = (totals.opening, *(moves[key] for key in KEYS[1:-1]), totals.closing)
-    return tuple(sign + money(amount) if amount and sign else money(amount) for sign, amount in zip(SIGNS, amounts))
+    return [sign + money(amount) if amount and sign else money(amount) for sign, amount in zip(SIGNS, amounts)]
 
 
 @lru_cache(maxsize=4096)
@@ -93,7 +99,7 @@ def section_tables(section: Section, *, first, last, owner: str | None, narrow: 
     for ahead, months, title in ((False, section.to_date, _("Month by month")),
                                  (True, section.ahead, _("Months ahead: committed MRR"))):
         if months:
-            rows = [(month_name(m.month), escape(f"{base}{m.month:%Y-%m}{mine}&movement="), *texts(m, money))
+            rows = [(month_name(m.month), "", escape(f"{base}{m.month:%Y-%m}{mine}&movement="), *texts(m, money))
                     for m in months]
             tables.append(Table(f"movements-{code}-{'ahead' if ahead else 'to-date'}", title, labels(ahead=ahead), rows,
                                 ahead=ahead))
@@ -103,7 +109,7 @@ def section_tables(section: Section, *, first, last, owner: str | None, narrow: 
         for person, totals in section.owners:
             them = owner_part(person.get_username())
             rows.append((str(person), narrow + them, escape(f"{span}{them}&movement="), *texts(totals, money)))
-        footer = ((_("Total"), escape(f"{span}{mine}&movement="), *texts(section.total, money)),)
+        footer = ((_("Total"), "", escape(f"{span}{mine}&movement="), *texts(section.total, money)),)
         title = _("By owner, %(first)s to %(last)s") % {"first": month_name(first), "last": month_name(last)}
         tables.append(Table(f"movements-{code}-owners", title, labels(ahead=False), rows, footer))
     return tables
@@ -115,9 +121,9 @@ def _number(value: float) -> str:
 
 
 def _bars(bars) -> str:
-    """SVG path data drawing each of `bars` as a rectangle: one element for many bars."""
-    return " ".join(f"M{_number(b.x)},{_number(b.y)}h{_number(b.width)}v{_number(b.height)}h{_number(-b.width)}z"
-                    for b in bars if b.height)
+    """SVG path data drawing each of `bars` as a rectangle: one element for many bars (numbers as
+    `_number` writes them)."""
+    return " ".join("M%g,%gh%gv%gh%gz" % (b.x, b.y, b.width, b.height, -b.width) for b in bars if b.height)
 
 
 def chart_shapes(section: Section, fmt: Formats) -> dict | None:
