@@ -40,6 +40,10 @@ class Formats:
         self.short_date_format = formats.get_format("SHORT_DATE_FORMAT")
         self.short_datetime_format = formats.get_format("SHORT_DATETIME_FORMAT")
         self._short_date = _compile(self.short_date_format)
+        # Groups of three digits (every language the product speaks): Python's own "," grouping,
+        # its separators swapped for the language's in one pass, instead of a loop over the digits.
+        self._swap = (str.maketrans({",": self.thousand_separator, ".": self.decimal_separator})
+                      if self.grouping == 3 else None)
 
     def number(self, value) -> str:
         """A number grouped and with the decimal separator as the language has them (`intcomma`)."""
@@ -64,6 +68,8 @@ class Formats:
             return ""
         if not rounded:
             rounded = abs(rounded)  # floatformat prints no "-0.00"
+        if self._swap is not None:
+            return f"{rounded:,f}".translate(self._swap)
         return self._localised(f"{rounded:f}")
 
     def date(self, value) -> str:

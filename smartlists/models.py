@@ -45,6 +45,8 @@ class SmartList(models.Model):
         ENDING_90 = "ending_90", _("Subscriptions ending in the next 90 days, not renewed")
         # The list a figure of the pipeline report opens, its filters given by the figure's link.
         PIPELINE = "pipeline", _("Contacts behind the pipeline's figures")
+        # The list a figure of the MRR movements report opens, likewise.
+        MOVEMENTS = "movements", _("Contacts behind the MRR movements' figures")
 
     name = models.CharField(_("name"), max_length=120, validators=[single_line])
     owner = models.ForeignKey(

@@ -127,6 +127,14 @@ def smartlist_pipeline(*, owner) -> SmartList:
                    columns=PIPELINE_COLUMNS, query="pipeline=current", sort="name")
 
 
+def smartlist_movements(*, owner) -> SmartList:
+    """The owner's list of the contacts behind a figure of the MRR movements report, made when a
+    figure is first opened; each figure's link gives its filters (its movement, currency, months).
+    Saved, it lists the contacts whose MRR runs at the end of the current month."""
+    return _preset(owner, SmartList.Preset.MOVEMENTS, name=gettext("Contacts behind the MRR movements' figures"),
+                   columns=PIPELINE_COLUMNS, query="movement=closing", sort="name")
+
+
 # Background exports ------------------------------------------------------------------------------
 
 

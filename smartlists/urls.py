@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", lists.create, name="create"),
     path("ready-made/ending-soon/", lists.ready_made, name="ready_made"),
     path("pipeline/", lists.pipeline, name="pipeline"),
+    path("movements/", lists.movements, name="movements"),
     path("<int:pk>/", lists.detail, name="detail"),
     path("<int:pk>/edit/", lists.edit, name="edit"),
     path("<int:pk>/delete/", lists.delete, name="delete"),

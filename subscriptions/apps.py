@@ -15,9 +15,9 @@ class SubscriptionsConfig(AppConfig):
             "subscriptions",
             label=_("Subscriptions"),
             description=_(
-                "Subscription periods and MRR on contact pages, the pipeline MRR report, and "
-                "subscription fields in smart lists and renewals. Deactivating hides all of it "
-                "and deletes nothing."
+                "Subscription periods and MRR on contact pages, the pipeline MRR report, the MRR "
+                "movements report (month by month, with the committed MRR ahead), and subscription "
+                "fields in smart lists and renewals. Deactivating hides all of it and deletes nothing."
             ),
         )
         register_subscription_fields()

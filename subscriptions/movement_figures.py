@@ -3,11 +3,10 @@
 The smart list filter `movement` (registered with the subscription fields, as the pipeline's
 figures are) narrows a list to the contacts whose periods make one figure (`movements.contacts_in`)
 in the currency and months given beside it (`movement_currency`, `movement_month` and, for a
-range, `movement_until`). Like the pipeline's, they are reached through the report's links, which
-open the person's pipeline list (`smartlists:pipeline`); visibility stays the list's.
+range, `movement_until`). They are reached through the report's links, which open the person's
+own list of the contacts behind the movements' figures (`smartlists:movements`, a preset made the
+first time, as the pipeline's is); visibility stays the list's.
 """
-
-from urllib.parse import urlencode
 
 import django_filters
 from django.conf import settings
@@ -73,14 +72,3 @@ def movement_filters() -> dict:
     for movement_filter in filters.values():
         movement_filter.link_only = True
     return filters
-
-
-def figure_query(*, currency: str, first, last=None, owner: str | None = None) -> str:
-    """The parameters a figure's link gives beside `movement`: its currency, its month (or range of
-    months) and its owner's username (none for a total)."""
-    params = {"movement_currency": currency, "movement_month": first.strftime("%Y-%m")}
-    if last is not None and last != first:
-        params["movement_until"] = last.strftime("%Y-%m")
-    if owner is not None:
-        params["owner"] = owner
-    return urlencode(params)

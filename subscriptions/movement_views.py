@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from crm.access import vendor_staff_required
@@ -42,12 +43,12 @@ def _report(request, form: MovementsForm):
                         today=today(), currency=settings.CRM_CURRENCY)
 
 
-def _sections(report, form: MovementsForm) -> list[dict]:
+def _sections(report, form: MovementsForm, narrow: str) -> list[dict]:
     """Each currency's tables and chart, their text formatted once (`movements_table`)."""
     fmt, owner = Formats(), form.cleaned_data.get("owner") or None
     return [
         {"currency": section.currency, "is_main": section.is_main, "chart": chart_shapes(section, fmt),
-         "tables": section_tables(section, first=report.first, last=report.last, owner=owner, fmt=fmt)}
+         "tables": section_tables(section, first=report.first, last=report.last, owner=owner, narrow=narrow, fmt=fmt)}
         for section in report.sections
     ]
 
@@ -65,11 +66,12 @@ def movements(request: HtmxHttpRequest):
         return render(request, template, {"form": form, "show_owner": form.offers_owner()}, status=400)
     report = _report(request, form)
     query = {"start": report.first.strftime("%Y-%m"), "end": report.last.strftime("%Y-%m")}
+    narrow = f"{reverse('subscriptions:movements')}?{urlencode(query)}"  # an owner's row adds `&owner=`
     if form.cleaned_data.get("owner"):
         query["owner"] = form.cleaned_data["owner"]
     context = {
-        "form": form, "show_owner": form.offers_owner(), "report": report, "sections": _sections(report, form),
-        "csv_query": urlencode(query), "currency": settings.CRM_CURRENCY,
+        "form": form, "show_owner": form.offers_owner(), "report": report,
+        "sections": _sections(report, form, narrow), "csv_query": urlencode(query), "currency": settings.CRM_CURRENCY,
     }
     return render(request, template, context)
 

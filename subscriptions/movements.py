@@ -175,10 +175,10 @@ def read_sums(rows_sql: str, rows_params: list, *, first: datetime.date, last: d
 
 
 def stored_rows(owner_ids: list[int] | None) -> tuple[str, list]:
-    rows = OwnerMovementMonth.objects.order_by()
-    if owner_ids is not None:
-        rows = rows.filter(owner_id__in=owner_ids)
-    return rows.values_list("owner_id", "month", "currency", *SUMS).query.sql_with_params()
+    """SQL of the stored monthly rows of `owner_ids` (None: everyone's), as `monthly_sql` gives
+    them: written out, not compiled by the ORM on every report."""
+    select = f"SELECT owner_id, month, currency, {', '.join(SUMS)} FROM {OwnerMovementMonth._meta.db_table}"
+    return (select, []) if owner_ids is None else (f"{select} WHERE owner_id = ANY(%s)", [list(owner_ids)])
 
 
 @dataclass

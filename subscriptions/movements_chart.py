@@ -8,6 +8,7 @@ table beside it gives every figure; the chart only shows their shape.
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from subscriptions.history import LABEL_GAP, MONTH_LABEL, YEAR_LABEL, labelled, nice_ceiling, tick_interval
 from subscriptions.movements import GAINS, LOSSES, Month
@@ -16,10 +17,10 @@ from subscriptions.movements import GAINS, LOSSES, Month
 COLOURS = {"new": "#1b7a3a", "expansion": "#5cb85c", "reactivation": "#7b4fb8", "contraction": "#d08b00",
            "churn": "#c0392b"}
 LEVEL_COLOUR = "#0172ad"
+MOVES = (*GAINS, *LOSSES)  # gains stacked up from the zero line, then losses down from it
 
 
-@dataclass(frozen=True)
-class Bar:
+class Bar(NamedTuple):  # a tuple: a hundred of them a chart, made cheaply
     x: float
     y: float
     width: float
@@ -56,38 +57,38 @@ def chart(months: list[Month], *, width=640, height=330) -> Chart | None:
     moves_h = height - moves_top - bottom
     step = plot_w / len(months)
     bar_w = round(max(step * 0.7, 1), 1)
-    level_top = nice_ceiling(max(max(month.closing for month in months), Decimal(0)))
+    closings = [month.closing for month in months]  # (a sum each time it is read)
+    level_top = nice_ceiling(max(max(closings), Decimal(0)))
     swing = max([sum(month.moves[g] for g in GAINS) for month in months]
                 + [sum(month.moves[loss] for loss in LOSSES) for month in months])
     move_top = nice_ceiling(swing)
     baseline = top + level_h
     zero = round(moves_top + moves_h / 2, 1)
     half = moves_h / 2
+    # one scale each, as floats: a Decimal division per bar was most of the chart's time
+    level_scale, move_scale = level_h / float(level_top), half / float(move_top)
 
     def level_y(value):
-        return round(baseline - float(value / level_top) * level_h, 1)
-
-    def move_h(value):
-        return round(float(value / move_top) * half, 1)
+        return round(baseline - float(value) * level_scale, 1)
 
     levels, moves, divider = [], [], None
-    for i, month in enumerate(months):
+    for i, (month, closing) in enumerate(zip(months, closings)):
         x = round(left + i * step + (step - bar_w) / 2, 1)
         if month.ahead and divider is None and i:
             divider = round(left + i * step, 1)
-        y = level_y(max(month.closing, Decimal(0)))
-        levels.append(Bar(x, y, bar_w, round(baseline - y, 1), month, "closing", month.closing, LEVEL_COLOUR))
-        up = zero
-        for kind in GAINS:
-            h = move_h(month.moves[kind])
-            if h:
+        y = level_y(max(closing, Decimal(0)))
+        levels.append(Bar(x, y, bar_w, round(baseline - y, 1), month, "closing", closing, LEVEL_COLOUR))
+        up = down = zero
+        for kind in MOVES:
+            amount = month.moves[kind]
+            h = round(float(amount) * move_scale, 1) if amount else 0
+            if not h:
+                continue
+            if kind in GAINS:
                 up = round(up - h, 1)
-                moves.append(Bar(x, up, bar_w, h, month, kind, month.moves[kind], COLOURS[kind]))
-        down = zero
-        for kind in LOSSES:
-            h = move_h(month.moves[kind])
-            if h:
-                moves.append(Bar(x, down, bar_w, h, month, kind, month.moves[kind], COLOURS[kind]))
+                moves.append(Bar(x, up, bar_w, h, month, kind, amount, COLOURS[kind]))
+            else:
+                moves.append(Bar(x, down, bar_w, h, month, kind, amount, COLOURS[kind]))
                 down = round(down + h, 1)
     level_ticks = [(level_y(level_top * k / 2), level_top * k / 2) for k in range(3)]
     move_ticks = [(round(zero - half, 1), move_top, "+"), (zero, Decimal(0), ""), (round(zero + half, 1), move_top, "−")]

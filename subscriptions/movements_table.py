@@ -1,70 +1,63 @@
-"""The movements report as its tables and chart show it: each cell's text, label and link, formatted
-once per request in the active language (`crm.formats.Formats`, the month names by
-`date_format`), so that the template only writes them into markup. A few hundred figures through
-the template's filters (`floatformat`, `date`, `{% translate %}` in every cell) were most of the
-page's time."""
+"""The movements report as its tables and chart show it: each row's text and links, formatted once
+per request in the active language (`crm.formats.Formats`, month names cached per language), so
+that the template only writes them into markup.
+
+A row is a flat tuple the template unpacks, and writes its seven figures' cells itself, each
+figure's name written in the template: a row costs the template one link and one text per figure,
+no loop, filter, include or lookup per cell. Every link of a row shares the row's `href`, which
+ends in `movement=`: the cell's figure completes it. That `href` is escaped here once a row
+(`escape`, what the template would do to its "&"), not seven times by the template. The links
+start from one base per currency (`figure_base`), the month, range and owner appended as text,
+rather than a `reverse` and an `urlencode` per cell."""
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from crm.formats import Formats, short_month_format
-from subscriptions.movement_figures import FIGURES, figure_query
+from subscriptions.movement_figures import FIGURES
 from subscriptions.movements import GAINS, LOSSES, Section, Totals
 from subscriptions.movements_chart import COLOURS, LEVEL_COLOUR, chart
 
 KEYS = tuple(key for key, _label in FIGURES)
-# Where a figure's link goes: the person's pipeline list, which the figure's filters narrow.
-FIGURE_URL = lru_cache(maxsize=1)(lambda: reverse("smartlists:pipeline"))
-
-
-class Cell(NamedTuple):  # tuples: the template unpacks them, the cheapest lookup it has
-    label: str  # its column's heading, for the card a row becomes on a phone
-    text: str
-    href: str  # the contacts it adds up: the person's pipeline list, filtered to the figure (`movement=`)
-
-
-class Row(NamedTuple):
-    label: str
-    cells: list
-    kind: str = ""  # "ahead" (a month after the current one) or "total"
+SIGNS = tuple("+" if key in GAINS else "−" if key in LOSSES else "" for key in KEYS)
 
 
 @dataclass(frozen=True)
 class Table:
     heading_id: str
     title: str
-    first_heading: str
-    headings: list  # the figures' column headings
-    rows: list
-    total: Row | None = None
+    headings: tuple  # the figures' column headings, in KEYS order
+    rows: list  # (label, narrow, href, *the seven figures' texts); `narrow`: an owner's report alone ("" for a month)
+    footer: tuple = ()  # the owners' table's total: one row as above
+    ahead: bool = False  # months after the current one: committed MRR, churn at risk
 
 
-def labels(*, ahead: bool) -> dict[str, str]:
-    """Each figure's heading; ahead of the current month, the committed MRR and churn at risk."""
+def labels(*, ahead: bool) -> tuple[str, ...]:
+    """Each figure's heading; ahead of the current month, the committed MRR and churn at risk (read
+    once a process per language)."""
+    return _labels(ahead, get_language())
+
+
+@lru_cache(maxsize=32)
+def _labels(ahead: bool, language) -> tuple[str, ...]:
     found = {key: str(label) for key, label in FIGURES}
     if ahead:
         found.update(opening=_("Opening MRR (committed)"), churn=_("Churn at risk"), closing=_("Committed MRR"))
-    return found
+    return tuple(found[key] for key in KEYS)
 
 
-def _cells(totals: Totals, names: dict, fmt: Formats, query: str) -> list[Cell]:
-    amounts = {"opening": totals.opening, **totals.moves, "closing": totals.closing}
-    cells = []
-    for key in KEYS:
-        amount = amounts[key]
-        sign = ("+" if key in GAINS else "−" if key in LOSSES else "") if amount else ""
-        cells.append(Cell(names[key], sign + fmt.money(amount), f"{FIGURE_URL()}?movement={key}&{query}"))
-    return cells
-
-
-def _row(label: str, totals: Totals, names: dict, fmt: Formats, query: str, kind: str = "") -> "Row":
-    return Row(label, _cells(totals, names, fmt, query), kind)
+def texts(totals: Totals, money) -> list:
+    """The seven figures as shown: gains with "+", losses with "−", a zero unsigned."""
+    moves = totals.moves
+    amounts = (totals.opening, *(moves[key] for key in KEYS[1:-1]), totals.closing)
+    return [sign + money(amount) if amount and sign else money(amount) for sign, amount in zip(SIGNS, amounts)]
 
 
 @lru_cache(maxsize=4096)
@@ -77,27 +70,48 @@ def month_name(month) -> str:
     return _month_name(month, get_language())
 
 
-def section_tables(section: Section, *, first, last, owner: str | None, fmt: Formats) -> list[Table]:
-    """A currency's tables: its months to date, its months ahead, and each owner's range with the total."""
-    code, tables = section.currency, []
+@lru_cache(maxsize=4096)
+def _short_month(month, language) -> str:
+    return date_format(month, short_month_format())
+
+
+@lru_cache(maxsize=1)
+def figures_url() -> str:
+    """Where a figure's link goes: the person's list of the contacts behind the movements' figures,
+    which the link's filters narrow (`smartlists:movements`)."""
+    return reverse("smartlists:movements")
+
+
+def figure_base(currency: str) -> str:
+    """The start of every figure link of `currency`: the list and the currency, then the month."""
+    return f"{figures_url()}?{urlencode({'movement_currency': currency})}&movement_month="
+
+
+def owner_part(owner: str | None) -> str:
+    return "" if owner is None else "&" + urlencode({"owner": owner})
+
+
+def section_tables(section: Section, *, first, last, owner: str | None, narrow: str, fmt: Formats) -> list[Table]:
+    """A currency's tables: its months to date, its months ahead, and each owner's range with the
+    total. `narrow`: the report's own URL for the range, to which an owner's username is added."""
+    code, tables, money = section.currency, [], fmt.money
+    base, mine = figure_base(code), owner_part(owner)
     for ahead, months, title in ((False, section.to_date, _("Month by month")),
                                  (True, section.ahead, _("Months ahead: committed MRR"))):
-        if not months:
-            continue
-        names = labels(ahead=ahead)
-        rows = [_row(month_name(m.month), m, names, fmt, figure_query(currency=code, first=m.month, owner=owner),
-                     "ahead" if ahead else "") for m in months]
-        tables.append(Table(f"movements-{code}-{'ahead' if ahead else 'to-date'}", title, _("Month"),
-                            [names[key] for key in KEYS], rows))
+        if months:
+            rows = [(month_name(m.month), "", escape(f"{base}{m.month:%Y-%m}{mine}&movement="), *texts(m, money))
+                    for m in months]
+            tables.append(Table(f"movements-{code}-{'ahead' if ahead else 'to-date'}", title, labels(ahead=ahead), rows,
+                                ahead=ahead))
     if section.owners:
-        names = labels(ahead=False)
-        rows = [_row(str(person), totals, names, fmt,
-                     figure_query(currency=code, first=first, last=last, owner=person.get_username()))
-                for person, totals in section.owners]
-        total = _row(_("Total"), section.total, names, fmt,
-                     figure_query(currency=code, first=first, last=last, owner=owner), "total")
+        span = f"{base}{first:%Y-%m}&movement_until={last:%Y-%m}"
+        rows = []
+        for person, totals in section.owners:
+            them = owner_part(person.get_username())
+            rows.append((str(person), narrow + them, escape(f"{span}{them}&movement="), *texts(totals, money)))
+        footer = ((_("Total"), "", escape(f"{span}{mine}&movement="), *texts(section.total, money)),)
         title = _("By owner, %(first)s to %(last)s") % {"first": month_name(first), "last": month_name(last)}
-        tables.append(Table(f"movements-{code}-owners", title, _("Owner"), [names[key] for key in KEYS], rows, total))
+        tables.append(Table(f"movements-{code}-owners", title, labels(ahead=False), rows, footer))
     return tables
 
 
@@ -107,29 +121,30 @@ def _number(value: float) -> str:
 
 
 def _bars(bars) -> str:
-    """SVG path data drawing each of `bars` as a rectangle: one element for many bars."""
-    return " ".join(f"M{_number(b.x)},{_number(b.y)}h{_number(b.width)}v{_number(b.height)}h{_number(-b.width)}z"
-                    for b in bars if b.height)
+    """SVG path data drawing each of `bars` as a rectangle: one element for many bars (numbers as
+    `_number` writes them)."""
+    return " ".join("M%g,%gh%gv%gh%gz" % (b.x, b.y, b.width, b.height, -b.width) for b in bars if b.height)
 
 
 def chart_shapes(section: Section, fmt: Formats) -> dict | None:
-    """The chart's bars (as one path per kind), ticks and labels as text, from the coordinates
-    `movements_chart.chart` gives."""
+    """The chart as the template draws it: the bars as one path per kind, the grid as one path, the
+    zero line and the divider before the months ahead, the ticks' labels as text."""
     drawn = chart(section.months)
     if drawn is None:
         return None
-    names = {key: str(label) for key, label in FIGURES}
+    language, names = get_language(), dict(FIGURES)
     return {
-        "width": drawn.width, "height": drawn.height, "left": drawn.left, "right": drawn.right_edge,
-        "label_x": drawn.left - 6, "label_y": drawn.height - 8, "divider_bottom": drawn.height - 22,
+        "width": drawn.width, "height": drawn.height, "label_x": drawn.left - 6, "label_y": drawn.height - 8,
+        "grid": " ".join(f"M{drawn.left},{_number(y)}H{drawn.right_edge}" for y, _value in drawn.level_ticks),
+        "axis": f"M{drawn.left},{_number(drawn.zero)}H{drawn.right_edge}",
+        "divider": None if drawn.divider is None else f"M{_number(drawn.divider)},4V{drawn.height - 22}",
         "closing": _bars(bar for bar in drawn.levels if not bar.month.ahead),
         "committed": _bars(bar for bar in drawn.levels if bar.month.ahead),
-        "moves": [(_bars(bar for bar in drawn.moves if bar.kind == key), COLOURS[key]) for key in (*GAINS, *LOSSES)],
-        "zero": _number(drawn.zero),
-        "divider": None if drawn.divider is None else _number(drawn.divider),
-        "level_ticks": [(_number(y), fmt.number(int(value))) for y, value in drawn.level_ticks],
-        "move_ticks": [(_number(y), sign + fmt.number(int(value))) for y, value, sign in drawn.move_ticks],
-        "x_ticks": [(_number(x), month.strftime("%Y") if drawn.yearly else date_format(month, short_month_format()))
+        "moves": [(path, COLOURS[key]) for key in (*GAINS, *LOSSES)
+                  if (path := _bars(bar for bar in drawn.moves if bar.kind == key))],
+        "ticks": [(_number(y), fmt.number(int(value))) for y, value in drawn.level_ticks]
+        + [(_number(y), sign + fmt.number(int(value))) for y, value, sign in drawn.move_ticks],
+        "x_ticks": [(_number(x), month.strftime("%Y") if drawn.yearly else _short_month(month, language))
                     for x, month in drawn.x_ticks],
         "legend": [(names[key], COLOURS[key]) for key in (*GAINS, *LOSSES)],
         "level_colour": LEVEL_COLOUR,

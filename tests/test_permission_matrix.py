@@ -256,6 +256,11 @@ MATRIX = [
         writes=(*VENDOR, "other_rep")),
     row("smartlists:pipeline", "GET",       404, 404, 404, 404, 404, 404, 302, 302),
     row("smartlists:pipeline", "POST",      405, 405, 405, 405, 405, 405, 405, 405, features=SUBS),
+    # a movements figure's link: the person's movements list, made the first time
+    row("smartlists:movements", "GET",      302, 302, 302, 302, 404, 404, 302, 302, features=SUBS,
+        writes=(*VENDOR, "other_rep")),
+    row("smartlists:movements", "GET",      404, 404, 404, 404, 404, 404, 302, 302),
+    row("smartlists:movements", "POST",     405, 405, 405, 405, 405, 405, 405, 405, features=SUBS),
     row("smartlists:detail", "GET",         200, 200, 200, 404, 404, 404, 302, 302, kwargs=LIST),
     row("smartlists:detail", "POST",        405, 405, 405, 405, 405, 405, 405, 405, kwargs=LIST),
     row("smartlists:edit", "GET",           404, 404, 200, 404, 404, 404, 302, 302, kwargs=LIST),

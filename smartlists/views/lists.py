@@ -76,7 +76,20 @@ def pipeline(request: HtmxHttpRequest):
 
     A GET, as a link is: the list is made the first time, once per person (like a default view),
     and answers the same way after that."""
-    smartlist = services.smartlist_pipeline(owner=request.user)
+    return _open_preset(request, services.smartlist_pipeline(owner=request.user))
+
+
+@require_GET
+@login_required
+@vendor_staff_required
+@feature_required("subscriptions")
+def movements(request: HtmxHttpRequest):
+    """A figure of the MRR movements report, opened: the person's movements list, with the
+    figure's filters (made the first time, as the pipeline's)."""
+    return _open_preset(request, services.smartlist_movements(owner=request.user))
+
+
+def _open_preset(request, smartlist):
     query = only_filters(request.GET).urlencode()
     return redirect(smartlist.get_absolute_url() + (f"?{query}" if query else ""))
 

@@ -62,6 +62,7 @@ def _pages(role, data):
         ("contact-create", reverse("contact_create")),
         ("contact-edit", reverse("contact_edit", args=[contact.pk])),
         ("pipeline", reverse("subscriptions:pipeline")),
+        ("mrr-movements", reverse("subscriptions:movements")),
         ("subscription", reverse("subscriptions:contact", args=[contact.pk])),
         ("mrr-history", reverse("subscriptions:history", args=[contact.pk])),
         ("period-create", reverse("subscriptions:period_create", args=[contact.pk])),

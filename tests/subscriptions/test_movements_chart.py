@@ -67,9 +67,11 @@ def test_the_svg_numbers_never_take_the_languages_decimal_comma(client_as, rep, 
     page = client.get(reverse("subscriptions:movements"), {"start": "2025-12", "end": "2026-12"},
                       headers={"Accept-Language": language}).text
     svg = page.split("<svg", 1)[1].split("</svg>")[0]
-    paths = re.findall(r' d="([^"]*)"', svg)
-    assert paths and "Movimen" in page  # the page is in the language, its numbers are not
-    for path in paths:  # "M64,12h9.5v30h-9.5z": commas only between x and y
+    bars, lines = re.findall(r'<path d="([^"]*)" fill=', svg), re.findall(r'<path d="([^"]*)" stroke=', svg)
+    assert bars and lines and "Movimen" in page  # the page is in the language, its numbers are not
+    for path in bars:  # "M64,12h9.5v30h-9.5z": commas only between x and y
         assert re.fullmatch(r"(M-?[\d.]+,-?[\d.]+h-?[\d.]+v-?[\d.]+h-?[\d.]+z ?)+", path), path
+    for path in lines:  # the grid, the zero line: "M64,162H628 M64,87H628"
+        assert re.fullmatch(r"(M-?[\d.]+,-?[\d.]+[HV]-?[\d.]+ ?)+", path), path
     for attribute in ("x", "y", "x1", "x2", "y1", "y2"):
         assert all(re.fullmatch(r"-?[\d.]+", v) for v in re.findall(rf' {attribute}="([^"]*)"', svg)), attribute

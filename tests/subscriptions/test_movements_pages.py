@@ -52,11 +52,12 @@ def book(rep, rep2, outsider):
 
 
 def cells(page, currency, row):
-    """{figure: (shown amount, link)} of the row headed `row` in the section of `currency`."""
+    """{figure: (shown amount, link)} of the row headed `row` (a month, an owner's name, "Total") in
+    the section of `currency`."""
     section = page.split(f'data-currency="{currency}"')[1].split("</section>")[0]
-    found = section.split(f'<th scope="row">{row}</th>')[1].split("</tr>")[0]
+    found = re.split(rf'<th scope="row">(?:<a href="[^"]*">)?{re.escape(row)}(?:</a>)?</th>', section)[1].split("</tr>")[0]
     return {figure: (amount, html.unescape(href)) for href, figure, amount in
-            re.findall(r'<td class="num" data-label="[^"]+"><a href="([^"]*\?movement=(\w+)[^"]*)">([−+]?[\d,.]+)</a>', found)}
+            re.findall(r'<td><a href="([^"]*(?:\?|&amp;)movement=(\w+)[^"]*)">([−+]?[\d,.]+)</a></td>', found)}
 
 
 def listed(client, link):
@@ -107,6 +108,24 @@ def test_a_managers_team_shows_each_rep_and_the_total_never_an_outsider(client_a
     total = cells(page, "EUR", "Total")
     assert total["opening"][0] == "590.00" and total["closing"][0] == "180.00"
     assert "Outsider" not in page
+    # each name opens that rep's report alone, over the same months
+    narrowed = re.search(r'<th scope="row"><a href="([^"]+)">Rita Second</a></th>', page)[1]
+    assert html.unescape(narrowed) == f"{URL}?start=2026-01&end=2026-12&owner=rep2"
+    page = client.get(html.unescape(narrowed)).text
+    assert cells(page, "EUR", "April 2026")["churn"][0] == "−500.00" and "By owner" not in page
+
+
+def test_a_figure_opens_a_list_that_says_it_holds_the_contacts_behind_the_movements(client_as, rep, book):
+    client = client_as(rep)
+    link = cells(client.get(URL, {"start": "2026-01", "end": "2026-12"}).text, "EUR", "April 2026")["churn"][1]
+    response = client.get(link, follow=True)
+    title = html.unescape(re.search(r"<h1[^>]*>(.*?)</h1>", response.text, re.S)[1]).strip()
+    assert title == "Contacts behind the MRR movements' figures"
+    assert "pipeline" not in title
+    assert listed(client, link) == ["Leaves in April"]
+    # the same list, once per person, whichever figure opens it
+    other = cells(client.get(URL, {"start": "2026-01", "end": "2026-12"}).text, "EUR", "March 2026")["new"][1]
+    assert client.get(other).url.split("?")[0] == response.redirect_chain[0][0].split("?")[0]
 
 
 def test_owner_narrows_a_managers_report_to_one_rep(client_as, manager, rep, rep2, book):
