@@ -111,6 +111,13 @@ def converted_sql(amount: str, currency: str, on: str, reporting: str) -> str:
     return f"ROUND(({amount}) * {rate_sql(currency, on, reporting)}, 2)"
 
 
+def rates_revision_sql() -> str:
+    """SQL: the current `ReportingCurrency.rates_revision` (0 before the first change), which figures
+    converted and stored are compared with (`pipeline_store`, `movements_store`)."""
+    table = connection.ops.quote_name(ReportingCurrency._meta.db_table)
+    return f"COALESCE((SELECT rates_revision FROM {table} WHERE id = {ReportingCurrency.ONE}), 0)"
+
+
 def reporting_currency_sql() -> tuple[str, list]:
     """(SQL, parameters) of the reporting currency's code, read in the statement that uses it."""
     table = connection.ops.quote_name(ReportingCurrency._meta.db_table)

@@ -497,6 +497,15 @@ class OwnerMovements(models.Model):
     month do not depend on the day they are read, so, unlike the pipeline, no day is kept."""
 
     owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    # The `ReportingCurrency.rates_revision` its converted sums were computed at (none: before
+    # conversion was stored); at another one than the current, they are computed again.
+    rates_revision = models.PositiveBigIntegerField(null=True)
+
+
+def _converted_sum():
+    # Not bounded by the MRR's columns: a rate may be well above 1. `db_default`: rows written by
+    # code that does not know these columns yet still insert.
+    return models.DecimalField(max_digits=30, decimal_places=2, db_default=0)
 
 
 class OwnerMovementMonth(models.Model):
@@ -512,6 +521,23 @@ class OwnerMovementMonth(models.Model):
     reactivation = models.DecimalField(max_digits=18, decimal_places=2)
     contraction = models.DecimalField(max_digits=18, decimal_places=2)
     churn = models.DecimalField(max_digits=18, decimal_places=2)
+    # The same movements converted into `converted_into`, the reporting currency (`movements_converted`):
+    # of the movements whose rates are all known, and the exchange-rate movement of periods
+    # converted at another rate than the one before them.
+    converted_into = models.CharField(max_length=3, null=True)
+    new_converted = _converted_sum()
+    expansion_converted = _converted_sum()
+    reactivation_converted = _converted_sum()
+    contraction_converted = _converted_sum()
+    churn_converted = _converted_sum()
+    exchange_rate_converted = _converted_sum()
+    # Periods without a rate: how many start and how many stop running this month, the earliest
+    # start among them, and the known part of the movements they take part in (what keeps the
+    # openings of the months after them right).
+    unrated_starts = models.IntegerField(db_default=0)
+    unrated_ends = models.IntegerField(db_default=0)
+    unrated_from = models.DateField(null=True)
+    unrated_rest = _converted_sum()
 
     class Meta:
         constraints = [

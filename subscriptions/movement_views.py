@@ -26,6 +26,7 @@ from crm.http import HtmxHttpRequest
 from crm.models import visible_owner_ids
 from subscriptions.forms import MovementsForm
 from subscriptions.movements import MOVEMENTS, build_report
+from subscriptions.movements_converted_table import converted_tables, missing_rates
 from subscriptions.movements_table import chart_shapes, section_tables
 
 FEATURE = "subscriptions"
@@ -41,6 +42,18 @@ def _report(request, form: MovementsForm):
     owner_ids = [owner_id] if owner_id is not None else visible_owner_ids(request.user)
     return build_report(owner_ids, form.people(), first=form.cleaned_data["start"], last=form.cleaned_data["end"],
                         today=today(), currency=settings.CRM_CURRENCY)
+
+
+def _converted(request, report, form: MovementsForm) -> dict | None:
+    """The converted section's tables (`movements_converted_table`), or None when there is none."""
+    section = report.converted
+    if section is None:
+        return None
+    owner = form.cleaned_data.get("owner") or None
+    tables = [] if section.mixed else converted_tables(section, first=report.first, last=report.last, owner=owner,
+                                                        fmt=Formats())
+    return {"section": section, "tables": tables, "missing": [] if section.mixed else missing_rates(section),
+            "enters_rates": request.user.is_admin}
 
 
 def _sections(report, form: MovementsForm, narrow: str) -> list[dict]:
@@ -72,11 +85,35 @@ def movements(request: HtmxHttpRequest):
     context = {
         "form": form, "show_owner": form.offers_owner(), "report": report,
         "sections": _sections(report, form, narrow), "csv_query": urlencode(query), "currency": settings.CRM_CURRENCY,
+        "converted": _converted(request, report, form),
     }
     return render(request, template, context)
 
 
-CSV_COLUMNS = ("month", "currency", "opening", *MOVEMENTS, "closing")
+# The issue's columns, then the converted rows' own: their exchange-rate movement, whether a row is
+# the whole converted into the reporting currency (its `currency`), and the rates a converted
+# month lacks ("GBP 2026-05-15": no GBP rate in force on that day), its figures then empty.
+CSV_COLUMNS = ("month", "currency", "opening", *MOVEMENTS, "closing", "exchange_rate", "converted", "missing_rates")
+
+
+def _csv_rows(report):
+    """Each currency's months, then the converted section's (none when it would repeat the one
+    currency there is)."""
+    for section in report.sections:
+        for month in section.months:
+            yield [neutralise(month.month.strftime("%Y-%m")), neutralise(section.currency), month.opening,
+                   *(month.moves[name] for name in MOVEMENTS), month.closing, "", "no", ""]
+    converted = report.converted
+    if converted is None or converted.mixed:
+        return
+    for month in converted.months:
+        shown = [neutralise(month.month.strftime("%Y-%m")), neutralise(converted.currency)]
+        if not month.complete:
+            missing = "; ".join(f"{currency} {since.isoformat()}" for currency, since in month.missing_rates)
+            yield [*shown, *[""] * (len(MOVEMENTS) + 3), "yes", neutralise(missing)]
+            continue
+        yield [*shown, month.opening, *(month.moves[name] for name in MOVEMENTS), month.closing,
+               month.moves["exchange_rate"], "yes", ""]
 
 
 @feature_required(FEATURE)
@@ -84,8 +121,9 @@ CSV_COLUMNS = ("month", "currency", "opening", *MOVEMENTS, "closing")
 @login_required
 @vendor_staff_required
 def movements_csv(request: HtmxHttpRequest):
-    """The report as CSV: one row per month and currency, ISO months, plain numbers, text cells
-    neutralised as every export's are (`crm.formulas`)."""
+    """The report as CSV: one row per month and currency, then one per month converted into the
+    reporting currency; ISO months, plain numbers, text cells neutralised as every export's are
+    (`crm.formulas`)."""
     form = _form(request)
     if not form.is_valid():
         errors = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in form.errors.items())
@@ -94,10 +132,7 @@ def movements_csv(request: HtmxHttpRequest):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for section in report.sections:
-        for month in section.months:
-            writer.writerow([neutralise(month.month.strftime("%Y-%m")), neutralise(section.currency), month.opening,
-                             *(month.moves[name] for name in MOVEMENTS), month.closing])
+    writer.writerows(_csv_rows(report))
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="mrr-movements-{report.first:%Y-%m}-{report.last:%Y-%m}.csv"'
     return response

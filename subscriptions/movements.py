@@ -23,8 +23,9 @@ MRR, and their churn is at risk.
 
 The rows behind it are one per period (`period_movements`: its tag, its amount, whether it
 churns), then summed per owner, month and currency (`movements_store` keeps those sums per
-owner). Converting into another currency at the rate in force on each period's start date can
-start from the per-period rows, which keep each period's and its predecessor's start date.
+owner). Beside them, the same movements converted into the reporting currency at the rate in
+force on each period's start date, with an exchange-rate movement of their own
+(`movements_converted`, which says how).
 """
 
 import datetime
@@ -38,6 +39,9 @@ from django.db.models.functions import Lag, Lead
 from crm.dates import LATEST
 from subscriptions.dates import MonthOf, NextDay, add_months, month_end, months_between
 from subscriptions.models import OwnerMovementMonth, Period, Tag
+from subscriptions.movements_converted import (
+    READ, STORED, ConvertedSection, converted_section, event_columns, event_sums, rated_sql, rerated,
+)
 
 ZERO = Decimal("0.00")
 MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
@@ -124,25 +128,33 @@ def period_movements(periods: QuerySet, *, neighbours: dict) -> QuerySet:
     )
 
 
-PER_PERIOD = ("owner_id", "currency", "mrr", "start_date", "end_date", "tag", "start_amount", "churns")
+PER_PERIOD = ("owner_id", "currency", "mrr", "start_date", "end_date", "tag", "start_amount", "churns",
+              "previous_mrr", "previous_start")
 SUMS = ("new", "expansion", "reactivation", "contraction", "churn")
+# Each stored row: (owner_id, month, currency, *COLUMNS)
+COLUMNS = (*SUMS, *STORED)
 
 
 def monthly_sql(owner_ids: list[int] | None) -> tuple[str, list]:
     """SQL of the movements of the periods of the contacts owned by `owner_ids` (None: everyone's)
-    summed per owner, month and currency, as (owner_id, month, currency, *SUMS): a period's start
-    and its churn, each in its month."""
+    summed per owner, month and currency, as (owner_id, month, currency, *COLUMNS): a period's
+    start and its stopping (a churn, unless the next one follows), each in its month, in its
+    currency and converted (`movements_converted`)."""
     periods = Period.objects.all() if owner_ids is None else Period.objects.filter(contact__owner_id__in=owner_ids)
     periods = period_movements(periods, neighbours=neighbours_by_window())
     rows = periods.annotate(owner_id=F("contact__owner_id")).values_list(*PER_PERIOD)
-    sql, params = rows.query.sql_with_params()
+    sql, params = rated_sql(*rows.query.sql_with_params(), PER_PERIOD)
     sums = ", ".join(f"COALESCE(SUM(e.amount) FILTER (WHERE e.kind = '{kind}'), 0)" for kind in SUMS)
+    start, end = event_columns()
+    events = "month, kind, amount, converted, exchange, rest, unrated_start, unrated_end, unrated_from"
     return (
-        f"SELECT p.owner_id, e.month, p.currency, {sums} FROM ({sql}) AS p ({', '.join(PER_PERIOD)}) "
-        f"CROSS JOIN LATERAL (VALUES (date_trunc('month', p.start_date)::date, p.tag, p.start_amount), "
-        f"(CASE WHEN p.churns THEN date_trunc('month', p.end_date + 1)::date END, 'churn', p.mrr)) "
-        f"AS e (month, kind, amount) "
-        f"WHERE e.month <= %s AND e.kind <> '{Tag.RENEWAL}' GROUP BY p.owner_id, e.month, p.currency",
+        f"SELECT p.owner_id, e.month, p.currency, {sums}, {event_sums(SUMS)} FROM ({sql}) AS p "
+        f"CROSS JOIN LATERAL (VALUES (date_trunc('month', p.start_date)::date, p.tag, p.start_amount, {start}), "
+        f"(CASE WHEN p.end_date IS NOT NULL THEN date_trunc('month', p.end_date + 1)::date END, "
+        f"CASE WHEN p.churns THEN 'churn' ELSE 'end' END, p.mrr, {end})) AS e ({events}) "
+        # a renewal, or a period followed the next day, moves nothing but what its rates do
+        f"WHERE e.month <= %s AND (e.kind NOT IN ('{Tag.RENEWAL}', 'end') OR e.exchange <> 0 OR e.rest <> 0 "
+        f"OR e.unrated_start + e.unrated_end > 0) GROUP BY p.owner_id, e.month, p.currency",
         [*params, LAST_MONTH],
     )
 
@@ -153,10 +165,10 @@ def monthly_sql(owner_ids: list[int] | None) -> tuple[str, list]:
 def read_sums(rows_sql: str, rows_params: list, *, first: datetime.date, last: datetime.date,
               by_owner: bool) -> list[tuple]:
     """From monthly rows (`monthly_sql`, or the stored ones), in one statement: (None, currency,
-    month or None, *SUMS) for each month of `first`..`last` and, as None, for every month before
-    them added up (an opening); with `by_owner`, also (owner id, currency, whether in the range,
-    *SUMS) for each owner apart."""
-    sums = ", ".join(f"SUM({name})" for name in SUMS)
+    month or None, *SUMS, *READ) for each month of `first`..`last` and, as None, for every month
+    before them added up (an opening); with `by_owner`, also (owner id, currency, whether in the
+    range, *SUMS, *READ) for each owner apart."""
+    sums = ", ".join([*(f"SUM({name})" for name in SUMS), *(f"{how}({name})" for how, name in READ)])
     if by_owner:
         owner = "CASE WHEN GROUPING(owner_id) = 0 THEN owner_id END"
         bucket = "CASE WHEN GROUPING(owner_id) = 0 THEN in_range::text ELSE bucket::text END"
@@ -167,7 +179,7 @@ def read_sums(rows_sql: str, rows_params: list, *, first: datetime.date, last: d
         cursor.execute(
             f"SELECT {owner}, currency, {bucket}, {sums} FROM ("
             f"SELECT *, CASE WHEN month >= %s THEN month END AS bucket, month >= %s AS in_range "
-            f"FROM ({rows_sql}) AS rows (owner_id, month, currency, {', '.join(SUMS)}) WHERE month <= %s"
+            f"FROM ({rows_sql}) AS rows (owner_id, month, currency, {', '.join(COLUMNS)}) WHERE month <= %s"
             f") AS rows GROUP BY {grouping}",
             [first, first, *rows_params, last],
         )
@@ -177,7 +189,7 @@ def read_sums(rows_sql: str, rows_params: list, *, first: datetime.date, last: d
 def stored_rows(owner_ids: list[int] | None) -> tuple[str, list]:
     """SQL of the stored monthly rows of `owner_ids` (None: everyone's), as `monthly_sql` gives
     them: written out, not compiled by the ORM on every report."""
-    select = f"SELECT owner_id, month, currency, {', '.join(SUMS)} FROM {OwnerMovementMonth._meta.db_table}"
+    select = f"SELECT owner_id, month, currency, {', '.join(COLUMNS)} FROM {OwnerMovementMonth._meta.db_table}"
     return (select, []) if owner_ids is None else (f"{select} WHERE owner_id = ANY(%s)", [list(owner_ids)])
 
 
@@ -232,6 +244,8 @@ class Report:
     last: datetime.date
     today: datetime.date
     sections: list[Section]
+    # every currency's whole in the reporting currency (None: all of it is in that currency already)
+    converted: ConvertedSection | None = None
 
     @property
     def reaches_ahead(self) -> bool:
@@ -260,6 +274,7 @@ def assemble(sums: list[tuple], owners: list, *, first, last, today, currency) -
     moves: dict[tuple[str, datetime.date], Totals] = {}
     by_owner: dict[tuple[int, str], Totals] = {}
     for owner_id, code, bucket, *amounts in sums:
+        amounts = amounts[:len(SUMS)]
         if owner_id is not None:  # an owner's range ("true") or the months before it ("false")
             totals = by_owner.setdefault((owner_id, code), Totals())
             if bucket == "true":
@@ -285,7 +300,9 @@ def assemble(sums: list[tuple], owners: list, *, first, last, today, currency) -
         shown = [(owner, by_owner.get((owner.pk, code), Totals())) for owner in owners]
         sections.append(Section(code, code == currency, rows, total,
                                 [(owner, totals) for owner, totals in shown if code == currency or not totals.is_zero]))
-    return Report(first, last, today, sections)
+    converted = converted_section(sums, owners, offset=len(SUMS), months=months, ahead_from=ahead_from,
+                                  shown_currencies=[section.currency for section in sections])
+    return Report(first, last, today, sections, converted)
 
 
 # The contacts behind a figure -------------------------------------------------------------------
@@ -293,14 +310,16 @@ def assemble(sums: list[tuple], owners: list, *, first, last, today, currency) -
 FIGURES = ("opening", *MOVEMENTS, "closing")
 
 
-def contacts_in(figure: str, currency: str, first: datetime.date, last: datetime.date) -> QuerySet:
-    """The ids of the contacts whose periods make up `figure` in `currency` from `first`'s month to
-    `last`'s (a month's figure: the same month twice): the opening's are those running on the day
-    before `first`, the closing's those running on `last`'s last day; a movement's, those whose
-    periods start (or, churn, stop running) in those months with that movement, as `monthly_sql`
-    counts them (tests hold the two equal)."""
+def contacts_in(figure: str, currency: str | None, first: datetime.date, last: datetime.date) -> QuerySet:
+    """The ids of the contacts whose periods make up `figure` in `currency` (None: in every currency,
+    a converted figure) from `first`'s month to `last`'s (a month's figure: the same month twice):
+    the opening's are those running on the day before `first`, the closing's those running on
+    `last`'s last day; a movement's, those whose periods start (or, churn, stop running) in those
+    months with that movement, as `monthly_sql` counts them (tests hold the two equal); the
+    exchange rate's, those whose periods start in them converted at another rate than the period
+    they follow (`movements_converted`)."""
     first, last = first.replace(day=1), month_end(last)
-    periods = Period.objects.filter(currency=currency)
+    periods = Period.objects.all() if currency is None else Period.objects.filter(currency=currency)
     if figure in ("opening", "closing"):
         day = first - datetime.timedelta(days=1) if figure == "opening" else last
         return periods.current(on=day).values("contact_id")
@@ -309,4 +328,7 @@ def contacts_in(figure: str, currency: str, first: datetime.date, last: datetime
         periods = periods.filter(end_date__gte=first - datetime.timedelta(days=1), end_date__lt=last)
         return period_movements(periods, neighbours=neighbours_by_subquery()).filter(churns=True).values("contact_id")
     periods = periods.filter(start_date__gte=first, start_date__lte=last)
-    return period_movements(periods, neighbours=neighbours_by_subquery()).filter(tag=figure).values("contact_id")
+    periods = period_movements(periods, neighbours=neighbours_by_subquery())
+    if figure == "exchange_rate":
+        return rerated(periods).values("contact_id")
+    return periods.filter(tag=figure).values("contact_id")

@@ -8,6 +8,9 @@ a change touched their contacts since; marks are written where the pipeline's ar
 (`pipeline_store.mark_stale` in every period write's transaction, and this app's statement
 triggers on `crm_contact` for a contact given another owner or deleted, migrations 0013 and 0017).
 Movements by month do not depend on the day they are read: no daily work, unlike the pipeline.
+They are also stored converted into the reporting currency (`movements_converted`): an owner's
+rows are out of date, too, when they were converted at another `ReportingCurrency.rates_revision`
+than the current one (a rate or the reporting currency changed since), as the pipeline's are.
 
 A report first recomputes, for the owners it shows, what is out of date (one GROUP BY over their
 periods), then reads the rows. As for the pipeline, writers only ever add marks, and a recompute
@@ -17,20 +20,22 @@ deletes exactly the marks it saw before it read the periods.
 from django.db import connection, transaction
 
 from crm.models import User
+from subscriptions.conversion import rates_revision_sql
 from subscriptions.models import OwnerMovementMonth, OwnerMovements, OwnerMovementStale
-from subscriptions.movements import SUMS, monthly_sql, stored_rows
+from subscriptions.movements import COLUMNS, monthly_sql, stored_rows
 
 
 def out_of_date(owner_ids: list[int] | None) -> dict[int, list[int]]:
     """{owner id: the ids of its marks} for the owners among `owner_ids` (None: every user) whose
-    rows need computing: never computed, or marked since (one statement)."""
+    rows need computing: never computed, converted at another rates revision, or marked since (one
+    statement)."""
     stored, marks = OwnerMovements._meta.db_table, OwnerMovementStale._meta.db_table
     owners, params = ("unnest(%s::bigint[])", [owner_ids]) if owner_ids is not None else (
         f"(SELECT id FROM {User._meta.db_table})", [])
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT owner.id, array_remove(array_agg(mark.id), NULL) FROM {owners} AS owner(id) "
-            f"LEFT JOIN {stored} stored ON stored.owner_id = owner.id "
+            f"LEFT JOIN {stored} stored ON stored.owner_id = owner.id AND stored.rates_revision = {rates_revision_sql()} "
             f"LEFT JOIN {marks} mark ON mark.owner_id = owner.id "
             f"GROUP BY owner.id, stored.owner_id HAVING stored.owner_id IS NULL OR count(mark.id) > 0",
             params,
@@ -44,15 +49,18 @@ def recompute(stale: dict[int, list[int]]) -> None:
     with connection.cursor() as cursor:
         # Claim the owners first (their OwnerMovements rows, locked in id order): two reports
         # recomputing the same owner take turns instead of both inserting its rows.
+        # The revision first, the rates after: a rate saved in between is newer than the
+        # revision stored, and the next report computes these owners again.
         cursor.execute(
-            f"INSERT INTO {OwnerMovements._meta.db_table} (owner_id) SELECT unnest(%s::bigint[]) "
-            f"ON CONFLICT (owner_id) DO UPDATE SET owner_id = excluded.owner_id",
+            f"INSERT INTO {OwnerMovements._meta.db_table} (owner_id, rates_revision) "
+            f"SELECT unnest(%s::bigint[]), {rates_revision_sql()} "
+            f"ON CONFLICT (owner_id) DO UPDATE SET rates_revision = excluded.rates_revision",
             [owner_ids],
         )
         OwnerMovementMonth.objects.filter(owner_id__in=owner_ids).delete()
         sql, params = monthly_sql(owner_ids)
         cursor.execute(
-            f"INSERT INTO {OwnerMovementMonth._meta.db_table} (owner_id, month, currency, {', '.join(SUMS)}) {sql}",
+            f"INSERT INTO {OwnerMovementMonth._meta.db_table} (owner_id, month, currency, {', '.join(COLUMNS)}) {sql}",
             params,
         )
     seen = [mark for marks in stale.values() for mark in marks]

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from crm.models import Contact, User
+from subscriptions.conversion import rates_revision_sql
 from subscriptions.models import (
     OwnerMovementStale, OwnerPipeline, OwnerPipelineEnding, OwnerPipelineGroup, OwnerPipelineStale, ReportingCurrency,
     SummaryRun,
@@ -43,11 +44,6 @@ def mark_stale(contacts: QuerySet) -> None:
         )
 
 
-def _revision_sql() -> str:
-    """SQL: the current `ReportingCurrency.rates_revision` (0 before the first change)."""
-    return f"COALESCE((SELECT rates_revision FROM {ReportingCurrency._meta.db_table} WHERE id = {ReportingCurrency.ONE}), 0)"
-
-
 def _state(owner_ids: list[int], *, today: datetime.date) -> tuple[bool, dict[int, list[int]]]:
     """(whether today's summaries are recorded, {owner id: the ids of its marks} for the owners
     among `owner_ids` whose rows need computing): one statement."""
@@ -57,7 +53,7 @@ def _state(owner_ids: list[int], *, today: datetime.date) -> tuple[bool, dict[in
             f"SELECT EXISTS (SELECT 1 FROM {SummaryRun._meta.db_table} WHERE as_of = %s), owner.id, "
             f"array_remove(array_agg(mark.id), NULL) FROM unnest(%s::bigint[]) AS owner(id) "
             f"LEFT JOIN {stored} stored ON stored.owner_id = owner.id AND stored.as_of = %s "
-            f"AND stored.rates_revision = {_revision_sql()} "
+            f"AND stored.rates_revision = {rates_revision_sql()} "
             f"LEFT JOIN {marks} mark ON mark.owner_id = owner.id "
             f"GROUP BY owner.id, stored.owner_id HAVING stored.owner_id IS NULL OR count(mark.id) > 0 "
             f"UNION ALL SELECT EXISTS (SELECT 1 FROM {SummaryRun._meta.db_table} WHERE as_of = %s), NULL, NULL",
@@ -79,7 +75,7 @@ def _recompute(out_of_date: dict[int, list[int]], *, today: datetime.date, fresh
     # The revision first, the rates after: a rate saved in between is newer than the revision
     # stored, and the next report computes these owners again.
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {OwnerPipeline._meta.db_table} SET rates_revision = {_revision_sql()} "
+        cursor.execute(f"UPDATE {OwnerPipeline._meta.db_table} SET rates_revision = {rates_revision_sql()} "
                        f"WHERE owner_id = ANY(%s)", [owner_ids])
     OwnerPipelineGroup.objects.filter(owner_id__in=owner_ids).delete()
     OwnerPipelineEnding.objects.filter(owner_id__in=owner_ids).delete()

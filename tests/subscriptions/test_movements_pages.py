@@ -188,22 +188,26 @@ def test_the_csv_has_a_row_per_month_and_currency_with_plain_numbers(client_as, 
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert "mrr-movements-2026-03-2026-05.csv" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
+    # the issue's columns first; then those of the rows converted into the reporting currency
+    # (`test_movements_converted_pages`): here without a dollar rate, they say so
     assert rows[0] == ["month", "currency", "opening", "new", "expansion", "reactivation", "contraction", "churn",
-                       "closing"]
+                       "closing", "exchange_rate", "converted", "missing_rates"]
     assert rows[1:] == [
-        ["2026-03", "EUR", "90.00", "100.00", "0.00", "0.00", "0.00", "0.00", "190.00"],
-        ["2026-04", "EUR", "190.00", "0.00", "0.00", "0.00", "0.00", "40.00", "150.00"],
-        ["2026-05", "EUR", "150.00", "0.00", "30.00", "0.00", "0.00", "0.00", "180.00"],
-        ["2026-03", "USD", "999.00", "0.00", "0.00", "0.00", "0.00", "0.00", "999.00"],
-        ["2026-04", "USD", "999.00", "0.00", "0.00", "0.00", "0.00", "0.00", "999.00"],
-        ["2026-05", "USD", "999.00", "0.00", "0.00", "0.00", "0.00", "0.00", "999.00"],
+        ["2026-03", "EUR", "90.00", "100.00", "0.00", "0.00", "0.00", "0.00", "190.00", "", "no", ""],
+        ["2026-04", "EUR", "190.00", "0.00", "0.00", "0.00", "0.00", "40.00", "150.00", "", "no", ""],
+        ["2026-05", "EUR", "150.00", "0.00", "30.00", "0.00", "0.00", "0.00", "180.00", "", "no", ""],
+        ["2026-03", "USD", "999.00", "0.00", "0.00", "0.00", "0.00", "0.00", "999.00", "", "no", ""],
+        ["2026-04", "USD", "999.00", "0.00", "0.00", "0.00", "0.00", "0.00", "999.00", "", "no", ""],
+        ["2026-05", "USD", "999.00", "0.00", "0.00", "0.00", "0.00", "0.00", "999.00", "", "no", ""],
+        *([month, "EUR", *[""] * 8, "yes", "USD 2025-01-01"] for month in ("2026-03", "2026-04", "2026-05")),
     ]
 
 
 def test_the_csv_neutralises_text_a_spreadsheet_would_run(client_as, rep):
     subscriber(rep, "Odd currency", ("10", D(2026, 1, 1), None, "=1+"))
     rows = list(csv.reader(io.StringIO(client_as(rep).get(CSV, {"start": "2026-01", "end": "2026-01"}).content.decode())))
-    assert ["2026-01", "'=1+", "0.00", "10.00", "0.00", "0.00", "0.00", "0.00", "10.00"] in rows
+    assert ["2026-01", "'=1+", "0.00", "10.00", "0.00", "0.00", "0.00", "0.00", "10.00", "", "no", ""] in rows
+    assert ["2026-01", "EUR", *[""] * 8, "yes", "'=1+ 2026-01-01"] in rows  # and its missing rate
 
 
 @pytest.mark.parametrize("size", [10, 300])
