@@ -58,7 +58,8 @@ def main(argv=None) -> int:
     if not pages:
         parser.error("name an operation or a --path")
     for key, prepared in pages:
-        client = Client()
+        # The operation's own headers (an API token), as Django's test client takes them.
+        client = Client(headers=dict(prepared.headers))
         client.force_login(User.objects.get(username=prepared.username))
         client.get(prepared.path)  # warm: templates compiled, connection open
         times, database = [], []
