@@ -227,7 +227,8 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         indexes = [
-            models.Index(fields=["owner", "name"]),
+            # An owner's contacts in the lists' order (name, then id), read from the index alone.
+            models.Index(fields=["owner", "name", "id"], name="contact_owner_name_id"),
             models.Index(fields=["name"]),
             # Search (`icontains` is `UPPER(col::text) LIKE UPPER(...)`): trigram indexes on the
             # same expression.
