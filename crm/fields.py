@@ -158,27 +158,42 @@ def annotate(contacts: QuerySet, keys: Iterable[str], *, today: datetime.date, r
     money field with a currency also gets its currency (`currency_key`), and, `for_totals`, the
     day it is converted on (`converted_on_key`). Pass one `reading` to calls that build parts of
     the same query."""
-    reading = reading or Reading(today)
+    for name, expression in _expressions(keys, reading or Reading(today), for_totals=for_totals):
+        contacts = contacts.annotate(**{name: expression})
+    return contacts
+
+
+def compiled_key(keys: Iterable[str], reading: Reading) -> tuple:
+    """What `annotate(contacts, keys, reading=reading)` compiles to depends on besides `contacts`:
+    the fields, the day, and what their features looked up for the reading (asked here, once per
+    reading, as building the query would). The same key, the same SQL and parameters: a query
+    compiled once per key serves every request that has it."""
+    keys = tuple(keys)
+    for _annotation in _expressions(keys, reading, for_totals=False):
+        pass
+    return keys, reading.today, tuple(sorted(reading._looked_up.items()))
+
+
+def _expressions(keys: Iterable[str], reading: Reading, *, for_totals: bool):
+    """(name, expression) of each annotation `annotate` makes, in its order."""
     done: set[str] = set()
 
-    def add(qs, key):
+    def add(key):
         if key in done:
-            return qs
+            return
         done.add(key)
         contact_field = _fields[key]
         for required in contact_field.requires:
-            qs = add(qs, required)
+            yield from add(required)
         if contact_field.expression is not None:
-            qs = qs.annotate(**{key: contact_field.expression(reading)})
+            yield key, contact_field.expression(reading)
         if contact_field.has_currency:
-            qs = qs.annotate(**{contact_field.currency_key: contact_field.currency(reading)})
+            yield contact_field.currency_key, contact_field.currency(reading)
         if for_totals and contact_field.converted_on is not None:
-            qs = qs.annotate(**{contact_field.converted_on_key: contact_field.converted_on(reading)})
-        return qs
+            yield contact_field.converted_on_key, contact_field.converted_on(reading)
 
     for key in keys:
-        contacts = add(contacts, key)
-    return contacts
+        yield from add(key)
 
 
 # Stored rows -------------------------------------------------------------------------------------

@@ -20,6 +20,11 @@ def _parts(name: str, script_prefix: str, urlconf: str) -> tuple[str, str]:
     return head, tail
 
 
+def object_url_parts(name: str) -> tuple[str, str]:
+    """The text before and after the pk in `name`'s URLs, for a query that builds them itself."""
+    return _parts(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
 def object_url(name: str, pk: int) -> str:
     """`reverse(name, args=[pk])` for a URL whose only argument is an `<int:pk>`."""
     return object_urls(name)(pk)
@@ -27,5 +32,5 @@ def object_url(name: str, pk: int) -> str:
 
 def object_urls(name: str) -> Callable[[int], str]:
     """`object_url` for the rows of one table: the parts around the pk are looked up once."""
-    head, tail = _parts(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    head, tail = object_url_parts(name)
     return lambda pk: f"{head}{int(pk)}{tail}"
