@@ -40,12 +40,13 @@ class OwnerFilter(django_filters.Filter):
         return self._field
 
 
-def owner_field(user, *, label) -> forms.Field:
+def owner_field(user, *, label, visible_ids: list[int] | None = None) -> forms.Field:
     """One of the people whose contacts `user` sees (`assignable_owners`), by username, optional:
     a choice among up to `CHOICES_SHOWN` of them, read once, else the username typed and checked
     against the same people (one query when given). Its `owner_ids` holds {username: id} of those
-    read (a typed one is added as it validates), and `listed` the people of a choice (None when typed)."""
-    people = (assignable_owners(user) if user is not None else User.objects.none()).only(
+    read (a typed one is added as it validates), and `listed` the people of a choice (None when typed).
+    `visible_ids`: `visible_owner_ids(user)` when already read (`assignable_owners` says why)."""
+    people = (assignable_owners(user, visible_ids=visible_ids) if user is not None else User.objects.none()).only(
         "username", "first_name", "last_name")  # what a choice shows (`User.__str__`) and is sent as
     listed = list(people[: CHOICES_SHOWN + 1])
     owner_ids = {person.username: person.pk for person in listed}

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from crm.billing import BillingFrequency
@@ -12,7 +13,7 @@ from crm.contact_fields import owner_field
 from crm.dates import EARLIEST, LATEST, DateField, MonthField
 from crm.formats import Formats
 from crm.submissions import new_token, submission_field
-from crm.models import User
+from crm.models import User, visible_owner_ids
 from crm.text import single_line
 from subscriptions.dates import add_months, end_after_months, months_apart, next_day
 from subscriptions.models import Period
@@ -311,7 +312,15 @@ class MovementsForm(forms.Form):
         if not data.get("end"):
             data["end"] = add_months(this_month, self.MONTHS_AHEAD).strftime("%Y-%m")
         super().__init__(data)  # the inputs show the months the report is read for
-        self.fields["owner"] = owner_field(user, label=_("Owner"))
+        self.user = user
+        # Without an owner chosen, the report adds up everyone the viewer sees (`owner_ids`): read
+        # first, those ids also give the people to choose among, by primary key.
+        self.fields["owner"] = owner_field(user, label=_("Owner"),
+                                           visible_ids=None if data.get("owner") else self.visible_ids)
+
+    @cached_property
+    def visible_ids(self) -> list[int] | None:
+        return visible_owner_ids(self.user)
 
     def clean(self):
         cleaned = super().clean()
@@ -323,10 +332,11 @@ class MovementsForm(forms.Form):
                 self.add_error("end", _("Choose at most %(count)s months.") % {"count": self.MAX_MONTHS})
         return cleaned
 
-    def owner_id(self) -> int | None:
-        """The id of the owner chosen (None: everyone the viewer sees)."""
+    def owner_ids(self) -> list[int] | None:
+        """Whose contacts the report adds up: the owner chosen, else everyone the viewer sees
+        (`visible_owner_ids`; None: everyone's)."""
         username = self.cleaned_data.get("owner")
-        return self.fields["owner"].owner_ids[username] if username else None
+        return [self.fields["owner"].owner_ids[username]] if username else self.visible_ids
 
     def offers_owner(self) -> bool:
         """Whether there is anyone to narrow to: more than the viewer alone (a rep sees only theirs)."""

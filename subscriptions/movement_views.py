@@ -23,7 +23,6 @@ from crm.features import feature_required
 from crm.formats import Formats
 from crm.formulas import neutralise
 from crm.http import HtmxHttpRequest
-from crm.models import visible_owner_ids
 from subscriptions.forms import MovementsForm
 from subscriptions.movements import MOVEMENTS, build_report
 from subscriptions.movements_converted_table import converted_tables, missing_rates
@@ -38,9 +37,7 @@ def _form(request) -> MovementsForm:
 
 
 def _report(request, form: MovementsForm):
-    owner_id = form.owner_id()
-    owner_ids = [owner_id] if owner_id is not None else visible_owner_ids(request.user)
-    return build_report(owner_ids, form.people(), first=form.cleaned_data["start"], last=form.cleaned_data["end"],
+    return build_report(form.owner_ids(), form.people(), first=form.cleaned_data["start"], last=form.cleaned_data["end"],
                         today=today(), currency=settings.CRM_CURRENCY)
 
 

@@ -219,15 +219,19 @@ def converted_section(sums: list[tuple], owners: list, *, offset: int, months: l
     """The converted section from `read_sums`' rows (READ's columns from `offset` on); None when it
     would add nothing to the per-currency sections (`shown_currencies`: every one is the reporting
     currency) or there is nothing converted at all."""
-    into: set = set()
+    # which currencies the rows were converted into, first: most reports need nothing more
+    into = {code for row in sums for code in row[3 + offset:5 + offset] if code is not None}
+    if len(into) > 1:
+        return ConvertedSection("", [], Converted(), [], [], mixed=True)
+    if not into or set(shown_currencies) <= into:
+        return None
     earliest: dict[str, datetime.date] = {}
     before: dict[str, _Sums] = {}
     by_month: dict[tuple[str, datetime.date], _Sums] = {}
     owner_before: dict[tuple[int, str], _Sums] = {}
     owner_range: dict[tuple[int, str], _Sums] = {}
     for owner_id, code, bucket, *values in sums:
-        low, high, *rest = values[offset:]
-        into.update(c for c in (low, high) if c is not None)
+        rest = values[offset + 2:]  # after the currencies converted into
         if rest[-2] is not None:
             earliest[code] = min(earliest.get(code, rest[-2]), rest[-2])
         if owner_id is not None:
@@ -236,10 +240,6 @@ def converted_section(sums: list[tuple], owners: list, *, offset: int, months: l
             before.setdefault(code, _Sums()).add(rest)
         else:
             by_month.setdefault((code, datetime.date.fromisoformat(bucket)), _Sums()).add(rest)
-    if len(into) > 1:
-        return ConvertedSection("", [], Converted(), [], [], mixed=True)
-    if not into or set(shown_currencies) <= into:
-        return None
     reporting = next(iter(into))
     codes = sorted({code for code in before} | {code for code, _ in by_month})
 

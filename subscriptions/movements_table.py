@@ -26,7 +26,9 @@ from subscriptions.movements import GAINS, LOSSES, Section, Totals
 from subscriptions.movements_chart import COLOURS, LEVEL_COLOUR, chart
 
 KEYS = tuple(key for key, _label in FIGURES)
-SIGNS = tuple("+" if key in GAINS else "−" if key in LOSSES else "" for key in KEYS)
+MOVED = KEYS[1:-1]
+# escaped once (SafeString): a sign added to an escaped figure keeps it escaped
+SIGNS = tuple(escape("+" if key in GAINS else "−" if key in LOSSES else "") for key in KEYS)
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,24 @@ def _labels(ahead: bool, language) -> tuple[str, ...]:
     return tuple(found[key] for key in KEYS)
 
 
-def texts(totals: Totals, money) -> list:
-    """The seven figures as shown: gains with "+", losses with "−", a zero unsigned."""
-    moves = totals.moves
-    amounts = (totals.opening, *(moves[key] for key in KEYS[1:-1]), totals.closing)
-    return [sign + money(amount) if amount and sign else money(amount) for sign, amount in zip(SIGNS, amounts)]
+def figure_texts(fmt: Formats):
+    """`texts(totals)`: the seven figures as shown, gains with "+", losses with "−", a zero
+    unsigned. Each amount is formatted and escaped (what the template would do to it) once a
+    request: a month's opening is the month before's closing, and most rows repeat a zero."""
+    shown: dict = {}
+
+    def money(amount):
+        text = shown.get(amount)
+        if text is None:
+            text = shown[amount] = escape(fmt.money(amount))
+        return text
+
+    def texts(totals: Totals) -> list:
+        moves = totals.moves
+        amounts = (totals.opening, *(moves[key] for key in MOVED), totals.closing)
+        return [sign + money(amount) if amount and sign else money(amount) for sign, amount in zip(SIGNS, amounts)]
+
+    return texts
 
 
 @lru_cache(maxsize=4096)
@@ -94,12 +109,12 @@ def owner_part(owner: str | None) -> str:
 def section_tables(section: Section, *, first, last, owner: str | None, narrow: str, fmt: Formats) -> list[Table]:
     """A currency's tables: its months to date, its months ahead, and each owner's range with the
     total. `narrow`: the report's own URL for the range, to which an owner's username is added."""
-    code, tables, money = section.currency, [], fmt.money
+    code, tables, texts = section.currency, [], figure_texts(fmt)
     base, mine = figure_base(code), owner_part(owner)
     for ahead, months, title in ((False, section.to_date, _("Month by month")),
                                  (True, section.ahead, _("Months ahead: committed MRR"))):
         if months:
-            rows = [(month_name(m.month), "", escape(f"{base}{m.month:%Y-%m}{mine}&movement="), *texts(m, money))
+            rows = [(month_name(m.month), "", escape(f"{base}{m.month:%Y-%m}{mine}&movement="), *texts(m))
                     for m in months]
             tables.append(Table(f"movements-{code}-{'ahead' if ahead else 'to-date'}", title, labels(ahead=ahead), rows,
                                 ahead=ahead))
@@ -108,8 +123,8 @@ def section_tables(section: Section, *, first, last, owner: str | None, narrow: 
         rows = []
         for person, totals in section.owners:
             them = owner_part(person.get_username())
-            rows.append((str(person), narrow + them, escape(f"{span}{them}&movement="), *texts(totals, money)))
-        footer = ((_("Total"), "", escape(f"{span}{mine}&movement="), *texts(section.total, money)),)
+            rows.append((str(person), narrow + them, escape(f"{span}{them}&movement="), *texts(totals)))
+        footer = ((_("Total"), "", escape(f"{span}{mine}&movement="), *texts(section.total)),)
         title = _("By owner, %(first)s to %(last)s") % {"first": month_name(first), "last": month_name(last)}
         tables.append(Table(f"movements-{code}-owners", title, labels(ahead=False), rows, footer))
     return tables

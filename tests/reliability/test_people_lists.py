@@ -247,3 +247,15 @@ def test_the_admins_people_fields_are_for_admins_only(scene):
                 continue
             status = client.get(url).status_code
             assert status == (200 if viewer == "admin" else 302), (viewer, name, status)
+
+
+def test_the_owners_read_from_the_visible_ids_are_the_same_people_in_the_same_order(scene):
+    """`assignable_owners(user, visible_ids=...)` (a manager's people by primary key) is the team's
+    subquery's answer: the same active people, a deactivated member left out, in name order."""
+    from crm.models import visible_owner_ids
+
+    for viewer in VIEWERS:
+        user = scene["users"][viewer]
+        expected = list(assignable_owners(user).values_list("pk", flat=True))
+        read = list(assignable_owners(user, visible_ids=visible_owner_ids(user)).values_list("pk", flat=True))
+        assert read == expected, viewer
