@@ -291,3 +291,36 @@ def pipeline(request):
     return _render(request, "pipeline.html", {"report": report, "ending": ending, "today": dates.today(),
                                               "converted": report.converted_rows()})
 
+
+
+@require_GET
+def api_contact_list(request):
+    """The REST API's contact list (`?limit=`, a team's first page): the token's person (the
+    product's token lookup, one query), their owners (the visibility gate), and the page written
+    by PostgreSQL in one statement (`api.contact_json.page`, as the endpoint does). No API
+    framework around it: no schema, no throttle, no filter set; other parameters are refused."""
+    import json
+
+    from api import contact_json, contacts, tokens
+
+    if refused := _other_parameters(request, "limit"):
+        return refused
+    scheme, _space, plain = request.headers.get("Authorization", "").partition(" ")
+    token = tokens.find(plain) if scheme == "Bearer" else None
+    if token is None:
+        return HttpResponse(status=401)
+    request.user = user = token.user  # as the API's authentication does: the token acts as its person
+    if not user.is_vendor_staff:
+        raise Http404
+    owners = visible_owner_ids(user)
+    size = min(max(int(request.GET.get("limit") or 100), 1), 100)
+    ordered = contacts._ordered_by_owner(Contact.objects.owned_by(owners), owners, size + 1)
+    shown = [f.key for f in contacts._feature_fields() if features.is_active(f.feature, request)]
+    found = contact_json.page(ordered, shown, size=size, site=request.build_absolute_uri("/")[:-1])
+    if getattr(request, "queries_only", False):
+        return HttpResponse(b"")
+    following = None
+    if found.last:
+        from api.paging import encode, next_url
+        following = next_url(request, encode(*found.last))
+    return HttpResponse(f'{{"results":{found.results},"next":{json.dumps(following)}}}', content_type="application/json")

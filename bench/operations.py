@@ -634,6 +634,7 @@ LIMIT_URLS = [  # (page, its URL's prefix, the limit's)
     ("partner_dashboard", "/renewals/", "/bench/limits/renewals/"),
     ("partner_dashboard_all", "/renewals/", "/bench/limits/renewals/"),
     ("pipeline", "/subscriptions/pipeline/", "/bench/limits/pipeline/"),
+    ("api_contact_list", "/api/v1/contacts/", "/bench/limits/api/contacts/"),
 ]
 
 
@@ -655,7 +656,7 @@ def _queries_operation(page: Operation, prefix: str, limit_prefix: str) -> Opera
                      _limit(page.prepare, prefix, queries_prefix), floor_targets, queries_of=page.key)
 
 
-_PAGES_BY_KEY = {page.key: page for page in PAGES}
+_PAGES_BY_KEY = {page.key: page for page in (*PAGES, *API)}
 LIMITS = [
     # What the layout alone costs: an empty page on base.html, against the floor.
     Operation("layout_only", "Layout only: an empty page on base.html", PAGE, layout_only, (Target("floor", 0),)),

@@ -13,6 +13,7 @@ def _limit_patterns(queries_only: bool):
         path("smartlists/<int:pk>/", view(limits.smartlist_page)),
         path("renewals/", view(limits.partner_dashboard)),
         path("pipeline/", view(limits.pipeline)),
+        path("api/contacts/", view(limits.api_contact_list)),
     ]
 
 

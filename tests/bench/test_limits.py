@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bench.operations import LIMIT_URLS, LIMITS, OPERATIONS, PAGE, PAGE_LIMITS, PAGE_QUERIES, Context
+from bench.operations import API, LIMIT_URLS, LIMITS, OPERATIONS, PAGE, PAGE_LIMITS, PAGE_QUERIES, Context
 from bench.report import Result, Target, limits_markdown, ratios
 
 
@@ -77,6 +77,8 @@ def test_each_limit_shows_its_pages_visible_text_and_rows_to_the_same_user(bench
 
     operations = {operation.key: operation for operation in OPERATIONS}
     for page_key, limit_key in PAGE_LIMITS.items():
+        if page_key in API_KEYS:
+            continue  # JSON: test_the_api_limit_answers_the_endpoints_json
         page, limit = operations[page_key].prepare(bench_data), operations[limit_key].prepare(bench_data)
         assert (page.username, limit.path.removeprefix("/bench/limits")) == (limit.username, _product_path(page.path))
         client.force_login(User.objects.get(username=page.username))
@@ -100,13 +102,33 @@ def test_each_limits_queries_alone_read_what_the_limit_reads_and_answer_nothing(
         assert alone.path == limit.path.replace("/bench/limits/", "/bench/limits/queries/")
         assert alone.username == limit.username
         client.force_login(User.objects.get(username=limit.username))
-        client.get(limit.path)  # once, so that both find the same first-request work done
+        headers = dict(alone.headers)  # the API's token: each prepare makes a new one, the one before removed
+        client.get(limit.path, headers=headers)  # once, so that both find the same first-request work done
         with CaptureQueriesContext(connection) as limit_reads:
-            assert client.get(limit.path).status_code == 200
+            assert client.get(limit.path, headers=headers).status_code == 200
         with CaptureQueriesContext(connection) as reads:
-            response = client.get(alone.path)
+            response = client.get(alone.path, headers=headers)
         assert (response.status_code, response.content) == (200, b""), page_key
         assert _statements(reads) == _statements(limit_reads), page_key
+
+
+API_KEYS = {operation.key for operation in API}
+
+
+@pytest.mark.urls("bench.urls")
+def test_the_api_limit_answers_the_endpoints_json(bench_data, client):
+    """The same rows, in the same order, with the same next page (at the limit's own URL), to the
+    same token; a parameter the limit does not apply is refused, and no token is a 401."""
+    operations = {operation.key: operation for operation in OPERATIONS}
+    page = operations["api_contact_list"].prepare(bench_data)
+    limit = operations["api_contact_list_limit"].prepare(bench_data)  # a new token, the page's removed
+    token = dict(limit.headers)
+    assert (page.path, limit.path) == ("/api/v1/contacts/?limit=100", "/bench/limits/api/contacts/?limit=100")
+    shown, limited = client.get(page.path, headers=token).json(), client.get(limit.path, headers=token).json()
+    assert len(shown["results"]) == 100 and limited["results"] == shown["results"]
+    assert limited["next"].replace("/bench/limits/api/contacts/", "/api/v1/contacts/") == shown["next"]
+    assert client.get("/bench/limits/api/contacts/?q=a", headers=token).status_code == 400
+    assert client.get(limit.path).status_code == 401
 
 
 def _statements(captured) -> list[str]:
@@ -153,7 +175,7 @@ def test_every_limit_follows_its_page_and_is_held_to_its_floor_target():
     keys = [operation.key for operation in OPERATIONS]
     assert {key for key, _prefix, _limit in LIMIT_URLS} == set(PAGE_LIMITS) == {
         "contact_page", "contact_list", "contact_search", "smartlist_page_1", "smartlist_page_deep",
-        "partner_dashboard", "partner_dashboard_all", "pipeline",
+        "partner_dashboard", "partner_dashboard_all", "pipeline", "api_contact_list",
     }
     assert keys.index("layout_only") > keys.index("pipeline")  # right after the pages
     assert set(PAGE_QUERIES) == set(PAGE_LIMITS)

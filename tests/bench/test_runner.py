@@ -76,6 +76,7 @@ def test_every_operation_the_issue_names_is_listed_once_with_its_targets():
         "partner_dashboard_all_limit", "pipeline_limit", "contact_page_queries", "contact_list_queries",
         "contact_search_queries", "smartlist_page_1_queries", "smartlist_page_deep_queries",
         "partner_dashboard_queries", "partner_dashboard_all_queries", "pipeline_queries", "api_contact_list",
+        "api_contact_list_limit", "api_contact_list_queries",
     }
     assert {key for key, kind in kinds.items() if kind == USERS} == {
         "floor_users", "mixed", "mixed_limit", "floor_users_gthread", "mixed_gthread"
