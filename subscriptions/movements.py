@@ -162,12 +162,18 @@ def monthly_sql(owner_ids: list[int] | None) -> tuple[str, list]:
 # Reading ----------------------------------------------------------------------------------------
 
 
+STALE = "stale"  # the bucket of `read_sums`' rows of owners whose stored rows are out of date
+
+
 def read_sums(rows_sql: str, rows_params: list, *, first: datetime.date, last: datetime.date,
-              by_owner: bool) -> list[tuple]:
+              by_owner: bool, unless_stale: tuple[str, list] | None = None) -> list[tuple]:
     """From monthly rows (`monthly_sql`, or the stored ones), in one statement: (None, currency,
     month or None, *SUMS, *READ) for each month of `first`..`last` and, as None, for every month
     before them added up (an opening); with `by_owner`, also (owner id, currency, whether in the
-    range, *SUMS, *READ) for each owner apart."""
+    range, *SUMS, *READ) for each owner apart. `unless_stale`: SQL of the owners whose stored rows
+    are out of date (`movements_store.out_of_date_sql`), checked in the same statement: if it
+    finds any, nothing is added up, and the rows are theirs instead: (owner id, the ids of its
+    marks as text, STALE, None...)."""
     sums = ", ".join([*(f"SUM({name})" for name in SUMS), *(f"{how}({name})" for how, name in READ)])
     if by_owner:
         owner = "CASE WHEN GROUPING(owner_id) = 0 THEN owner_id END"
@@ -175,13 +181,22 @@ def read_sums(rows_sql: str, rows_params: list, *, first: datetime.date, last: d
         grouping = "GROUPING SETS ((currency, bucket), (owner_id, currency, in_range))"
     else:
         owner, bucket, grouping = "NULL::bigint", "bucket::text", "currency, bucket"
+    fresh, stale, stale_params = "", "", []
+    if unless_stale is not None:
+        stale_sql, stale_params = unless_stale
+        # added up only when the check finds no one (a condition PostgreSQL tests once, first),
+        # else the owners it found (their marks as text: the column holds the currency otherwise)
+        fresh = " AND NOT EXISTS (SELECT FROM stale)"
+        nothing = ", NULL" * (len(SUMS) + len(READ))
+        stale = f" UNION ALL SELECT owner_id, array_to_string(marks, ' '), '{STALE}'{nothing} FROM stale"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {owner}, currency, {bucket}, {sums} FROM ("
+            (f"WITH stale (owner_id, marks) AS MATERIALIZED ({stale_sql}) " if unless_stale is not None else "")
+            + f"SELECT {owner}, currency, {bucket}, {sums} FROM ("
             f"SELECT *, CASE WHEN month >= %s THEN month END AS bucket, month >= %s AS in_range "
-            f"FROM ({rows_sql}) AS rows (owner_id, month, currency, {', '.join(COLUMNS)}) WHERE month <= %s"
-            f") AS rows GROUP BY {grouping}",
-            [first, first, *rows_params, last],
+            f"FROM ({rows_sql}) AS rows (owner_id, month, currency, {', '.join(COLUMNS)}) WHERE month <= %s{fresh}"
+            f") AS rows GROUP BY {grouping}{stale}",
+            [*stale_params, first, first, *rows_params, last],
         )
         return cursor.fetchall()
 
@@ -260,11 +275,13 @@ def build_report(owner_ids: list[int] | None, owners: list, *, first: datetime.d
     """The waterfall of the contacts owned by `owner_ids` (None: everyone's) from `first`'s month to
     `last`'s, with each of `owners` apart (none: the total alone). Not `stored`: summed from the
     periods on the spot rather than from each owner's stored rows (`movements_store`)."""
-    from subscriptions.movements_store import refreshed_rows
+    from subscriptions.movements_store import fresh_sums
 
     first, last = first.replace(day=1), last.replace(day=1)
-    rows_sql, rows_params = refreshed_rows(owner_ids) if stored else monthly_sql(owner_ids)
-    sums = read_sums(rows_sql, rows_params, first=first, last=last, by_owner=bool(owners))
+    if stored:
+        sums = fresh_sums(owner_ids, first=first, last=last, by_owner=bool(owners))
+    else:
+        sums = read_sums(*monthly_sql(owner_ids), first=first, last=last, by_owner=bool(owners))
     return assemble(sums, owners, first=first, last=last, today=today, currency=currency)
 
 

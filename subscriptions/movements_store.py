@@ -13,8 +13,9 @@ rows are out of date, too, when they were converted at another `ReportingCurrenc
 than the current one (a rate or the reporting currency changed since), as the pipeline's are.
 
 A report first recomputes, for the owners it shows, what is out of date (one GROUP BY over their
-periods), then reads the rows. As for the pipeline, writers only ever add marks, and a recompute
-deletes exactly the marks it saw before it read the periods.
+periods), then reads the rows: one statement checks and reads, and reads again only after a
+recompute. As for the pipeline, writers only ever add marks, and a recompute deletes exactly the
+marks it saw before it read the periods.
 """
 
 from django.db import connection, transaction
@@ -22,24 +23,29 @@ from django.db import connection, transaction
 from crm.models import User
 from subscriptions.conversion import rates_revision_sql
 from subscriptions.models import OwnerMovementMonth, OwnerMovements, OwnerMovementStale
-from subscriptions.movements import COLUMNS, monthly_sql, stored_rows
+from subscriptions.movements import COLUMNS, STALE, monthly_sql, read_sums, stored_rows
+
+
+def out_of_date_sql(owner_ids: list[int] | None) -> tuple[str, list]:
+    """SQL of (owner id, the ids of its marks) for the owners among `owner_ids` (None: every user)
+    whose rows need computing: never computed, converted at another rates revision, or marked since."""
+    stored, marks = OwnerMovements._meta.db_table, OwnerMovementStale._meta.db_table
+    owners, params = ("unnest(%s::bigint[])", [owner_ids]) if owner_ids is not None else (
+        f"(SELECT id FROM {User._meta.db_table})", [])
+    return (
+        f"SELECT owner.id, array_remove(array_agg(mark.id), NULL) FROM {owners} AS owner(id) "
+        f"LEFT JOIN {stored} stored ON stored.owner_id = owner.id AND stored.rates_revision = {rates_revision_sql()} "
+        f"LEFT JOIN {marks} mark ON mark.owner_id = owner.id "
+        f"GROUP BY owner.id, stored.owner_id HAVING stored.owner_id IS NULL OR count(mark.id) > 0",
+        params,
+    )
 
 
 def out_of_date(owner_ids: list[int] | None) -> dict[int, list[int]]:
     """{owner id: the ids of its marks} for the owners among `owner_ids` (None: every user) whose
-    rows need computing: never computed, converted at another rates revision, or marked since (one
-    statement)."""
-    stored, marks = OwnerMovements._meta.db_table, OwnerMovementStale._meta.db_table
-    owners, params = ("unnest(%s::bigint[])", [owner_ids]) if owner_ids is not None else (
-        f"(SELECT id FROM {User._meta.db_table})", [])
+    rows need computing (`out_of_date_sql`, one statement)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT owner.id, array_remove(array_agg(mark.id), NULL) FROM {owners} AS owner(id) "
-            f"LEFT JOIN {stored} stored ON stored.owner_id = owner.id AND stored.rates_revision = {rates_revision_sql()} "
-            f"LEFT JOIN {marks} mark ON mark.owner_id = owner.id "
-            f"GROUP BY owner.id, stored.owner_id HAVING stored.owner_id IS NULL OR count(mark.id) > 0",
-            params,
-        )
+        cursor.execute(*out_of_date_sql(owner_ids))
         return dict(cursor.fetchall())
 
 
@@ -68,10 +74,14 @@ def recompute(stale: dict[int, list[int]]) -> None:
         OwnerMovementStale.objects.filter(pk__in=seen).delete()
 
 
-def refreshed_rows(owner_ids: list[int] | None) -> tuple[str, list]:
-    """SQL of the stored monthly rows of `owner_ids` (None: every owner's), out-of-date owners
-    recomputed first."""
-    stale = out_of_date(owner_ids)
-    if stale:
-        recompute(stale)
-    return stored_rows(owner_ids)
+def fresh_sums(owner_ids: list[int] | None, **reading) -> list[tuple]:
+    """`read_sums` of the stored rows of `owner_ids` (None: every owner's), out-of-date owners
+    recomputed first. The check and the read are one statement (`read_sums`' `unless_stale`): most
+    reports find no one out of date, and only one that does reads again, after computing them."""
+    rows_sql, rows_params = stored_rows(owner_ids)
+    sums = read_sums(rows_sql, rows_params, unless_stale=out_of_date_sql(owner_ids), **reading)
+    stale = {owner_id: [int(mark) for mark in marks.split()] for owner_id, marks, bucket, *_ in sums if bucket == STALE}
+    if not stale:
+        return sums
+    recompute(stale)
+    return read_sums(rows_sql, rows_params, **reading)

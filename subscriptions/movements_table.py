@@ -26,9 +26,7 @@ from subscriptions.movements import GAINS, LOSSES, Section, Totals
 from subscriptions.movements_chart import COLOURS, LEVEL_COLOUR, chart
 
 KEYS = tuple(key for key, _label in FIGURES)
-MOVED = KEYS[1:-1]
-# escaped once (SafeString): a sign added to an escaped figure keeps it escaped
-SIGNS = tuple(escape("+" if key in GAINS else "−" if key in LOSSES else "") for key in KEYS)
+GAIN, LOSS = "+", "−"  # before a movement's figure (`figure_texts`)
 
 
 @dataclass(frozen=True)
@@ -57,20 +55,22 @@ def _labels(ahead: bool, language) -> tuple[str, ...]:
 
 def figure_texts(fmt: Formats):
     """`texts(totals)`: the seven figures as shown, gains with "+", losses with "−", a zero
-    unsigned. Each amount is formatted and escaped (what the template would do to it) once a
-    request: a month's opening is the month before's closing, and most rows repeat a zero."""
+    unsigned. Each amount is formatted, signed and escaped (what the template would do to it) once
+    a request for each sign: a month's opening is the month before's closing, and most rows repeat
+    a zero."""
     shown: dict = {}
 
-    def money(amount):
-        text = shown.get(amount)
-        if text is None:
-            text = shown[amount] = escape(fmt.money(amount))
-        return text
+    def text(sign, amount):
+        found = shown.get((sign, amount))
+        if found is None:
+            found = shown[sign, amount] = escape(sign + fmt.money(amount) if amount else fmt.money(amount))
+        return found
 
-    def texts(totals: Totals) -> list:
+    def texts(totals: Totals) -> tuple:
         moves = totals.moves
-        amounts = (totals.opening, *(moves[key] for key in MOVED), totals.closing)
-        return [sign + money(amount) if amount and sign else money(amount) for sign, amount in zip(SIGNS, amounts)]
+        return (text("", totals.opening), text(GAIN, moves["new"]), text(GAIN, moves["expansion"]),
+                text(GAIN, moves["reactivation"]), text(LOSS, moves["contraction"]), text(LOSS, moves["churn"]),
+                text("", totals.closing))
 
     return texts
 
@@ -135,10 +135,21 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+# SVG path data drawing a bar as a rectangle (numbers as `_number` writes them)
+BAR = "M%g,%gh%gv%gh%gz"
+
+
 def _bars(bars) -> str:
-    """SVG path data drawing each of `bars` as a rectangle: one element for many bars (numbers as
-    `_number` writes them)."""
-    return " ".join("M%g,%gh%gv%gh%gz" % (b.x, b.y, b.width, b.height, -b.width) for b in bars if b.height)
+    """SVG path data drawing each of `bars` as a rectangle: one element for many bars."""
+    return " ".join(BAR % (b.x, b.y, b.width, b.height, -b.width) for b in bars if b.height)
+
+
+def _moves(bars) -> list[tuple[str, str]]:
+    """(path, colour) of each movement with bars, gains then losses: the bars sorted by kind in one pass."""
+    by_kind: dict[str, list] = {key: [] for key in (*GAINS, *LOSSES)}
+    for b in bars:
+        by_kind[b.kind].append(BAR % (b.x, b.y, b.width, b.height, -b.width))
+    return [(" ".join(drawn), COLOURS[key]) for key, drawn in by_kind.items() if drawn]
 
 
 def chart_shapes(section: Section, fmt: Formats) -> dict | None:
@@ -155,8 +166,7 @@ def chart_shapes(section: Section, fmt: Formats) -> dict | None:
         "divider": None if drawn.divider is None else f"M{_number(drawn.divider)},4V{drawn.height - 22}",
         "closing": _bars(bar for bar in drawn.levels if not bar.month.ahead),
         "committed": _bars(bar for bar in drawn.levels if bar.month.ahead),
-        "moves": [(path, COLOURS[key]) for key in (*GAINS, *LOSSES)
-                  if (path := _bars(bar for bar in drawn.moves if bar.kind == key))],
+        "moves": _moves(drawn.moves),
         "ticks": [(_number(y), fmt.number(int(value))) for y, value in drawn.level_ticks]
         + [(_number(y), sign + fmt.number(int(value))) for y, value, sign in drawn.move_ticks],
         "x_ticks": [(_number(x), month.strftime("%Y") if drawn.yearly else _short_month(month, language))
