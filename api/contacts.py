@@ -15,13 +15,13 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Upper
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 from pydantic import BaseModel, Field, create_model
 
 from api import contact_json
-from api.paging import MAX_PAGE, PageForm, after, encode, next_url
+from api.paging import MAX_PAGE, PageForm, after, encode, next_url, refuse_unknown
 from api.problems import Problem, bad_query, form_errors, invalid, not_found
 from api.writes import etag, idempotency_token, json_body, stale, version_of
 from crm import bulk, features, fields, services
@@ -126,13 +126,6 @@ def _one(request, contacts, pk: int) -> dict:
     return found
 
 
-def _refuse_unknown(params: QueryDict, known) -> None:
-    unknown = sorted(set(params) - set(known))
-    if unknown:
-        raise bad_query({name: [{"message": _("This list has no parameter of this name."), "code": "unknown"}]
-                         for name in unknown})
-
-
 def _query_parameter(name: str, description: str, schema: dict) -> dict:
     return {"in": "query", "name": name, "required": False, "description": description, "schema": schema}
 
@@ -157,7 +150,7 @@ def contact_list(request):
     if not request.user.is_vendor_staff:
         raise not_found()
     owners = visible_owner_ids(request.user)
-    _refuse_unknown(request.GET, [*ContactFilter.base_filters, *PageForm.base_fields])
+    refuse_unknown(request.GET, [*ContactFilter.base_filters, *PageForm.base_fields])
     filterset = ContactFilter(request.GET, queryset=Contact.objects.owned_by(owners))
     page = PageForm(request.GET)
     if not filterset.is_valid() or not page.is_valid():

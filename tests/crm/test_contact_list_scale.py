@@ -97,9 +97,12 @@ def test_icontains_is_served_by_a_trigram_index(book, field):
     contacts = Contact.objects.filter(**{f"{field}__icontains": "lumen"}).order_by().values("pk")
     sql, params = contacts.query.sql_with_params()
     with connection.cursor() as cursor:
-        # A handful of rows: switch off the other plans to show the planner can use the index.
+        # A handful of rows: switch off the other plans to show the planner can use the index (the
+        # btree indexes that hold the name, dropped in this test's transaction: scanned whole as a
+        # bitmap, they would do for so few rows).
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("DROP INDEX contact_owner_name_id, crm_contact_name_e9345e_idx")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert f"Bitmap Index Scan on contact_{field}_trgm" in plan, plan
