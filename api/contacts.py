@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, create_model
 from api import contact_json
 from api.paging import MAX_PAGE, PageForm, after, encode, next_url, refuse_unknown
 from api.problems import Problem, bad_query, form_errors, invalid, not_found
-from api.writes import etag, idempotency_token, json_body, stale, version_of
+from api.writes import etag, form_data, idempotency_token, json_body, stale, version_of
 from crm import bulk, features, fields, services
 from crm.filters import ContactFilter
 from crm.forms import ContactForm
@@ -253,29 +253,12 @@ READ_ONLY = set(ContactOut.model_fields) - set(WRITABLE) - {"version"}
 
 
 def _form_data(body: dict, *, base: dict) -> dict:
-    """The JSON body as the contact form's POST data, over `base`. A field the form does not have
-    is refused (a typo would otherwise change nothing, silently); the read-only fields a GET
-    answered may be sent back as they were, and are ignored."""
-    data, errors = dict(base), {}
-    for key, value in body.items():
-        if key == "version" or key in READ_ONLY:
-            continue
-        if key not in WRITABLE:
-            errors[key] = [{"message": _("A contact has no field of this name."), "code": "unknown"}]
-        elif key == "tags":
-            if not isinstance(value, list) or not all(isinstance(name, str) and "," not in name for name in value):
-                errors[key] = [{"message": _("Give the tags as a list of names, none with a comma."), "code": "invalid"}]
-            else:
-                data[key] = ", ".join(value)
-        elif value is None:
-            data[key] = ""
-        elif isinstance(value, bool | list | dict):
-            errors[key] = [{"message": _("Enter a single value."), "code": "invalid"}]
-        else:
-            data[key] = str(value)
-    if errors:
-        raise invalid(errors)
-    return data
+    """The JSON body as the contact form's POST data, over `base` (`api.writes.form_data`): the
+    read-only fields a GET answered may be sent back as they were, and are ignored; the tags are
+    a list of names."""
+    return form_data(body, writable=WRITABLE, ignored={"version", *READ_ONLY}, base=base,
+                     unknown_message=_("A contact has no field of this name."),
+                     name_lists={"tags": _("Give the tags as a list of names, none with a comma.")})
 
 
 def _update(request, contact_id: int, response: HttpResponse, *, partial: bool):

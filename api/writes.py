@@ -82,17 +82,25 @@ def idempotency_token(request, user) -> uuid.UUID | None:
     return uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{user.pk}:{key}")
 
 
-def form_data(body: dict, *, writable, ignored=(), base: dict | None = None, unknown_message) -> dict:
+def form_data(body: dict, *, writable, ignored=(), base: dict | None = None, unknown_message,
+              name_lists: dict | None = None) -> dict:
     """The JSON body as a form's POST data, over `base`: each field of `writable` sent is its text
     (null: empty). A field the form does not have is refused with `unknown_message` (a typo would
     otherwise change nothing, silently); `ignored` ones (read-only fields a GET answered, sent back
-    as they were) are left out. A list, an object or true/false where one value goes: refused."""
-    data, errors = dict(base or {}), {}
+    as they were) are left out. A list, an object or true/false where one value goes: refused.
+    `name_lists` ({field: message}): fields sent as a list of names, the form's text of them
+    joined by commas; anything else (or a name with a comma) is refused with the message."""
+    data, errors, name_lists = dict(base or {}), {}, name_lists or {}
     for key, value in body.items():
         if key in ignored:
             continue
         if key not in writable:
             errors[key] = [{"message": str(unknown_message), "code": "unknown"}]
+        elif key in name_lists:
+            if not isinstance(value, list) or not all(isinstance(name, str) and "," not in name for name in value):
+                errors[key] = [{"message": str(name_lists[key]), "code": "invalid"}]
+            else:
+                data[key] = ", ".join(value)
         elif value is None:
             data[key] = ""
         elif isinstance(value, bool | list | dict):

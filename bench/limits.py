@@ -315,8 +315,7 @@ def api_contact_list(request):
     owners = visible_owner_ids(user)
     size = min(max(int(request.GET.get("limit") or 100), 1), 100)
     ordered = contacts._ordered_by_owner(Contact.objects.owned_by(owners), owners, size + 1)
-    shown = [f.key for f in contacts._feature_fields() if features.is_active(f.feature, request)]
-    found = contact_json.page(ordered, shown, size=size, site=request.build_absolute_uri("/")[:-1])
+    found = contact_json.page(ordered, contacts._shown(request), size=size, site=contacts._site(request))
     if getattr(request, "queries_only", False):
         return HttpResponse(b"")
     following = None
