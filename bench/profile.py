@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench python -m bench.profile contact_page pipeline
     python -m bench.profile smartlist_page_1 --cprofile 25     # also the 25 costliest functions
+    python -m bench.profile movements_team --cprofile 25 --sort tottime   # by their own time
 
 It reuses the bench's data and its operations' `prepare` (run `make bench` once first), renders
 each page afresh with Django's test client as the operation's user, and prints a line per page:
@@ -27,6 +28,8 @@ def main(argv=None) -> int:
                         help="also any page as any bench user, e.g. bench-rep-0001:/contacts/1/ (a mixed workload's)")
     parser.add_argument("--repeat", type=int, default=30, help="requests per page")
     parser.add_argument("--cprofile", type=int, default=0, metavar="N", help="print the N costliest functions")
+    parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"),
+                        help="--cprofile's order: with what they call, or their own time")
     parser.add_argument("--queries", action="store_true", help="print each query of the median request, with its time")
     parser.add_argument("--explain", action="store_true", help="print the plan of the median request's slowest query")
     options = parser.parse_args(argv)
@@ -92,7 +95,7 @@ def main(argv=None) -> int:
             for _ in range(10):
                 client.get(prepared.path)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(options.cprofile)
+            pstats.Stats(profiler).sort_stats(options.sort).print_stats(options.cprofile)
     return 0
 
 
