@@ -92,6 +92,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # A region of a page whose table is too large for Django's engine (`crm/jinja_env.py`),
+        # from the apps' `jinja2/` folders.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "crm.jinja_env.environment"},
+    },
 ]
 
 # Database: PostgreSQL, the only engine. DATABASE_URL names any server (15 or newer); without it,

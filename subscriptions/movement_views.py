@@ -23,6 +23,7 @@ from crm.features import feature_required
 from crm.formats import Formats
 from crm.formulas import neutralise
 from crm.http import HtmxHttpRequest
+from crm.jinja_env import render_region
 from subscriptions.forms import MovementsForm
 from subscriptions.movements import MOVEMENTS, build_report
 from subscriptions.movements_converted_table import converted_tables, missing_rates
@@ -30,6 +31,7 @@ from subscriptions.movements_table import chart_shapes, section_tables
 
 FEATURE = "subscriptions"
 TEMPLATE = "subscriptions/movements.html"
+SECTIONS = "subscriptions/movements_sections.html"  # in Jinja2: its cells are the page's cost
 
 
 def _form(request) -> MovementsForm:
@@ -79,11 +81,10 @@ def movements(request: HtmxHttpRequest):
     narrow = f"{reverse('subscriptions:movements')}?{urlencode(query)}"  # an owner's row adds `&owner=`
     if form.cleaned_data.get("owner"):
         query["owner"] = form.cleaned_data["owner"]
-    context = {
-        "form": form, "show_owner": form.offers_owner(), "report": report,
-        "sections": _sections(report, form, narrow), "csv_query": urlencode(query), "currency": settings.CRM_CURRENCY,
-        "converted": _converted(request, report, form),
-    }
+    sections = render_region(SECTIONS, {"sections": _sections(report, form, narrow), "currency": settings.CRM_CURRENCY,
+                                        "converted": _converted(request, report, form)})
+    context = {"form": form, "show_owner": form.offers_owner(), "report": report, "sections": sections,
+               "csv_query": urlencode(query)}
     return render(request, template, context)
 
 

@@ -2,13 +2,13 @@
 per request in the active language (`crm.formats.Formats`, month names cached per language), so
 that the template only writes them into markup.
 
-A row is a flat tuple the template unpacks, and writes its seven figures' cells itself, each
-figure's name written in the template: a row costs the template one link and one text per figure,
-no loop, filter, include or lookup per cell. Every link of a row shares the row's `href`, which
-ends in `movement=`: the cell's figure completes it. That `href` is escaped here once a row
-(`escape`, what the template would do to its "&"), not seven times by the template. The links
-start from one base per currency (`figure_base`), the month, range and owner appended as text,
-rather than a `reverse` and an `urlencode` per cell."""
+A row is a flat tuple the template (Jinja2, `jinja2/subscriptions/movements_sections.html`)
+unpacks, and writes its seven figures' cells itself, each figure's name written in the template: a
+row costs the template one link and one text per figure, no loop, filter or lookup per cell. Every
+link of a row shares the row's `href`, which ends in `movement=`: the cell's figure completes it.
+The links start from one base per currency (`figure_base`), the month, range and owner appended as
+text, rather than a `reverse` and an `urlencode` per cell. Texts stay plain: the template escapes
+them (in C, cheaper than a text marked safe here, which it would ask for its markup)."""
 
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -55,15 +54,14 @@ def _labels(ahead: bool, language) -> tuple[str, ...]:
 
 def figure_texts(fmt: Formats):
     """`texts(totals)`: the seven figures as shown, gains with "+", losses with "−", a zero
-    unsigned. Each amount is formatted, signed and escaped (what the template would do to it) once
-    a request for each sign: a month's opening is the month before's closing, and most rows repeat
-    a zero."""
+    unsigned. Each amount is formatted and signed once a request for each sign: a month's opening
+    is the month before's closing, and most rows repeat a zero."""
     shown: dict = {}
 
     def text(sign, amount):
         found = shown.get((sign, amount))
         if found is None:
-            found = shown[sign, amount] = escape(sign + fmt.money(amount) if amount else fmt.money(amount))
+            found = shown[sign, amount] = sign + fmt.money(amount) if amount else fmt.money(amount)
         return found
 
     def texts(totals: Totals) -> tuple:
@@ -114,7 +112,7 @@ def section_tables(section: Section, *, first, last, owner: str | None, narrow: 
     for ahead, months, title in ((False, section.to_date, _("Month by month")),
                                  (True, section.ahead, _("Months ahead: committed MRR"))):
         if months:
-            rows = [(month_name(m.month), "", escape(f"{base}{m.month:%Y-%m}{mine}&movement="), *texts(m))
+            rows = [(month_name(m.month), "", f"{base}{m.month:%Y-%m}{mine}&movement=", *texts(m))
                     for m in months]
             tables.append(Table(f"movements-{code}-{'ahead' if ahead else 'to-date'}", title, labels(ahead=ahead), rows,
                                 ahead=ahead))
@@ -123,8 +121,8 @@ def section_tables(section: Section, *, first, last, owner: str | None, narrow: 
         rows = []
         for person, totals in section.owners:
             them = owner_part(person.get_username())
-            rows.append((str(person), narrow + them, escape(f"{span}{them}&movement="), *texts(totals)))
-        footer = ((_("Total"), "", escape(f"{span}{mine}&movement="), *texts(section.total)),)
+            rows.append((str(person), narrow + them, f"{span}{them}&movement=", *texts(totals)))
+        footer = ((_("Total"), "", f"{span}{mine}&movement=", *texts(section.total)),)
         title = _("By owner, %(first)s to %(last)s") % {"first": month_name(first), "last": month_name(last)}
         tables.append(Table(f"movements-{code}-owners", title, labels(ahead=False), rows, footer))
     return tables

@@ -115,6 +115,18 @@ def test_a_managers_team_shows_each_rep_and_the_total_never_an_outsider(client_a
     assert cells(page, "EUR", "April 2026")["churn"][0] == "−500.00" and "By owner" not in page
 
 
+def test_names_and_links_are_escaped_in_the_tables(client_as, manager, rep, rep2, book):
+    """The tables are written by Jinja2 (`crm.jinja_env`): it escapes a name as Django's engine would."""
+    rep2.first_name, rep2.last_name = '<b>Rita</b> & "Co"', "<script>x</script>"
+    rep2.save()
+    page = client_as(manager).get(URL, {"start": "2026-01", "end": "2026-12"}).text
+    assert "<script>x</script>" not in page and "<b>Rita</b>" not in page
+    shown = '&lt;b&gt;Rita&lt;/b&gt; &amp; &#34;Co&#34; &lt;script&gt;x&lt;/script&gt;'
+    assert f'owner=rep2">{shown}</a></th>' in page
+    # each figure's link: its "&" written as "&amp;" in the markup, whole again once read
+    assert cells(page, "EUR", "April 2026")["churn"][1].endswith("movement_month=2026-04&movement=churn")
+
+
 def test_a_figure_opens_a_list_that_says_it_holds_the_contacts_behind_the_movements(client_as, rep, book):
     client = client_as(rep)
     link = cells(client.get(URL, {"start": "2026-01", "end": "2026-12"}).text, "EUR", "April 2026")["churn"][1]
