@@ -1,8 +1,10 @@
 """The fixed cast every test can use, and helpers to act as one of them."""
 
 import os
+import shutil
 
 import pytest
+from django.core.management import call_command
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -17,6 +19,15 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.register_profile("fuzz", parent=hypothesis_settings.get_profile("default"), max_examples=1000)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+
+@pytest.fixture(scope="session")
+def compiled_catalogues():
+    """The translations compiled from the .po files, for a test that reads a page in another language."""
+    if shutil.which("msgfmt") is None:
+        pytest.fail("GNU gettext's msgfmt is needed to compile the catalogues (apt-get install gettext)")
+    call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)
 
 
 @pytest.fixture(autouse=True)

@@ -1,18 +1,12 @@
-import shutil
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalogues():
-    if shutil.which("msgfmt") is None:
-        pytest.fail("GNU gettext's msgfmt is needed to compile the catalogues (apt-get install gettext)")
-    call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)
+pytestmark = pytest.mark.usefixtures("compiled_catalogues")
 
 
 @pytest.mark.parametrize(("language", "word"), [("it", "Contatti"), ("pt-br", "Contatos"), ("en", "Contacts")])

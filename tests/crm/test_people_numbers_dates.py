@@ -4,21 +4,15 @@ that read as words."""
 
 import datetime
 import re
-import shutil
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from crm.models import Contact, ContactChange, User, person_name
 from tests.factories import ContactFactory, UserFactory
 
 
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalogues():
-    if shutil.which("msgfmt") is None:
-        pytest.fail("GNU gettext's msgfmt is needed to compile the catalogues (apt-get install gettext)")
-    call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)
+pytestmark = pytest.mark.usefixtures("compiled_catalogues")
 
 
 @pytest.fixture

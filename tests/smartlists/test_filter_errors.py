@@ -49,10 +49,7 @@ def test_an_equal_from_and_to_is_a_range_of_one_amount(client_as, rep, customer)
     assert response.status_code == 200 and "Between Ltd" in response.text
 
 
-def test_errors_name_the_filters_label_in_the_users_language(client_as, rep, customer):
-    from django.core.management import call_command
-
-    call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)
+def test_errors_name_the_filters_label_in_the_users_language(client_as, rep, customer, compiled_catalogues):
     sl = smartlist(rep, columns=["name", "current_mrr"])
     client = client_as(rep)
     response = client.get(detail(sl, "current_mrr_min=abc&ends_within_days=-1&sort=nope"))

@@ -5,7 +5,6 @@ import html
 import re
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from smartlists import services
@@ -24,8 +23,7 @@ def texts(page: str) -> set[str]:
 
 
 @pytest.fixture
-def ready_made(rep, subscriptions_on):
-    call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)
+def ready_made(rep, subscriptions_on, compiled_catalogues):
     big = ContactFactory(owner=rep, name="Big Customer")
     period(big, "12345.50", days(-10), days(20))
     period(big, "13000.00", days(40))

@@ -99,10 +99,7 @@ def test_the_range_says_its_currency(client_as, rep, three, settings):
     assert form.count('aria-describedby="filter-hint-current_mrr"') == 3
 
 
-def test_the_range_is_in_the_users_language(client_as, rep, three):
-    from django.core.management import call_command
-
-    call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)
+def test_the_range_is_in_the_users_language(client_as, rep, three, compiled_catalogues):
     sl = smartlist(rep, columns=["name", "current_mrr"])
     client = client_as(rep)
     assert "Current MRR currency" in client.get(detail(sl)).text  # built once; the labels follow whoever looks

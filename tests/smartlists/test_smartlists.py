@@ -372,9 +372,6 @@ def test_team_membership_is_what_counts_not_the_role_alone(client_as, manager):
 
 
 @pytest.mark.parametrize(("language", "heading"), [("it", "Liste intelligenti"), ("pt-br", "Listas inteligentes")])
-def test_index_speaks_the_users_language(client_as, rep, language, heading):
-    from django.core.management import call_command
-
-    call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)
+def test_index_speaks_the_users_language(client_as, rep, language, heading, compiled_catalogues):
     response = client_as(rep).get(reverse("smartlists:index"), headers={"Accept-Language": language})
     assert f"<h1>{heading}</h1>" in response.text
