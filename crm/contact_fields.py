@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.choices import CHOICES_SHOWN
 from crm.fields import ContactField, register
-from crm.models import Contact, Tag, User, assignable_owners, person_name
+from crm.models import Contact, Tag, User, assignable_of, assignable_owners, person_name
 
 
 class OwnerFilter(django_filters.Filter):
@@ -40,18 +40,20 @@ class OwnerFilter(django_filters.Filter):
         return self._field
 
 
-def owner_field(user, *, label, visible_ids: list[int] | None = None) -> forms.Field:
+def owner_field(user, *, label, seen: list[User] | None = None) -> forms.Field:
     """One of the people whose contacts `user` sees (`assignable_owners`), by username, optional:
     a choice among up to `CHOICES_SHOWN` of them, read once, else the username typed and checked
     against the same people (one query when given). Its `owner_ids` holds {username: id} of those
     read (a typed one is added as it validates), and `listed` the people of a choice (None when typed).
-    `visible_ids`: `visible_owner_ids(user)` when already read (`assignable_owners` says why)."""
-    people = (assignable_owners(user, visible_ids=visible_ids) if user is not None else User.objects.none()).only(
-        "username", "first_name", "last_name")  # what a choice shows (`User.__str__`) and is sent as
-    listed = list(people[: CHOICES_SHOWN + 1])
+    `seen`: `people_seen(user)` when already read (not None): its active ones, with no statement."""
+    if seen is None:
+        people = _assignable(user)
+        listed = list(people[: CHOICES_SHOWN + 1])
+    else:
+        people, listed = None, assignable_of(seen)
     owner_ids = {person.username: person.pk for person in listed}
     if len(listed) > CHOICES_SHOWN:
-        field = TypedOwnerField(people, owner_ids, label=label, required=False)
+        field = TypedOwnerField(_assignable(user) if people is None else people, owner_ids, label=label, required=False)
         field.listed = None
     else:
         field = forms.ChoiceField(label=label, required=False, choices=[
@@ -59,6 +61,11 @@ def owner_field(user, *, label, visible_ids: list[int] | None = None) -> forms.F
         field.listed = listed
     field.owner_ids = owner_ids
     return field
+
+
+def _assignable(user):
+    return (assignable_owners(user) if user is not None else User.objects.none()).only(
+        "username", "first_name", "last_name")  # what a choice shows (`User.__str__`) and is sent as
 
 
 class TypedOwnerField(forms.CharField):

@@ -5,7 +5,6 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from crm.billing import BillingFrequency
@@ -13,7 +12,7 @@ from crm.contact_fields import owner_field
 from crm.dates import EARLIEST, LATEST, DateField, MonthField
 from crm.formats import Formats
 from crm.submissions import new_token, submission_field
-from crm.models import User, visible_owner_ids
+from crm.models import User, owner_ids_of, people_seen
 from crm.text import single_line
 from subscriptions.dates import add_months, end_after_months, months_apart, next_day
 from subscriptions.models import Period
@@ -312,15 +311,11 @@ class MovementsForm(forms.Form):
         if not data.get("end"):
             data["end"] = add_months(this_month, self.MONTHS_AHEAD).strftime("%Y-%m")
         super().__init__(data)  # the inputs show the months the report is read for
-        self.user = user
-        # Without an owner chosen, the report adds up everyone the viewer sees (`owner_ids`): read
-        # first, those ids also give the people to choose among, by primary key.
-        self.fields["owner"] = owner_field(user, label=_("Owner"),
-                                           visible_ids=None if data.get("owner") else self.visible_ids)
-
-    @cached_property
-    def visible_ids(self) -> list[int] | None:
-        return visible_owner_ids(self.user)
+        # Whose contacts the viewer sees, read once (one statement for a manager): all of them are
+        # what the report adds up without an owner chosen (`owner_ids`), the active ones the choice.
+        seen = people_seen(user)
+        self.visible_ids = owner_ids_of(seen)
+        self.fields["owner"] = owner_field(user, label=_("Owner"), seen=seen)
 
     def clean(self):
         cleaned = super().clean()

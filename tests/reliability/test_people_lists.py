@@ -249,13 +249,24 @@ def test_the_admins_people_fields_are_for_admins_only(scene):
             assert status == (200 if viewer == "admin" else 302), (viewer, name, status)
 
 
-def test_the_owners_read_from_the_visible_ids_are_the_same_people_in_the_same_order(scene):
-    """`assignable_owners(user, visible_ids=...)` (a manager's people by primary key) is the team's
-    subquery's answer: the same active people, a deactivated member left out, in name order."""
-    from crm.models import visible_owner_ids
+def test_the_people_seen_are_whose_contacts_the_viewer_sees_and_the_active_ones_the_owners_offered(scene):
+    """`people_seen` (a manager's people in one statement): their ids are the viewer's own and their
+    teams' reps' (a deactivated member's too: their contacts stay visible), the active ones
+    `assignable_owners`'s answer, in the same order; an admin's are everyone's (None)."""
+    from crm.models import Team, assignable_of, owner_ids_of, people_seen
 
     for viewer in VIEWERS:
         user = scene["users"][viewer]
-        expected = list(assignable_owners(user).values_list("pk", flat=True))
-        read = list(assignable_owners(user, visible_ids=visible_owner_ids(user)).values_list("pk", flat=True))
-        assert read == expected, viewer
+        seen = people_seen(user)
+        if viewer == "admin":
+            assert seen is None
+            continue
+        if viewer in ("manager", "other_manager"):
+            expected = {user.pk, *Team.objects.filter(manager=user).exclude(members=None).values_list("members", flat=True)}
+        else:
+            expected = {user.pk} if user.is_rep else set()
+        assert set(owner_ids_of(seen)) == expected, viewer
+        assert [person.pk for person in assignable_of(seen)] == list(assignable_owners(user).values_list("pk", flat=True)), viewer
+    deactivated = scene["users"]["deactivated"].pk
+    assert deactivated in owner_ids_of(people_seen(scene["users"]["manager"]))
+    assert deactivated not in assignable_owners(scene["users"]["manager"]).values_list("pk", flat=True)

@@ -228,15 +228,15 @@ def test_the_query_count_does_not_grow_with_the_data(client_as, manager, rep, si
         subscriber(rep, f"Customer {i}", ("100", D(2025, 1, 1) + datetime.timedelta(days=i), D(2026, 6, 30), "EUR"),
                    ("120", D(2026, 7, 1), None, "EUR" if i % 3 else "USD"))
     client = client_as(manager)
-    # measured: 12 (the switched-on features, session, user, the people to show, the team whose
-    # contacts the manager sees, whose rows are out of date, computing them in a savepoint: claim,
-    # clear, insert; then the rows), then 5 once they are stored and the features read (what is
-    # out of date, nothing, and the rows: one statement)
-    with django_assert_max_num_queries(12):
+    # measured: 11 (the switched-on features, session, user, the manager's people (whose contacts
+    # they see, the active ones to show: one statement), whose rows are out of date, computing them
+    # in a savepoint: claim, clear, insert; then the rows), then 4 once they are stored and the
+    # features read (what is out of date, nothing, and the rows: one statement)
+    with django_assert_max_num_queries(11):
         assert client.get(URL).status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):
         assert client.get(URL).status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):
         assert client.get(CSV).status_code == 200
 
 
