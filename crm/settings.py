@@ -183,6 +183,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "renewals.sweep_notices",
         "schedule": crontab(minute="*/10"),
     },
+    # Owners' stored MRR movements a report left out of date (too many to recompute in its
+    # request) are brought up to date.
+    "subscriptions-refresh-movements": {
+        "task": "subscriptions.refresh_movements",
+        "schedule": crontab(minute="*/5"),
+    },
     # Export jobs no worker is on (the broker was down, or a worker died) go to Celery again.
     "smartlists-hand-over-exports": {
         "task": "smartlists.tasks.hand_over_exports",

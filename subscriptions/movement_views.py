@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from crm.access import vendor_staff_required
@@ -27,6 +28,7 @@ from crm.jinja_env import render_region
 from subscriptions.forms import MovementsForm
 from subscriptions.movements import MOVEMENTS, build_report
 from subscriptions.movements_converted_table import converted_tables, missing_rates
+from subscriptions.movements_store import OutOfDate
 from subscriptions.movements_table import chart_shapes, section_tables
 
 FEATURE = "subscriptions"
@@ -76,7 +78,11 @@ def movements(request: HtmxHttpRequest):
     template = f"{TEMPLATE}#report" if request.htmx else TEMPLATE
     if not form.is_valid():
         return render(request, template, {"form": form, "show_owner": form.offers_owner()}, status=400)
-    report = _report(request, form)
+    try:
+        report = _report(request, form)
+    except OutOfDate as updating:  # the report region says so, and asks again shortly
+        return render(request, template, {"form": form, "show_owner": form.offers_owner(),
+                                          "updating": updating_text(updating)}, status=202)
     query = {"start": report.first.strftime("%Y-%m"), "end": report.last.strftime("%Y-%m")}
     narrow = f"{reverse('subscriptions:movements')}?{urlencode(query)}"  # an owner's row adds `&owner=`
     if form.cleaned_data.get("owner"):
@@ -86,6 +92,17 @@ def movements(request: HtmxHttpRequest):
     context = {"form": form, "show_owner": form.offers_owner(), "report": report, "sections": sections,
                "csv_query": urlencode(query)}
     return render(request, template, context)
+
+
+def updating_text(updating: OutOfDate) -> str:
+    """What the report says while its figures are being brought up to date."""
+    return ngettext(
+        "The figures are being brought up to date: %(left)s owner's figures still to compute. "
+        "The report shows as soon as they are.",
+        "The figures are being brought up to date: %(left)s owners' figures still to compute. "
+        "The report shows as soon as they are.",
+        updating.left,
+    ) % {"left": updating.left}
 
 
 # The issue's columns, then the converted rows' own: their exchange-rate movement, whether a row is
@@ -126,7 +143,12 @@ def movements_csv(request: HtmxHttpRequest):
     if not form.is_valid():
         errors = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in form.errors.items())
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
-    report = _report(request, form)
+    try:
+        report = _report(request, form)
+    except OutOfDate as updating:
+        response = HttpResponse(updating_text(updating), status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "10"
+        return response
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

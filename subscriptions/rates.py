@@ -23,8 +23,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from crm.jobs.queue import enqueue_after_commit
 from crm.submissions import create_once
 from subscriptions.models import ExchangeRate, ExchangeRateChange, ReportingCurrency
+from subscriptions.tasks import refresh_movements
 
 AUDITED = ("reporting_currency", "currency", "rate", "valid_from")
 
@@ -51,8 +53,10 @@ def _lock_reporting() -> ReportingCurrency:
 
 
 def _revised(row: ReportingCurrency) -> None:
-    """Rates or the currency changed: what was converted before is out of date."""
+    """Rates or the currency changed: what was converted before is out of date. Every owner's
+    stored movements are then brought up to date in the background, not by the next report."""
     ReportingCurrency.objects.filter(pk=row.pk).update(rates_revision=F("rates_revision") + 1)
+    enqueue_after_commit(refresh_movements)
 
 
 def _stale(what: str, **params) -> ValidationError:
