@@ -325,9 +325,9 @@ def movements_company(context: Context) -> Prepared:
     rows brought up to date first, as the background task keeps them (freshly generated, every
     owner's are out of date: a report would say so rather than answer with figures)."""
     from bench.generate import ADMIN_USERNAME
-    from subscriptions.tasks import refresh_movements
+    from subscriptions.tasks import refresh_stored_reports
 
-    refresh_movements()
+    refresh_stored_reports()
     return Prepared(path="/subscriptions/movements/", username=ADMIN_USERNAME)
 
 

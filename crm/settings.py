@@ -183,10 +183,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "renewals.sweep_notices",
         "schedule": crontab(minute="*/10"),
     },
-    # Owners' stored MRR movements a report left out of date (too many to recompute in its
-    # request) are brought up to date.
-    "subscriptions-refresh-movements": {
-        "task": "subscriptions.refresh_movements",
+    # Owners' stored MRR movements and pipelines out of date (a report left too many to recompute
+    # in its request; the pipeline's new day) are brought up to date.
+    "subscriptions-refresh-stored-reports": {
+        "task": "subscriptions.refresh_stored_reports",
         "schedule": crontab(minute="*/5"),
     },
     # Export jobs no worker is on (the broker was down, or a worker died) go to Celery again.

@@ -37,7 +37,7 @@ from django.db.models import BooleanField, Case, DecimalField, F, OuterRef, Q, Q
 from django.db.models.functions import Lag, Lead
 
 from crm.dates import LATEST
-from subscriptions.dates import MonthOf, NextDay, add_months, month_end, months_between
+from subscriptions.dates import NextDay, add_months, month_end, months_between
 from subscriptions.models import OwnerMovementMonth, Period, Tag
 from subscriptions.movements_converted import (
     READ, STORED, ConvertedSection, converted_section, event_columns, event_sums, rated_sql, rerated,

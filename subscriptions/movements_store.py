@@ -17,15 +17,13 @@ periods), then reads the rows: one statement checks and reads, and reads again o
 recompute. As for the pipeline, writers only ever add marks, and a recompute deletes exactly the
 marks it saw before it read the periods.
 
-A recompute is bounded: owners are taken `BATCH` at a time, each batch its own transaction, and a
-report spends at most `INLINE_SECONDS` on them. A team's handful fits in one batch; the whole
-company after a rate changed (every owner out of date: 41 s at 1M contacts on 2 cores) does not,
-so the report says how far the figures are, instead of a worker timing out, while a task
-(`tasks.refresh_movements`, sent when rates change and every few minutes by beat) and each next
-report carry on where it stopped.
+A recompute is bounded: owners are taken a batch at a time, each its own transaction
+(`owner_batches`), and a report spends at most `INLINE_SECONDS` on them. A team's handful fits in
+one batch; the whole company after a rate changed (every owner out of date: 41 s at 1M contacts
+on 2 cores) does not, so the report says how far the figures are, instead of a worker timing
+out, while a task (`tasks.refresh_stored_reports`, sent when rates change and every few minutes
+by beat) and each next report carry on where it stopped.
 """
-
-import time
 
 from django.db import connection, transaction
 
@@ -34,9 +32,9 @@ from crm.models import User
 from subscriptions.conversion import rates_revision_sql
 from subscriptions.models import OwnerMovementMonth, OwnerMovements, OwnerMovementStale
 from subscriptions.movements import COLUMNS, STALE, monthly_sql, read_sums, stored_rows
-from subscriptions.tasks import refresh_movements
+from subscriptions.owner_batches import recompute_in_batches
+from subscriptions.tasks import refresh_stored_reports
 
-BATCH = 50  # owners recomputed in one transaction: about 1 s at 1M contacts (20 ms an owner)
 INLINE_SECONDS = 3.0  # what a report spends recomputing before it answers that figures are on their way
 
 
@@ -108,20 +106,12 @@ def fresh_sums(owner_ids: list[int] | None, **reading) -> list[tuple]:
         return sums
     left = refresh(stale, seconds=INLINE_SECONDS)
     if left:
-        enqueue_after_commit(refresh_movements)
+        enqueue_after_commit(refresh_stored_reports)
         raise OutOfDate(left=len(left))
     return read_sums(rows_sql, rows_params, **reading)
 
 
 def refresh(stale: dict[int, list[int]], *, seconds: float | None = None) -> dict[int, list[int]]:
-    """Recompute the owners of `stale` (`out_of_date`) `BATCH` at a time, each batch committed on its
-    own, until all are done or `seconds` are spent (None: no limit; one batch at least, so that
-    every call moves on); return those left."""
-    owners = sorted(stale)
-    deadline = None if seconds is None else time.monotonic() + seconds
-    while owners:
-        batch, owners = owners[:BATCH], owners[BATCH:]
-        recompute({owner: stale[owner] for owner in batch})
-        if deadline is not None and time.monotonic() >= deadline:
-            break
-    return {owner: stale[owner] for owner in owners}
+    """Recompute the owners of `stale` (`out_of_date`) a batch at a time until all are done or
+    `seconds` are spent (`owner_batches`); return those left."""
+    return recompute_in_batches(stale, recompute, seconds=seconds)

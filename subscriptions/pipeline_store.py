@@ -17,6 +17,7 @@ wait for each other; a recompute deletes exactly the marks it saw before it read
 """
 
 import datetime
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -24,9 +25,10 @@ from django.db.models import QuerySet
 from crm.models import Contact, User
 from subscriptions.conversion import rates_revision_sql
 from subscriptions.models import (
-    OwnerMovementStale, OwnerPipeline, OwnerPipelineEnding, OwnerPipelineGroup, OwnerPipelineStale, ReportingCurrency,
+    OwnerMovementStale, OwnerPipeline, OwnerPipelineEnding, OwnerPipelineGroup, OwnerPipelineStale,
     SummaryRun,
 )
+from subscriptions.owner_batches import recompute_in_batches
 from subscriptions.pipeline import ENDING_SHOWN, GROUP_KEYS, SUMS, Group, ending_first, group_of, grouped
 
 
@@ -95,6 +97,16 @@ def _recompute(out_of_date: dict[int, list[int]], *, today: datetime.date, fresh
     seen = [mark for marks in out_of_date.values() for mark in marks]
     if seen:
         OwnerPipelineStale.objects.filter(pk__in=seen).delete()
+
+
+def refresh(*, today: datetime.date) -> int:
+    """Bring every owner's stored pipeline up to date for `today`, a batch of owners at a time
+    (`owner_batches`): the task after a rate change and every few minutes, so that the day's first
+    company report reads stored rows rather than recomputing every owner's in its request (about
+    25 s at 1M contacts on 2 cores). Returns how many owners it recomputed."""
+    fresh, out_of_date = _state(list(User.objects.values_list("pk", flat=True)), today=today)
+    recompute_in_batches(out_of_date, partial(_recompute, today=today, fresh=fresh))
+    return len(out_of_date)
 
 
 def owner_groups(owner_ids: list[int] | None, *, today: datetime.date, stored: bool = True) -> tuple[bool, list[tuple[int, Group]]]:

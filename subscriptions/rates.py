@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from crm.jobs.queue import enqueue_after_commit
 from crm.submissions import create_once
 from subscriptions.models import ExchangeRate, ExchangeRateChange, ReportingCurrency
-from subscriptions.tasks import refresh_movements
+from subscriptions.tasks import refresh_stored_reports
 
 AUDITED = ("reporting_currency", "currency", "rate", "valid_from")
 
@@ -54,9 +54,10 @@ def _lock_reporting() -> ReportingCurrency:
 
 def _revised(row: ReportingCurrency) -> None:
     """Rates or the currency changed: what was converted before is out of date. Every owner's
-    stored movements are then brought up to date in the background, not by the next report."""
+    stored movements and pipeline are then brought up to date in the background, not by the next
+    report."""
     ReportingCurrency.objects.filter(pk=row.pk).update(rates_revision=F("rates_revision") + 1)
-    enqueue_after_commit(refresh_movements)
+    enqueue_after_commit(refresh_stored_reports)
 
 
 def _stale(what: str, **params) -> ValidationError:

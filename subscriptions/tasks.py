@@ -11,13 +11,14 @@ def refresh_summaries() -> int:
     return refresh_stale(today=today()).pk
 
 
-@shared_task(name="subscriptions.refresh_movements")
-def refresh_movements() -> int:
-    """Bring every owner's stored MRR movements up to date (`movements_store.refresh`): after a rate
-    or the reporting currency changed, and every few minutes for what reports left. Returns how
-    many owners it recomputed."""
-    from subscriptions.movements_store import out_of_date, refresh
+@shared_task(name="subscriptions.refresh_stored_reports")
+def refresh_stored_reports() -> int:
+    """Bring every owner's stored MRR movements and pipeline up to date (`movements_store.refresh`,
+    `pipeline_store.refresh`): after a rate or the reporting currency changed, and every few
+    minutes, for what reports left and for the pipeline's new day. Returns how many owners' rows
+    it recomputed."""
+    from subscriptions import movements_store, pipeline_store
 
-    stale = out_of_date(None)
-    refresh(stale)
-    return len(stale)
+    stale = movements_store.out_of_date(None)
+    movements_store.refresh(stale)
+    return len(stale) + pipeline_store.refresh(today=today())

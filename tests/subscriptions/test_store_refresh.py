@@ -1,8 +1,8 @@
-"""Bringing the stored MRR movements up to date is bounded: a report recomputes at most a few
-seconds' worth of owners (`movements_store.INLINE_SECONDS`, `BATCH` owners a transaction) and
-otherwise says how far the figures are (202, asking again by itself; the CSV 503 with
-Retry-After), never a worker timing out; each request and the background task carry on, and a
-rate change sends that task."""
+"""Bringing the stored reports up to date is bounded: a movements report recomputes at most a few
+seconds' worth of owners (`movements_store.INLINE_SECONDS`, `owner_batches.BATCH` owners a
+transaction) and otherwise says how far the figures are (202, asking again by itself; the CSV 503
+with Retry-After), never a worker timing out; each request and the background task carry on. The
+task also moves every stored pipeline to the new day, and a rate change sends it."""
 
 import datetime
 from decimal import Decimal
@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from subscriptions import movements_store
+from subscriptions import movements_store, owner_batches, pipeline_store
 from subscriptions.models import OwnerMovements
 from subscriptions.rates import rate_create
-from subscriptions.tasks import refresh_movements
+from subscriptions.tasks import refresh_stored_reports
 from tests.factories import ContactFactory, UserFactory
 from tests.subscriptions.factories import PeriodFactory
 
@@ -40,7 +40,7 @@ def company(rep):
 @pytest.fixture
 def one_owner_a_request(monkeypatch):
     """As if each owner took longer to recompute than a report may spend: one batch a request."""
-    monkeypatch.setattr(movements_store, "BATCH", 1)
+    monkeypatch.setattr(owner_batches, "BATCH", 1)
     monkeypatch.setattr(movements_store, "INLINE_SECONDS", 0)
 
 
@@ -66,11 +66,25 @@ def test_a_report_with_too_many_owners_out_of_date_says_how_far_and_each_request
     assert "300.00" in page.text  # the three reps' closing MRR
 
 
-def test_the_background_task_brings_every_owner_up_to_date(client_as, admin_user, company, one_owner_a_request):
-    assert len(movements_store.out_of_date(None)) > 1
-    assert refresh_movements() > 1
-    assert movements_store.out_of_date(None) == {}
-    assert client_as(admin_user).get(URL, {"start": "2026-01", "end": "2026-06"}).status_code == 200
+def pipeline_out_of_date(today):
+    from crm.models import User
+
+    return pipeline_store._state(list(User.objects.values_list("pk", flat=True)), today=today)[1]
+
+
+def test_the_background_task_brings_every_owner_up_to_date(client_as, admin_user, company, one_owner_a_request,
+                                                          time_machine, django_assert_max_num_queries):
+    assert len(movements_store.out_of_date(None)) > 1 and len(pipeline_out_of_date(D(2026, 11, 22))) > 1
+    assert refresh_stored_reports() > 1
+    assert movements_store.out_of_date(None) == {} and pipeline_out_of_date(D(2026, 11, 22)) == {}
+    client = client_as(admin_user)
+    assert client.get(URL, {"start": "2026-01", "end": "2026-06"}).status_code == 200
+    # the next day, every stored pipeline is a day old: the task moves them on
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 12, tzinfo=datetime.UTC), tick=False)
+    assert len(pipeline_out_of_date(D(2026, 11, 23))) > 1
+    refresh_stored_reports()
+    assert pipeline_out_of_date(D(2026, 11, 23)) == {}
+    assert client.get(reverse("subscriptions:pipeline")).status_code == 200
 
 
 def test_a_team_out_of_date_is_recomputed_in_its_request(client_as, manager, company):
@@ -84,5 +98,5 @@ def test_a_rate_change_sends_the_task_that_recomputes_every_owner(admin_user, co
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         rate_create(currency="USD", rate=Decimal("0.9"), valid_from=D(2026, 1, 1), against="EUR", by=admin_user)
     assert callbacks  # handed to Celery once committed (run at once here: no broker, eager)
-    assert movements_store.out_of_date(None) == {}
+    assert movements_store.out_of_date(None) == {} and pipeline_out_of_date(D(2026, 11, 22)) == {}
     assert set(OwnerMovements.objects.values_list("owner_id", flat=True)) >= {owner.pk for owner in company}
