@@ -9,9 +9,9 @@ template (never Jinja's `{% trans %}`, which it would misread)."""
 from django.template import defaultfilters
 from django.template.loader import get_template
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from jinja2 import Environment
+from markupsafe import Markup
 
 ENGINE = "jinja2"  # settings.TEMPLATES' NAME of this engine
 
@@ -25,7 +25,8 @@ def environment(**options) -> Environment:
     return env
 
 
-def render_region(template_name: str, context: dict, request=None) -> SafeString:
-    """A Jinja2 template's markup, to write into a Django template's page as it is: the engine
-    escaped every value it wrote."""
-    return mark_safe(get_template(template_name, using=ENGINE).render(context, request))
+def render_region(template_name: str, context: dict, request=None) -> Markup:
+    """A Jinja2 template's markup, to write into a Django template's page as it is: Jinja2's own
+    type for markup it wrote with every value escaped, which Django's engine writes unescaped
+    (`__html__`), as it does its own templates' output."""
+    return Markup(get_template(template_name, using=ENGINE).render(context, request))
